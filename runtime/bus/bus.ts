@@ -1,0 +1,85 @@
+/**
+ * The Bus port: cast / call / subscribe on topics, with correlation ids and timeouts. Two transports
+ * implement it: MQTT (an aedes broker per cell, mqtt.js clients, QoS 1, persistent sessions) and an
+ * in-memory hub (unit tests, the simulator). Every message received is validated against its schema;
+ * a malformed one is logged and rejected (a call gets an InvalidMessage error back), never thrown.
+ */
+import type { WireError } from '../errors/index.ts';
+
+/** What travels on the wire. `type` + `v` select the schema of `body`. */
+export interface Envelope<B = unknown> {
+  type: string;
+  v: number;
+  /** Message id, unique per message (deterministic uuid from the sender's Rng). */
+  id: string;
+  /** Request id (`req-<uuid>`) carried from the API down to the hypervisor. */
+  reqId?: string;
+  /** Set on calls: the topic where the reply must go. */
+  replyTo?: string;
+  /** Set on calls and their replies. */
+  corrId?: string;
+  body: B;
+}
+
+/** The reply to a call: `{type: 'reply', v: 1, body: {ok, result | error}}`. */
+export type ReplyBody = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+export interface OutgoingMessage<B = unknown> {
+  type: string;
+  /** Schema version; defaults to the newest registered for the type (or 1). */
+  v?: number;
+  reqId?: string;
+  body: B;
+}
+
+export interface CallOptions {
+  /** Milliseconds before the call fails with MessagingTimeout (default 60 000, Nova's rpc_response_timeout). */
+  timeoutMs?: number;
+}
+
+export interface MessageContext {
+  /** Topic the message arrived on. */
+  topic: string;
+}
+
+/**
+ * A subscriber. For a call, the returned value (or thrown NovaError) is sent back as the reply; for a
+ * cast it is ignored (a thrown error is logged).
+ */
+export type Handler = (msg: Envelope, ctx: MessageContext) => unknown | Promise<unknown>;
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface Bus {
+  /** Client id on the broker; replies to this client's calls go to `replyTopic(clientId)`. */
+  readonly clientId: string;
+  /** Fire and forget (QoS 1: delivered at least once). Resolves when the broker has accepted it. */
+  cast(topic: string, msg: OutgoingMessage): Promise<void>;
+  /** Request/response with a correlation id. Rejects with the remote NovaError or MessagingTimeout. */
+  call<R = unknown>(topic: string, msg: OutgoingMessage, opts?: CallOptions): Promise<R>;
+  /** Subscribe to a topic pattern (MQTT wildcards `+` and `#` allowed). */
+  subscribe(pattern: string, handler: Handler): Promise<Subscription>;
+  /** True while the transport is connected. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** Does an MQTT topic pattern (with + and #) match a topic? */
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === topic) return true;
+  const p = pattern.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < p.length; i++) {
+    const seg = p[i];
+    if (seg === '#') return true;
+    if (i >= t.length) return false;
+    if (seg !== '+' && seg !== t[i]) return false;
+  }
+  return p.length === t.length;
+}
+
+export function replyTopic(prefix: string, clientId: string): string {
+  return `${prefix}/reply/${clientId}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The message registry: one zod schema per (type, version). Modules that own a message define it here at
+ * load time with `defineMessage`; every bus validates what it receives against this registry.
+ */
+import { z } from 'zod';
+import type { Envelope } from './bus.ts';
+
+export const envelopeSchema = z.object({
+  type: z.string().min(1).max(128),
+  v: z.number().int().positive(),
+  id: z.string().min(1).max(128),
+  reqId: z.string().max(128).optional(),
+  replyTo: z.string().max(512).optional(),
+  corrId: z.string().max(128).optional(),
+  body: z.unknown(),
+});
+
+export const replySchema = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({ name: z.string(), code: z.number(), message: z.string() }),
+  }),
+]);
+
+export class MessageRegistry {
+  private readonly schemas = new Map<string, z.ZodType>();
+  private readonly newest = new Map<string, number>();
+
+  constructor() {
+    this.define('reply', 1, replySchema);
+  }
+
+  define<S extends z.ZodType>(type: string, v: number, schema: S): S {
+    this.schemas.set(`${type}@${v}`, schema);
+    if ((this.newest.get(type) ?? 0) < v) this.newest.set(type, v);
+    return schema;
+  }
+
+  newestVersion(type: string): number {
+    return this.newest.get(type) ?? 1;
+  }
+
+  /**
+   * Parse raw bytes/JSON text into a validated envelope. Returns an error string instead of throwing,
+   * with the envelope's routing fields when they could be read (so a call can still be answered).
+   */
+  decode(raw: string | Uint8Array): { ok: true; msg: Envelope } | { ok: false; error: string; partial?: Partial<Envelope> } {
+    let data: unknown;
+    try {
+      data = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
+    } catch (e) {
+      return { ok: false, error: `not JSON: ${(e as Error).message}` };
+    }
+    const env = envelopeSchema.safeParse(data);
+    if (!env.success) {
+      const partial = typeof data === 'object' && data !== null ? (data as Partial<Envelope>) : undefined;
+      return { ok: false, error: `bad envelope: ${z.prettifyError(env.error)}`, partial };
+    }
+    const msg = env.data as Envelope;
+    const schema = this.schemas.get(`${msg.type}@${msg.v}`);
+    if (!schema) return { ok: false, error: `unknown message type ${msg.type} v${msg.v}`, partial: msg };
+    const body = schema.safeParse(msg.body);
+    if (!body.success) {
+      return { ok: false, error: `invalid ${msg.type} v${msg.v}: ${z.prettifyError(body.error)}`, partial: msg };
+    }
+    msg.body = body.data;
+    return { ok: true, msg };
+  }
+}
+
+/** The process-wide registry that modules define their messages in. */
+export const messages = new MessageRegistry();
+
+export function defineMessage<S extends z.ZodType>(type: string, v: number, schema: S): S {
+  return messages.define(type, v, schema);
+}

@@ -1,0 +1,155 @@
+/**
+ * VirtualClock: time that moves only when told to. Timers fire in (time, insertion) order, so a run is
+ * deterministic. `advance()` moves time and lets awaited work settle between timer firings.
+ */
+import type { Clock, TimerHandle } from './clock.ts';
+
+interface Timer {
+  id: number;
+  at: number;
+  seq: number;
+  fn: () => void;
+  every?: number;
+}
+
+export class VirtualClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private seq = 0;
+  private readonly heap: Timer[] = [];
+  private readonly live = new Map<number, Timer>();
+
+  constructor(startMs = Date.UTC(2026, 0, 1)) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, Math.max(0, ms));
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, Math.max(1, ms), Math.max(1, ms));
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (handle) this.live.delete(handle.id);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+
+  /** Number of timers still scheduled. */
+  pending(): number {
+    return this.live.size;
+  }
+
+  /** Time of the next scheduled timer, or undefined. */
+  nextAt(): number | undefined {
+    this.dropDead();
+    return this.heap[0]?.at;
+  }
+
+  /**
+   * Fire the single next timer (moving time to it). Returns false when none is scheduled.
+   * Synchronous: callers that need awaited work to settle use `advance`.
+   */
+  step(): boolean {
+    this.dropDead();
+    const t = this.pop();
+    if (!t) return false;
+    this.current = Math.max(this.current, t.at);
+    if (t.every !== undefined) {
+      t.at += t.every;
+      t.seq = this.seq++;
+      this.push(t);
+    } else {
+      this.live.delete(t.id);
+    }
+    t.fn();
+    return true;
+  }
+
+  /** Move time forward by `ms`, firing due timers in order and letting promises settle after each. */
+  async advance(ms: number): Promise<void> {
+    const until = this.current + ms;
+    await settle();
+    for (;;) {
+      const at = this.nextAt();
+      if (at === undefined || at > until) break;
+      this.step();
+      await settle();
+    }
+    this.current = until;
+  }
+
+  /** Fire timers until none is due within `limitMs` of virtual time or `maxSteps` is reached. */
+  async runUntilIdle(limitMs = 3_600_000, maxSteps = 1_000_000): Promise<void> {
+    const until = this.current + limitMs;
+    await settle();
+    for (let i = 0; i < maxSteps; i++) {
+      const at = this.nextAt();
+      if (at === undefined || at > until) return;
+      this.step();
+      await settle();
+    }
+  }
+
+  private add(fn: () => void, delay: number, every?: number): TimerHandle {
+    const t: Timer = { id: this.nextId++, at: this.current + delay, seq: this.seq++, fn, every };
+    this.live.set(t.id, t);
+    this.push(t);
+    return { id: t.id };
+  }
+
+  private dropDead(): void {
+    while (this.heap.length > 0 && this.live.get(this.heap[0]!.id) !== this.heap[0]) this.pop();
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(t: Timer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Let queued microtasks and immediate callbacks run (several rounds, for chained awaits). */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
+}

@@ -1,0 +1,92 @@
+/**
+ * Nova's configuration options, in Nova's names and with Nova's defaults, grouped by section as in
+ * nova.conf. A cell's effective options are the defaults overlaid with the topology's per-cell options.
+ */
+import { z } from 'zod';
+
+export const novaConfigSchema = z
+  .object({
+    DEFAULT: z
+      .object({
+        cpu_allocation_ratio: z.number().positive().default(16.0),
+        ram_allocation_ratio: z.number().positive().default(1.5),
+        disk_allocation_ratio: z.number().positive().default(1.0),
+        reserved_host_memory_mb: z.number().int().nonnegative().default(512),
+        reserved_host_disk_mb: z.number().int().nonnegative().default(0),
+        reserved_host_cpus: z.number().int().nonnegative().default(0),
+        /** Seconds between service heartbeats. */
+        report_interval: z.number().positive().default(10),
+        /** Seconds without a heartbeat before a service counts as down. */
+        service_down_time: z.number().positive().default(60),
+        /** Seconds between resource tracker runs (update_available_resource). */
+        update_resources_interval: z.number().positive().default(60),
+        rpc_response_timeout: z.number().positive().default(60),
+        default_availability_zone: z.string().default('nova'),
+        default_schedule_zone: z.string().nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    scheduler: z
+      .object({
+        max_attempts: z.number().int().positive().default(3),
+      })
+      .strict()
+      .prefault({}),
+    filter_scheduler: z
+      .object({
+        enabled_filters: z
+          .array(z.string())
+          .default([
+            'ComputeFilter',
+            'AvailabilityZoneFilter',
+            'ComputeCapabilitiesFilter',
+            'ImagePropertiesFilter',
+            'ServerGroupAntiAffinityFilter',
+            'ServerGroupAffinityFilter',
+            'RamFilter',
+            'CoreFilter',
+            'DiskFilter',
+          ]),
+        weight_classes: z.array(z.string()).default(['RAMWeigher', 'CPUWeigher', 'DiskWeigher', 'BuildFailureWeigher']),
+        ram_weight_multiplier: z.number().default(1.0),
+        cpu_weight_multiplier: z.number().default(1.0),
+        disk_weight_multiplier: z.number().default(1.0),
+        build_failure_weight_multiplier: z.number().default(1000000.0),
+        host_subset_size: z.number().int().positive().default(1),
+        shuffle_best_same_weighed_hosts: z.boolean().default(false),
+        aggregate_image_properties_isolation_namespace: z.string().nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    compute: z
+      .object({
+        consecutive_build_service_disable_threshold: z.number().int().nonnegative().default(10),
+      })
+      .strict()
+      .prefault({}),
+    cells: z
+      .object({
+        max_hop_count: z.number().int().positive().default(10),
+        /** Cell weighers (cells v1). */
+        ram_weight_multiplier: z.number().default(10.0),
+        offset_weight_multiplier: z.number().default(1.0),
+        mute_weight_multiplier: z.number().default(-10000.0),
+        mute_child_interval: z.number().positive().default(300),
+        /** Seconds between full capacity reports to the parent. */
+        capacity_report_interval: z.number().positive().default(30),
+        /** Times a build is handed back up and tried on a sibling before NoValidHost. */
+        scheduler_retries: z.number().int().nonnegative().default(10),
+        reserve_percent: z.number().min(0).max(100).default(10.0),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type NovaConfig = z.output<typeof novaConfigSchema>;
+export type NovaConfigInput = z.input<typeof novaConfigSchema>;
+
+/** Defaults overlaid with `overrides` (a partial nova.conf); throws a ZodError naming the bad option. */
+export function novaConfig(overrides: NovaConfigInput = {}): NovaConfig {
+  return novaConfigSchema.parse(overrides);
+}

@@ -1,0 +1,2 @@
+/** Errors: the NovaError hierarchy with HTTP codes and Nova fault bodies. */
+export * from './nova-error.ts';
