@@ -28,11 +28,12 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.add(fn, Math.max(0, ms));
+    return this.add(fn, delayOf(ms, 0));
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.add(fn, Math.max(1, ms), Math.max(1, ms));
+    const every = delayOf(ms, 1);
+    return this.add(fn, every, every);
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
@@ -147,6 +148,14 @@ export class VirtualClock implements Clock {
     }
     return top;
   }
+}
+
+/**
+ * A NaN delay (say, an unset option) would make `now()` NaN for good; like Node, treat it as the minimum.
+ * Infinity is kept: such a timer never fires.
+ */
+function delayOf(ms: number, min: number): number {
+  return Number.isNaN(ms) ? min : Math.max(min, ms);
 }
 
 /** Let queued microtasks and immediate callbacks run (several rounds, for chained awaits). */

@@ -35,6 +35,10 @@ function xmur3(str: string): () => number {
   };
 }
 
+function hex8(u32: number): string {
+  return u32.toString(16).padStart(8, '0');
+}
+
 class Sfc32Stream implements RandomStream {
   private a: number;
   private b: number;
@@ -72,16 +76,18 @@ class Sfc32Stream implements RandomStream {
 
   hex(nBytes: number): string {
     let s = '';
-    for (let i = 0; i < nBytes; i += 4) s += this.u32().toString(16).padStart(8, '0');
+    for (let i = 0; i < nBytes; i += 4) s += hex8(this.u32());
     return s.slice(0, nBytes * 2);
   }
 
   uuid4(): string {
-    const h = this.hex(16).split('');
-    h[12] = '4';
-    h[16] = '89ab'[parseInt(h[16]!, 16) & 3]!;
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    // Same digits as formatting hex(16), without the split/join: every bus message draws one of these.
+    const a = hex8(this.u32());
+    const b = hex8(this.u32());
+    const c = hex8(this.u32());
+    const d = hex8(this.u32());
+    const variant = '89ab'[parseInt(c[0]!, 16) & 3]!;
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
   }
 
   exponential(mean: number): number {

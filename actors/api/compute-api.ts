@@ -1,0 +1,124 @@
+/**
+ * ComputeAPI: the internal facade the REST layer calls (nova/compute/api.py). It validates a request,
+ * names the new instances, and hands the work to the cells through a CellsPort: straight to one cell's
+ * conductor here, through the API cell's router in a federation.
+ */
+import { BadRequest } from '../../runtime/errors/index.ts';
+import type { Clock } from '../../runtime/clock/index.ts';
+import type { RandomStream } from '../../runtime/rng/index.ts';
+import type { BuildInstancesBody, BuildSpec, NewInstance } from '../conductor/messages.ts';
+import type { InstanceRecord } from '../conductor/records.ts';
+import type { InstanceAction } from '../conductor/instance-store.ts';
+import type { FlavorSpec, ImageSpec, InstanceGroupSpec } from '../scheduler/types.ts';
+import type { PowerAction } from '../compute/states.ts';
+
+export interface RequestContext {
+  projectId: string;
+  userId: string;
+  reqId: string;
+  isAdmin?: boolean;
+}
+
+export type InstanceView = InstanceRecord & { fault: { code: number; message: string; details: string; createdAt: number } | null };
+
+/** How the API reaches the cell that owns an instance. */
+export interface CellsPort {
+  build(body: BuildInstancesBody, reqId: string): Promise<void>;
+  get(uuid: string, reqId: string): Promise<InstanceView>;
+  list(projectId: string | undefined, reqId: string): Promise<InstanceRecord[]>;
+  delete(uuid: string, ctx: RequestContext): Promise<void>;
+  powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void>;
+  actions(uuid: string, reqId: string): Promise<InstanceAction[]>;
+  consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string>;
+}
+
+export interface CreateRequest {
+  name: string;
+  flavor: FlavorSpec;
+  image: ImageSpec;
+  imageRef?: string;
+  minCount?: number;
+  maxCount?: number;
+  availabilityZone?: string | null;
+  metadata?: Record<string, string>;
+  keyName?: string | null;
+  schedulerHints?: Record<string, string | string[]>;
+  instanceGroup?: InstanceGroupSpec | null;
+  extra?: Record<string, unknown>;
+  forceHosts?: string[];
+}
+
+export interface CreateResult {
+  reservationId: string;
+  instanceUuids: string[];
+}
+
+/** Hostname from a display name, as nova.utils.sanitize_hostname does. */
+export function sanitizeHostname(name: string, fallback: string): string {
+  const h = name
+    .toLowerCase()
+    .replace(/[ _]/g, '-')
+    .replace(/[^\w.-]+/g, '')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 63);
+  return h || fallback;
+}
+
+export class ComputeAPI {
+  constructor(
+    private readonly cells: CellsPort,
+    private readonly clock: Clock,
+    private readonly rng: RandomStream,
+  ) {}
+
+  async create(req: CreateRequest, ctx: RequestContext): Promise<CreateResult> {
+    const min = req.minCount ?? 1;
+    const max = req.maxCount ?? min;
+    if (!Number.isInteger(min) || min < 1) throw new BadRequest('min_count must be an integer greater than 0');
+    if (!Number.isInteger(max) || max < min) throw new BadRequest('min_count must be <= max_count');
+    if (!req.name || req.name.length > 255) throw new BadRequest('Invalid server name');
+    const reservationId = `r-${this.rng.hex(4)}`;
+    const now = this.clock.now();
+    const instances: NewInstance[] = [];
+    for (let i = 0; i < max; i++) {
+      const uuid = this.rng.uuid4();
+      const displayName = max > 1 ? `${req.name}-${i + 1}` : req.name;
+      instances.push({
+        uuid, displayName, hostname: sanitizeHostname(displayName, `server-${uuid}`), launchIndex: i, reservationId,
+        imageRef: req.imageRef ?? req.image.id, keyName: req.keyName ?? null, metadata: req.metadata ?? {},
+        extra: req.extra ?? {}, createdAt: now,
+      });
+    }
+    const spec: BuildSpec = {
+      projectId: ctx.projectId, userId: ctx.userId, flavor: req.flavor, image: req.image,
+      availabilityZone: req.availabilityZone ?? null, schedulerHints: req.schedulerHints ?? {},
+      instanceGroup: req.instanceGroup ?? null, ignoreHosts: [], forceHosts: req.forceHosts ?? [], forceNodes: [],
+    };
+    await this.cells.build({ instances, spec }, ctx.reqId);
+    return { reservationId, instanceUuids: instances.map((i) => i.uuid) };
+  }
+
+  get(uuid: string, ctx: RequestContext): Promise<InstanceView> {
+    return this.cells.get(uuid, ctx.reqId);
+  }
+
+  list(ctx: RequestContext, allProjects = false): Promise<InstanceRecord[]> {
+    return this.cells.list(allProjects ? undefined : ctx.projectId, ctx.reqId);
+  }
+
+  delete(uuid: string, ctx: RequestContext): Promise<void> {
+    return this.cells.delete(uuid, ctx);
+  }
+
+  powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void> {
+    return this.cells.powerAction(uuid, action, ctx);
+  }
+
+  actions(uuid: string, ctx: RequestContext): Promise<InstanceAction[]> {
+    return this.cells.actions(uuid, ctx.reqId);
+  }
+
+  consoleOutput(uuid: string, length: number | undefined, ctx: RequestContext): Promise<string> {
+    return this.cells.consoleOutput(uuid, length, ctx.reqId);
+  }
+}

@@ -1,0 +1,42 @@
+/** A CellsPort that talks straight to one cell's conductor over the bus (one-cell deployments, tests). */
+import type { Bus } from '../../runtime/bus/index.ts';
+import type { BuildInstancesBody } from '../conductor/messages.ts';
+import type { InstanceRecord } from '../conductor/records.ts';
+import type { InstanceAction } from '../conductor/instance-store.ts';
+import type { PowerAction } from '../compute/states.ts';
+import type { CellsPort, InstanceView, RequestContext } from './compute-api.ts';
+
+export class SingleCellPort implements CellsPort {
+  constructor(
+    private readonly bus: Bus,
+    private readonly conductorTopic: string,
+  ) {}
+
+  async build(body: BuildInstancesBody, reqId: string): Promise<void> {
+    await this.bus.call(this.conductorTopic, { type: 'build_instances', reqId, body });
+  }
+
+  get(uuid: string, reqId: string): Promise<InstanceView> {
+    return this.bus.call(this.conductorTopic, { type: 'get_instance', reqId, body: { uuid } });
+  }
+
+  list(projectId: string | undefined, reqId: string): Promise<InstanceRecord[]> {
+    return this.bus.call(this.conductorTopic, { type: 'list_instances', reqId, body: projectId ? { projectId } : {} });
+  }
+
+  async delete(uuid: string, ctx: RequestContext): Promise<void> {
+    await this.bus.call(this.conductorTopic, { type: 'delete_instance', reqId: ctx.reqId, body: { uuid } });
+  }
+
+  async powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void> {
+    await this.bus.call(this.conductorTopic, { type: 'instance_power_action', reqId: ctx.reqId, body: { uuid, action } });
+  }
+
+  actions(uuid: string, reqId: string): Promise<InstanceAction[]> {
+    return this.bus.call(this.conductorTopic, { type: 'get_instance_actions', reqId, body: { uuid } });
+  }
+
+  consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
+    return this.bus.call(this.conductorTopic, { type: 'get_console_output', reqId, body: { uuid, length } });
+  }
+}

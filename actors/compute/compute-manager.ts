@@ -1,0 +1,154 @@
+/**
+ * The compute manager of one host (nova/compute/manager.py): runs builds, deletes and power actions
+ * on its hypervisor driver and reports results, resources (update_available_resource) and heartbeats
+ * to its cell's conductor over the bus. It has no database: the conductor records everything.
+ * Hosted by a service actor; the driver outlives the actor, so a restarted manager finds its guests.
+ */
+import type { Bus } from '../../runtime/bus/index.ts';
+import type { Clock } from '../../runtime/clock/index.ts';
+import { NovaError } from '../../runtime/errors/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { ComputeDriver } from './drivers/driver.ts';
+import type { BuildAndRunBody } from './messages.ts';
+import type { PowerAction } from './states.ts';
+
+export interface ComputeManagerDeps {
+  host: string;
+  /** Resource provider / compute node uuid, stable per host. */
+  nodeUuid: string;
+  clock: Clock;
+  bus: Bus;
+  conductorTopic: string;
+  driver: ComputeDriver;
+  log: Logger;
+}
+
+export class ComputeManager {
+  private reportCount = 0;
+
+  constructor(private readonly d: ComputeManagerDeps) {}
+
+  /** init_host: connect the driver, then tell the conductor this host exists. */
+  async initHost(): Promise<void> {
+    await this.d.driver.init(this.d.host);
+    await this.updateAvailableResource();
+    await this.heartbeat();
+  }
+
+  /**
+   * build_and_run_instance. The spawn runs detached so one slow guest does not hold up the host's
+   * other builds (Nova runs each build in its own greenthread); the result goes to the conductor.
+   */
+  async buildAndRunInstance(body: BuildAndRunBody, reqId?: string): Promise<void> {
+    const { driver, clock } = this.d;
+    const { instance: i } = body;
+    const startedAt = clock.now();
+    const already = (await driver.listInstanceUuids()).includes(i.uuid);
+    const run = async (): Promise<void> => {
+      try {
+        if (!already) {
+          await driver.spawn({
+            instance: {
+              uuid: i.uuid, name: i.name, hostname: i.hostname, projectId: i.projectId, userId: i.userId,
+              vcpus: i.flavor.vcpus, memoryMb: i.flavor.memoryMb, rootGb: i.flavor.rootGb,
+              ephemeralGb: i.flavor.ephemeralGb, swapMb: i.flavor.swapMb, metadata: i.metadata,
+            },
+            flavor: { flavorId: i.flavor.id, name: i.flavor.name, extraSpecs: i.flavor.extraSpecs },
+            image: { id: i.image.id, properties: i.image.properties },
+            injectedFiles: [], adminPassword: null, networkInfo: [], blockDeviceInfo: null, reqId,
+          });
+        }
+        const info = await driver.getInfo(i.uuid);
+        await this.report('compute_build_result', reqId, {
+          uuid: i.uuid, host: this.d.host, node: body.node, attempt: body.attempt, ok: true, powerState: info.state,
+          startedAt, finishedAt: clock.now(),
+        });
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        this.d.log.warn({ instance: i.uuid, request_id: reqId, err: message }, 'spawn failed');
+        await this.report('compute_build_result', reqId, {
+          uuid: i.uuid, host: this.d.host, node: body.node, attempt: body.attempt, ok: false, powerState: 0,
+          startedAt, finishedAt: clock.now(), error: { message, retryable: true },
+        });
+      }
+    };
+    void run();
+  }
+
+  /** terminate_instance: destroy is idempotent, so a repeated delete succeeds. */
+  async terminateInstance(uuid: string, reqId?: string): Promise<void> {
+    let error: string | undefined;
+    try {
+      await this.d.driver.destroy(uuid, { reqId });
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    await this.report('compute_action_result', reqId, {
+      uuid, host: this.d.host, action: 'terminate', ok: error === undefined, powerState: 0, error,
+    });
+  }
+
+  async powerAction(uuid: string, action: PowerAction, reqId?: string): Promise<void> {
+    const { driver } = this.d;
+    let error: string | undefined;
+    try {
+      switch (action) {
+        case 'reboot': await driver.reboot(uuid, 'SOFT', { reqId }); break;
+        case 'reboot_hard': await driver.reboot(uuid, 'HARD', { reqId }); break;
+        case 'stop': await driver.powerOff(uuid); break;
+        case 'start': await driver.powerOn(uuid, { reqId }); break;
+        case 'pause': await driver.pause(uuid); break;
+        case 'unpause': await driver.unpause(uuid); break;
+        case 'suspend': await driver.suspend(uuid); break;
+        case 'resume': await driver.resume(uuid, { reqId }); break;
+      }
+    } catch (e) {
+      if (!(e instanceof NovaError)) throw e;
+      error = e.message;
+    }
+    const state = await driver.getInfo(uuid).then((i) => i.state, () => 0);
+    await this.report('compute_action_result', reqId, { uuid, host: this.d.host, action, ok: error === undefined, powerState: state, error });
+  }
+
+  async consoleOutput(uuid: string, length?: number): Promise<string> {
+    const out = await this.d.driver.getConsoleOutput(uuid);
+    if (!length) return out;
+    return out.split('\n').slice(-length).join('\n');
+  }
+
+  /** The resource tracker's periodic task: report what the hypervisor has and uses. */
+  async updateAvailableResource(): Promise<void> {
+    const { driver, host } = this.d;
+    for (const nodename of await driver.getAvailableNodes()) {
+      const r = await driver.getAvailableResource(nodename);
+      const arch = (() => {
+        try {
+          return String(JSON.parse(r.cpu_info).arch ?? 'x86_64');
+        } catch {
+          return 'x86_64';
+        }
+      })();
+      await this.report('compute_node_update', undefined, {
+        host, nodename, uuid: this.d.nodeUuid, hypervisorType: r.hypervisor_type, hypervisorVersion: r.hypervisor_version,
+        cpuArch: arch, cpuInfo: r.cpu_info, vcpus: r.vcpus, memoryMb: r.memory_mb, localGb: r.local_gb,
+        vcpusUsed: r.vcpus_used, memoryMbUsed: r.memory_mb_used, localGbUsed: r.local_gb_used,
+        runningVms: (await driver.listInstanceUuids()).length, supportedInstances: r.supported_instances, hostIp: '127.0.0.1',
+      });
+    }
+  }
+
+  /** The servicegroup heartbeat (report_state). */
+  async heartbeat(): Promise<void> {
+    this.reportCount++;
+    await this.report('service_heartbeat', undefined, { host: this.d.host, binary: 'nova-compute', reportCount: this.reportCount });
+  }
+
+  private async report(type: string, reqId: string | undefined, body: unknown): Promise<void> {
+    try {
+      await this.d.bus.cast(this.d.conductorTopic, { type, reqId, body });
+    } catch (e) {
+      // The link is down: QoS 1 with a persistent session re-sends once it is back; log and go on.
+      this.d.log.warn({ err: (e as Error).message, type }, 'report to conductor failed');
+    }
+  }
+}

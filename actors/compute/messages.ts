@@ -1,0 +1,34 @@
+/** Messages to one compute host (topic `<prefix>/compute/<host>`), sent by its cell's conductor. */
+import { z } from 'zod';
+import { defineMessage } from '../../runtime/bus/index.ts';
+import { flavorSchema, imageSchema, powerActionNames } from '../conductor/messages.ts';
+
+export const spawnInstanceSchema = z.object({
+  uuid: z.string(),
+  name: z.string(),
+  hostname: z.string(),
+  projectId: z.string(),
+  userId: z.string(),
+  flavor: flavorSchema,
+  image: imageSchema,
+  metadata: z.record(z.string(), z.string()),
+});
+
+export const BuildAndRunInstance = defineMessage(
+  'build_and_run_instance',
+  1,
+  z.object({ instance: spawnInstanceSchema, node: z.string(), attempt: z.number().int().positive() }),
+);
+export type BuildAndRunBody = z.infer<typeof BuildAndRunInstance>;
+
+export const TerminateInstance = defineMessage('terminate_instance', 1, z.object({ uuid: z.string() }));
+export const PowerActionToCompute = defineMessage(
+  'power_action',
+  1,
+  z.object({ uuid: z.string(), action: z.enum(powerActionNames) }),
+);
+export const ComputeConsoleOutput = defineMessage(
+  'compute_console_output',
+  1,
+  z.object({ uuid: z.string(), length: z.number().int().positive().optional() }),
+);

@@ -1,0 +1,131 @@
+/**
+ * The conductor of one cell: the only holder of the cell database. It accepts builds (writing them
+ * before anything is sent), runs the build task, applies what compute hosts report, and answers the
+ * queries the layers above need. Hosted by a service actor, so it handles one message at a time.
+ */
+import { InstanceNotFound } from '../../runtime/errors/index.ts';
+import { TaskState, VmState } from '../compute/states.ts';
+import type { ConductorContext } from './context.ts';
+import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport } from './messages.ts';
+import type { InstanceRecord } from './records.ts';
+import { ServiceTracker } from './service-tracker.ts';
+import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
+import { deleteInstance, onActionResult, powerAction } from './tasks/instance-ops.ts';
+import type { PowerAction } from '../compute/states.ts';
+
+export class ConductorManager {
+  readonly services: ServiceTracker;
+
+  constructor(readonly ctx: ConductorContext) {
+    this.services = new ServiceTracker(ctx);
+    ctx.serviceUp = (host) => this.services.isUp(host);
+  }
+
+  /** Read the cell's state back after a (re)start and resume unfinished builds. */
+  async start(): Promise<void> {
+    const { ctx } = this;
+    await ctx.placement.load(ctx.db);
+    await ctx.store.load(ctx.db);
+    await ctx.builds.load(ctx.db);
+    await this.services.load();
+    for (const inst of ctx.store.all()) if (inst.host) ctx.hostManager.addInstance(inst.host, inst.uuid);
+  }
+
+  /** Re-send what was in flight when the cell stopped: pending builds are scheduled, dispatched ones re-cast. */
+  async replayBuilds(): Promise<number> {
+    const { ctx } = this;
+    const pending: string[] = [];
+    let n = 0;
+    for (const br of ctx.builds.all()) {
+      n++;
+      if (br.state === 'pending') pending.push(br.instanceUuid);
+      else await sendBuild(ctx, br);
+    }
+    for (const uuid of pending) await scheduleAndBuild(ctx, [uuid]);
+    return n;
+  }
+
+  /** Accept a build: instances, the create action and the build requests are durable before this returns. */
+  async buildInstances(body: BuildInstancesBody, reqId: string): Promise<{ accepted: string[] }> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const fresh: string[] = [];
+    for (const n of body.instances) {
+      if (ctx.store.get(n.uuid) || ctx.builds.get(n.uuid)) continue; // a re-sent request: already have it
+      const inst: InstanceRecord = {
+        uuid: n.uuid, displayName: n.displayName, hostname: n.hostname, projectId: body.spec.projectId,
+        userId: body.spec.userId, vmState: VmState.BUILDING, taskState: TaskState.SCHEDULING, powerState: 0,
+        host: null, node: null, availabilityZone: body.spec.availabilityZone, imageRef: n.imageRef, keyName: n.keyName,
+        reservationId: n.reservationId, launchIndex: n.launchIndex, locked: false, flavor: body.spec.flavor,
+        image: body.spec.image, metadata: n.metadata, systemMetadata: {}, extra: n.extra, version: 1,
+        createdAt: n.createdAt, updatedAt: null, launchedAt: null, terminatedAt: null, deletedAt: null, deleted: false,
+      };
+      ctx.store.create(inst);
+      const action = ctx.store.startAction(n.uuid, 'create', reqId, body.spec.userId, body.spec.projectId);
+      ctx.store.eventStart(action, SCHEDULE_EVENT, null);
+      ctx.builds.save(
+        { instanceUuid: n.uuid, requestId: reqId, spec: body.spec, state: 'pending', attempts: 0, host: null, alternates: [], triedHosts: [], createdAt: now },
+        now,
+      );
+      fresh.push(n.uuid);
+    }
+    await ctx.writer.commit();
+    if (fresh.length > 0) {
+      // Scheduling continues after the answer, as Nova's API returns 202 before the build is placed.
+      void scheduleAndBuild(ctx, fresh).catch((err) => ctx.log.error({ err, request_id: reqId }, 'schedule_and_build failed'));
+    }
+    return { accepted: body.instances.map((i) => i.uuid) };
+  }
+
+  async buildResult(r: BuildResultBody): Promise<void> {
+    await onBuildResult(this.ctx, r);
+  }
+
+  async actionResult(r: ActionResultBody): Promise<void> {
+    await onActionResult(this.ctx, r);
+  }
+
+  async deleteInstance(uuid: string, reqId: string, userId = ''): Promise<void> {
+    await deleteInstance(this.ctx, uuid, reqId, userId);
+  }
+
+  async powerAction(uuid: string, action: PowerAction, reqId: string, userId = ''): Promise<void> {
+    await powerAction(this.ctx, uuid, action, reqId, userId);
+  }
+
+  computeNodeUpdate(r: ComputeNodeReport): void {
+    this.services.computeNode(r);
+  }
+
+  heartbeat(host: string, binary: string): void {
+    this.services.heartbeat(host, binary);
+  }
+
+  checkServices(): void {
+    this.services.checkLiveness();
+  }
+
+  getInstance(uuid: string): InstanceRecord & { fault: unknown } {
+    const inst = this.ctx.store.get(uuid);
+    if (!inst) throw new InstanceNotFound(uuid);
+    return { ...inst, fault: this.ctx.store.faultOf(uuid) ?? null };
+  }
+
+  listInstances(projectId?: string): InstanceRecord[] {
+    const out: InstanceRecord[] = [];
+    for (const i of this.ctx.store.all()) if (!projectId || i.projectId === projectId) out.push(i);
+    return out;
+  }
+
+  instanceActions(uuid: string) {
+    if (!this.ctx.store.get(uuid)) throw new InstanceNotFound(uuid);
+    return this.ctx.store.actionsOf(uuid);
+  }
+
+  async consoleOutput(uuid: string, length?: number): Promise<string> {
+    const inst = this.ctx.store.get(uuid);
+    if (!inst) throw new InstanceNotFound(uuid);
+    if (!inst.host) return '';
+    return this.ctx.bus.call<string>(this.ctx.computeTopic(inst.host), { type: 'compute_console_output', body: { uuid, length } });
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What a conductor works with: its cell's ports (clock, rng, bus, writer), the in-memory services that
+ * live beside it in the cell process (placement, host manager, scheduler), and where compute hosts
+ * listen. Tasks receive this instead of reaching for globals.
+ */
+import type { Bus } from '../../runtime/bus/index.ts';
+import type { Clock } from '../../runtime/clock/index.ts';
+import type { NovaConfig } from '../../runtime/config/index.ts';
+import type { Db, WriteBehind } from '../../runtime/db/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { RandomStream } from '../../runtime/rng/index.ts';
+import type { Placement } from '../placement/index.ts';
+import type { HostManager } from '../scheduler/host-manager.ts';
+import type { FilterScheduler } from '../scheduler/filter-scheduler.ts';
+import type { InstanceStore } from './instance-store.ts';
+import type { BuildRequests } from './build-requests.ts';
+
+export interface ConductorContext {
+  cell: string;
+  clock: Clock;
+  rng: RandomStream;
+  bus: Bus;
+  db: Db;
+  writer: WriteBehind;
+  config: NovaConfig;
+  log: Logger;
+  placement: Placement;
+  hostManager: HostManager;
+  scheduler: FilterScheduler;
+  store: InstanceStore;
+  builds: BuildRequests;
+  /** Is the host's nova-compute service up (heartbeats within service_down_time)? Set by the manager. */
+  serviceUp(host: string): boolean;
+  /** Topic of a compute host's manager. */
+  computeTopic(host: string): string;
+}

@@ -1,0 +1,140 @@
+/**
+ * Messages to a cell's conductor (topic `<prefix>/conductor`), one schema per message, validated on
+ * receipt. From above (the API cell or a parent cell): build, delete, power actions, queries. From
+ * compute hosts: build and action results, resource reports and heartbeats.
+ */
+import { z } from 'zod';
+import { defineMessage } from '../../runtime/bus/index.ts';
+
+export const flavorSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  vcpus: z.number().int().positive(),
+  memoryMb: z.number().int().positive(),
+  rootGb: z.number().int().nonnegative(),
+  ephemeralGb: z.number().int().nonnegative(),
+  swapMb: z.number().int().nonnegative(),
+  extraSpecs: z.record(z.string(), z.string()),
+});
+
+export const imageSchema = z.object({ id: z.string(), properties: z.record(z.string(), z.string()) });
+
+export const instanceGroupSchema = z.object({
+  uuid: z.string(),
+  policy: z.enum(['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity']),
+  hosts: z.array(z.string()),
+  members: z.array(z.string()),
+  maxServerPerHost: z.number().int().positive().optional(),
+});
+
+/** What travels with a build request: everything a leaf cell needs to schedule it. */
+export const buildSpecSchema = z.object({
+  projectId: z.string(),
+  userId: z.string(),
+  flavor: flavorSchema,
+  image: imageSchema,
+  availabilityZone: z.string().nullable(),
+  schedulerHints: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  instanceGroup: instanceGroupSchema.nullable(),
+  ignoreHosts: z.array(z.string()),
+  forceHosts: z.array(z.string()),
+  forceNodes: z.array(z.string()),
+});
+export type BuildSpec = z.infer<typeof buildSpecSchema>;
+
+export const newInstanceSchema = z.object({
+  uuid: z.string().uuid(),
+  displayName: z.string().max(255),
+  hostname: z.string().max(255),
+  launchIndex: z.number().int().nonnegative(),
+  reservationId: z.string(),
+  imageRef: z.string(),
+  keyName: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  extra: z.record(z.string(), z.unknown()),
+  createdAt: z.number(),
+});
+export type NewInstance = z.infer<typeof newInstanceSchema>;
+
+export const BuildInstances = defineMessage(
+  'build_instances',
+  1,
+  z.object({ instances: z.array(newInstanceSchema).min(1), spec: buildSpecSchema }),
+);
+export type BuildInstancesBody = z.infer<typeof BuildInstances>;
+
+export const powerActionNames = ['reboot', 'reboot_hard', 'stop', 'start', 'pause', 'unpause', 'suspend', 'resume'] as const;
+
+export const DeleteInstance = defineMessage('delete_instance', 1, z.object({ uuid: z.string() }));
+export const InstancePowerAction = defineMessage(
+  'instance_power_action',
+  1,
+  z.object({ uuid: z.string(), action: z.enum(powerActionNames) }),
+);
+export const GetInstance = defineMessage('get_instance', 1, z.object({ uuid: z.string() }));
+export const ListInstances = defineMessage(
+  'list_instances',
+  1,
+  z.object({ projectId: z.string().optional(), includeDeleted: z.boolean().optional() }),
+);
+export const GetInstanceActions = defineMessage('get_instance_actions', 1, z.object({ uuid: z.string() }));
+export const ConsoleOutput = defineMessage('get_console_output', 1, z.object({ uuid: z.string(), length: z.number().int().positive().optional() }));
+
+/** compute → conductor */
+export const BuildResult = defineMessage(
+  'compute_build_result',
+  1,
+  z.object({
+    uuid: z.string(),
+    host: z.string(),
+    node: z.string(),
+    attempt: z.number().int().positive(),
+    ok: z.boolean(),
+    powerState: z.number().int(),
+    startedAt: z.number(),
+    finishedAt: z.number(),
+    error: z.object({ message: z.string(), retryable: z.boolean() }).optional(),
+  }),
+);
+export type BuildResultBody = z.infer<typeof BuildResult>;
+
+export const ActionResult = defineMessage(
+  'compute_action_result',
+  1,
+  z.object({
+    uuid: z.string(),
+    host: z.string(),
+    action: z.enum([...powerActionNames, 'terminate']),
+    ok: z.boolean(),
+    powerState: z.number().int(),
+    error: z.string().optional(),
+  }),
+);
+export type ActionResultBody = z.infer<typeof ActionResult>;
+
+export const computeNodeSchema = z.object({
+  host: z.string(),
+  nodename: z.string(),
+  uuid: z.string(),
+  hypervisorType: z.string(),
+  hypervisorVersion: z.number().int(),
+  cpuArch: z.string(),
+  cpuInfo: z.string(),
+  vcpus: z.number().int().nonnegative(),
+  memoryMb: z.number().int().nonnegative(),
+  localGb: z.number().int().nonnegative(),
+  vcpusUsed: z.number().nonnegative(),
+  memoryMbUsed: z.number().nonnegative(),
+  localGbUsed: z.number().nonnegative(),
+  runningVms: z.number().int().nonnegative(),
+  supportedInstances: z.array(z.tuple([z.string(), z.string(), z.string()])),
+  hostIp: z.string(),
+});
+export type ComputeNodeReport = z.infer<typeof computeNodeSchema>;
+
+export const ComputeNodeUpdate = defineMessage('compute_node_update', 1, computeNodeSchema);
+export const ServiceHeartbeat = defineMessage(
+  'service_heartbeat',
+  1,
+  z.object({ host: z.string(), binary: z.string(), reportCount: z.number().int().nonnegative() }),
+);

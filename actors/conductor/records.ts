@@ -1,0 +1,116 @@
+/**
+ * The instance record as the conductor holds it in memory, and its mapping to the `instances` row.
+ * The conductor keeps the authoritative copy of every live instance of its cell in memory and writes
+ * changes through the group-commit writer; `version` grows with every change so updates travelling up
+ * the cell tree can be ordered.
+ */
+import type { FlavorSpec, ImageSpec } from '../scheduler/types.ts';
+
+export interface InstanceRecord {
+  uuid: string;
+  displayName: string;
+  hostname: string;
+  projectId: string;
+  userId: string;
+  vmState: string;
+  taskState: string | null;
+  powerState: number;
+  host: string | null;
+  node: string | null;
+  availabilityZone: string | null;
+  imageRef: string;
+  keyName: string | null;
+  reservationId: string;
+  launchIndex: number;
+  locked: boolean;
+  flavor: FlavorSpec;
+  image: ImageSpec;
+  metadata: Record<string, string>;
+  systemMetadata: Record<string, string>;
+  /** Everything else the API shows (access IPs, key data, tags, config drive, user data...). */
+  extra: Record<string, unknown>;
+  version: number;
+  createdAt: number;
+  updatedAt: number | null;
+  launchedAt: number | null;
+  terminatedAt: number | null;
+  deletedAt: number | null;
+  deleted: boolean;
+}
+
+export interface InstanceFault {
+  id: string;
+  instanceUuid: string;
+  code: number;
+  message: string;
+  details: string;
+  host: string | null;
+  createdAt: number;
+}
+
+export function instanceToRow(i: InstanceRecord): Record<string, unknown> {
+  return {
+    uuid: i.uuid,
+    display_name: i.displayName,
+    hostname: i.hostname,
+    project_id: i.projectId,
+    user_id: i.userId,
+    vm_state: i.vmState,
+    task_state: i.taskState,
+    power_state: i.powerState,
+    host: i.host,
+    node: i.node,
+    availability_zone: i.availabilityZone,
+    image_ref: i.imageRef,
+    key_name: i.keyName,
+    reservation_id: i.reservationId,
+    launch_index: i.launchIndex,
+    locked: i.locked,
+    flavor: JSON.stringify(i.flavor),
+    image: JSON.stringify(i.image),
+    metadata: JSON.stringify(i.metadata),
+    system_metadata: JSON.stringify(i.systemMetadata),
+    extra: JSON.stringify(i.extra),
+    version: i.version,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    launched_at: i.launchedAt,
+    terminated_at: i.terminatedAt,
+    deleted_at: i.deletedAt,
+    deleted: i.deleted,
+  };
+}
+
+export function instanceFromRow(r: Record<string, unknown>): InstanceRecord {
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return {
+    uuid: String(r.uuid),
+    displayName: String(r.display_name ?? ''),
+    hostname: String(r.hostname ?? ''),
+    projectId: String(r.project_id),
+    userId: String(r.user_id),
+    vmState: String(r.vm_state),
+    taskState: (r.task_state as string | null) ?? null,
+    powerState: Number(r.power_state ?? 0),
+    host: (r.host as string | null) ?? null,
+    node: (r.node as string | null) ?? null,
+    availabilityZone: (r.availability_zone as string | null) ?? null,
+    imageRef: String(r.image_ref ?? ''),
+    keyName: (r.key_name as string | null) ?? null,
+    reservationId: String(r.reservation_id ?? ''),
+    launchIndex: Number(r.launch_index ?? 0),
+    locked: Boolean(r.locked),
+    flavor: JSON.parse(String(r.flavor)),
+    image: r.image ? JSON.parse(String(r.image)) : { id: '', properties: {} },
+    metadata: r.metadata ? JSON.parse(String(r.metadata)) : {},
+    systemMetadata: r.system_metadata ? JSON.parse(String(r.system_metadata)) : {},
+    extra: r.extra ? JSON.parse(String(r.extra)) : {},
+    version: Number(r.version ?? 0),
+    createdAt: Number(r.created_at),
+    updatedAt: num(r.updated_at),
+    launchedAt: num(r.launched_at),
+    terminatedAt: num(r.terminated_at),
+    deletedAt: num(r.deleted_at),
+    deleted: Boolean(r.deleted),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The services of a leaf cell, assembled: the cell database and its group-commit writer, placement,
+ * the host manager and filter scheduler, the instance store and build requests, and the conductor's
+ * service actor serving the cell's conductor topic. Compute hosts are separate (ComputeHosts), so they
+ * can run in this process or in their own.
+ */
+import type { Ref } from 'nact';
+import { spawnService, ask, type ServiceRef } from '../../runtime/actor/index.ts';
+import type { Bus } from '../../runtime/bus/index.ts';
+import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
+import type { NovaConfig } from '../../runtime/config/index.ts';
+import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { Rng } from '../../runtime/rng/index.ts';
+import { Placement } from '../../actors/placement/index.ts';
+import { HostManager } from '../../actors/scheduler/host-manager.ts';
+import { FilterScheduler } from '../../actors/scheduler/filter-scheduler.ts';
+import { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
+import { InstanceStore } from '../../actors/conductor/instance-store.ts';
+import { BuildRequests } from '../../actors/conductor/build-requests.ts';
+import { cellMigrations, cellTables } from '../../actors/conductor/schema.ts';
+import type { ConductorContext } from '../../actors/conductor/context.ts';
+import { computeTopic, conductorTopic } from '../topics.ts';
+import { serveConductor } from './conductor-endpoint.ts';
+
+export interface LeafServicesOptions {
+  cell: string;
+  parent: Ref<unknown>;
+  bus: Bus;
+  db: DbConfig;
+  clock: Clock;
+  rng: Rng;
+  config: NovaConfig;
+  log: Logger;
+}
+
+export class LeafServices {
+  private timers: TimerHandle[] = [];
+
+  private constructor(
+    readonly ctx: ConductorContext,
+    readonly conductor: ServiceRef<ConductorManager>,
+    private readonly manager: ConductorManager,
+    private readonly clock: Clock,
+  ) {}
+
+  static async start(o: LeafServicesOptions): Promise<LeafServices> {
+    const db: Db = await openDb(o.db, cellMigrations);
+    const log = o.log.child({ service: 'nova-conductor' });
+    const writer = new WriteBehind(db, cellTables, (err) => log.error({ err }, 'cell database write failed'));
+    const hostManager = new HostManager(o.config);
+    const placement = new Placement(writer, (rp) =>
+      hostManager.setUsage(rp.uuid, {
+        vcpus: rp.usages.VCPU ?? 0, memoryMb: rp.usages.MEMORY_MB ?? 0, diskGb: rp.usages.DISK_GB ?? 0,
+        numInstances: hostManager.get(rp.uuid)?.instances.size ?? 0,
+      }),
+    );
+    const ctx: ConductorContext = {
+      cell: o.cell, clock: o.clock, rng: o.rng.stream(`conductor:${o.cell}`), bus: o.bus, db, writer, config: o.config, log,
+      placement, hostManager, scheduler: new FilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`)),
+      store: new InstanceStore(writer, o.clock, o.rng.stream(`store:${o.cell}`)),
+      builds: new BuildRequests(writer),
+      computeTopic: (host) => computeTopic(o.cell, host),
+      serviceUp: () => true,
+    };
+    const manager = new ConductorManager(ctx);
+    await manager.start();
+    // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
+    const conductor = spawnService(o.parent, 'conductor', () => manager, { policy: 'resume', log });
+    await serveConductor(o.bus, conductorTopic(o.cell), conductor);
+    const svc = new LeafServices(ctx, conductor, manager, o.clock);
+    svc.timers.push(o.clock.setInterval(() => void ask(conductor, 'checkServices'), o.config.DEFAULT.report_interval * 1000));
+    return svc;
+  }
+
+  /** Re-send in-flight builds (after a restart, once compute hosts are listening). */
+  replayBuilds(): Promise<number> {
+    return ask(this.conductor, 'replayBuilds');
+  }
+
+  get services() {
+    return this.manager.services;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) this.clock.clearTimer(t);
+    await this.ctx.writer.close();
+    await this.ctx.db.destroy();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * One complete cell in one process: its embedded aedes broker on a TCP port, its SQLite database, the
+ * conductor with scheduler and placement, and fake compute hosts, every part talking over real MQTT.
+ * The building block of the cell tree, and the one-cell deployment used by tests and benchmarks.
+ */
+import { startActorSystem, spawnGroup, stopActor, type ActorSystem } from '../runtime/actor/index.ts';
+import { MqttBus, startBroker, type Broker } from '../runtime/bus/index.ts';
+import type { Clock } from '../runtime/clock/index.ts';
+import type { NovaConfig } from '../runtime/config/index.ts';
+import type { DbConfig } from '../runtime/db/index.ts';
+import type { Logger } from '../runtime/log/index.ts';
+import type { Rng } from '../runtime/rng/index.ts';
+import { FakeDriver, type FakeDriverOptions } from '../actors/compute/drivers/fake.ts';
+import type { ComputeDriver } from '../actors/compute/drivers/driver.ts';
+import { ComputeAPI } from '../actors/api/compute-api.ts';
+import { SingleCellPort } from '../actors/api/single-cell-port.ts';
+import { LeafServices } from './leaf/leaf-services.ts';
+import { ComputeHosts } from './leaf/compute-hosts.ts';
+import { nodeUuidFor } from './leaf/host-uuid.ts';
+import { cellPrefix, conductorTopic } from './topics.ts';
+
+export interface FakeHostSpec {
+  name: string;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  spawnTimeMs?: number;
+  failureRate?: number;
+  failSpawn?: boolean;
+}
+
+export interface SingleCellOptions {
+  name: string;
+  db: DbConfig;
+  brokerPort?: number;
+  hosts: FakeHostSpec[];
+  clock: Clock;
+  rng: Rng;
+  config: NovaConfig;
+  log: Logger;
+  /** Build a driver per host (default FakeDriver from the host spec). */
+  driverFor?: (h: FakeHostSpec) => ComputeDriver;
+  onComputeCrash?: (host: string, err: unknown) => void;
+}
+
+export class SingleCell {
+  private constructor(
+    readonly name: string,
+    readonly broker: Broker,
+    readonly services: LeafServices,
+    readonly compute: ComputeHosts,
+    readonly api: ComputeAPI,
+    private readonly buses: MqttBus[],
+    private readonly system: ActorSystem,
+  ) {}
+
+  static async start(o: SingleCellOptions): Promise<SingleCell> {
+    const broker = await startBroker({ port: o.brokerPort ?? 0 });
+    const prefix = cellPrefix(o.name);
+    const mk = (id: string) =>
+      MqttBus.connect({ url: broker.url, clientId: `${o.name}:${id}`, clock: o.clock, rng: o.rng.stream(`bus:${o.name}:${id}`), topicPrefix: prefix });
+    const [conductorBus, computeBus, apiBus] = await Promise.all([mk('conductor'), mk('compute'), mk('api')]);
+    const system = startActorSystem();
+    const root = spawnGroup(system, `cell-${o.name.replace(/!/g, '.')}`);
+    const services = await LeafServices.start({
+      cell: o.name, parent: root, bus: conductorBus, db: o.db, clock: o.clock, rng: o.rng, config: o.config, log: o.log,
+    });
+    const compute = new ComputeHosts({
+      cell: o.name, parent: root, bus: computeBus, clock: o.clock, config: o.config, log: o.log.child({ service: 'nova-compute' }),
+      subscribe: 'wildcard', onCrash: o.onComputeCrash,
+    });
+    const driverFor = o.driverFor ?? ((h: FakeHostSpec) => new FakeDriver(fakeOptions(o, h)));
+    await compute.start(o.hosts.map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(o.name, h.name), driver: driverFor(h) })));
+    await services.replayBuilds();
+    const api = new ComputeAPI(new SingleCellPort(apiBus, conductorTopic(o.name)), o.clock, o.rng.stream(`api:${o.name}`));
+    return new SingleCell(o.name, broker, services, compute, api, [conductorBus, computeBus, apiBus], system);
+  }
+
+  async stop(): Promise<void> {
+    this.compute.stop();
+    await Promise.all(this.buses.map((b) => b.close()));
+    await this.services.stop();
+    stopActor(this.system);
+    await this.broker.close();
+  }
+}
+
+function fakeOptions(o: SingleCellOptions, h: FakeHostSpec): FakeDriverOptions {
+  return {
+    clock: o.clock,
+    rng: o.rng.stream(`fake-driver:${o.name}:${h.name}`),
+    resources: { vcpus: h.vcpus, memoryMb: h.memoryMb, localGb: h.diskGb },
+    spawnTimeMs: h.spawnTimeMs ?? 0,
+    failureRate: h.failureRate ?? 0,
+    failSpawn: h.failSpawn ?? false,
+  };
+}

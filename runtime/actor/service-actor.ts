@@ -1,0 +1,93 @@
+/**
+ * Service actors: a Nova service (conductor, scheduler, compute manager, ...) is a plain object with
+ * methods, hosted by a nact actor that feeds it one message at a time and supervises it. `ask` returns
+ * the method's result; `tell` fires and forgets. Errors that are NovaErrors are answers, not crashes;
+ * anything else crashes the actor and its supervision policy decides (a `restart` rebuilds the service
+ * from its factory, as a restarted nova-compute re-reads its state).
+ */
+import nact from 'nact';
+import type { Ref } from 'nact';
+import { NovaError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { supervisionDirective, type SupervisionPolicyName } from './supervision.ts';
+
+interface ServiceMsg {
+  method: string;
+  args: unknown[];
+  resolve?: (v: unknown) => void;
+  reject?: (e: unknown) => void;
+}
+
+/** A typed reference to a service actor. */
+export interface ServiceRef<S> {
+  readonly name: string;
+  readonly ref: Ref<ServiceMsg>;
+  /** Phantom field carrying the service type. */
+  readonly __service?: S;
+}
+
+type Methods<S> = { [K in keyof S]: S[K] extends (...args: never[]) => unknown ? K : never }[keyof S];
+type Args<S, K extends keyof S> = S[K] extends (...args: infer A) => unknown ? A : never;
+type Result<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+export interface SpawnServiceOptions {
+  policy?: SupervisionPolicyName;
+  log?: Logger;
+  /** Called after a crash, with the error, before the policy applies (metrics, tests). */
+  onCrash?: (err: unknown) => void;
+}
+
+/** Spawn an actor hosting the service built by `factory` (called again on restart). */
+export function spawnService<S extends object>(
+  parent: Ref<unknown>,
+  name: string,
+  factory: () => S,
+  opts: SpawnServiceOptions = {},
+): ServiceRef<S> {
+  const policy = opts.policy ?? 'restart';
+  const ref = nact.spawn(
+    parent as Ref<never>,
+    async (state: S | undefined, msg: ServiceMsg) => {
+      const svc = state ?? factory();
+      const fn = (svc as Record<string, unknown>)[msg.method];
+      if (typeof fn !== 'function') {
+        msg.reject?.(new NovaError(`${name} has no method ${msg.method}`));
+        return svc;
+      }
+      let result: unknown;
+      try {
+        result = await (fn as (...a: unknown[]) => unknown).apply(svc, msg.args);
+      } catch (e) {
+        if (e instanceof NovaError) {
+          msg.reject?.(e);
+          return svc;
+        }
+        throw e;
+      }
+      msg.resolve?.(result);
+      return svc;
+    },
+    name,
+    {
+      onCrash: (msg: ServiceMsg | undefined, err: Error | undefined, ctx) => {
+        opts.log?.error({ err, actor: name, method: msg?.method, policy }, 'service actor crashed');
+        opts.onCrash?.(err);
+        msg?.reject?.(err instanceof Error ? new NovaError(`${name} crashed: ${err.message}`) : err);
+        return supervisionDirective(policy, ctx as never);
+      },
+    },
+  ) as Ref<ServiceMsg>;
+  return { name, ref };
+}
+
+/** Call a method on a service actor and wait for its result. */
+export function ask<S, K extends Methods<S>>(svc: ServiceRef<S>, method: K, ...args: Args<S, K>): Promise<Result<S, K>> {
+  return new Promise((resolve, reject) => {
+    nact.dispatch(svc.ref, { method: method as string, args, resolve: resolve as (v: unknown) => void, reject });
+  });
+}
+
+/** Send a method call to a service actor without waiting. Failures are logged by the actor. */
+export function tell<S, K extends Methods<S>>(svc: ServiceRef<S>, method: K, ...args: Args<S, K>): void {
+  nact.dispatch(svc.ref, { method: method as string, args });
+}

@@ -1,0 +1,4 @@
+/** Db: knex factory (sqlite3 by default, PostgreSQL by URL), code migrations, group-commit writer. */
+export { openDb } from './connect.ts';
+export type { Db, DbConfig, Migration } from './connect.ts';
+export { WriteBehind } from './write-behind.ts';
