@@ -66,7 +66,10 @@ export class LeafServices {
     const manager = new ConductorManager(ctx);
     await manager.start();
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
-    const conductor = spawnService(o.parent, 'conductor', () => manager, { policy: 'resume', log });
+    const conductor = spawnService(o.parent, 'conductor', () => manager, {
+      policy: 'resume', log,
+      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput']),
+    });
     await serveConductor(o.bus, conductorTopic(o.cell), conductor);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);
     svc.timers.push(o.clock.setInterval(() => void ask(conductor, 'checkServices'), o.config.DEFAULT.report_interval * 1000));

@@ -32,6 +32,12 @@ type Result<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R ?
 
 export interface SpawnServiceOptions {
   policy?: SupervisionPolicyName;
+  /**
+   * Methods whose returned promise does not hold up the mailbox: the actor runs their synchronous part
+   * (where they change state) in turn, then moves on while they wait for I/O (a database commit, a
+   * cast). Their answer still reaches the asker. Failures after the first await are logged.
+   */
+  pipelined?: ReadonlySet<string>;
   log?: Logger;
   /** Called after a crash, with the error, before the policy applies (metrics, tests). */
   onCrash?: (err: unknown) => void;
@@ -56,7 +62,18 @@ export function spawnService<S extends object>(
       }
       let result: unknown;
       try {
-        result = await (fn as (...a: unknown[]) => unknown).apply(svc, msg.args);
+        result = (fn as (...a: unknown[]) => unknown).apply(svc, msg.args);
+        if (result instanceof Promise && opts.pipelined?.has(msg.method)) {
+          result.then(
+            (v) => msg.resolve?.(v),
+            (e) => {
+              if (!(e instanceof NovaError)) opts.log?.error({ err: e, actor: name, method: msg.method }, 'pipelined call failed');
+              msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${(e as Error)?.message}`));
+            },
+          );
+          return svc;
+        }
+        result = await result;
       } catch (e) {
         if (e instanceof NovaError) {
           msg.reject?.(e);

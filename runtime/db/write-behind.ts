@@ -24,8 +24,12 @@ function emptyPending(): Pending {
   return { upserts: new Map(), inserts: new Map(), deletes: new Map(), waiters: [] };
 }
 
-/** SQLite allows 32766 bound variables per statement; stay well below. */
+/**
+ * SQLite allows 32766 bound variables per statement, and knex writes a multi-row insert as a compound
+ * SELECT, which SQLite caps at 500 terms: stay below both.
+ */
 const MAX_VARS = 8000;
+const MAX_ROWS = 400;
 
 export class WriteBehind {
   private pending = emptyPending();
@@ -143,7 +147,7 @@ export class WriteBehind {
 function chunks(rows: Row[]): Row[][] {
   if (rows.length === 0) return [];
   const cols = Object.keys(rows[0]!).length || 1;
-  const size = Math.max(1, Math.floor(MAX_VARS / cols));
+  const size = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VARS / cols)));
   const out: Row[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;

@@ -1,0 +1,70 @@
+/**
+ * Builds per second through one cell over the real MQTT bus (embedded aedes on loopback, SQLite file,
+ * FakeDriver with zero spawn time): N servers requested in one burst, timed from the first request to
+ * the last ACTIVE. Prints each run, the median, build latency percentiles and peak RSS.
+ *   npx tsx bench/cell-builds.ts [servers=2000] [runs=3] [hosts=50]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RealClock } from '../runtime/clock/index.ts';
+import { SeededRng } from '../runtime/rng/index.ts';
+import { novaConfig } from '../runtime/config/index.ts';
+import { createLogger } from '../runtime/log/index.ts';
+import { SingleCell } from '../cells/single-cell.ts';
+import { machine, median, percentile, rssMiB } from './machine.ts';
+
+const [servers = 2000, runs = 3, hostCount = 50] = process.argv.slice(2).map(Number);
+const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
+const image = { id: 'cirros', properties: {} };
+
+async function once(run: number): Promise<{ rate: number; p50: number; p99: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'novacell-bench-'));
+  const hosts = Array.from({ length: hostCount }, (_, i) => ({ name: `compute${i}`, vcpus: 64, memoryMb: 262144, diskGb: 4000 }));
+  const clock = new RealClock();
+  const cell = await SingleCell.start({
+    name: 'bench', db: { file: join(dir, 'bench.sqlite') }, hosts, clock, rng: new SeededRng(`bench-${run}`),
+    config: novaConfig(), log: createLogger({}, 'silent'),
+  });
+  while (cell.services.ctx.hostManager.hosts().length < hostCount) await new Promise((r) => setTimeout(r, 5));
+  const started = new Map<string, number>();
+  const latencies: number[] = [];
+  let done = 0;
+  let resolveAll!: () => void;
+  const all = new Promise<void>((r) => (resolveAll = r));
+  cell.services.ctx.store.onChange((inst) => {
+    if (inst.vmState === 'active' && started.has(inst.uuid)) {
+      latencies.push(performance.now() - started.get(inst.uuid)!);
+      started.delete(inst.uuid);
+      if (++done === servers) resolveAll();
+    }
+  });
+  const t0 = performance.now();
+  const ctx = { projectId: 'bench', userId: 'bench', reqId: 'req-bench' };
+  await Promise.all(
+    Array.from({ length: servers }, async (_, i) => {
+      const t = performance.now();
+      const r = await cell.api.create({ name: `vm${i}`, flavor, image }, { ...ctx, reqId: `req-${i}` });
+      for (const u of r.instanceUuids) if (!started.has(u)) started.set(u, t);
+    }),
+  );
+  await all;
+  const secs = (performance.now() - t0) / 1000;
+  await cell.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { rate: servers / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over MQTT — ${machine()}`);
+const rates: number[] = [];
+const p50s: number[] = [];
+const p99s: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const { rate, p50, p99 } = await once(r);
+  rates.push(rate);
+  p50s.push(p50);
+  p99s.push(p99);
+  console.log(`  run ${r + 1}: ${rate.toFixed(0)} builds/s, latency p50 ${p50.toFixed(0)} ms p99 ${p99.toFixed(0)} ms, rss ${rssMiB()} MiB`);
+}
+console.log(`median: ${median(rates).toFixed(0)} builds/s, latency p50 ${median(p50s).toFixed(0)} ms, p99 ${median(p99s).toFixed(0)} ms, peak rss ${rssMiB()} MiB`);
+process.exit(0);
