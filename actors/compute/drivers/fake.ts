@@ -1,0 +1,365 @@
+/**
+ * FakeDriver: an in-memory hypervisor (Nova's nova/virt/fake.py) behind unit tests, one-process
+ * topologies and the simulator's 10^5 hosts. Guests are records with a power state; spawning takes
+ * `spawnTimeMs` on the injected Clock and fails as configured (a failure rate drawn from the seeded
+ * stream, or every time for "a host whose hypervisor is broken"), so a simulation can study
+ * rescheduling and the BuildFailureWeigher deterministically per seed.
+ *
+ * Unlike Nova's fake, every operation checks the guest's power state the way the API and libvirt
+ * would, so a manager bug that pauses a stopped guest fails in tests instead of passing silently.
+ */
+import type { Clock, TimerHandle } from '../../../runtime/clock/index.ts';
+import type { Logger } from '../../../runtime/log/index.ts';
+import type { RandomStream } from '../../../runtime/rng/index.ts';
+import {
+  ComputeHostNotFound,
+  HypervisorError,
+  InstanceInvalidState,
+  InstanceNotFound,
+} from '../../../runtime/errors/index.ts';
+import type {
+  AvailableResource,
+  ComputeDriver,
+  ConsoleInfo,
+  InstanceInfo,
+  LifecycleListener,
+  LifecycleTransition,
+} from './driver.ts';
+import { InstanceExists, invalidPowerState, invalidState } from './errors.ts';
+import { FAKE_CAPABILITIES, resolveFakeConfig, type FakeDriverOptions, type FakeDriverResources } from './fake-config.ts';
+import { fakeGuestView, lifecycleTransition, newFakeGuest, type FakeGuest, type FakeGuestView } from './fake-guest.ts';
+import { PowerState } from './power-state.ts';
+import type { DestroyOptions, RescueContext, SpawnContext } from './spawn-context.ts';
+
+// Importers of fake.ts get its options and view types from here too.
+export { FAKE_CAPABILITIES, type FakeDriverOptions, type FakeDriverResources } from './fake-config.ts';
+export type { FakeGuestView } from './fake-guest.ts';
+
+/** libvirt hands out display ports from 5900 (VNC and SPICE each take one) and serial ports from Nova's [serial_console] port_range. */
+const DISPLAY_PORT_BASE = 5900;
+const SERIAL_PORT_BASE = 10000;
+/** Nova's convert_version_to_int('1.0'). */
+const FAKE_HYPERVISOR_VERSION = 1000;
+
+const { NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED } = PowerState;
+
+export class FakeDriver implements ComputeDriver {
+  readonly name = 'fake';
+  readonly capabilities = FAKE_CAPABILITIES;
+
+  private readonly clock: Clock;
+  private readonly rng: RandomStream;
+  private readonly resources: Required<FakeDriverResources>;
+  private readonly spawnTime: () => number;
+  private readonly failureRate: number;
+  private readonly failSpawn: boolean;
+  private readonly log: Logger | undefined;
+  /** Insertion-ordered, so listInstanceUuids is deterministic. */
+  private readonly guests = new Map<string, FakeGuest>();
+  private readonly usedSlots = new Set<number>();
+  private readonly listeners: LifecycleListener[] = [];
+  private host: string | undefined;
+
+  constructor(opts: FakeDriverOptions) {
+    const config = resolveFakeConfig(opts);
+    this.clock = opts.clock;
+    this.rng = opts.rng;
+    this.resources = config.resources;
+    this.spawnTime = config.spawnTime;
+    this.failureRate = config.failureRate;
+    this.failSpawn = config.failSpawn;
+    this.log = opts.log;
+  }
+
+  async init(host: string): Promise<void> {
+    this.host = host;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const g of [...this.guests.values()]) {
+      g.abortBuild?.(new HypervisorError(`Spawn of instance ${g.uuid} abandoned: the fake driver on ${this.host} was shut down.`));
+    }
+    this.host = undefined;
+  }
+
+  async getAvailableNodes(): Promise<string[]> {
+    return [this.requireHost('list nodes')];
+  }
+
+  async getAvailableResource(nodename: string): Promise<AvailableResource> {
+    const host = this.requireHost('report resources');
+    if (nodename !== host) throw new ComputeHostNotFound(`Compute host ${nodename} could not be found.`);
+    const r = this.resources;
+    let vcpusUsed = 0;
+    let memoryUsed = 0;
+    let diskUsed = 0;
+    for (const g of this.guests.values()) {
+      vcpusUsed += g.vcpus;
+      memoryUsed += g.memoryMb;
+      diskUsed += g.diskGb;
+    }
+    const x86 = r.cpuArch === 'x86_64';
+    const cpuInfo = {
+      arch: r.cpuArch,
+      model: x86 ? 'Nehalem' : 'fake',
+      vendor: x86 ? 'Intel' : 'fake',
+      features: x86 ? ['pge', 'clflush'] : [],
+      topology: { cores: r.vcpus, threads: 1, sockets: 1 },
+    };
+    return {
+      vcpus: r.vcpus,
+      memory_mb: r.memoryMb,
+      local_gb: r.localGb,
+      vcpus_used: vcpusUsed,
+      memory_mb_used: memoryUsed,
+      local_gb_used: diskUsed,
+      hypervisor_type: r.hypervisorType,
+      hypervisor_version: FAKE_HYPERVISOR_VERSION,
+      hypervisor_hostname: nodename,
+      cpu_info: JSON.stringify(cpuInfo),
+      disk_available_least: r.localGb - diskUsed,
+      supported_instances: [[r.cpuArch, r.hypervisorType.toLowerCase(), 'hvm']],
+      numa_topology: null,
+    };
+  }
+
+  async listInstanceUuids(): Promise<string[]> {
+    return [...this.guests.keys()];
+  }
+
+  async spawn(ctx: SpawnContext): Promise<void> {
+    const host = this.requireHost('spawn');
+    const inst = ctx.instance;
+    if (this.guests.has(inst.uuid)) throw new InstanceExists(inst.name);
+    // Both draws happen before any waiting, so the outcome depends only on the order spawns start.
+    const delayMs = this.spawnTime();
+    const failure = this.drawFailure();
+    const guest = this.addGuest(ctx);
+    if (delayMs > 0) await this.waitForBuild(guest, delayMs);
+    if (failure) {
+      this.removeGuest(guest);
+      throw new HypervisorError(`Failed to spawn instance ${inst.uuid} on ${host}: ${failure}.`);
+    }
+    if (ctx.powerOn ?? true) {
+      guest.console.record('boot', this.clock.now());
+      this.setState(guest, RUNNING);
+    } else {
+      this.setState(guest, SHUTDOWN);
+    }
+  }
+
+  async destroy(instanceUuid: string, _opts?: DestroyOptions): Promise<void> {
+    const g = this.guests.get(instanceUuid);
+    if (!g) return;
+    g.abortBuild?.(new InstanceNotFound(instanceUuid));
+    const wasActive = g.state !== NOSTATE && g.state !== SHUTDOWN && g.state !== CRASHED;
+    this.removeGuest(g);
+    if (wasActive) this.emit(g, 'STOPPED');
+  }
+
+  async reboot(instanceUuid: string, type: 'SOFT' | 'HARD'): Promise<void> {
+    const method = type === 'SOFT' ? 'reboot' : 'reboot_hard';
+    const g = this.guestIn(instanceUuid, method, type === 'SOFT' ? [RUNNING] : [RUNNING, PAUSED, SUSPENDED, SHUTDOWN, CRASHED]);
+    const now = this.clock.now();
+    if (type === 'SOFT') {
+      // The guest OS restarts itself; the virtual machine never stops, so the hypervisor reports nothing.
+      g.console.record('restart', now);
+      g.console.record('boot', now);
+      return;
+    }
+    if (g.state !== SHUTDOWN && g.state !== CRASHED) this.emit(g, 'STOPPED');
+    g.state = SHUTDOWN;
+    g.console.record('boot', now);
+    this.setState(g, RUNNING);
+  }
+
+  async powerOff(instanceUuid: string, _timeoutS?: number): Promise<void> {
+    // A fake guest honours the ACPI request at once, so the clean-shutdown timeout never runs out.
+    const g = this.guestIn(instanceUuid, 'power_off', [RUNNING, PAUSED, SUSPENDED, CRASHED, SHUTDOWN]);
+    if (g.state === SHUTDOWN) return;
+    if (g.state === RUNNING) g.console.record('halt', this.clock.now());
+    this.setState(g, SHUTDOWN);
+  }
+
+  async powerOn(instanceUuid: string): Promise<void> {
+    const g = this.guestIn(instanceUuid, 'power_on', [SHUTDOWN, CRASHED, RUNNING]);
+    if (g.state === RUNNING) return;
+    g.console.record('boot', this.clock.now());
+    this.setState(g, RUNNING);
+  }
+
+  async pause(instanceUuid: string): Promise<void> {
+    this.setState(this.guestIn(instanceUuid, 'pause', [RUNNING]), PAUSED);
+  }
+
+  async unpause(instanceUuid: string): Promise<void> {
+    this.setState(this.guestIn(instanceUuid, 'unpause', [PAUSED]), RUNNING);
+  }
+
+  async suspend(instanceUuid: string): Promise<void> {
+    this.setState(this.guestIn(instanceUuid, 'suspend', [RUNNING]), SUSPENDED);
+  }
+
+  async resume(instanceUuid: string): Promise<void> {
+    this.setState(this.guestIn(instanceUuid, 'resume', [SUSPENDED]), RUNNING);
+  }
+
+  async rescue(instanceUuid: string, ctx?: RescueContext): Promise<void> {
+    const g = this.guestIn(instanceUuid, 'rescue', [RUNNING, SHUTDOWN, CRASHED]);
+    if (g.state === RUNNING) this.emit(g, 'STOPPED');
+    g.rescued = true;
+    g.state = SHUTDOWN;
+    g.console.record('rescue-boot', this.clock.now(), ctx?.image?.id ?? g.imageId);
+    this.setState(g, RUNNING);
+  }
+
+  async unrescue(instanceUuid: string): Promise<void> {
+    const g = this.requireGuest(instanceUuid);
+    if (!g.rescued) throw new InstanceInvalidState(`Instance ${instanceUuid} is not in rescue mode.`);
+    this.emit(g, 'STOPPED');
+    g.rescued = false;
+    g.state = SHUTDOWN;
+    g.console.record('boot', this.clock.now());
+    this.setState(g, RUNNING);
+  }
+
+  async snapshot(instanceUuid: string, imageId: string): Promise<void> {
+    // The API's allowed vm_states (active, stopped, paused, suspended) seen as power states.
+    const g = this.guestIn(instanceUuid, 'snapshot', [RUNNING, SHUTDOWN, PAUSED, SUSPENDED]);
+    g.snapshots.push(imageId);
+  }
+
+  async getInfo(instanceUuid: string): Promise<InstanceInfo> {
+    return { state: this.requireGuest(instanceUuid).state };
+  }
+
+  async getConsoleOutput(instanceUuid: string): Promise<string> {
+    return this.requireGuest(instanceUuid).console.render();
+  }
+
+  async getVncConsole(instanceUuid: string): Promise<ConsoleInfo> {
+    return { host: '127.0.0.1', port: DISPLAY_PORT_BASE + 2 * this.consoleGuest(instanceUuid, 'get_vnc_console').slot };
+  }
+
+  async getSpiceConsole(instanceUuid: string): Promise<ConsoleInfo> {
+    return { host: '127.0.0.1', port: DISPLAY_PORT_BASE + 2 * this.consoleGuest(instanceUuid, 'get_spice_console').slot + 1 };
+  }
+
+  async getSerialConsole(instanceUuid: string): Promise<ConsoleInfo> {
+    return { host: '127.0.0.1', port: SERIAL_PORT_BASE + this.consoleGuest(instanceUuid, 'get_serial_console').slot };
+  }
+
+  registerEventListener(listener: LifecycleListener): void {
+    this.listeners.push(listener);
+  }
+
+  // --- fault injection and inspection: not part of ComputeDriver -------------------------------------
+
+  /** The guest OS crashed (kernel panic): CRASHED, as the power-state sync will find it. */
+  crashGuest(instanceUuid: string): void {
+    const g = this.guestIn(instanceUuid, 'crash', [RUNNING]);
+    g.console.record('panic', this.clock.now());
+    this.setState(g, CRASHED);
+  }
+
+  /** The guest powered itself off (`poweroff` inside it): SHUTDOWN while the database still says active. */
+  shutdownGuest(instanceUuid: string): void {
+    const g = this.guestIn(instanceUuid, 'shutdown', [RUNNING]);
+    g.console.record('halt', this.clock.now());
+    this.setState(g, SHUTDOWN);
+  }
+
+  guest(instanceUuid: string): FakeGuestView | undefined {
+    const g = this.guests.get(instanceUuid);
+    return g && fakeGuestView(g);
+  }
+
+  // --- internals -------------------------------------------------------------------------------------
+
+  private requireHost(what: string): string {
+    if (this.host === undefined) throw new HypervisorError(`Cannot ${what}: the fake driver is not initialised (call init(host) first).`);
+    return this.host;
+  }
+
+  private requireGuest(uuid: string): FakeGuest {
+    const g = this.guests.get(uuid);
+    if (!g) throw new InstanceNotFound(uuid);
+    return g;
+  }
+
+  /** The guest, provided it is not rescued or building and is in one of `allowed`. */
+  private guestIn(uuid: string, method: string, allowed: readonly PowerState[]): FakeGuest {
+    const g = this.requireGuest(uuid);
+    if (g.rescued) throw invalidState(uuid, 'vm_state', 'rescued', method);
+    if (!allowed.includes(g.state)) throw invalidPowerState(uuid, g.state, method);
+    return g;
+  }
+
+  /** Consoles exist while the virtual machine runs, paused or not (rescue included: that is when they matter). */
+  private consoleGuest(uuid: string, method: string): FakeGuest {
+    const g = this.requireGuest(uuid);
+    if (g.state !== RUNNING && g.state !== PAUSED) throw invalidPowerState(uuid, g.state, method);
+    return g;
+  }
+
+  private drawFailure(): string | undefined {
+    if (this.failSpawn) return 'the hypervisor is broken (failSpawn)';
+    if (this.failureRate >= 1) return 'injected failure (failureRate 1)';
+    // Draw only when the outcome is uncertain, so failureRate 0 leaves the stream untouched.
+    if (this.failureRate > 0 && this.rng.next() < this.failureRate) {
+      return `injected failure (failureRate ${this.failureRate})`;
+    }
+    return undefined;
+  }
+
+  private addGuest(ctx: SpawnContext): FakeGuest {
+    let slot = 0;
+    while (this.usedSlots.has(slot)) slot++;
+    this.usedSlots.add(slot);
+    const guest = newFakeGuest(ctx, slot);
+    this.guests.set(guest.uuid, guest);
+    return guest;
+  }
+
+  private removeGuest(g: FakeGuest): void {
+    if (this.guests.get(g.uuid) !== g) return;
+    this.guests.delete(g.uuid);
+    this.usedSlots.delete(g.slot);
+  }
+
+  /** Wait out the build on the clock; destroy() or cleanup() end it early by rejecting. */
+  private waitForBuild(g: FakeGuest, delayMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer: TimerHandle = this.clock.setTimeout(() => {
+        g.abortBuild = undefined;
+        resolve();
+      }, delayMs);
+      g.abortBuild = (err) => {
+        this.clock.clearTimer(timer);
+        g.abortBuild = undefined;
+        this.removeGuest(g);
+        reject(err);
+      };
+    });
+  }
+
+  private setState(g: FakeGuest, to: PowerState): void {
+    const from = g.state;
+    g.state = to;
+    if (from === to) return;
+    const transition = lifecycleTransition(from, to);
+    if (transition) this.emit(g, transition);
+  }
+
+  private emit(g: FakeGuest, transition: LifecycleTransition): void {
+    const event = { instanceUuid: g.uuid, transition, timestamp: this.clock.now() };
+    for (const listener of this.listeners) {
+      // A listener that throws must not undo a state change the hypervisor has already made.
+      try {
+        listener(event);
+      } catch (err) {
+        this.log?.error({ err, instance_uuid: g.uuid, transition }, 'lifecycle event listener failed');
+      }
+    }
+  }
+}
