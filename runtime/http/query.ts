@@ -1,0 +1,46 @@
+/**
+ * Query-string reading with OpenStack's quirks: a parameter given twice means its last value (webob's
+ * MultiDict.get), and the literal `None` (what the openstack CLI sends for an unset filter, e.g.
+ * `?binary=None&host=None`) means the parameter was not given.
+ */
+
+/** The shape fastify gives `request.query`. */
+export type RawQuery = Readonly<Record<string, string | string[] | undefined>> | unknown;
+
+/** The value the CLI sends for "no value". */
+export const NONE_LITERAL = 'None';
+
+function valuesOf(query: RawQuery, name: string): string[] {
+  if (query === null || typeof query !== 'object') return [];
+  const v = (query as Record<string, unknown>)[name];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return [];
+}
+
+/** Last value of `name`, undefined when absent or `None`. */
+export function queryValue(query: RawQuery, name: string): string | undefined {
+  const v = valuesOf(query, name).at(-1);
+  return v === undefined || v === NONE_LITERAL ? undefined : v;
+}
+
+/** Every value of `name` (webob's getall), without `None`s. */
+export function queryValues(query: RawQuery, name: string): string[] {
+  return valuesOf(query, name).filter((v) => v !== NONE_LITERAL);
+}
+
+/** Last value of `name` as sent, `None` included (for APIs where None means something, e.g. is_public). */
+export function queryRaw(query: RawQuery, name: string): string | undefined {
+  return valuesOf(query, name).at(-1);
+}
+
+/** The query with `None` values dropped and each parameter reduced to its last value. */
+export function normalizeQuery(query: RawQuery): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (query === null || typeof query !== 'object') return out;
+  for (const name of Object.keys(query)) {
+    const v = queryValue(query, name);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
