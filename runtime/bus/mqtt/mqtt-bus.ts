@@ -1,0 +1,170 @@
+/**
+ * MqttBus: the Bus over a real MQTT broker (a cell's embedded aedes, or Mosquitto/EMQX across sites).
+ * QoS 1 everywhere and, by default, a persistent session, so a link that drops loses nothing: the
+ * broker queues for us while we are away and mqtt.js resends what we published but saw no PUBACK for.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Clock } from '../../clock/index.ts';
+import { Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
+import type { RandomStream } from '../../rng/index.ts';
+import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMessage, type Subscription } from '../bus.ts';
+import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
+import { BusEndpoint } from '../endpoint.ts';
+import { messages, type MessageRegistry } from '../messages.ts';
+
+export interface MqttBusOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  clock: Clock;
+  rng: RandomStream;
+  registry?: MessageRegistry;
+  log?: BusLogger;
+  /** Prefix of this client's reply topic (see replyTopic). */
+  topicPrefix: string;
+  /** MQTT clean session; default false, so the broker keeps our subscriptions and queues while we are away. */
+  clean?: boolean;
+  /** Pause between reconnect attempts (mqtt.js' own timer; default 1000). */
+  reconnectPeriodMs?: number;
+}
+
+const QOS1 = { qos: 1 } as const;
+/** MQTT 3.1.1 §3.2.2.3 CONNACK codes that mean the credentials were refused. */
+const AUTH_REFUSED = new Set([4, 5]);
+
+export class MqttBus implements Bus {
+  readonly clientId: string;
+  private closed = false;
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly endpoint: BusEndpoint,
+    clientId: string,
+  ) {
+    this.clientId = clientId;
+  }
+
+  /** Connect, subscribe to our reply topic, and resolve once both are done. Rejects if the first attempt fails. */
+  static async connect(opts: MqttBusOptions): Promise<MqttBus> {
+    const log = opts.log ?? defaultBusLogger();
+    const client = connect(opts.url, mqttOptions(opts));
+    const endpoint = new BusEndpoint({
+      clientId: opts.clientId,
+      clock: opts.clock,
+      rng: opts.rng,
+      registry: opts.registry ?? messages,
+      log,
+      replyTopic: replyTopic(opts.topicPrefix, opts.clientId),
+      publish: (topic, text) => publish(client, topic, text),
+    });
+    // Listen before CONNACK: a persistent session replays queued messages right after it.
+    client.on('message', (topic, payload) => endpoint.receive(topic, payload.toString('utf8')));
+    watchLink(client, log, opts.clientId);
+    try {
+      await firstConnect(client);
+      await client.subscribeAsync(replyTopic(opts.topicPrefix, opts.clientId), QOS1);
+    } catch (e) {
+      client.end(true);
+      throw e;
+    }
+    return new MqttBus(client, endpoint, opts.clientId);
+  }
+
+  cast(topic: string, msg: OutgoingMessage): Promise<void> {
+    return this.endpoint.cast(topic, msg);
+  }
+
+  call<R = unknown>(topic: string, msg: OutgoingMessage, opts?: CallOptions): Promise<R> {
+    return this.endpoint.call<R>(topic, msg, opts);
+  }
+
+  async subscribe(pattern: string, handler: Handler): Promise<Subscription> {
+    if (this.closed) throw new NovaError(`Bus ${this.clientId} is closed`);
+    const first = this.endpoint.addHandler(pattern, handler);
+    if (first) {
+      try {
+        await this.client.subscribeAsync(pattern, QOS1);
+      } catch (e) {
+        this.endpoint.removeHandler(pattern, handler);
+        throw subscribeError(pattern, e);
+      }
+    }
+    let active = true;
+    return {
+      unsubscribe: async () => {
+        if (!active) return;
+        active = false;
+        if (this.endpoint.removeHandler(pattern, handler) && !this.closed) await this.client.unsubscribeAsync(pattern);
+      },
+    };
+  }
+
+  connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Leave cleanly. With a persistent session the broker keeps queuing for this client id. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.endpoint.failPending(new NovaError(`Bus ${this.clientId} closed before a reply arrived`));
+    // A graceful end would wait for PUBACKs that never come while the link is down.
+    await this.client.endAsync(!this.client.connected);
+  }
+}
+
+function watchLink(c: MqttClient, log: BusLogger, clientId: string): void {
+  // mqtt.js re-emits socket errors; without a listener an 'error' event would throw.
+  c.on('error', (err) => log.warn({ clientId, err: err.message }, 'bus: mqtt error'));
+  c.on('offline', () => log.warn({ clientId }, 'bus: link down, reconnecting'));
+  c.on('connect', () => {
+    // Small request/reply packets must not wait for Nagle's algorithm (tens of ms per hop otherwise).
+    (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+    log.debug({ clientId }, 'bus: link up');
+  });
+}
+
+function mqttOptions(opts: MqttBusOptions): IClientOptions {
+  return {
+    clientId: opts.clientId,
+    username: opts.username,
+    password: opts.password,
+    clean: opts.clean ?? false,
+    reconnectPeriod: opts.reconnectPeriodMs ?? 1000,
+    protocolVersion: 4,
+    resubscribe: true,
+  };
+}
+
+function publish(client: MqttClient, topic: string, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.publish(topic, text, QOS1, (err) => (err ? reject(new NovaError(`publish to ${topic} failed: ${err.message}`)) : resolve()));
+  });
+}
+
+/** Resolve on the first CONNACK; reject on the first error (refused credentials, broker unreachable). */
+function firstConnect(client: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = (): void => {
+      client.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error & { code?: unknown }): void => {
+      client.off('connect', onConnect);
+      if (typeof err.code === 'number' && AUTH_REFUSED.has(err.code)) reject(new Unauthorized(`MQTT broker refused the credentials: ${err.message}`));
+      else reject(new NovaError(`MQTT connection failed: ${err.message}`));
+    };
+    client.once('connect', onConnect);
+    client.once('error', onError);
+  });
+}
+
+function subscribeError(pattern: string, e: unknown): NovaError {
+  // mqtt.js rejects with the SUBACK attached; a return code with bit 0x80 set is the broker's refusal.
+  const granted = (e as { packet?: { granted?: unknown } }).packet?.granted;
+  if (Array.isArray(granted) && granted.some((rc) => typeof rc === 'number' && (rc & 0x80) !== 0)) {
+    return new Forbidden(`Subscription to ${pattern} refused by the broker`);
+  }
+  return new NovaError(`Subscription to ${pattern} failed: ${(e as Error).message}`);
+}
