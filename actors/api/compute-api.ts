@@ -21,8 +21,58 @@ export interface RequestContext {
 
 export type InstanceView = InstanceRecord & { fault: { code: number; message: string; details: string; createdAt: number } | null };
 
+/** A nova-compute / nova-conductor service as the os-services API shows it; `cell` names its cell. */
+export interface ServiceView {
+  uuid: string;
+  id: number;
+  host: string;
+  binary: string;
+  reportCount: number;
+  disabled: boolean;
+  disabledReason: string | null;
+  forcedDown: boolean;
+  lastSeenUp: number | null;
+  createdAt: number;
+  updatedAt: number | null;
+  up: boolean;
+  cell?: string;
+}
+
+/** A compute node (hypervisor) with its usage, as the os-hypervisors API shows it. */
+export interface ComputeNodeView {
+  host: string;
+  nodename: string;
+  uuid: string;
+  hypervisorType: string;
+  hypervisorVersion: number;
+  cpuArch: string;
+  cpuInfo: string;
+  vcpus: number;
+  memoryMb: number;
+  localGb: number;
+  vcpusUsed: number;
+  memoryMbUsed: number;
+  localGbUsed: number;
+  runningVms: number;
+  hostIp: string;
+  serviceUp: boolean;
+  serviceDisabled: boolean;
+  cell?: string;
+}
+
+export interface ServiceUpdate {
+  host: string;
+  binary: string;
+  disabled?: boolean;
+  disabledReason?: string | null;
+  forcedDown?: boolean;
+}
+
 /** How the API reaches the cell that owns an instance. */
 export interface CellsPort {
+  listServices(reqId: string): Promise<ServiceView[]>;
+  listComputeNodes(reqId: string): Promise<ComputeNodeView[]>;
+  updateService(change: ServiceUpdate, reqId: string): Promise<ServiceView>;
   build(body: BuildInstancesBody, reqId: string): Promise<void>;
   get(uuid: string, reqId: string): Promise<InstanceView>;
   list(projectId: string | undefined, reqId: string): Promise<InstanceRecord[]>;
@@ -120,5 +170,17 @@ export class ComputeAPI {
 
   consoleOutput(uuid: string, length: number | undefined, ctx: RequestContext): Promise<string> {
     return this.cells.consoleOutput(uuid, length, ctx.reqId);
+  }
+
+  services(ctx: RequestContext): Promise<ServiceView[]> {
+    return this.cells.listServices(ctx.reqId);
+  }
+
+  hypervisors(ctx: RequestContext): Promise<ComputeNodeView[]> {
+    return this.cells.listComputeNodes(ctx.reqId);
+  }
+
+  updateService(change: ServiceUpdate, ctx: RequestContext): Promise<ServiceView> {
+    return this.cells.updateService(change, ctx.reqId);
   }
 }

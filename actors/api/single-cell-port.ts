@@ -4,7 +4,7 @@ import type { BuildInstancesBody } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { PowerAction } from '../compute/states.ts';
-import type { CellsPort, InstanceView, RequestContext } from './compute-api.ts';
+import type { CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceUpdate, ServiceView } from './compute-api.ts';
 
 export class SingleCellPort implements CellsPort {
   constructor(
@@ -38,5 +38,17 @@ export class SingleCellPort implements CellsPort {
 
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.bus.call(this.conductorTopic, { type: 'get_console_output', reqId, body: { uuid, length } });
+  }
+
+  listServices(reqId: string): Promise<ServiceView[]> {
+    return this.bus.call(this.conductorTopic, { type: 'list_services', reqId, body: {} });
+  }
+
+  listComputeNodes(reqId: string): Promise<ComputeNodeView[]> {
+    return this.bus.call(this.conductorTopic, { type: 'list_compute_nodes', reqId, body: {} });
+  }
+
+  updateService(change: ServiceUpdate, reqId: string): Promise<ServiceView> {
+    return this.bus.call(this.conductorTopic, { type: 'update_service', reqId, body: change });
   }
 }

@@ -3,10 +3,10 @@
  * before anything is sent), runs the build task, applies what compute hosts report, and answers the
  * queries the layers above need. Hosted by a service actor, so it handles one message at a time.
  */
-import { InstanceNotFound } from '../../runtime/errors/index.ts';
+import { InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../compute/states.ts';
 import type { ConductorContext } from './context.ts';
-import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport } from './messages.ts';
+import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody } from './messages.ts';
 import type { InstanceRecord } from './records.ts';
 import { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
@@ -99,6 +99,30 @@ export class ConductorManager {
 
   heartbeat(host: string, binary: string): void {
     this.services.heartbeat(host, binary);
+  }
+
+  listServices() {
+    return this.services.list();
+  }
+
+  /** Compute nodes with the usage placement holds against them (what the hypervisors API shows). */
+  listComputeNodes() {
+    return this.services.listNodes().map((n) => {
+      const rp = this.ctx.placement.provider(n.uuid);
+      return {
+        ...n,
+        vcpusUsed: rp?.usages.VCPU ?? 0,
+        memoryMbUsed: (rp?.usages.MEMORY_MB ?? 0) + this.ctx.config.DEFAULT.reserved_host_memory_mb,
+        localGbUsed: rp?.usages.DISK_GB ?? 0,
+        runningVms: this.ctx.hostManager.nodesOf(n.host)[0]?.instances.size ?? n.runningVms,
+      };
+    });
+  }
+
+  updateService(b: UpdateServiceBody) {
+    const s = this.services.update(b.host, b.binary, b);
+    if (!s) throw new ServiceNotFound(`Service ${b.binary} on host ${b.host} could not be found.`);
+    return s;
   }
 
   checkServices(): void {

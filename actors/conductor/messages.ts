@@ -80,6 +80,21 @@ export const ListInstances = defineMessage(
 export const GetInstanceActions = defineMessage('get_instance_actions', 1, z.object({ uuid: z.string() }));
 export const ConsoleOutput = defineMessage('get_console_output', 1, z.object({ uuid: z.string(), length: z.number().int().positive().optional() }));
 
+export const ListComputeNodes = defineMessage('list_compute_nodes', 1, z.object({}));
+export const ListServices = defineMessage('list_services', 1, z.object({}));
+export const UpdateService = defineMessage(
+  'update_service',
+  1,
+  z.object({
+    host: z.string(),
+    binary: z.string(),
+    disabled: z.boolean().optional(),
+    disabledReason: z.string().max(255).nullable().optional(),
+    forcedDown: z.boolean().optional(),
+  }),
+);
+export type UpdateServiceBody = z.infer<typeof UpdateService>;
+
 /** compute → conductor */
 export const BuildResult = defineMessage(
   'compute_build_result',

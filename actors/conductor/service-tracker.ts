@@ -79,15 +79,31 @@ export class ServiceTracker {
     }
   }
 
-  setDisabled(host: string, binary: string, disabled: boolean, reason: string | null): ServiceRecord | undefined {
+  /** Enable/disable a service or force it down (the os-services API). */
+  update(host: string, binary: string, change: { disabled?: boolean; disabledReason?: string | null; forcedDown?: boolean }): ServiceRecord | undefined {
     const s = this.services.get(`${host}/${binary}`);
     if (!s) return undefined;
-    s.disabled = disabled;
-    s.disabledReason = disabled ? reason : null;
+    if (change.disabled !== undefined) {
+      s.disabled = change.disabled;
+      s.disabledReason = change.disabled ? (change.disabledReason ?? null) : null;
+    }
+    if (change.forcedDown !== undefined) s.forcedDown = change.forcedDown;
     s.updatedAt = this.ctx.clock.now();
-    if (binary === 'nova-compute') this.ctx.hostManager.setServiceState(host, { up: s.up, disabled });
     this.persist(s);
+    this.checkLiveness();
+    if (binary === 'nova-compute') this.ctx.hostManager.setServiceState(host, { up: s.up, disabled: s.disabled });
     return s;
+  }
+
+  list(): ServiceRecord[] {
+    return [...this.services.values()];
+  }
+
+  listNodes(): Array<ComputeNodeReport & { serviceUp: boolean; serviceDisabled: boolean }> {
+    return [...this.nodes.values()].map((n) => {
+      const s = this.services.get(`${n.host}/nova-compute`);
+      return { ...n, serviceUp: s?.up ?? false, serviceDisabled: s?.disabled ?? false };
+    });
   }
 
   /** The resource tracker's report: update the node record, the host state and placement inventory. */

@@ -9,7 +9,7 @@ import type { ConductorManager } from '../../actors/conductor/conductor-manager.
 // Registers the conductor's message schemas with the bus registry.
 import '../../actors/conductor/messages.ts';
 import type {
-  ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport,
+  ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody,
 } from '../../actors/conductor/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
 
@@ -34,6 +34,12 @@ export async function serveConductor(bus: Bus, topic: string, conductor: Service
         return ask(conductor, 'instanceActions', b.uuid as string);
       case 'get_console_output':
         return ask(conductor, 'consoleOutput', b.uuid as string, b.length as number | undefined);
+      case 'list_services':
+        return ask(conductor, 'listServices');
+      case 'list_compute_nodes':
+        return ask(conductor, 'listComputeNodes');
+      case 'update_service':
+        return ask(conductor, 'updateService', msg.body as UpdateServiceBody);
       case 'compute_build_result':
         return tell(conductor, 'buildResult', msg.body as BuildResultBody);
       case 'compute_action_result':

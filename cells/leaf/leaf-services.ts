@@ -72,7 +72,19 @@ export class LeafServices {
     });
     await serveConductor(o.bus, conductorTopic(o.cell), conductor);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);
-    svc.timers.push(o.clock.setInterval(() => void ask(conductor, 'checkServices'), o.config.DEFAULT.report_interval * 1000));
+    // The conductor and scheduler of the cell report as services too (os-services lists them), with the
+    // cell's name as their host.
+    const selfReport = () => {
+      manager.heartbeat(o.cell, 'nova-conductor');
+      manager.heartbeat(o.cell, 'nova-scheduler');
+    };
+    selfReport();
+    svc.timers.push(
+      o.clock.setInterval(() => {
+        selfReport();
+        void ask(conductor, 'checkServices');
+      }, o.config.DEFAULT.report_interval * 1000),
+    );
     return svc;
   }
 
