@@ -6,7 +6,7 @@
 import { BadRequest } from '../../runtime/errors/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
-import type { BuildInstancesBody, BuildSpec, NewInstance } from '../conductor/messages.ts';
+import type { AggregateWithHosts, BuildInstancesBody, BuildSpec, NewInstance } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { FlavorSpec, ImageSpec, InstanceGroupSpec } from '../scheduler/types.ts';
@@ -70,6 +70,8 @@ export interface ServiceUpdate {
 
 /** How the API reaches the cell that owns an instance. */
 export interface CellsPort {
+  /** Push the host aggregates (AZs, metadata) to every cell, for their schedulers. */
+  syncAggregates(aggregates: AggregateWithHosts[], reqId: string): Promise<void>;
   listServices(reqId: string): Promise<ServiceView[]>;
   listComputeNodes(reqId: string): Promise<ComputeNodeView[]>;
   updateService(change: ServiceUpdate, reqId: string): Promise<ServiceView>;
@@ -170,6 +172,10 @@ export class ComputeAPI {
 
   consoleOutput(uuid: string, length: number | undefined, ctx: RequestContext): Promise<string> {
     return this.cells.consoleOutput(uuid, length, ctx.reqId);
+  }
+
+  syncAggregates(aggregates: AggregateWithHosts[], ctx: RequestContext): Promise<void> {
+    return this.cells.syncAggregates(aggregates, ctx.reqId);
   }
 
   services(ctx: RequestContext): Promise<ServiceView[]> {

@@ -1,6 +1,6 @@
 /** A CellsPort that talks straight to one cell's conductor over the bus (one-cell deployments, tests). */
 import type { Bus } from '../../runtime/bus/index.ts';
-import type { BuildInstancesBody } from '../conductor/messages.ts';
+import type { AggregateWithHosts, BuildInstancesBody } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { PowerAction } from '../compute/states.ts';
@@ -38,6 +38,10 @@ export class SingleCellPort implements CellsPort {
 
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.bus.call(this.conductorTopic, { type: 'get_console_output', reqId, body: { uuid, length } });
+  }
+
+  async syncAggregates(aggregates: AggregateWithHosts[], reqId: string): Promise<void> {
+    await this.bus.call(this.conductorTopic, { type: 'sync_aggregates', reqId, body: { aggregates } });
   }
 
   listServices(reqId: string): Promise<ServiceView[]> {

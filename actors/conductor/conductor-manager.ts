@@ -6,7 +6,7 @@
 import { InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../compute/states.ts';
 import type { ConductorContext } from './context.ts';
-import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody } from './messages.ts';
+import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts } from './messages.ts';
 import type { InstanceRecord } from './records.ts';
 import { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
@@ -15,6 +15,8 @@ import type { PowerAction } from '../compute/states.ts';
 
 export class ConductorManager {
   readonly services: ServiceTracker;
+  /** The last aggregates the API cell pushed; applied again to hosts that register later. */
+  private aggregates: AggregateWithHosts[] = [];
 
   constructor(readonly ctx: ConductorContext) {
     this.services = new ServiceTracker(ctx);
@@ -94,7 +96,9 @@ export class ConductorManager {
   }
 
   computeNodeUpdate(r: ComputeNodeReport): void {
+    const isNew = !this.services.nodes.has(r.host);
     this.services.computeNode(r);
+    if (isNew && this.aggregates.length > 0) this.syncAggregates(this.aggregates);
   }
 
   heartbeat(host: string, binary: string): void {
@@ -123,6 +127,17 @@ export class ConductorManager {
     const s = this.services.update(b.host, b.binary, b);
     if (!s) throw new ServiceNotFound(`Service ${b.binary} on host ${b.host} could not be found.`);
     return s;
+  }
+
+  /** Replace the aggregate membership the scheduler sees (AZ filter, aggregate extra specs). */
+  syncAggregates(aggregates: AggregateWithHosts[]): void {
+    const byHost = new Map<string, AggregateWithHosts[]>();
+    for (const a of aggregates) for (const h of a.hosts) byHost.set(h, [...(byHost.get(h) ?? []), a]);
+    for (const host of this.services.nodes.keys()) {
+      const list = byHost.get(host) ?? [];
+      this.ctx.hostManager.setAggregates(host, list.map((a) => ({ id: a.id, name: a.name, availabilityZone: a.availabilityZone, metadata: a.metadata })));
+    }
+    this.aggregates = aggregates;
   }
 
   checkServices(): void {

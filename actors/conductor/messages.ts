@@ -95,6 +95,17 @@ export const UpdateService = defineMessage(
 );
 export type UpdateServiceBody = z.infer<typeof UpdateService>;
 
+/** The API cell's host aggregates (with their AZ and metadata), pushed to every cell that has hosts. */
+export const aggregateSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  availabilityZone: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  hosts: z.array(z.string()),
+});
+export type AggregateWithHosts = z.infer<typeof aggregateSchema>;
+export const SyncAggregates = defineMessage('sync_aggregates', 1, z.object({ aggregates: z.array(aggregateSchema) }));
+
 /** compute → conductor */
 export const BuildResult = defineMessage(
   'compute_build_result',
