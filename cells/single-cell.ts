@@ -4,7 +4,7 @@
  * The building block of the cell tree, and the one-cell deployment used by tests and benchmarks.
  */
 import { startActorSystem, spawnGroup, stopActor, type ActorSystem } from '../runtime/actor/index.ts';
-import { MqttBus, startBroker, type Broker } from '../runtime/bus/index.ts';
+import { MemoryBus, MqttBus, startBroker, type Broker, type Bus, type MemoryHub } from '../runtime/bus/index.ts';
 import type { Clock } from '../runtime/clock/index.ts';
 import type { NovaConfig } from '../runtime/config/index.ts';
 import type { DbConfig } from '../runtime/db/index.ts';
@@ -31,6 +31,11 @@ export interface FakeHostSpec {
 
 export interface SingleCellOptions {
   name: string;
+  /**
+   * The cell's bus: an embedded aedes broker on a TCP port (default), or an in-memory hub for the
+   * simulator and unit tests (same contract, virtual-time link delays).
+   */
+  transport?: { kind: 'mqtt' } | { kind: 'memory'; hub: MemoryHub; delay?: (from: string, topic: string) => number };
   db: DbConfig;
   brokerPort?: number;
   hosts: FakeHostSpec[];
@@ -46,19 +51,23 @@ export interface SingleCellOptions {
 export class SingleCell {
   private constructor(
     readonly name: string,
-    readonly broker: Broker,
+    readonly broker: Broker | undefined,
     readonly services: LeafServices,
     readonly compute: ComputeHosts,
     readonly api: ComputeAPI,
-    private readonly buses: MqttBus[],
+    private readonly buses: Bus[],
     private readonly system: ActorSystem,
   ) {}
 
   static async start(o: SingleCellOptions): Promise<SingleCell> {
-    const broker = await startBroker({ port: o.brokerPort ?? 0 });
+    const transport = o.transport ?? { kind: 'mqtt' };
+    const broker = transport.kind === 'mqtt' ? await startBroker({ port: o.brokerPort ?? 0 }) : undefined;
     const prefix = cellPrefix(o.name);
-    const mk = (id: string) =>
-      MqttBus.connect({ url: broker.url, clientId: `${o.name}:${id}`, clock: o.clock, rng: o.rng.stream(`bus:${o.name}:${id}`), topicPrefix: prefix });
+    const mk = async (id: string): Promise<Bus> => {
+      const common = { clientId: `${o.name}:${id}`, clock: o.clock, rng: o.rng.stream(`bus:${o.name}:${id}`), topicPrefix: prefix };
+      if (transport.kind === 'memory') return new MemoryBus({ ...common, hub: transport.hub, delay: transport.delay });
+      return MqttBus.connect({ ...common, url: broker!.url });
+    };
     const [conductorBus, computeBus, apiBus] = await Promise.all([mk('conductor'), mk('compute'), mk('api')]);
     const system = startActorSystem();
     const root = spawnGroup(system, `cell-${o.name.replace(/!/g, '.')}`);
@@ -81,7 +90,7 @@ export class SingleCell {
     await Promise.all(this.buses.map((b) => b.close()));
     await this.services.stop();
     stopActor(this.system);
-    await this.broker.close();
+    await this.broker?.close();
   }
 }
 

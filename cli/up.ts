@@ -34,7 +34,7 @@ export async function up(file: string): Promise<void> {
       config: c.nova, log: log.child({ cell: c.path }),
     });
     cells.push(cell);
-    process.stdout.write(`cell ${c.path}: broker ${cell.broker.url}, database ${c.database.file}, ${hosts.length} hosts\n`);
+    process.stdout.write(`cell ${c.path}: broker ${cell.broker?.url}, database ${c.database.file}, ${hosts.length} hosts\n`);
   }
   process.stdout.write(`novacell is up (${cells.length} cells); Ctrl-C stops it\n`);
   await new Promise<void>((done) => {
