@@ -2,7 +2,9 @@
  * Builds per second through one cell over the real MQTT bus (embedded aedes on loopback, SQLite file,
  * FakeDriver with zero spawn time): N servers requested in one burst, timed from the first request to
  * the last ACTIVE. Prints each run, the median, build latency percentiles and peak RSS.
- *   npx tsx bench/cell-builds.ts [servers=2000] [runs=3] [hosts=50]
+ *   npx tsx bench/cell-builds.ts [servers=2000] [runs=3] [hosts=50] [mqtt|memory]
+ * `memory` runs the same cell on the in-memory bus (the simulator's transport) as a baseline that
+ * shows what the MQTT hops cost.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +14,11 @@ import { SeededRng } from '../runtime/rng/index.ts';
 import { novaConfig } from '../runtime/config/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
 import { SingleCell } from '../cells/single-cell.ts';
+import { MemoryHub } from '../runtime/bus/index.ts';
 import { machine, median, percentile, rssMiB } from './machine.ts';
 
-const [servers = 2000, runs = 3, hostCount = 50] = process.argv.slice(2).map(Number);
+const [servers = 2000, runs = 3, hostCount = 50] = process.argv.slice(2, 5).map(Number);
+const transportKind = process.argv[5] === 'memory' ? 'memory' : 'mqtt';
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
 const image = { id: 'cirros', properties: {} };
 
@@ -24,6 +28,7 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
   const clock = new RealClock();
   const cell = await SingleCell.start({
     name: 'bench', db: { file: join(dir, 'bench.sqlite') }, hosts, clock, rng: new SeededRng(`bench-${run}`),
+    transport: transportKind === 'memory' ? { kind: 'memory', hub: new MemoryHub() } : { kind: 'mqtt' },
     config: novaConfig(), log: createLogger({}, 'silent'),
   });
   while (cell.services.ctx.hostManager.hosts().length < hostCount) await new Promise((r) => setTimeout(r, 5));
@@ -55,7 +60,7 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
   return { rate: servers / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over MQTT — ${machine()}`);
+console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over ${transportKind} — ${machine()}`);
 const rates: number[] = [];
 const p50s: number[] = [];
 const p99s: number[] = [];

@@ -24,12 +24,8 @@ function emptyPending(): Pending {
   return { upserts: new Map(), inserts: new Map(), deletes: new Map(), waiters: [] };
 }
 
-/**
- * SQLite allows 32766 bound variables per statement, and knex writes a multi-row insert as a compound
- * SELECT, which SQLite caps at 500 terms: stay below both.
- */
-const MAX_VARS = 8000;
-const MAX_ROWS = 400;
+/** SQLite allows 32766 bound variables per statement (PostgreSQL 65535); stay well below. */
+const MAX_VARS = 16000;
 
 export class WriteBehind {
   private pending = emptyPending();
@@ -126,16 +122,11 @@ export class WriteBehind {
   private async write(batch: Pending): Promise<void> {
     await this.db.transaction(async (trx) => {
       for (const [table, rows] of batch.upserts) {
-        const list = [...rows.values()];
         const spec = this.tables[table]!;
-        for (const chunk of chunks(list)) {
-          const cols = Object.keys(chunk[0]!).filter((c) => !spec.key.includes(c));
-          const q = trx(table).insert(chunk).onConflict(spec.key);
-          await (cols.length > 0 ? q.merge(cols) : q.ignore());
-        }
+        for (const chunk of chunks([...rows.values()])) await trx.raw(...upsertSql(table, spec.key, chunk));
       }
       for (const [table, rows] of batch.inserts) {
-        for (const chunk of chunks(rows)) await trx(table).insert(chunk);
+        for (const chunk of chunks(rows)) await trx.raw(...upsertSql(table, null, chunk));
       }
       for (const [table, wheres] of batch.deletes) {
         for (const w of wheres) await trx(table).where(w).delete();
@@ -144,10 +135,37 @@ export class WriteBehind {
   }
 }
 
+const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+
+/**
+ * One multi-row `INSERT ... VALUES (...), (...) ON CONFLICT (key) DO UPDATE` statement (SQLite and
+ * PostgreSQL both speak it). Built by hand: knex writes multi-row inserts for SQLite as compound
+ * SELECTs, which cost more to build and are capped at 500 rows.
+ */
+function upsertSql(table: string, key: string[] | null, rows: Row[]): [string, unknown[]] {
+  const cols = Object.keys(rows[0]!);
+  const bindings: unknown[] = [];
+  const tuple = `(${cols.map(() => '?').join(',')})`;
+  const values: string[] = [];
+  for (const r of rows) {
+    values.push(tuple);
+    for (const c of cols) {
+      const v = r[c];
+      bindings.push(v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    }
+  }
+  let sql = `insert into ${q(table)} (${cols.map(q).join(',')}) values ${values.join(',')}`;
+  if (key) {
+    const rest = cols.filter((c) => !key.includes(c));
+    sql += ` on conflict (${key.map(q).join(',')}) do ${rest.length ? `update set ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'nothing'}`;
+  }
+  return [sql, bindings];
+}
+
 function chunks(rows: Row[]): Row[][] {
   if (rows.length === 0) return [];
   const cols = Object.keys(rows[0]!).length || 1;
-  const size = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VARS / cols)));
+  const size = Math.max(1, Math.floor(MAX_VARS / cols));
   const out: Row[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;
