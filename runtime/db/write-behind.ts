@@ -123,10 +123,10 @@ export class WriteBehind {
     await this.db.transaction(async (trx) => {
       for (const [table, rows] of batch.upserts) {
         const spec = this.tables[table]!;
-        for (const chunk of chunks([...rows.values()])) await trx.raw(...upsertSql(table, spec.key, chunk));
+        for (const chunk of chunks([...rows.values()])) await raw(trx, upsertSql(table, spec.key, chunk));
       }
       for (const [table, rows] of batch.inserts) {
-        for (const chunk of chunks(rows)) await trx.raw(...upsertSql(table, null, chunk));
+        for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, null, chunk));
       }
       for (const [table, wheres] of batch.deletes) {
         for (const w of wheres) await trx(table).where(w).delete();
@@ -169,4 +169,8 @@ function chunks(rows: Row[]): Row[][] {
   const out: Row[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;
+}
+
+function raw(trx: Knex.Transaction, [sql, bindings]: [string, unknown[]]) {
+  return trx.raw(sql, bindings as Knex.RawBinding[]);
 }
