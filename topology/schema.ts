@@ -1,0 +1,67 @@
+/**
+ * The topology file's schema: a named deployment with its regions and sites, the cell tree rooted at
+ * the API cell, and the global catalog (aggregates, flavors, images, projects, users). Strict at every
+ * level: unknown keys are errors.
+ */
+import { z } from 'zod';
+import { cellSchema } from './schema-cell.ts';
+import {
+  aggregateSchema,
+  defaultsSchema,
+  flavorSchema,
+  imageSchema,
+  projectSchema,
+  regionSchema,
+  userSchema,
+} from './schema-catalog.ts';
+import { listenAddress, recordName, segmentName, tcpPort, urlString } from './schema-common.ts';
+
+/** MQTT's registered port; the API cell's embedded broker takes it, the others the ports after it. */
+export const DEFAULT_BROKER_BASE_PORT = 1883;
+
+export const apiSchema = z
+  .strictObject({
+    listen: listenAddress.default('127.0.0.1:8774').meta({ description: 'host:port the API services bind.' }),
+    public_url: urlString(['http:', 'https:'], 'https://compute.example.com:8774').optional()
+      .meta({ description: 'URL clients use (behind a proxy); default http://<listen>.' }),
+  })
+  .meta({ id: 'Api' });
+
+export const topologySchema = z
+  .strictObject({
+    version: z.literal(1, 'expected version: 1 (the only format version so far)').default(1),
+    name: segmentName('deployment').default('novacell'),
+    description: z.string().optional(),
+    data_dir: z.string().min(1).default('./data').meta({ description: 'Where SQLite files and broker state go.' }),
+    broker_base_port: tcpPort.default(DEFAULT_BROKER_BASE_PORT)
+      .meta({ description: 'First port given to embedded brokers that do not set one.' }),
+    api: apiSchema.prefault({}),
+    regions: z.record(segmentName('region'), regionSchema).default({}),
+    cell: cellSchema.meta({ description: 'The API cell: root of the cell tree.' }),
+    aggregates: z.record(recordName(), aggregateSchema).default({}),
+    flavors: z.array(flavorSchema).default([]),
+    images: z.array(imageSchema).default([]),
+    projects: z.array(projectSchema).default([]),
+    users: z.array(userSchema).default([]),
+    defaults: defaultsSchema.prefault({}),
+  })
+  .meta({
+    id: 'Topology',
+    title: 'novacell topology',
+    description: 'A novacell deployment: regions and sites, the cell tree, host groups and the global catalog.',
+  });
+
+/**
+ * Top-level keys starting with "x-" are set aside before validation, as docker-compose does: they hold
+ * YAML anchors (hardware profiles merged with `<<: *name`) without being settings themselves.
+ */
+export function withoutExtensions(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith('x-')));
+}
+
+export type Topology = z.output<typeof topologySchema>;
+export type TopologyInput = z.input<typeof topologySchema>;
+
+export type { Cell, CellInput, HostGroup, HostGroupInput, Broker, Database, DriverOptions, DriverName } from './schema-cell.ts';
+export type { Site, Region, Aggregate, Flavor, Image, Project, User, Role } from './schema-catalog.ts';
