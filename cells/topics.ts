@@ -11,3 +11,12 @@ export function computeTopic(cell: string, host: string): string {
 export function computeWildcard(cell: string): string {
   return `${cellPrefix(cell)}/compute/+`;
 }
+
+/** On a parent's broker: what the parent sends down to one child. */
+export function downTopic(parent: string, childPath: string): string {
+  return `${cellPrefix(parent)}/down/${childPath}`;
+}
+/** On a parent's broker: what every child sends up (the sender is in the message). */
+export function upTopic(parent: string): string {
+  return `${cellPrefix(parent)}/up`;
+}

@@ -13,7 +13,7 @@ import type { Placement } from '../placement/index.ts';
 import type { HostManager } from '../scheduler/host-manager.ts';
 import type { FilterScheduler } from '../scheduler/filter-scheduler.ts';
 import type { InstanceStore } from './instance-store.ts';
-import type { BuildRequests } from './build-requests.ts';
+import type { BuildRequest, BuildRequests } from './build-requests.ts';
 
 export interface ConductorContext {
   cell: string;
@@ -31,6 +31,11 @@ export interface ConductorContext {
   builds: BuildRequests;
   /** Is the host's nova-compute service up (heartbeats within service_down_time)? Set by the manager. */
   serviceUp(host: string): boolean;
+  /**
+   * In a cell tree: offered the builds this cell cannot place, before they would be buried in ERROR.
+   * Returns true when it took them (they go back up to be tried in a sibling cell).
+   */
+  handBack?: (builds: BuildRequest[], reason: string) => boolean;
   /** Topic of a compute host's manager. */
   computeTopic(host: string): string;
 }

@@ -114,6 +114,17 @@ export class InstanceStore {
     return inst;
   }
 
+  /** Forget an instance entirely (handed back to the parent cell before it was ever placed here). */
+  purge(uuid: string): void {
+    if (!this.instances.delete(uuid)) return;
+    for (const a of this.actions.get(uuid) ?? []) this.writer.delete('instance_actions_events', { action_id: a.id });
+    this.writer.delete('instance_actions', { instance_uuid: uuid });
+    this.writer.delete('instance_faults', { instance_uuid: uuid });
+    this.writer.delete('instances', { uuid });
+    this.actions.delete(uuid);
+    this.faults.delete(uuid);
+  }
+
   startAction(uuid: string, action: string, requestId: string, userId: string, projectId: string): InstanceAction {
     const a: InstanceAction = {
       id: this.rng.uuid4(), instanceUuid: uuid, action, requestId, userId, projectId,

@@ -164,3 +164,28 @@ export const ServiceHeartbeat = defineMessage(
   1,
   z.object({ host: z.string(), binary: z.string(), reportCount: z.number().int().nonnegative() }),
 );
+
+/**
+ * Operations on an existing instance that take arguments or reschedule (rebuild, resize, shelve,
+ * rescue, snapshot, reset-state): one message so a new operation needs no new routing in the cells.
+ */
+export const instanceTaskSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rebuild'), image: imageSchema, imageRef: z.string(), name: z.string().max(255).optional() }),
+  z.object({ kind: z.literal('resize'), flavor: flavorSchema }),
+  z.object({ kind: z.literal('confirm_resize') }),
+  z.object({ kind: z.literal('revert_resize') }),
+  z.object({ kind: z.literal('shelve'), offload: z.boolean(), imageId: z.string().nullable() }),
+  z.object({ kind: z.literal('shelve_offload') }),
+  z.object({ kind: z.literal('unshelve'), availabilityZone: z.string().nullable().optional() }),
+  z.object({ kind: z.literal('rescue'), image: imageSchema.nullable() }),
+  z.object({ kind: z.literal('unrescue') }),
+  z.object({ kind: z.literal('snapshot'), imageId: z.string() }),
+  z.object({ kind: z.literal('reset_state'), vmState: z.enum(['active', 'error']) }),
+]);
+export type InstanceTask = z.infer<typeof instanceTaskSchema>;
+export const InstanceTaskMessage = defineMessage(
+  'instance_task',
+  1,
+  z.object({ uuid: z.string(), task: instanceTaskSchema, userId: z.string().optional() }),
+);
+export type InstanceTaskBody = z.infer<typeof InstanceTaskMessage>;

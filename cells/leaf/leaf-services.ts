@@ -88,6 +88,10 @@ export class LeafServices {
     return svc;
   }
 
+  get conductorTopic(): string {
+    return conductorTopic(this.ctx.cell);
+  }
+
   /** Re-send in-flight builds (after a restart, once compute hosts are listening). */
   replayBuilds(): Promise<number> {
     return ask(this.conductor, 'replayBuilds');

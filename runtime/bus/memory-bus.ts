@@ -28,6 +28,8 @@ export interface MemoryBusOptions {
   delay?: (fromClientId: string, topic: string) => number;
   /** Start a fresh session and drop it on close (MQTT clean session). Default false: persistent. */
   clean?: boolean;
+  /** Last will, published by the hub when the link is cut (`disconnect()`), as an MQTT broker does. */
+  will?: { topic: string; type: string; body: unknown };
 }
 
 type LinkState = 'connected' | 'disconnected' | 'closed';
@@ -84,6 +86,17 @@ export class MemoryBus implements Bus, HubClient {
     if (this.state !== 'connected') return;
     this.state = 'disconnected';
     this.o.hub.detach(this.clientId, this);
+    const w = this.o.will;
+    if (w) this.o.hub.publish(w.topic, JSON.stringify({ type: w.type, v: 1, id: `will:${this.clientId}`, body: w.body }), 0, this.o.clock);
+  }
+
+  /** The same fault as MqttBus.cutLink. */
+  cutLink(): void {
+    this.disconnect();
+  }
+
+  restoreLink(): void {
+    this.reconnect();
   }
 
   /** Restore the link: the session's backlog is delivered, then the outbox is sent in order. */

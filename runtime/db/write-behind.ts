@@ -42,6 +42,9 @@ export class WriteBehind {
   /** Insert or replace a whole row (keyed by the table's key); later upserts of the same key win. */
   upsert(table: string, row: Row): void {
     const key = this.keyOf(table, row);
+    // A delete queued earlier in this batch must not remove the row written after it (deletes run last).
+    const dels = this.pending.deletes.get(table);
+    if (dels) this.pending.deletes.set(table, dels.filter((w) => !matches(w, row)));
     let m = this.pending.upserts.get(table);
     if (!m) this.pending.upserts.set(table, (m = new Map()));
     m.set(key, row);
@@ -58,6 +61,9 @@ export class WriteBehind {
 
   /** Delete rows matching `where` (column equality). Runs after this batch's upserts and inserts. */
   delete(table: string, where: Row): void {
+    // An upsert queued earlier in this batch is simply dropped.
+    const ups = this.pending.upserts.get(table);
+    if (ups) for (const [k, row] of ups) if (matches(where, row)) ups.delete(k);
     let a = this.pending.deletes.get(table);
     if (!a) this.pending.deletes.set(table, (a = []));
     a.push(where);
@@ -133,6 +139,11 @@ export class WriteBehind {
       }
     });
   }
+}
+
+function matches(where: Row, row: Row): boolean {
+  for (const k in where) if (row[k] !== where[k]) return false;
+  return true;
 }
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;

@@ -20,9 +20,21 @@ export function flavorResources(spec: BuildSpec): Resources {
   return { VCPU: f.vcpus, MEMORY_MB: f.memoryMb, DISK_GB: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) };
 }
 
-function requestSpec(spec: BuildSpec, uuids: string[], tried: string[], attempts: number): RequestSpec {
+function requestSpec(ctx: ConductorContext, spec: BuildSpec, uuids: string[], tried: string[], attempts: number): RequestSpec {
+  // The request carries the group's hosts as the API cell knew them; members this cell placed since
+  // then are added here, so concurrent builds of one group still see each other.
+  let group = spec.instanceGroup;
+  if (group) {
+    const hosts = new Set(group.hosts);
+    for (const m of group.members) {
+      const h = ctx.store.get(m)?.host;
+      if (h) hosts.add(h);
+    }
+    group = { ...group, hosts: [...hosts] };
+  }
   return {
     ...spec,
+    instanceGroup: group,
     instanceUuids: uuids,
     numInstances: uuids.length,
     ignoreHosts: [...spec.ignoreHosts, ...tried],
@@ -46,13 +58,21 @@ export async function scheduleAndBuild(ctx: ConductorContext, uuids: string[]): 
   let selections: Selection[][];
   try {
     selections = ctx.scheduler.selectDestinations(
-      requestSpec(spec, pending.map((b) => b.instanceUuid), [], 1),
+      requestSpec(ctx, spec, pending.map((b) => b.instanceUuid), [], 1),
       ctx.hostManager,
       claimer(ctx, spec),
     );
   } catch (e) {
     if (!(e instanceof NovaError)) throw e;
-    for (const br of pending) bury(ctx, br, e);
+    if (ctx.handBack?.(pending, e.message)) {
+      // The parent tries a sibling cell; nothing of these instances stays here.
+      for (const br of pending) {
+        ctx.builds.remove(br.instanceUuid);
+        ctx.store.purge(br.instanceUuid);
+      }
+    } else {
+      for (const br of pending) bury(ctx, br, e);
+    }
     await ctx.writer.commit();
     return;
   }
@@ -178,7 +198,7 @@ function pickAlternate(ctx: ConductorContext, br: BuildRequest): Alternate | und
   }
   try {
     const [sel] = ctx.scheduler.selectDestinations(
-      requestSpec(br.spec, [br.instanceUuid], br.triedHosts, br.attempts + 1),
+      requestSpec(ctx, br.spec, [br.instanceUuid], br.triedHosts, br.attempts + 1),
       ctx.hostManager,
       claim,
     );

@@ -27,6 +27,8 @@ export interface MqttBusOptions {
   clean?: boolean;
   /** Pause between reconnect attempts (mqtt.js' own timer; default 1000). */
   reconnectPeriodMs?: number;
+  /** Last will: the broker publishes it if this client's link breaks without a clean disconnect. */
+  will?: { topic: string; type: string; body: unknown };
 }
 
 const QOS1 = { qos: 1 } as const;
@@ -36,6 +38,7 @@ const AUTH_REFUSED = new Set([4, 5]);
 export class MqttBus implements Bus {
   readonly clientId: string;
   private closed = false;
+  private savedReconnect = 1000;
 
   private constructor(
     private readonly client: MqttClient,
@@ -104,6 +107,22 @@ export class MqttBus implements Bus {
     return this.client.connected;
   }
 
+  /**
+   * Break the link as a network fault would: the socket is dropped without DISCONNECT, so the broker
+   * publishes our will and queues our QoS 1 messages; nothing reconnects until `restoreLink()`.
+   */
+  cutLink(): void {
+    this.savedReconnect = this.client.options.reconnectPeriod ?? 1000;
+    this.client.options.reconnectPeriod = 0;
+    this.client.stream?.destroy();
+  }
+
+  /** Reconnect after `cutLink()`: the persistent session's backlog is delivered. */
+  restoreLink(): void {
+    this.client.options.reconnectPeriod = this.savedReconnect;
+    this.client.reconnect();
+  }
+
   /** Leave cleanly. With a persistent session the broker keeps queuing for this client id. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -134,6 +153,14 @@ function mqttOptions(opts: MqttBusOptions): IClientOptions {
     reconnectPeriod: opts.reconnectPeriodMs ?? 1000,
     protocolVersion: 4,
     resubscribe: true,
+    will: opts.will
+      ? {
+          topic: opts.will.topic,
+          payload: Buffer.from(JSON.stringify({ type: opts.will.type, v: 1, id: `will:${opts.clientId}`, body: opts.will.body })),
+          qos: 1,
+          retain: false,
+        }
+      : undefined,
   };
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Sends a cell's capacity to its parent: a delta (only what changed) with the next sequence number as
+ * soon as it changes, coalesced per event-loop turn, and a full report every capacity_report_interval
+ * or when the parent asks (it saw a gap), which repairs any drift.
+ */
+import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
+import type { CapacityReportBody } from '../messages.ts';
+import { diffCapacity, emptyCapacity, isEmptyDelta, type Capacity } from './capacity.ts';
+
+export class CapacityReporter {
+  private seq = 0;
+  private last: Capacity = emptyCapacity();
+  private pending = false;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly from: string,
+    private readonly compute: () => Capacity,
+    private readonly send: (body: CapacityReportBody) => Promise<void>,
+    private readonly clock: Clock,
+    private readonly fullIntervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = this.clock.setInterval(() => void this.full(), this.fullIntervalMs);
+  }
+
+  stop(): void {
+    this.clock.clearTimer(this.timer);
+  }
+
+  /** Something changed: send a delta once this turn's changes are in. */
+  changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      const next = this.compute();
+      const delta = diffCapacity(this.last, next);
+      if (isEmptyDelta(delta)) return;
+      this.last = next;
+      void this.send({ from: this.from, seq: ++this.seq, full: false, capacity: delta }).catch(() => undefined);
+    });
+  }
+
+  full(): Promise<void> {
+    this.last = this.compute();
+    return this.send({ from: this.from, seq: ++this.seq, full: true, capacity: this.last }).catch(() => undefined);
+  }
+
+  current(): Capacity {
+    return this.last;
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The API cell, the top of the tree. It keeps what the API needs to answer without asking the leaves:
+ * instance mappings (which cell holds an instance, cells v2's lesson), a copy of every instance that
+ * only a newer version may overwrite, and the builds not yet accepted by a leaf, stored before they
+ * are sent and re-sent until accepted. It implements the CellsPort the ComputeAPI facade talks to.
+ */
+import type { Bus } from '../../runtime/bus/index.ts';
+import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
+import type { NovaConfig } from '../../runtime/config/index.ts';
+import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/index.ts';
+import { InstanceNotFound, NotFound, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { AggregateWithHosts, BuildInstancesBody } from '../../actors/conductor/messages.ts';
+import type { InstanceRecord } from '../../actors/conductor/records.ts';
+import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
+import type { FlavorSpec } from '../../actors/scheduler/types.ts';
+import type { PowerAction } from '../../actors/compute/states.ts';
+import type {
+  CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceUpdate, ServiceView,
+} from '../../actors/api/compute-api.ts';
+import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
+import { ParentRole } from './parent-role.ts';
+import { treeMigrations, treeTables } from './tree-db.ts';
+
+export interface ApiCellOptions {
+  path: string;
+  bus: Bus;
+  db: DbConfig;
+  children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number }>;
+  config: NovaConfig;
+  clock: Clock;
+  log: Logger;
+  /** How often builds not yet accepted are re-sent (ms). */
+  resendIntervalMs?: number;
+}
+
+type Copy = InstanceView & { cell: string | null };
+
+export class ApiCell implements CellsPort {
+  readonly role: ParentRole;
+  private readonly copies = new Map<string, Copy>();
+  private readonly pending = new Map<string, CellBuildBody>();
+  private readonly inFlight = new Set<string>();
+  private global: SyncGlobalBody = { flavors: [], aggregates: [] };
+  private timer: TimerHandle | undefined;
+  private readonly listeners: Array<(c: Copy) => void> = [];
+
+  private constructor(
+    private readonly o: ApiCellOptions,
+    private readonly db: Db,
+    private readonly writer: WriteBehind,
+  ) {
+    this.role = new ParentRole({
+      self: o.path, bus: o.bus, children: o.children, config: o.config, clock: o.clock, writer, db, log: o.log,
+      onInstanceUpdates: (u) => this.applyUpdates(u),
+      onExhausted: (b, reason) => this.bury(b, reason),
+      onCapacityChanged: () => undefined,
+      globalData: () => (this.global.flavors.length || this.global.aggregates.length ? this.global : undefined),
+    });
+  }
+
+  static async start(o: ApiCellOptions): Promise<ApiCell> {
+    const db = await openDb(o.db, treeMigrations);
+    const writer = new WriteBehind(db, treeTables, (err) => o.log.error({ err }, 'API cell database write failed'));
+    const cell = new ApiCell(o, db, writer);
+    for (const r of await db('instance_copies').where({ deleted: false })) {
+      cell.copies.set(r.uuid, { ...JSON.parse(r.record), cell: r.cell });
+    }
+    for (const r of await db('pending_builds').select()) cell.pending.set(r.request_key, JSON.parse(r.build));
+    await cell.role.start();
+    cell.timer = o.clock.setInterval(() => cell.resendPending(), o.resendIntervalMs ?? 5_000);
+    return cell;
+  }
+
+  async stop(): Promise<void> {
+    this.o.clock.clearTimer(this.timer);
+    this.role.stop();
+    await this.writer.close();
+    await this.db.destroy();
+  }
+
+  onInstanceChange(l: (c: Copy) => void): void {
+    this.listeners.push(l);
+  }
+
+  /** The capacity of the whole tree as the children last reported it. */
+  capacity() {
+    return this.role.children.total();
+  }
+
+  setFlavors(flavors: FlavorSpec[]): Promise<void> {
+    this.global = { ...this.global, flavors };
+    return this.role.syncGlobal(this.global);
+  }
+
+  // --- CellsPort ---------------------------------------------------------------------------------
+
+  async build(body: BuildInstancesBody, reqId: string): Promise<void> {
+    const key = body.instances[0]!.uuid;
+    for (const n of body.instances) {
+      const rec: Copy = {
+        uuid: n.uuid, displayName: n.displayName, hostname: n.hostname, projectId: body.spec.projectId, userId: body.spec.userId,
+        vmState: 'building', taskState: 'scheduling', powerState: 0, host: null, node: null,
+        availabilityZone: body.spec.availabilityZone, imageRef: n.imageRef, keyName: n.keyName, reservationId: n.reservationId,
+        launchIndex: n.launchIndex, locked: false, flavor: body.spec.flavor, image: body.spec.image, metadata: n.metadata,
+        systemMetadata: {}, extra: n.extra, version: 0, createdAt: n.createdAt, updatedAt: null, launchedAt: null,
+        terminatedAt: null, deletedAt: null, deleted: false, fault: null, cell: null,
+      };
+      this.writer.upsert('instance_mappings', { instance_uuid: n.uuid, cell: null, project_id: body.spec.projectId, created_at: n.createdAt });
+      this.saveCopy(rec);
+    }
+    const build: CellBuildBody = { instances: body.instances, spec: this.withGroupHosts(body.spec), tried: [], hops: 0 };
+    this.pending.set(key, build);
+    this.writer.upsert('pending_builds', { request_key: key, build: JSON.stringify(build), child: null, created_at: this.o.clock.now() });
+    await this.writer.commit();
+    void this.send(key, reqId);
+  }
+
+  async get(uuid: string): Promise<InstanceView> {
+    const c = this.copies.get(uuid);
+    if (!c || c.deleted) throw new InstanceNotFound(uuid);
+    return c;
+  }
+
+  async list(projectId: string | undefined): Promise<InstanceRecord[]> {
+    const out: InstanceRecord[] = [];
+    for (const c of this.copies.values()) if (!c.deleted && (!projectId || c.projectId === projectId)) out.push(c);
+    return out;
+  }
+
+  async delete(uuid: string, ctx: RequestContext): Promise<void> {
+    const c = this.copies.get(uuid);
+    if (!c || c.deleted) throw new InstanceNotFound(uuid);
+    const key = [...this.pending.entries()].find(([, b]) => b.instances.some((i) => i.uuid === uuid))?.[0];
+    if (c.cell === null && key !== undefined && !this.inFlight.has(key)) {
+      // Still waiting to be sent: drop it from the build and delete it here (Nova deletes the BuildRequest).
+      const b = this.pending.get(key)!;
+      const rest = b.instances.filter((i) => i.uuid !== uuid);
+      if (rest.length === 0) {
+        this.pending.delete(key);
+        this.writer.delete('pending_builds', { request_key: key });
+      } else {
+        this.pending.set(key, { ...b, instances: rest });
+        this.writer.upsert('pending_builds', { request_key: key, build: JSON.stringify({ ...b, instances: rest }), child: null, created_at: this.o.clock.now() });
+      }
+      this.markDeleted(c);
+      await this.writer.commit();
+      return;
+    }
+    if (c.cell === null && c.vmState === 'error') {
+      this.markDeleted(c);
+      await this.writer.commit();
+      return;
+    }
+    try {
+      await this.toCell(c, 'delete_instance', { uuid, userId: ctx.userId }, ctx.reqId);
+    } catch (e) {
+      if (!(e instanceof NotFound)) throw e;
+      // Not (yet) known below: delete here; should it surface later, the update is answered with a delete.
+      this.markDeleted(c);
+      await this.writer.commit();
+    }
+  }
+
+  async powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void> {
+    await this.toCell(await this.get(uuid) as Copy, 'instance_power_action', { uuid, action, userId: ctx.userId }, ctx.reqId);
+  }
+
+  async actions(uuid: string, reqId: string): Promise<InstanceAction[]> {
+    const c = (await this.get(uuid)) as Copy;
+    if (c.cell === null) return [];
+    return (await this.toCell(c, 'get_instance_actions', { uuid }, reqId)) as InstanceAction[];
+  }
+
+  async consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
+    const c = (await this.get(uuid)) as Copy;
+    if (c.cell === null) return '';
+    return (await this.toCell(c, 'get_console_output', { uuid, length }, reqId)) as string;
+  }
+
+  async syncAggregates(aggregates: AggregateWithHosts[]): Promise<void> {
+    this.global = { ...this.global, aggregates };
+    await this.role.syncGlobal(this.global);
+  }
+
+  async listServices(): Promise<ServiceView[]> {
+    return this.fromLeaves<ServiceView>('list_services');
+  }
+
+  async listComputeNodes(): Promise<ComputeNodeView[]> {
+    return this.fromLeaves<ComputeNodeView>('list_compute_nodes');
+  }
+
+  async updateService(change: ServiceUpdate): Promise<ServiceView> {
+    const entries = await this.role.broadcast('update_service', change, 0, this.timeoutMs());
+    const hit = entries.find((e) => e.ok);
+    if (!hit || !hit.ok) throw new NotFound(`Service ${change.binary} on host ${change.host} could not be found.`);
+    return { ...(hit.result as ServiceView), cell: hit.cell };
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
+
+  /** Broadcast to every leaf and merge; a silent subtree is logged, not waited for forever. */
+  private async fromLeaves<T>(type: string): Promise<T[]> {
+    const entries: BroadcastEntry[] = await this.role.broadcast(type, {}, 0, this.timeoutMs());
+    const out: T[] = [];
+    for (const e of entries) {
+      if (e.ok) for (const x of e.result as T[]) out.push({ ...x, cell: e.cell });
+      else this.o.log.warn({ cell: e.cell, err: e.error }, `${type}: cell did not answer`);
+    }
+    return out;
+  }
+
+  private timeoutMs(): number {
+    return Math.min(10_000, this.o.config.DEFAULT.rpc_response_timeout * 1000);
+  }
+
+  private toCell(c: Copy, type: string, body: unknown, reqId: string): Promise<unknown> {
+    if (c.cell) return this.role.route({ target: c.cell, hops: 0, type, body }, undefined);
+    // Sent but not yet placed: follow the route the build took.
+    return this.role.route({ target: '', hops: 0, type, body }, c.uuid);
+  }
+
+  private withGroupHosts(spec: BuildInstancesBody['spec']): BuildInstancesBody['spec'] {
+    const g = spec.instanceGroup;
+    if (!g) return spec;
+    const hosts = new Set(g.hosts);
+    for (const m of g.members) {
+      const h = this.copies.get(m)?.host;
+      if (h) hosts.add(h);
+    }
+    return { ...spec, instanceGroup: { ...g, hosts: [...hosts] } };
+  }
+
+  private async send(key: string, reqId: string): Promise<void> {
+    const build = this.pending.get(key);
+    if (!build || this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    try {
+      const r = await this.role.dispatch({ ...build, spec: this.withGroupHosts(build.spec) });
+      if (r.accepted) this.dropPending(key);
+      else {
+        this.dropPending(key);
+        this.bury({ ...build, tried: r.tried }, r.reason ?? 'no cell can host it');
+      }
+      await this.writer.commit();
+    } catch (e) {
+      // A child did not answer (its link may be down): the build stays pending and is re-sent along
+      // the same route, where it is recognised if it did arrive.
+      this.o.log.warn({ request_id: reqId, err: e instanceof NovaError ? e.message : String(e) }, 'build not yet accepted; will re-send');
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private resendPending(): void {
+    for (const key of this.pending.keys()) void this.send(key, '');
+  }
+
+  private dropPending(key: string): void {
+    if (this.pending.delete(key)) this.writer.delete('pending_builds', { request_key: key });
+  }
+
+  /** Nothing anywhere can take it: ERROR with a NoValidHost fault, kept at the top (Nova's cell0). */
+  private bury(build: CellBuildBody, reason: string): void {
+    const err = new NoValidHost(reason);
+    const now = this.o.clock.now();
+    for (const i of build.instances) {
+      const c = this.copies.get(i.uuid);
+      if (!c || c.deleted) continue;
+      this.saveCopy({
+        ...c, vmState: 'error', taskState: null, version: c.version + 1, updatedAt: now,
+        fault: { code: err.code, message: err.message, details: reason, createdAt: now },
+      });
+    }
+    void this.writer.commit();
+    this.o.log.warn({ reason, instances: build.instances.length }, 'build failed in every cell: NoValidHost');
+  }
+
+  private applyUpdates(updates: InstanceState[]): void {
+    for (const u of updates) {
+      const c = this.copies.get(u.uuid);
+      if (c && u.version <= c.version && c.cell === u.cell) continue; // older news
+      const rec = u.record as unknown as InstanceView;
+      if (c?.deleted && !rec.deleted) {
+        // Deleted here while it was still on its way: delete it where it surfaced.
+        void this.role.route({ target: u.cell, hops: 0, type: 'delete_instance', body: { uuid: u.uuid } }).catch(() => undefined);
+        continue;
+      }
+      if (!c) continue;
+      const next: Copy = { ...rec, cell: u.cell };
+      if (c.cell !== u.cell) this.writer.upsert('instance_mappings', { instance_uuid: u.uuid, cell: u.cell, project_id: rec.projectId, created_at: rec.createdAt });
+      this.saveCopy(next);
+    }
+  }
+
+  private markDeleted(c: Copy): void {
+    const now = this.o.clock.now();
+    this.saveCopy({ ...c, vmState: 'deleted', taskState: null, deleted: true, deletedAt: now, version: c.version + 1 });
+  }
+
+  private saveCopy(c: Copy): void {
+    if (c.deleted) this.copies.set(c.uuid, c);
+    else this.copies.set(c.uuid, c);
+    this.writer.upsert('instance_copies', {
+      uuid: c.uuid, cell: c.cell, version: c.version, project_id: c.projectId, deleted: c.deleted, record: JSON.stringify(c),
+    });
+    for (const l of this.listeners) l(c);
+  }
+}

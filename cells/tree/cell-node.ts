@@ -1,0 +1,211 @@
+/**
+ * A cell below the API cell, in the tree: its link to the parent's broker (persistent session, QoS 1,
+ * a last will so the parent learns at once when the link is gone), and what it does with what comes
+ * down — a leaf hands builds and requests to its conductor; an intermediate cell passes them on to a
+ * child. Upwards it sends capacity (deltas and full reports), instance updates, and hand-backs.
+ */
+import { ask } from '../../runtime/actor/index.ts';
+import type { Bus, Envelope } from '../../runtime/bus/index.ts';
+import type { Clock } from '../../runtime/clock/index.ts';
+import type { NovaConfig } from '../../runtime/config/index.ts';
+import { BadRequest, NotFound } from '../../runtime/errors/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { FlavorSpec } from '../../actors/scheduler/types.ts';
+import type { InstanceRecord } from '../../actors/conductor/records.ts';
+import type { BuildRequest } from '../../actors/conductor/build-requests.ts';
+import '../messages.ts';
+import type {
+  BroadcastEntry, CellBuildBody, CellRequestBody, InstanceState, SyncGlobalBody,
+} from '../messages.ts';
+import { CapacityReporter } from '../capacity/reporter.ts';
+import { leafCapacity, type Capacity } from '../capacity/capacity.ts';
+import { downTopic, upTopic } from '../topics.ts';
+import type { LeafServices } from '../leaf/leaf-services.ts';
+import type { ParentRole } from './parent-role.ts';
+
+export interface CellNodeOptions {
+  path: string;
+  parentPath: string;
+  /** Client on the parent's broker (its will announces our loss). */
+  parentBus: Bus;
+  config: NovaConfig;
+  clock: Clock;
+  log: Logger;
+  /** A leaf's services, or an intermediate cell's parent role. */
+  leaf?: LeafServices;
+  parent?: ParentRole;
+}
+
+/** Fields of an instance record worth sending up (everything the API shows). */
+export function instanceState(cell: string, inst: InstanceRecord, fault: unknown): InstanceState {
+  return { uuid: inst.uuid, cell, version: inst.version, record: { ...inst, fault: fault ?? null } };
+}
+
+export class CellNode {
+  private flavors: FlavorSpec[] = [];
+  private global: SyncGlobalBody | undefined;
+  private readonly reporter: CapacityReporter;
+  private outbox: InstanceState[] = [];
+  private flushing = false;
+  /** Cells that already handed a build back, per instance, to pass along on our own hand-back. */
+  private readonly triedOf = new Map<string, string[]>();
+
+  constructor(private readonly o: CellNodeOptions) {
+    this.reporter = new CapacityReporter(
+      o.path,
+      () => this.capacity(),
+      (body) => o.parentBus.cast(upTopic(o.parentPath), { type: 'capacity_report', body }),
+      o.clock,
+      o.config.cells.capacity_report_interval * 1000,
+    );
+  }
+
+  async start(): Promise<void> {
+    const { o } = this;
+    if (o.leaf) {
+      const ctx = o.leaf.ctx;
+      ctx.handBack = (brs, reason) => this.handBack(brs, reason);
+      ctx.store.onChange((inst) => {
+        // Not yet placed here means not yet worth telling: it may still be handed back.
+        if (inst.host === null && inst.vmState === 'building') return;
+        this.queueUpdate(instanceState(o.path, inst, ctx.store.faultOf(inst.uuid)));
+        this.reporter.changed();
+      });
+    }
+    await o.parentBus.subscribe(downTopic(o.parentPath, o.path), (msg) => this.onDown(msg));
+    await o.parentBus.cast(upTopic(o.parentPath), { type: 'child_hello', body: { cell: o.path } });
+    await this.reporter.full();
+    this.reporter.start();
+  }
+
+  stop(): void {
+    this.reporter.stop();
+  }
+
+  /** Global data to pass to a child that (re)joined. */
+  lastGlobal(): SyncGlobalBody | undefined {
+    return this.global;
+  }
+
+  /** Our subtree's capacity changed (a child reported, or our hosts changed). */
+  capacityChanged(): void {
+    this.reporter.changed();
+  }
+
+  /** Instance updates from our children travel on up. */
+  forwardUpdates(updates: InstanceState[]): void {
+    for (const u of updates) this.queueUpdate(u);
+  }
+
+  /** No child could place a build: it goes up to our parent with us added to the tried list. */
+  handBackUp(build: CellBuildBody, reason: string): void {
+    void this.o.parentBus.cast(upTopic(this.o.parentPath), {
+      type: 'cell_build_handback',
+      body: { from: this.o.path, build: { ...build, tried: [...new Set([...build.tried, this.o.path])] }, reason },
+    });
+  }
+
+  capacity(): Capacity {
+    if (this.o.leaf) return leafCapacity(this.o.leaf.ctx.hostManager.hosts(), this.flavors);
+    return this.o.parent!.children.total();
+  }
+
+  private queueUpdate(u: InstanceState): void {
+    this.outbox.push(u);
+    if (this.flushing) return;
+    this.flushing = true;
+    queueMicrotask(() => {
+      this.flushing = false;
+      const updates = this.outbox;
+      this.outbox = [];
+      void this.o.parentBus
+        .cast(upTopic(this.o.parentPath), { type: 'instance_updates', body: { from: this.o.path, updates } })
+        .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'instance updates not sent; the link will re-send'));
+    });
+  }
+
+  private handBack(brs: BuildRequest[], reason: string): boolean {
+    const first = brs[0];
+    if (!first) return true;
+    const ctx = this.o.leaf!.ctx;
+    const instances = brs.map((br) => {
+      const i = ctx.store.get(br.instanceUuid)!;
+      return {
+        uuid: i.uuid, displayName: i.displayName, hostname: i.hostname, launchIndex: i.launchIndex,
+        reservationId: i.reservationId, imageRef: i.imageRef, keyName: i.keyName, metadata: i.metadata, extra: i.extra,
+        createdAt: i.createdAt,
+      };
+    });
+    const tried = this.triedOf.get(first.instanceUuid) ?? [];
+    for (const br of brs) this.triedOf.delete(br.instanceUuid);
+    this.handBackUp({ instances, spec: first.spec, tried, hops: 0 }, reason);
+    return true;
+  }
+
+  private async onDown(msg: Envelope): Promise<unknown> {
+    switch (msg.type) {
+      case 'cell_build':
+        return this.build(msg.body as CellBuildBody, msg.reqId ?? '');
+      case 'cell_request':
+        return this.request(msg.body as CellRequestBody, msg.reqId);
+      case 'cell_broadcast': {
+        const b = msg.body as { type: string; body: unknown; hops: number; timeoutMs: number };
+        return this.broadcast(b.type, b.body, b.hops, b.timeoutMs);
+      }
+      case 'sync_global':
+        return this.syncGlobal(msg.body as SyncGlobalBody);
+      case 'capacity_request':
+        await this.reporter.full();
+        return null;
+      default:
+        throw new BadRequest(`cell ${this.o.path} does not handle ${msg.type} from above`);
+    }
+  }
+
+  private async build(b: CellBuildBody, reqId: string): Promise<{ accepted: boolean; reason?: string }> {
+    if (b.hops > this.o.config.cells.max_hop_count) {
+      return { accepted: false, reason: `hop count ${b.hops} exceeds max_hop_count` };
+    }
+    if (this.o.leaf) {
+      for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
+      await ask(this.o.leaf.conductor, 'buildInstances', { instances: b.instances, spec: b.spec }, reqId);
+      return { accepted: true };
+    }
+    const r = await this.o.parent!.dispatch(b);
+    return r.accepted ? { accepted: true } : { accepted: false, reason: r.reason };
+  }
+
+  private async request(r: CellRequestBody, reqId?: string): Promise<unknown> {
+    const uuid = (r.body as { uuid?: string } | null)?.uuid;
+    if (r.target === this.o.path || (!r.target && this.o.leaf)) return this.local(r.type, r.body, reqId);
+    if (this.o.leaf) throw new NotFound(`Unknown cell ${r.target} (${this.o.path} is a leaf)`);
+    return this.o.parent!.route(r, uuid);
+  }
+
+  private async broadcast(type: string, body: unknown, hops: number, timeoutMs: number): Promise<BroadcastEntry[]> {
+    if (this.o.leaf) {
+      try {
+        return [{ cell: this.o.path, ok: true, result: await this.local(type, body) }];
+      } catch (e) {
+        return [{ cell: this.o.path, ok: false, error: (e as Error).message }];
+      }
+    }
+    return this.o.parent!.broadcast(type, body, hops, timeoutMs);
+  }
+
+  private async syncGlobal(b: SyncGlobalBody): Promise<null> {
+    this.flavors = b.flavors;
+    this.global = b;
+    if (this.o.leaf) await ask(this.o.leaf.conductor, 'syncAggregates', b.aggregates);
+    else await this.o.parent!.syncGlobal(b);
+    this.reporter.changed();
+    return null;
+  }
+
+  /** A leaf answers requests from its conductor (the same calls the conductor topic serves). */
+  private async local(type: string, body: unknown, reqId?: string): Promise<unknown> {
+    const leaf = this.o.leaf;
+    if (!leaf) throw new BadRequest(`cell ${this.o.path} has no conductor to handle ${type}`);
+    return leaf.ctx.bus.call(leaf.conductorTopic, { type, body, reqId }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 });
+  }
+}
