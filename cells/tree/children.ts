@@ -5,18 +5,35 @@
  */
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import { applyDelta, emptyCapacity, sumCapacities, type Capacity } from '../capacity/capacity.ts';
+import { applyDelta, emptyCapacity, flavorDiskGb, sumCapacities, type Capacity } from '../capacity/capacity.ts';
 import type { CapacityReportBody } from '../messages.ts';
 import type { ChildCell } from '../scheduler/types.ts';
+import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 
 interface ChildState extends ChildCell {
   seq: number;
   lastHeard: number;
   linkDown: boolean;
+  /** Resources of builds sent to this child that its reports may not show yet. */
+  inFlight: { vcpus: number; memoryMb: number; diskGb: number };
+}
+
+interface Adjustment {
+  child: string;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  landed: boolean;
 }
 
 export class Children {
   private readonly byPath = new Map<string, ChildState>();
+  /**
+   * Builds dispatched but not yet visible in the child's reports, by instance uuid. Without this a
+   * burst would all go to the child that looked emptiest before the first report came back.
+   */
+  private readonly adjustments = new Map<string, Adjustment>();
+  private flavors: readonly FlavorSpec[] = [];
 
   constructor(
     children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number }>,
@@ -27,9 +44,45 @@ export class Children {
     for (const c of children) {
       this.byPath.set(c.path, {
         path: c.path, isLeaf: c.isLeaf, weightOffset: c.weightOffset, capacity: emptyCapacity(), muted: true, seq: -1,
-        lastHeard: Number.NEGATIVE_INFINITY, linkDown: true,
+        lastHeard: Number.NEGATIVE_INFINITY, linkDown: true, inFlight: { vcpus: 0, memoryMb: 0, diskGb: 0 },
       });
     }
+  }
+
+  setFlavors(flavors: readonly FlavorSpec[]): void {
+    this.flavors = flavors;
+  }
+
+  /** Count a build against the child until its own reports include it. */
+  consume(child: string, uuids: readonly string[], f: FlavorSpec): void {
+    const c = this.byPath.get(child);
+    if (!c) return;
+    for (const uuid of uuids) {
+      if (this.adjustments.has(uuid)) continue;
+      const a: Adjustment = { child, vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: flavorDiskGb(f), landed: false };
+      this.adjustments.set(uuid, a);
+      c.inFlight.vcpus += a.vcpus;
+      c.inFlight.memoryMb += a.memoryMb;
+      c.inFlight.diskGb += a.diskGb;
+    }
+  }
+
+  /** The child reported the instance placed (or failed): its next capacity report includes it. */
+  landed(uuid: string): void {
+    const a = this.adjustments.get(uuid);
+    if (a) a.landed = true;
+  }
+
+  /** The build left the child (handed back): stop counting it there. */
+  release(uuid: string): void {
+    const a = this.adjustments.get(uuid);
+    if (!a) return;
+    this.adjustments.delete(uuid);
+    const c = this.byPath.get(a.child);
+    if (!c) return;
+    c.inFlight.vcpus -= a.vcpus;
+    c.inFlight.memoryMb -= a.memoryMb;
+    c.inFlight.diskGb -= a.diskGb;
   }
 
   has(path: string): boolean {
@@ -48,12 +101,39 @@ export class Children {
     if (r.full) {
       c.capacity = { ...emptyCapacity(), ...r.capacity } as Capacity;
       c.seq = r.seq;
+      this.dropLanded(c.path);
       return true;
     }
     if (r.seq !== c.seq + 1) return r.seq <= c.seq; // old or duplicate: ignore; a gap: ask for a full report
     c.capacity = applyDelta(c.capacity, r.capacity);
     c.seq = r.seq;
+    this.dropLanded(c.path);
     return true;
+  }
+
+  private dropLanded(child: string): void {
+    for (const [uuid, a] of this.adjustments) if (a.child === child && a.landed) this.release(uuid);
+  }
+
+  /** What the child reported, less what was sent to it since. */
+  private adjusted(c: ChildState): ChildCell {
+    const f = c.inFlight;
+    if (f.vcpus === 0 && f.memoryMb === 0 && f.diskGb === 0) return c;
+    const cap = c.capacity;
+    const units: Record<string, number> = { ...cap.units };
+    for (const fl of this.flavors) {
+      if (units[fl.id] === undefined) continue;
+      const d = flavorDiskGb(fl);
+      const taken = Math.ceil(Math.max(f.vcpus / fl.vcpus, f.memoryMb / fl.memoryMb, d > 0 ? f.diskGb / d : 0));
+      units[fl.id] = Math.max(0, units[fl.id]! - taken);
+    }
+    return {
+      ...c,
+      capacity: {
+        ...cap, units, vcpusFree: Math.max(0, cap.vcpusFree - f.vcpus), memoryMbFree: Math.max(0, cap.memoryMbFree - f.memoryMb),
+        diskGbFree: Math.max(0, cap.diskGbFree - f.diskGb),
+      },
+    };
   }
 
   /** Any message from the child proves its link is up. */
@@ -82,11 +162,16 @@ export class Children {
   }
 
   candidates(): ChildCell[] {
-    return [...this.byPath.values()];
+    return [...this.byPath.values()].map((c) => this.adjusted(c));
   }
 
-  /** The subtree's capacity: what the unmuted children report. */
+  /** The subtree's capacity: what the unmuted children report, less builds on their way. */
   total(): Capacity {
+    return sumCapacities([...this.byPath.values()].filter((c) => !c.muted).map((c) => this.adjusted(c).capacity));
+  }
+
+  /** What the children last reported, without in-flight adjustments. */
+  reported(): Capacity {
     return sumCapacities([...this.byPath.values()].filter((c) => !c.muted).map((c) => c.capacity));
   }
 

@@ -68,6 +68,9 @@ export class Dispatcher {
 
   private async send(build: CellBuildBody, child: string, tried: string[]): Promise<DispatchResult> {
     const now = this.clock.now();
+    const uuids = build.instances.map((i) => i.uuid);
+    // Counted before the first await, so the next build ranked in this same turn already sees it.
+    this.children.consume(child, uuids, build.spec.flavor);
     for (const i of build.instances) {
       if (this.routes.get(i.uuid) !== child) {
         this.routes.set(i.uuid, child);
@@ -75,12 +78,14 @@ export class Dispatcher {
       }
     }
     await this.writer.commit();
+    // Without an answer (a link down) the call throws and the build stays counted: it may still arrive.
     const reply = await this.bus.call<{ accepted: boolean; reason?: string }>(
       downTopic(this.self, child),
       { type: 'cell_build', body: { ...build, tried, hops: build.hops + 1 } },
       { timeoutMs: this.callTimeoutMs },
     );
     if (!reply.accepted) {
+      for (const u of uuids) this.children.release(u);
       for (const i of build.instances) this.forget(i.uuid);
       this.log.info({ child, reason: reply.reason }, 'child cell rejected build');
       return { accepted: false, tried, reason: reply.reason };

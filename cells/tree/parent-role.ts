@@ -43,6 +43,8 @@ export class ParentRole {
   readonly children: Children;
   readonly dispatcher: Dispatcher;
   private timers: TimerHandle[] = [];
+  /** Builds handed back to this cell by a child (a figure for tests, logs and metrics). */
+  handbacks = 0;
 
   constructor(private readonly o: ParentRoleOptions) {
     const cfg = o.config.cells;
@@ -108,6 +110,7 @@ export class ParentRole {
   }
 
   async syncGlobal(body: SyncGlobalBody): Promise<void> {
+    this.children.setFlavors(body.flavors);
     await Promise.all(
       this.children.paths().map((c) =>
         this.o.bus.call(downTopic(this.o.self, c), { type: 'sync_global', body }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 }).catch((e) =>
@@ -130,6 +133,7 @@ export class ParentRole {
       case 'instance_updates': {
         const b = msg.body as { from: string; updates: InstanceState[] };
         this.children.heardFrom(b.from);
+        for (const u of b.updates) this.children.landed(u.uuid);
         this.o.onInstanceUpdates(b.updates);
         return null;
       }
@@ -153,9 +157,13 @@ export class ParentRole {
   }
 
   private async onHandback(h: CellBuildHandbackBody): Promise<void> {
+    this.handbacks++;
     this.children.heardFrom(h.from);
     const build: CellBuildBody = { ...h.build, tried: [...new Set([...h.build.tried, h.from])] };
-    for (const i of build.instances) this.dispatcher.forget(i.uuid);
+    for (const i of build.instances) {
+      this.dispatcher.forget(i.uuid);
+      this.children.release(i.uuid);
+    }
     if (build.tried.length > this.o.config.cells.scheduler_retries) {
       this.o.onExhausted(build, `gave up after ${build.tried.length} cells handed it back: ${h.reason}`);
       return;

@@ -76,6 +76,9 @@ export async function scheduleAndBuild(ctx: ConductorContext, uuids: string[]): 
     await ctx.writer.commit();
     return;
   }
+  // The scheduler added its own consumption on top of the claims placement already counted: take the
+  // usage of the chosen hosts back from placement, the source of truth.
+  for (const sels of selections) if (sels[0]) resyncUsage(ctx, sels[0].uuid);
   const casts: Array<() => Promise<void>> = [];
   pending.forEach((br, i) => {
     const [chosen, ...alternates] = selections[i]!;
@@ -189,6 +192,15 @@ export async function onBuildResult(ctx: ConductorContext, r: BuildResultBody): 
   await cast();
 }
 
+export function resyncUsage(ctx: ConductorContext, providerUuid: string): void {
+  const rp = ctx.placement.provider(providerUuid);
+  const h = ctx.hostManager.get(providerUuid);
+  if (!rp || !h) return;
+  ctx.hostManager.setUsage(providerUuid, {
+    vcpus: rp.usages.VCPU ?? 0, memoryMb: rp.usages.MEMORY_MB ?? 0, diskGb: rp.usages.DISK_GB ?? 0, numInstances: h.instances.size,
+  });
+}
+
 /** The first alternate that can still be claimed; failing that, a fresh scheduling pass without tried hosts. */
 function pickAlternate(ctx: ConductorContext, br: BuildRequest): Alternate | undefined {
   const claim = claimer(ctx, br.spec);
@@ -203,6 +215,7 @@ function pickAlternate(ctx: ConductorContext, br: BuildRequest): Alternate | und
       claim,
     );
     const chosen = sel?.[0];
+    if (chosen) resyncUsage(ctx, chosen.uuid);
     return chosen ? { host: chosen.host, nodename: chosen.nodename, uuid: chosen.uuid } : undefined;
   } catch (e) {
     if (e instanceof NovaError) return undefined;
