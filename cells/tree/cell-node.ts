@@ -74,6 +74,11 @@ export class CellNode {
     }
     await o.parentBus.subscribe(downTopic(o.parentPath, o.path), (msg) => this.onDown(msg));
     await o.parentBus.cast(upTopic(o.parentPath), { type: 'child_hello', body: { cell: o.path } });
+    // Back after a cut link: say hello (the parent unmutes us) and send a full report at once.
+    o.parentBus.onReconnect?.(() => {
+      void o.parentBus.cast(upTopic(o.parentPath), { type: 'child_hello', body: { cell: o.path } }).catch(() => undefined);
+      void this.reporter.full();
+    });
     await this.reporter.full();
     this.reporter.start();
   }

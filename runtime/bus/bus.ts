@@ -63,6 +63,8 @@ export interface Bus {
   subscribe(pattern: string, handler: Handler): Promise<Subscription>;
   /** True while the transport is connected. */
   connected(): boolean;
+  /** Called each time the link comes back after being down (not on the first connect). */
+  onReconnect?(cb: () => void): void;
   close(): Promise<void>;
 }
 

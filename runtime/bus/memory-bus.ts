@@ -38,6 +38,7 @@ export class MemoryBus implements Bus, HubClient {
   readonly clientId: string;
   private readonly endpoint: BusEndpoint;
   private state: LinkState = 'connected';
+  private readonly reconnectListeners: Array<() => void> = [];
   private outbox: { topic: string; text: string; accepted: () => void; failed: (e: Error) => void }[] = [];
 
   constructor(private readonly o: MemoryBusOptions) {
@@ -90,6 +91,10 @@ export class MemoryBus implements Bus, HubClient {
     if (w) this.o.hub.publish(w.topic, JSON.stringify({ type: w.type, v: 1, id: `will:${this.clientId}`, body: w.body }), 0, this.o.clock);
   }
 
+  onReconnect(cb: () => void): void {
+    this.reconnectListeners.push(cb);
+  }
+
   /** The same fault as MqttBus.cutLink. */
   cutLink(): void {
     this.disconnect();
@@ -110,6 +115,7 @@ export class MemoryBus implements Bus, HubClient {
       this.send(m.topic, m.text);
       m.accepted();
     }
+    for (const cb of this.reconnectListeners) cb();
   }
 
   async close(): Promise<void> {

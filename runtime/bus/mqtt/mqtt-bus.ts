@@ -107,6 +107,11 @@ export class MqttBus implements Bus {
     return this.client.connected;
   }
 
+  /** connect() resolved on the first CONNACK, so every later 'connect' is a reconnect. */
+  onReconnect(cb: () => void): void {
+    this.client.on('connect', cb);
+  }
+
   /**
    * Break the link as a network fault would: the socket is dropped without DISCONNECT, so the broker
    * publishes our will and queues our QoS 1 messages; nothing reconnects until `restoreLink()`.
