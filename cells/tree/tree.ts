@@ -3,26 +3,18 @@
  * on a TCP port, or an in-memory hub for simulation), its own database, its actor tree; each child
  * linked to its parent's broker. Returns the API cell and a ComputeAPI over it.
  */
-import { startActorSystem, spawnGroup, stopActor, type ActorSystem } from '../../runtime/actor/index.ts';
+import { startActorSystem, stopActor, type ActorSystem } from '../../runtime/actor/index.ts';
 import { MemoryBus, MemoryHub, MqttBus, startBroker, type Broker, type Bus } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { Rng } from '../../runtime/rng/index.ts';
 import type { TopologyPlan, PlanCell, PlanHost } from '../../topology/plan-types.ts';
-import { FakeDriver } from '../../actors/compute/drivers/fake.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { ComputeAPI } from '../../actors/api/compute-api.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
-import { LeafServices } from '../leaf/leaf-services.ts';
-import { ComputeHosts } from '../leaf/compute-hosts.ts';
-import { nodeUuidFor } from '../leaf/host-uuid.ts';
-import { cellPrefix, upTopic } from '../topics.ts';
-import { ApiCell } from './api-cell.ts';
-import { CellNode } from './cell-node.ts';
-import { ParentRole } from './parent-role.ts';
-import { openDb, WriteBehind } from '../../runtime/db/index.ts';
-import { treeMigrations, treeTables } from './tree-db.ts';
-import type { Db } from '../../runtime/db/index.ts';
+import { cellPrefix } from '../topics.ts';
+import type { ApiCell } from './api-cell.ts';
+import { startCell, type RunningCell } from './start-cell.ts';
 
 export type TreeTransport = { kind: 'mqtt' } | { kind: 'memory'; delay?: (from: string, topic: string) => number };
 
@@ -39,19 +31,7 @@ export interface TreeOptions {
   driverFor?: (h: PlanHost) => ComputeDriver;
 }
 
-export interface RunningCell {
-  plan: PlanCell;
-  broker?: Broker;
-  hub?: MemoryHub;
-  buses: Bus[];
-  parentBus?: Bus;
-  leaf?: LeafServices;
-  compute?: ComputeHosts;
-  node?: CellNode;
-  role?: ParentRole;
-  db?: Db;
-  writer?: WriteBehind;
-}
+export type { RunningCell };
 
 export function planFlavors(plan: TopologyPlan): FlavorSpec[] {
   return plan.flavors.map((f) => ({
@@ -72,7 +52,6 @@ export class CellTree {
     const transport = o.transport ?? { kind: 'mqtt' };
     const system = startActorSystem();
     const cells = new Map<string, RunningCell>();
-    const top = o.plan.cells.find((c) => c.parentPath === null)!;
 
     // Brokers first, so every link has somewhere to connect.
     for (const c of o.plan.cells) {
@@ -97,55 +76,16 @@ export class CellTree {
     // Parents before children (the plan's order): a parent listens before its children say hello.
     for (const c of o.plan.cells) {
       const rc = cells.get(c.path)!;
-      const log = o.log.child({ cell: c.path });
-      const root = spawnGroup(system, `cell-${c.path.replace(/!/g, '.')}`);
-      const dbFile = o.dbFile?.(c) ?? (c.database.kind === 'sqlite' ? c.database.file : ':memory:');
-      const dbCfg = c.database.kind === 'postgres' && !o.dbFile ? { url: c.database.url } : { file: dbFile };
-      const childInfo = c.childPaths.map((p) => {
-        const pc = o.plan.cells.find((x) => x.path === p)!;
-        return { path: p, isLeaf: pc.isLeaf, weightOffset: pc.weightOffset };
+      const parent = c.parentPath ? cells.get(c.parentPath)! : undefined;
+      const started = await startCell({
+        plan: o.plan, cell: c, clock: o.clock, rng: o.rng, log: o.log.child({ cell: c.path }), system,
+        connectOwn: (id) => connect(rc, id),
+        connectParent: parent ? (id, will) => connect(parent, id, will) : undefined,
+        db: o.dbFile ? { file: o.dbFile(c) } : undefined,
+        driverFor: o.driverFor,
       });
-      const own = await connect(rc, `${c.path}:cell`);
-      rc.buses.push(own);
-      if (c === top) {
-        apiCell = await ApiCell.start({ path: c.path, bus: own, db: dbCfg, children: childInfo, config: c.nova, clock: o.clock, log });
-        continue;
-      }
-      const parent = cells.get(c.parentPath!)!;
-      rc.parentBus = await connect(parent, `link:${c.path}`, { topic: upTopic(c.parentPath!), type: 'child_gone', body: { cell: c.path } });
-      if (c.isLeaf) {
-        const condBus = await connect(rc, `${c.path}:conductor`);
-        const compBus = await connect(rc, `${c.path}:compute`);
-        rc.buses.push(condBus, compBus);
-        rc.leaf = await LeafServices.start({ cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log });
-        rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf });
-        rc.compute = new ComputeHosts({
-          cell: c.path, parent: root, bus: compBus, clock: o.clock, config: c.nova, log: log.child({ service: 'nova-compute' }), subscribe: 'wildcard',
-        });
-        const driverFor = o.driverFor ?? ((h: PlanHost) => new FakeDriver({
-          clock: o.clock, rng: o.rng.stream(`fake-driver:${h.name}`),
-          resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
-          spawnTimeMs: h.driver_options.spawn_time_ms ?? 0, failureRate: h.driver_options.failure_rate ?? 0,
-        }));
-        await rc.compute.start(o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })));
-        await rc.node.start();
-        await rc.leaf.replayBuilds();
-      } else {
-        rc.db = await openDb(dbCfg, treeMigrations);
-        rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'));
-        let node!: CellNode;
-        rc.role = new ParentRole({
-          self: c.path, bus: own, children: childInfo, config: c.nova, clock: o.clock, writer: rc.writer, db: rc.db, log,
-          onInstanceUpdates: (u) => node.forwardUpdates(u),
-          onExhausted: (b, reason) => node.handBackUp(b, reason),
-          onCapacityChanged: () => node.capacityChanged(),
-          globalData: () => node.lastGlobal(),
-        });
-        node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, parent: rc.role });
-        rc.node = node;
-        await rc.role.start();
-        await node.start();
-      }
+      Object.assign(rc, started.running);
+      apiCell ??= started.apiCell;
     }
     const tree = new CellTree(new ComputeAPI(apiCell!, o.clock, o.rng.stream('api')), apiCell!, cells, system);
     await apiCell!.setFlavors(planFlavors(o.plan));

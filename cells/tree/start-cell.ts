@@ -1,0 +1,116 @@
+/**
+ * Start one cell of a topology: its database, its actor tree, its role (API cell, intermediate cell or
+ * leaf with compute hosts) and its link to the parent's broker. The in-process tree calls this for
+ * every cell; `novacell cell run` calls it for one cell in its own process.
+ */
+import { spawnGroup, type ActorSystem } from '../../runtime/actor/index.ts';
+import type { Broker, Bus, MemoryHub } from '../../runtime/bus/index.ts';
+import type { Clock } from '../../runtime/clock/index.ts';
+import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { Rng } from '../../runtime/rng/index.ts';
+import type { TopologyPlan, PlanCell, PlanHost } from '../../topology/plan-types.ts';
+import { FakeDriver } from '../../actors/compute/drivers/fake.ts';
+import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
+import { LeafServices } from '../leaf/leaf-services.ts';
+import { ComputeHosts } from '../leaf/compute-hosts.ts';
+import { nodeUuidFor } from '../leaf/host-uuid.ts';
+import { upTopic } from '../topics.ts';
+import { ApiCell } from './api-cell.ts';
+import { CellNode } from './cell-node.ts';
+import { ParentRole } from './parent-role.ts';
+import { treeMigrations, treeTables } from './tree-db.ts';
+
+export interface RunningCell {
+  plan: PlanCell;
+  broker?: Broker;
+  hub?: MemoryHub;
+  buses: Bus[];
+  parentBus?: Bus;
+  leaf?: LeafServices;
+  compute?: ComputeHosts;
+  node?: CellNode;
+  role?: ParentRole;
+  db?: Db;
+  writer?: WriteBehind;
+}
+
+export type Will = { topic: string; type: string; body: unknown };
+
+export interface StartCellOptions {
+  plan: TopologyPlan;
+  cell: PlanCell;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  system: ActorSystem;
+  /** A new client on this cell's own broker. */
+  connectOwn(id: string): Promise<Bus>;
+  /** A new client on the parent's broker (absent for the API cell). */
+  connectParent?(id: string, will: Will): Promise<Bus>;
+  /** Override the plan's database. */
+  db?: DbConfig;
+  /** Run the leaf's compute hosts in this process (default) or leave them to `novacell compute run`. */
+  computeInProcess?: boolean;
+  driverFor?: (h: PlanHost) => ComputeDriver;
+}
+
+export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost): ComputeDriver {
+  return new FakeDriver({
+    clock, rng: rng.stream(`fake-driver:${h.name}`),
+    resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
+    spawnTimeMs: h.driver_options.spawn_time_ms ?? 0, failureRate: h.driver_options.failure_rate ?? 0,
+  });
+}
+
+export async function startCell(o: StartCellOptions): Promise<{ running: RunningCell; apiCell?: ApiCell }> {
+  const c = o.cell;
+  const rc: RunningCell = { plan: c, buses: [] };
+  const log = o.log;
+  const root = spawnGroup(o.system, `cell-${c.path.replace(/!/g, '.')}`);
+  const dbCfg: DbConfig = o.db ?? (c.database.kind === 'postgres' ? { url: c.database.url } : { file: c.database.file });
+  const childInfo = c.childPaths.map((p) => {
+    const pc = o.plan.cells.find((x) => x.path === p)!;
+    return { path: p, isLeaf: pc.isLeaf, weightOffset: pc.weightOffset };
+  });
+  const own = await o.connectOwn(`${c.path}:cell`);
+  rc.buses.push(own);
+  if (!o.connectParent) {
+    const apiCell = await ApiCell.start({ path: c.path, bus: own, db: dbCfg, children: childInfo, config: c.nova, clock: o.clock, log });
+    return { running: rc, apiCell };
+  }
+  rc.parentBus = await o.connectParent(`link:${c.path}`, { topic: upTopic(c.parentPath!), type: 'child_gone', body: { cell: c.path } });
+  if (c.isLeaf) {
+    const condBus = await o.connectOwn(`${c.path}:conductor`);
+    rc.buses.push(condBus);
+    rc.leaf = await LeafServices.start({ cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log });
+    rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf });
+    if (o.computeInProcess ?? true) {
+      const compBus = await o.connectOwn(`${c.path}:compute`);
+      rc.buses.push(compBus);
+      rc.compute = new ComputeHosts({
+        cell: c.path, parent: root, bus: compBus, clock: o.clock, config: c.nova, log: log.child({ service: 'nova-compute' }), subscribe: 'wildcard',
+      });
+      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h));
+      await rc.compute.start(o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })));
+    }
+    await rc.node.start();
+    await rc.leaf.replayBuilds();
+    return { running: rc };
+  }
+  rc.db = await openDb(dbCfg, treeMigrations);
+  rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'));
+  let node!: CellNode;
+  rc.role = new ParentRole({
+    self: c.path, bus: own, children: childInfo, config: c.nova, clock: o.clock, writer: rc.writer, db: rc.db, log,
+    onInstanceUpdates: (u) => node.forwardUpdates(u),
+    onExhausted: (b, reason) => node.handBackUp(b, reason),
+    onCapacityChanged: () => node.capacityChanged(),
+    globalData: () => node.lastGlobal(),
+  });
+  node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, parent: rc.role });
+  rc.node = node;
+  await rc.role.start();
+  await node.start();
+  return { running: rc };
+}
