@@ -1,0 +1,77 @@
+/** Capacity of a leaf from its hosts, sums up the tree, deltas, and the parent's view of its children. */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../runtime/clock/index.ts';
+import { createLogger } from '../../../runtime/log/index.ts';
+import { applyDelta, diffCapacity, leafCapacity, sumCapacities } from '../../../cells/capacity/capacity.ts';
+import { Children } from '../../../cells/tree/children.ts';
+import { newHostState } from '../../../actors/scheduler/host-state.ts';
+
+const tiny = { id: '1', name: 'tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
+const large = { id: '4', name: 'large', vcpus: 4, memoryMb: 8192, rootGb: 80, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
+
+function host(name: string, p: Record<string, unknown> = {}) {
+  return newHostState({
+    host: name, nodename: name, uuid: `uuid-${name}`, vcpus: 8, memoryMb: 16896, localGb: 200,
+    cpuAllocationRatio: 1, ramAllocationRatio: 1, diskAllocationRatio: 1, reservedHostMemoryMb: 512, reservedHostDiskMb: 0,
+    serviceUp: true, ...p,
+  } as never);
+}
+
+describe('capacity', () => {
+  it('counts free resources and whole-flavor units per host, leaving out down and disabled hosts', () => {
+    const hosts = [host('a'), host('b', { vcpusUsed: 6, memoryMbUsed: 4096 }), host('c', { serviceUp: false }), host('d', { serviceDisabled: true })];
+    const c = leafCapacity(hosts, [tiny, large]);
+    expect(c.hosts).toBe(4);
+    expect(c.hostsUp).toBe(2);
+    expect(c.memoryMbFree).toBe(16384 + 12288);
+    expect(c.vcpusFree).toBe(8 + 2);
+    // a: min(8 vcpu, 32 × 512 MB, 200 disk) = 8 tiny, 2 large (disk 200/80); b: 2 vcpu left → 2 tiny, 0 large.
+    expect(c.units).toEqual({ '1': 10, '4': 2 });
+  });
+
+  it('sums children and round-trips a delta', () => {
+    const a = leafCapacity([host('a')], [tiny]);
+    const b = leafCapacity([host('b', { vcpusUsed: 2 })], [tiny]);
+    const s = sumCapacities([a, b]);
+    expect(s.units['1']).toBe(8 + 6);
+    const d = diffCapacity(a, b);
+    expect(Object.keys(d).sort()).toEqual(['units', 'vcpusFree']);
+    expect(applyDelta(a, d)).toEqual(b);
+    expect(diffCapacity(a, a)).toEqual({});
+  });
+
+  it('applies deltas in sequence, asks for a full report on a gap, and counts builds in flight', () => {
+    const clock = new VirtualClock();
+    const kids = new Children([{ path: 'api!x', isLeaf: true, weightOffset: 0 }], clock, 300_000, createLogger({}, 'silent'));
+    kids.setFlavors([tiny]);
+    const full = leafCapacity([host('a')], [tiny]);
+    expect(kids.report({ from: 'api!x', seq: 1, full: true, capacity: full })).toBe(true);
+    expect(kids.total().units['1']).toBe(8);
+    expect(kids.report({ from: 'api!x', seq: 3, full: false, capacity: { vcpusFree: 1 } })).toBe(false); // gap
+    expect(kids.report({ from: 'api!x', seq: 2, full: false, capacity: { vcpusFree: 7, units: { '1': 7 } } })).toBe(true);
+    expect(kids.total().units['1']).toBe(7);
+    kids.consume('api!x', ['i1', 'i2'], tiny);
+    expect(kids.total().units['1']).toBe(5);
+    kids.landed('i1');
+    kids.landed('i2');
+    kids.report({ from: 'api!x', seq: 3, full: false, capacity: { vcpusFree: 5, units: { '1': 5 } } });
+    expect(kids.total().units['1']).toBe(5); // the report now includes them; the in-flight count is gone
+    expect(kids.isMuted('api!x')).toBe(false);
+    clock.step();
+    kids.linkLost('api!x');
+    expect(kids.isMuted('api!x')).toBe(true);
+    expect(kids.total().units['1'] ?? 0).toBe(0);
+  });
+
+  it('mutes a child silent for longer than mute_child_interval', async () => {
+    const clock = new VirtualClock();
+    const kids = new Children([{ path: 'api!x', isLeaf: true, weightOffset: 0 }], clock, 300_000, createLogger({}, 'silent'));
+    kids.heardFrom('api!x');
+    await clock.advance(299_000);
+    kids.checkSilence();
+    expect(kids.isMuted('api!x')).toBe(false);
+    await clock.advance(2_000);
+    kids.checkSilence();
+    expect(kids.isMuted('api!x')).toBe(true);
+  });
+});

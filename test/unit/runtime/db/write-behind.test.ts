@@ -1,0 +1,61 @@
+/** The group-commit writer: merges, ordering of upserts and deletes within a batch, durability of commit(). */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDb, WriteBehind, type Db } from '../../../../runtime/db/index.ts';
+
+let db: Db | undefined;
+afterEach(async () => {
+  await db?.destroy();
+  db = undefined;
+});
+
+async function setup() {
+  db = await openDb({ file: ':memory:' }, [{
+    name: '001', async up(k) {
+      await k.schema.createTable('t', (t) => { t.string('id').primary(); t.integer('v'); t.boolean('flag'); });
+      await k.schema.createTable('log', (t) => { t.increments('n'); t.string('msg'); });
+    },
+  }]);
+  return new WriteBehind(db, { t: { key: ['id'] }, log: { key: ['n'] } });
+}
+
+describe('WriteBehind', () => {
+  it('writes everything queued before commit() resolves, merging upserts of the same key', async () => {
+    const w = await setup();
+    for (let i = 0; i < 1000; i++) w.upsert('t', { id: `k${i % 10}`, v: i, flag: i % 2 === 0 });
+    w.insert('log', { msg: 'a' });
+    await w.commit();
+    const rows = await db!('t').orderBy('id');
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toEqual({ id: 'k0', v: 990, flag: 1 });
+    expect(await db!('log').count({ n: '*' })).toEqual([{ n: 1 }]);
+  });
+
+  it('keeps a row upserted after a delete in the same batch, and drops one deleted after its upsert', async () => {
+    const w = await setup();
+    w.upsert('t', { id: 'a', v: 1, flag: false });
+    await w.commit();
+    w.delete('t', { id: 'a' });
+    w.upsert('t', { id: 'a', v: 2, flag: true });
+    w.upsert('t', { id: 'b', v: 3, flag: true });
+    w.delete('t', { id: 'b' });
+    await w.commit();
+    expect(await db!('t').select('id', 'v')).toEqual([{ id: 'a', v: 2 }]);
+  });
+
+  it('writes more rows than one statement may bind', async () => {
+    const w = await setup();
+    for (let i = 0; i < 20_000; i++) w.upsert('t', { id: `r${i}`, v: i, flag: true });
+    await w.commit();
+    expect(await db!('t').count({ n: '*' })).toEqual([{ n: 20_000 }]);
+  });
+
+  it('rejects commit() when the transaction fails, and reports the error', async () => {
+    const errors: unknown[] = [];
+    const w0 = await setup();
+    await w0.close();
+    const w = new WriteBehind(db!, { t: { key: ['id'] } }, (e) => errors.push(e));
+    w.upsert('t', { id: 'x', nope: 1 });
+    await expect(w.commit()).rejects.toThrow(/nope/);
+    expect(errors).toHaveLength(1);
+  });
+});
