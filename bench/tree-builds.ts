@@ -1,0 +1,64 @@
+/**
+ * Builds per second through the 3-level cell tree over real MQTT (API cell; 2 child cells; 2 leaf cells
+ * under each; every cell with its own aedes broker on loopback and its own SQLite file; FakeDriver with
+ * zero spawn time): N servers in one burst, from the first request to the last ACTIVE at the top.
+ *   npx tsx bench/tree-builds.ts [servers=2000] [runs=3] [hostsPerLeaf=10] [mqtt|memory]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RealClock } from '../runtime/clock/index.ts';
+import { SeededRng } from '../runtime/rng/index.ts';
+import { createLogger } from '../runtime/log/index.ts';
+import { CellTree, planFlavors } from '../cells/tree/tree.ts';
+import { treePlan } from '../test/support/tree-topology.ts';
+import { machine, median, percentile, rssMiB } from './machine.ts';
+
+const [servers = 2000, runs = 3, perLeaf = 10] = process.argv.slice(2, 5).map(Number);
+const kind = process.argv[5] === 'memory' ? 'memory' : 'mqtt';
+
+async function once(run: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'novacell-tree-bench-'));
+  const plan = treePlan({ hostsPerLeaf: perLeaf, host: { vcpus: 64, memory_mb: 262144, disk_gb: 4000 } });
+  const tree = await CellTree.start({
+    plan, clock: new RealClock(), rng: new SeededRng(`tree-bench-${run}`), log: createLogger({}, 'silent'),
+    dbFile: (c) => join(dir, `${c.path.replace(/!/g, '.')}.sqlite`), ephemeralPorts: true,
+    transport: kind === 'memory' ? { kind: 'memory' } : { kind: 'mqtt' },
+  });
+  while (tree.capacity().hostsUp < plan.hosts.length) await new Promise((r) => setTimeout(r, 5));
+  const tiny = planFlavors(plan).find((f) => f.id === '1')!;
+  const started = new Map<string, number>();
+  const lat: number[] = [];
+  let done = 0;
+  let finish!: () => void;
+  const all = new Promise<void>((r) => (finish = r));
+  tree.apiCell.onInstanceChange((c) => {
+    const t0 = started.get(c.uuid);
+    if (c.vmState === 'active' && t0 !== undefined) {
+      lat.push(performance.now() - t0);
+      started.delete(c.uuid);
+      if (++done === servers) finish();
+    }
+  });
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: servers }, async (_, i) => {
+    const t = performance.now();
+    const r = await tree.api.create({ name: `vm${i}`, flavor: tiny, image: { id: 'cirros', properties: {} } }, { projectId: 'b', userId: 'b', reqId: `req-${i}` });
+    for (const u of r.instanceUuids) if (!lat.length || !started.has(u)) started.set(u, t);
+  }));
+  await all;
+  const secs = (performance.now() - t0) / 1000;
+  await tree.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind} — ${machine()}`);
+const rates: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const x = await once(r);
+  rates.push(x.rate);
+  console.log(`  run ${r + 1}: ${x.rate.toFixed(0)} builds/s, latency p50 ${x.p50.toFixed(0)} ms p99 ${x.p99.toFixed(0)} ms, rss ${rssMiB()} MiB`);
+}
+console.log(`median: ${median(rates).toFixed(0)} builds/s, peak rss ${rssMiB()} MiB`);
+process.exit(0);
