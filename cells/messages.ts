@@ -111,3 +111,24 @@ export type SyncGlobalBody = z.infer<typeof SyncGlobal>;
 export const ChildGone = defineMessage('child_gone', 1, z.object({ cell: z.string() }));
 /** A child announces itself (after connecting, and after a restart). */
 export const ChildHello = defineMessage('child_hello', 1, z.object({ cell: z.string() }));
+
+/** A parent asks a child (re)joining it to send the state of its instances again: updates lost with a
+ *  crashed process are repaired (a leaf re-sends its instances; a middle cell asks its children). */
+export const InstancesResync = defineMessage('instances_resync', 1, z.object({}));
+
+/** `novacell status`: the subtree of a cell, with link states and capacity, each child asked in turn. */
+export const CellStatusRequest = defineMessage('cell_status', 1, z.object({ timeoutMs: z.number().int().positive() }));
+
+/** A CellsPort method called on the API cell by an API running in another process. */
+export const CellsPortCall = defineMessage(
+  'cells_port_call',
+  1,
+  z.object({
+    method: z.enum([
+      'syncAggregates', 'listServices', 'listComputeNodes', 'updateService', 'build', 'get', 'list', 'delete', 'powerAction',
+      'actions', 'consoleOutput',
+    ]),
+    args: z.array(z.unknown()).max(4),
+  }),
+);
+export type CellsPortCallBody = z.infer<typeof CellsPortCall>;

@@ -20,3 +20,12 @@ export function downTopic(parent: string, childPath: string): string {
 export function upTopic(parent: string): string {
   return `${cellPrefix(parent)}/up`;
 }
+
+/** On a cell's broker: `cell_status` calls (novacell status), answered with the cell's subtree. */
+export function statusTopic(cell: string): string {
+  return `${cellPrefix(cell)}/status`;
+}
+/** On the API cell's broker: the API cell's CellsPort, for an API served by another process. */
+export function cellsPortTopic(cell: string): string {
+  return `${cellPrefix(cell)}/cells-port`;
+}

@@ -3,11 +3,12 @@
  * The `novacell` command. Data goes to stdout, logs to stderr; exit codes: 0 ok, 1 runtime failure,
  * 2 usage error or invalid input.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { TopologyError } from '../topology/errors.ts';
 import { loadTopology } from '../topology/load.ts';
 import { resolvePlan } from '../topology/plan.ts';
-import { up } from './up.ts';
+import { registerMultiProcessCommands } from './multi-process-commands.ts';
+import { UsageError } from './usage-error.ts';
 
 const DEFAULT_TOPOLOGY = new URL('../topology/examples/quickstart.yaml', import.meta.url).pathname;
 
@@ -19,7 +20,10 @@ program
   .command('up')
   .description('start a topology in this process (default: the quickstart)')
   .argument('[topology]', 'topology file (YAML or JSON)', DEFAULT_TOPOLOGY)
-  .action(async (file: string) => up(file));
+  .option('--data-dir <dir>', "overrides the topology's data_dir")
+  .option('--api-listen <host:port>', "overrides the topology's api.listen (port 0: a free one)")
+  .option('--broker-base-port <port>', 'overrides broker_base_port (0: every embedded broker on a free port)', (v) => Number(v))
+  .action(async (file: string, o: { dataDir?: string; apiListen?: string; brokerBasePort?: number }) => (await import('./up.ts')).up(file, o));
 
 program
   .command('validate')
@@ -32,12 +36,29 @@ program
     );
   });
 
+program
+  .command('sim')
+  .description('simulate a scenario on virtual time: results.json, CSV time series and report.html')
+  .argument('<scenario>', 'scenario file (YAML); see docs/simulation.md')
+  .option('--seed <seed>', 'random seed (default: the scenario\'s)')
+  .option('--out <dir>', 'output folder (default: results/<scenario name>)')
+  .option('--set <key=value>', 'override a scenario field or a Nova option, e.g. filter_scheduler.ram_weight_multiplier=-1 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--replications <n>', 'run N seeds (seed, seed+1, ...) and report means with 95% confidence intervals', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+    return n;
+  }, 1)
+  .option('--no-progress', 'no progress bar on stderr')
+  .action(async (file: string, o: { seed?: string; out?: string; set: string[]; replications: number; progress: boolean }) => (await import('./sim.ts')).sim(file, o));
+
+registerMultiProcessCommands(program);
+
 try {
   await program.parseAsync(process.argv);
   process.exit(0);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
-  if (e instanceof TopologyError) {
+  if (e instanceof TopologyError || e instanceof UsageError) {
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }

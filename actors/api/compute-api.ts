@@ -3,10 +3,10 @@
  * names the new instances, and hands the work to the cells through a CellsPort: straight to one cell's
  * conductor here, through the API cell's router in a federation.
  */
-import { BadRequest } from '../../runtime/errors/index.ts';
+import { BadRequest, NovaError } from '../../runtime/errors/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
-import type { AggregateWithHosts, BuildInstancesBody, BuildSpec, NewInstance } from '../conductor/messages.ts';
+import type { AggregateWithHosts, BuildInstancesBody, BuildSpec, InstanceTask, NewInstance } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { FlavorSpec, ImageSpec, InstanceGroupSpec } from '../scheduler/types.ts';
@@ -82,6 +82,14 @@ export interface CellsPort {
   powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void>;
   actions(uuid: string, reqId: string): Promise<InstanceAction[]>;
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string>;
+  /** Rebuild, resize, shelve, rescue, snapshot, reset-state (optional until every cell serves them). */
+  instanceTask?(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void>;
+}
+
+/** An operation the cells do not serve (yet): Nova's 501 notImplemented. */
+export class NotImplementedByCells extends NovaError {
+  override readonly code = 501;
+  override readonly fault = 'notImplemented';
 }
 
 export interface CreateRequest {
@@ -172,6 +180,14 @@ export class ComputeAPI {
 
   consoleOutput(uuid: string, length: number | undefined, ctx: RequestContext): Promise<string> {
     return this.cells.consoleOutput(uuid, length, ctx.reqId);
+  }
+
+  /** Rebuild, resize, shelve, rescue, snapshot or reset-state, through the cell that owns the instance. */
+  instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
+    if (!this.cells.instanceTask) {
+      return Promise.reject(new NotImplementedByCells(`The cells do not support '${task.kind}' yet.`));
+    }
+    return this.cells.instanceTask(uuid, task, ctx);
   }
 
   syncAggregates(aggregates: AggregateWithHosts[], ctx: RequestContext): Promise<void> {

@@ -1,10 +1,11 @@
 /** A CellsPort that talks straight to one cell's conductor over the bus (one-cell deployments, tests). */
 import type { Bus } from '../../runtime/bus/index.ts';
-import type { AggregateWithHosts, BuildInstancesBody } from '../conductor/messages.ts';
+import { BadRequest } from '../../runtime/errors/index.ts';
+import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { PowerAction } from '../compute/states.ts';
-import type { CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceUpdate, ServiceView } from './compute-api.ts';
+import { NotImplementedByCells, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView } from './compute-api.ts';
 
 export class SingleCellPort implements CellsPort {
   constructor(
@@ -38,6 +39,18 @@ export class SingleCellPort implements CellsPort {
 
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.bus.call(this.conductorTopic, { type: 'get_console_output', reqId, body: { uuid, length } });
+  }
+
+  async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
+    try {
+      await this.bus.call(this.conductorTopic, { type: 'instance_task', reqId: ctx.reqId, body: { uuid, task, userId: ctx.userId } });
+    } catch (e) {
+      // A cell whose conductor endpoint does not route instance_task yet.
+      if (e instanceof BadRequest && /does not handle instance_task/.test(e.message)) {
+        throw new NotImplementedByCells(`The cell does not support '${task.kind}' yet.`);
+      }
+      throw e;
+    }
   }
 
   async syncAggregates(aggregates: AggregateWithHosts[], reqId: string): Promise<void> {

@@ -9,7 +9,8 @@ import type { Clock } from '../../runtime/clock/index.ts';
 import { NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { ComputeDriver } from './drivers/driver.ts';
-import type { BuildAndRunBody } from './messages.ts';
+import type { SpawnContext } from './drivers/spawn-context.ts';
+import type { BuildAndRunBody, ComputeInstanceTaskBody } from './messages.ts';
 import type { PowerAction } from './states.ts';
 
 export interface ComputeManagerDeps {
@@ -46,18 +47,7 @@ export class ComputeManager {
     const already = (await driver.listInstanceUuids()).includes(i.uuid);
     const run = async (): Promise<void> => {
       try {
-        if (!already) {
-          await driver.spawn({
-            instance: {
-              uuid: i.uuid, name: i.name, hostname: i.hostname, projectId: i.projectId, userId: i.userId,
-              vcpus: i.flavor.vcpus, memoryMb: i.flavor.memoryMb, rootGb: i.flavor.rootGb,
-              ephemeralGb: i.flavor.ephemeralGb, swapMb: i.flavor.swapMb, metadata: i.metadata,
-            },
-            flavor: { flavorId: i.flavor.id, name: i.flavor.name, extraSpecs: i.flavor.extraSpecs },
-            image: { id: i.image.id, properties: i.image.properties },
-            injectedFiles: [], adminPassword: null, networkInfo: [], blockDeviceInfo: null, reqId,
-          });
-        }
+        if (!already) await driver.spawn(spawnContextOf(i, reqId, true));
         const info = await driver.getInfo(i.uuid);
         await this.report('compute_build_result', reqId, {
           uuid: i.uuid, host: this.d.host, node: body.node, attempt: body.attempt, ok: true, powerState: info.state,
@@ -110,6 +100,58 @@ export class ComputeManager {
     await this.report('compute_action_result', reqId, { uuid, host: this.d.host, action, ok: error === undefined, powerState: state, error });
   }
 
+  /**
+   * Rebuild, resize (and revert), shelve (and offload, unshelve), rescue, unrescue, snapshot. A
+   * rebuild or resize re-creates the guest from the instance as it is now to be (new image or flavor)
+   * and leaves it running or stopped as it was; the outcome goes back as compute_action_result.
+   */
+  async instanceTask(b: ComputeInstanceTaskBody, reqId?: string): Promise<void> {
+    const { driver } = this.d;
+    const { uuid, task } = b;
+    let error: string | undefined;
+    try {
+      switch (task.kind) {
+        case 'rebuild':
+        case 'resize':
+        case 'revert_resize':
+          await driver.destroy(uuid, { reqId });
+          await driver.spawn(spawnContextOf(b.instance, reqId, b.powerOn));
+          break;
+        case 'shelve':
+          await driver.powerOff(uuid).catch((e: unknown) => {
+            // A guest that cannot be powered off (suspended, say) is still shelved when offloaded.
+            if (!task.offload) throw e;
+          });
+          if (task.offload) await driver.destroy(uuid, { reqId });
+          break;
+        case 'shelve_offload':
+          await driver.destroy(uuid, { reqId });
+          break;
+        case 'unshelve':
+          await driver.powerOn(uuid, { reqId });
+          break;
+        case 'rescue':
+          if (!driver.rescue) throw new NovaError(`The ${driver.name} driver does not support rescue.`);
+          await driver.rescue(uuid, task.image ? { image: { id: task.image.id, properties: task.image.properties }, reqId } : { reqId });
+          break;
+        case 'unrescue':
+          if (!driver.unrescue) throw new NovaError(`The ${driver.name} driver does not support unrescue.`);
+          await driver.unrescue(uuid);
+          break;
+        case 'snapshot':
+          if (driver.snapshot) await driver.snapshot(uuid, task.imageId);
+          break;
+        default:
+          throw new NovaError(`compute does not carry out '${task.kind}'`);
+      }
+    } catch (e) {
+      if (!(e instanceof NovaError)) throw e;
+      error = e.message;
+    }
+    const state = await driver.getInfo(uuid).then((i) => i.state, () => 0);
+    await this.report('compute_action_result', reqId, { uuid, host: this.d.host, action: task.kind, ok: error === undefined, powerState: state, error });
+  }
+
   async consoleOutput(uuid: string, length?: number): Promise<string> {
     const out = await this.d.driver.getConsoleOutput(uuid);
     if (!length) return out;
@@ -151,4 +193,18 @@ export class ComputeManager {
       this.d.log.warn({ err: (e as Error).message, type }, 'report to conductor failed');
     }
   }
+}
+
+/** What driver.spawn is given for an instance (build, rebuild, resize). */
+function spawnContextOf(i: BuildAndRunBody['instance'], reqId: string | undefined, powerOn: boolean): SpawnContext {
+  return {
+    instance: {
+      uuid: i.uuid, name: i.name, hostname: i.hostname, projectId: i.projectId, userId: i.userId,
+      vcpus: i.flavor.vcpus, memoryMb: i.flavor.memoryMb, rootGb: i.flavor.rootGb,
+      ephemeralGb: i.flavor.ephemeralGb, swapMb: i.flavor.swapMb, metadata: i.metadata,
+    },
+    flavor: { flavorId: i.flavor.id, name: i.flavor.name, extraSpecs: i.flavor.extraSpecs },
+    image: { id: i.image.id, properties: i.image.properties },
+    injectedFiles: [], adminPassword: null, networkInfo: [], blockDeviceInfo: null, reqId, powerOn,
+  };
 }

@@ -1,7 +1,7 @@
 /** Messages to one compute host (topic `<prefix>/compute/<host>`), sent by its cell's conductor. */
 import { z } from 'zod';
 import { defineMessage } from '../../runtime/bus/index.ts';
-import { flavorSchema, imageSchema, powerActionNames } from '../conductor/messages.ts';
+import { flavorSchema, imageSchema, instanceTaskSchema, powerActionNames } from '../conductor/messages.ts';
 
 export const spawnInstanceSchema = z.object({
   uuid: z.string(),
@@ -32,3 +32,15 @@ export const ComputeConsoleOutput = defineMessage(
   1,
   z.object({ uuid: z.string(), length: z.number().int().positive().optional() }),
 );
+
+/**
+ * An instance task for the host that runs the guest (rebuild, resize, shelve, rescue, snapshot...):
+ * the task, and the instance as it should be afterwards (new image or flavor) with whether the guest
+ * is to run. The host answers with compute_action_result, `action` naming the task.
+ */
+export const ComputeInstanceTask = defineMessage(
+  'compute_instance_task',
+  1,
+  z.object({ uuid: z.string(), task: instanceTaskSchema, instance: spawnInstanceSchema, powerOn: z.boolean() }),
+);
+export type ComputeInstanceTaskBody = z.infer<typeof ComputeInstanceTask>;

@@ -33,6 +33,16 @@ export const TaskState = {
   UNPAUSING: 'unpausing',
   SUSPENDING: 'suspending',
   RESUMING: 'resuming',
+  REBUILDING: 'rebuilding',
+  RESIZE_MIGRATING: 'resize_migrating',
+  RESIZE_REVERTING: 'resize_reverting',
+  RESIZE_CONFIRMING: 'resize_confirming',
+  SHELVING: 'shelving',
+  SHELVING_OFFLOADING: 'shelving_offloading',
+  UNSHELVING: 'unshelving',
+  RESCUING: 'rescuing',
+  UNRESCUING: 'unrescuing',
+  IMAGE_SNAPSHOT: 'image_snapshot',
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 

@@ -6,11 +6,12 @@
 import { InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../compute/states.ts';
 import type { ConductorContext } from './context.ts';
-import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts } from './messages.ts';
+import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody } from './messages.ts';
 import type { InstanceRecord } from './records.ts';
 import { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
 import { deleteInstance, onActionResult, powerAction } from './tasks/instance-ops.ts';
+import { instanceTask } from './tasks/instance-tasks.ts';
 import type { PowerAction } from '../compute/states.ts';
 
 export class ConductorManager {
@@ -93,6 +94,11 @@ export class ConductorManager {
 
   async powerAction(uuid: string, action: PowerAction, reqId: string, userId = ''): Promise<void> {
     await powerAction(this.ctx, uuid, action, reqId, userId);
+  }
+
+  /** Rebuild, resize, shelve, rescue, snapshot, reset-state (tasks/instance-tasks.ts). */
+  async instanceTask(body: InstanceTaskBody, reqId: string): Promise<void> {
+    await instanceTask(this.ctx, body, reqId);
   }
 
   computeNodeUpdate(r: ComputeNodeReport): void {

@@ -124,13 +124,17 @@ export const BuildResult = defineMessage(
 );
 export type BuildResultBody = z.infer<typeof BuildResult>;
 
+/** Instance tasks a compute host carries out (see instanceTaskSchema) and reports with compute_action_result. */
+export const computeTaskKinds = ['rebuild', 'resize', 'revert_resize', 'shelve', 'shelve_offload', 'unshelve', 'rescue', 'unrescue', 'snapshot'] as const;
+export type ComputeTaskKind = (typeof computeTaskKinds)[number];
+
 export const ActionResult = defineMessage(
   'compute_action_result',
   1,
   z.object({
     uuid: z.string(),
     host: z.string(),
-    action: z.enum([...powerActionNames, 'terminate']),
+    action: z.enum([...powerActionNames, 'terminate', ...computeTaskKinds]),
     ok: z.boolean(),
     powerState: z.number().int(),
     error: z.string().optional(),

@@ -20,6 +20,7 @@ import type {
 } from '../../actors/api/compute-api.ts';
 import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
 import { ParentRole } from './parent-role.ts';
+import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
 
 export interface ApiCellOptions {
@@ -86,6 +87,13 @@ export class ApiCell implements CellsPort {
   /** The capacity of the whole tree as the children last reported it. */
   capacity() {
     return this.role.children.total();
+  }
+
+  /** The whole tree for `novacell status`, each child asked within `timeoutMs`. */
+  async status(timeoutMs: number): Promise<CellStatus> {
+    let instances = 0;
+    for (const c of this.copies.values()) if (!c.deleted) instances++;
+    return { cell: this.o.path, role: 'api', capacity: this.capacity(), instances, children: await this.role.status(timeoutMs) };
   }
 
   setFlavors(flavors: FlavorSpec[]): Promise<void> {

@@ -6,12 +6,12 @@
  */
 import { ask } from '../../runtime/actor/index.ts';
 import type { Bus, Envelope } from '../../runtime/bus/index.ts';
-import type { Clock } from '../../runtime/clock/index.ts';
+import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { BadRequest, NotFound } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
-import type { InstanceRecord } from '../../actors/conductor/records.ts';
+import { instanceFromRow, type InstanceRecord } from '../../actors/conductor/records.ts';
 import type { BuildRequest } from '../../actors/conductor/build-requests.ts';
 import '../messages.ts';
 import type {
@@ -22,6 +22,12 @@ import { leafCapacity, type Capacity } from '../capacity/capacity.ts';
 import { downTopic, upTopic } from '../topics.ts';
 import type { LeafServices } from '../leaf/leaf-services.ts';
 import type { ParentRole } from './parent-role.ts';
+import type { CellStatus } from './status.ts';
+
+/** Instance updates per message (a resync of a big cell is split). */
+const UPDATES_PER_MESSAGE = 500;
+/** A resync includes instances deleted this recently. */
+const RESYNC_DELETED_MS = 3_600_000;
 
 export interface CellNodeOptions {
   path: string;
@@ -47,6 +53,7 @@ export class CellNode {
   private readonly reporter: CapacityReporter;
   private outbox: InstanceState[] = [];
   private flushing = false;
+  private hostCheck: TimerHandle | undefined;
   /** Cells that already handed a build back, per instance, to pass along on our own hand-back. */
   private readonly triedOf = new Map<string, string[]>();
 
@@ -81,10 +88,31 @@ export class CellNode {
     });
     await this.reporter.full();
     this.reporter.start();
+    if (o.leaf) {
+      // Hosts come and go without instance changes (an agent process starts, a service goes down):
+      // look every report_interval, when heartbeats arrive; a delta goes up only if something changed.
+      this.hostCheck = o.clock.setInterval(() => this.reporter.changed(), o.config.DEFAULT.report_interval * 1000);
+    }
   }
 
   stop(): void {
     this.reporter.stop();
+    this.o.clock.clearTimer(this.hostCheck);
+  }
+
+  /** A graceful shutdown: tell the parent at once (a clean disconnect publishes no last will). */
+  leave(): Promise<void> {
+    return this.o.parentBus.cast(upTopic(this.o.parentPath), { type: 'child_gone', body: { cell: this.o.path } });
+  }
+
+  /** This cell's subtree for `novacell status`. */
+  async status(timeoutMs: number): Promise<CellStatus> {
+    const leaf = this.o.leaf;
+    return {
+      cell: this.o.path, role: leaf ? 'leaf' : 'intermediate', capacity: this.capacity(),
+      ...(leaf ? { instances: leaf.ctx.store.size() } : {}),
+      children: this.o.parent ? await this.o.parent.status(timeoutMs) : [],
+    };
   }
 
   /** Global data to pass to a child that (re)joined. */
@@ -121,12 +149,36 @@ export class CellNode {
     this.flushing = true;
     queueMicrotask(() => {
       this.flushing = false;
-      const updates = this.outbox;
+      const all = this.outbox;
       this.outbox = [];
-      void this.o.parentBus
-        .cast(upTopic(this.o.parentPath), { type: 'instance_updates', body: { from: this.o.path, updates } })
-        .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'instance updates not sent; the link will re-send'));
+      for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
+        const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
+        void this.o.parentBus
+          .cast(upTopic(this.o.parentPath), { type: 'instance_updates', body: { from: this.o.path, updates } })
+          .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'instance updates not sent; the link will re-send'));
+      }
     });
+  }
+
+  /**
+   * Send the state of our instances again: a leaf its live instances and those deleted lately (their
+   * last update may be what was lost); a middle cell asks its children. Versions keep it harmless.
+   */
+  private async resync(): Promise<void> {
+    const { o } = this;
+    if (!o.leaf) {
+      o.parent!.resyncChildren();
+      return;
+    }
+    const ctx = o.leaf.ctx;
+    for (const inst of ctx.store.all()) {
+      if (inst.host === null && inst.vmState === 'building') continue;
+      this.queueUpdate(instanceState(o.path, inst, ctx.store.faultOf(inst.uuid)));
+    }
+    const since = o.clock.now() - RESYNC_DELETED_MS;
+    for (const r of await ctx.db('instances').where({ deleted: true }).andWhere('deleted_at', '>=', since)) {
+      this.queueUpdate(instanceState(o.path, instanceFromRow(r), null));
+    }
   }
 
   private handBack(brs: BuildRequest[], reason: string): boolean {
@@ -162,6 +214,11 @@ export class CellNode {
       case 'capacity_request':
         await this.reporter.full();
         return null;
+      case 'instances_resync':
+        await this.resync();
+        return null;
+      case 'cell_status':
+        return this.status((msg.body as { timeoutMs: number }).timeoutMs);
       default:
         throw new BadRequest(`cell ${this.o.path} does not handle ${msg.type} from above`);
     }
@@ -172,8 +229,15 @@ export class CellNode {
       return { accepted: false, reason: `hop count ${b.hops} exceeds max_hop_count` };
     }
     if (this.o.leaf) {
+      const ctx = this.o.leaf.ctx;
       for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
       await ask(this.o.leaf.conductor, 'buildInstances', { instances: b.instances, spec: b.spec }, reqId);
+      // A re-sent build we already placed changes nothing here, so nothing would travel up: send the
+      // state again, so each parent on the way sees it landed and stops counting it as in flight.
+      for (const i of b.instances) {
+        const inst = ctx.store.get(i.uuid);
+        if (inst && !(inst.host === null && inst.vmState === 'building')) this.queueUpdate(instanceState(this.o.path, inst, ctx.store.faultOf(inst.uuid)));
+      }
       return { accepted: true };
     }
     const r = await this.o.parent!.dispatch(b);

@@ -175,6 +175,16 @@ export class Children {
     return sumCapacities([...this.byPath.values()].filter((c) => !c.muted).map((c) => c.capacity));
   }
 
+  /** How the link to a child looks from here, for `novacell status`. */
+  linkState(path: string): { link: 'up' | 'muted' | 'down'; lastHeardMsAgo: number | null; reported: Capacity; inFlight: number } | undefined {
+    const c = this.byPath.get(path);
+    if (!c) return undefined;
+    const heard = Number.isFinite(c.lastHeard) ? this.clock.now() - c.lastHeard : null;
+    let inFlight = 0;
+    for (const a of this.adjustments.values()) if (a.child === path) inFlight++;
+    return { link: c.linkDown ? 'down' : c.muted ? 'muted' : 'up', lastHeardMsAgo: heard, reported: c.capacity, inFlight };
+  }
+
   isMuted(path: string): boolean {
     return this.byPath.get(path)?.muted ?? true;
   }

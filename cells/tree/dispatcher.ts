@@ -51,8 +51,11 @@ export class Dispatcher {
     const tried = [...build.tried];
     const known = this.routes.get(build.instances[0]!.uuid);
     if (known && !tried.includes(known)) {
-      // A re-send: same path as before (the child dedups by instance uuid).
-      return this.send(build, known, tried);
+      // A re-send: same path as before (the child dedups by instance uuid). If the child now says no
+      // (it never passed the build on), the build is free to try its siblings.
+      const r = await this.send(build, known, tried);
+      if (r.accepted) return r;
+      tried.push(known);
     }
     for (;;) {
       const [best] = this.scheduler.rank(this.children.candidates(), { spec: build.spec, numInstances: build.instances.length, tried });

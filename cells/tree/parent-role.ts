@@ -17,7 +17,12 @@ import type {
 import { CellScheduler } from '../scheduler/cell-scheduler.ts';
 import { downTopic, upTopic } from '../topics.ts';
 import { Children } from './children.ts';
-import { Dispatcher } from './dispatcher.ts';
+import { Dispatcher, type DispatchResult } from './dispatcher.ts';
+import type { CellStatus, ChildStatus } from './status.ts';
+
+/** How long a (re)started cell waits for children it has not heard from before turning builds away. */
+const REJOIN_GRACE_MS = 10_000;
+const REJOIN_POLL_MS = 200;
 
 export interface ParentRoleOptions {
   self: string;
@@ -45,6 +50,7 @@ export class ParentRole {
   private timers: TimerHandle[] = [];
   /** Builds handed back to this cell by a child (a figure for tests, logs and metrics). */
   handbacks = 0;
+  private startedAt = 0;
 
   constructor(private readonly o: ParentRoleOptions) {
     const cfg = o.config.cells;
@@ -55,6 +61,7 @@ export class ParentRole {
   }
 
   async start(): Promise<void> {
+    this.startedAt = this.o.clock.now();
     await this.dispatcher.load(this.o.db);
     await this.o.bus.subscribe(upTopic(this.o.self), (msg) => this.onUp(msg));
     this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), 10_000));
@@ -66,9 +73,23 @@ export class ParentRole {
     for (const t of this.timers) this.o.clock.clearTimer(t);
   }
 
-  /** Hand a build to the best child; hand-backs inside the call are retried on siblings. */
-  dispatch(build: CellBuildBody) {
-    return this.dispatcher.dispatch(build);
+  /**
+   * Hand a build to the best child; hand-backs inside the call are retried on siblings. Just after
+   * this cell (re)started, children not yet heard from get a grace period to rejoin before a build is
+   * turned away for want of a child that can take it.
+   */
+  async dispatch(build: CellBuildBody): Promise<DispatchResult> {
+    const r = await this.dispatcher.dispatch(build);
+    if (r.accepted || !this.rejoining()) return r;
+    while (this.rejoining()) await this.o.clock.sleep(REJOIN_POLL_MS);
+    return this.dispatcher.dispatch({ ...build, tried: r.tried });
+  }
+
+  /** Some child has not been heard from since this cell started, and the grace period is not over. */
+  private rejoining(): boolean {
+    const grace = Math.min(REJOIN_GRACE_MS, this.o.config.cells.mute_child_interval * 1000);
+    if (this.o.clock.now() - this.startedAt >= grace) return false;
+    return this.children.paths().some((c) => this.children.linkState(c)!.lastHeardMsAgo === null);
   }
 
   /** Route a request to the cell at `target` (or, without one, along the build route of `uuid`). */
@@ -107,6 +128,29 @@ export class ParentRole {
       }),
     );
     return per.flat();
+  }
+
+  /** Each child's link state and its own status, asked in parallel; a child that does not answer in time is reported as such. */
+  async status(timeoutMs: number): Promise<ChildStatus[]> {
+    return Promise.all(
+      this.children.paths().map(async (c): Promise<ChildStatus> => {
+        const seen = this.children.linkState(c)!;
+        const entry: ChildStatus = { cell: c, ...seen };
+        try {
+          entry.status = await this.o.bus.call<CellStatus>(
+            downTopic(this.o.self, c), { type: 'cell_status', body: { timeoutMs: Math.max(1, Math.floor(timeoutMs * 0.8)) } }, { timeoutMs },
+          );
+        } catch (e) {
+          entry.error = e instanceof Error ? e.message : String(e);
+        }
+        return entry;
+      }),
+    );
+  }
+
+  /** Ask every child to send its instances' state again (we may have lost updates). */
+  resyncChildren(): void {
+    for (const c of this.children.paths()) this.askResync(c);
   }
 
   async syncGlobal(body: SyncGlobalBody): Promise<void> {
@@ -149,11 +193,17 @@ export class ParentRole {
         const g = this.o.globalData();
         if (g) await this.o.bus.cast(downTopic(this.o.self, cell), { type: 'sync_global', body: g });
         await this.o.bus.cast(downTopic(this.o.self, cell), { type: 'capacity_request', body: {} });
+        // It (re)joined: updates it sent while we or the link were down may be lost; it re-sends them.
+        this.askResync(cell);
         return null;
       }
       default:
         throw new BadRequest(`cell ${this.o.self} does not handle ${msg.type} from below`);
     }
+  }
+
+  private askResync(child: string): void {
+    void this.o.bus.cast(downTopic(this.o.self, child), { type: 'instances_resync', body: {} }).catch(() => undefined);
   }
 
   private async onHandback(h: CellBuildHandbackBody): Promise<void> {

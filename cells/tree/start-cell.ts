@@ -10,7 +10,7 @@ import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/in
 import type { Logger } from '../../runtime/log/index.ts';
 import type { Rng } from '../../runtime/rng/index.ts';
 import type { TopologyPlan, PlanCell, PlanHost } from '../../topology/plan-types.ts';
-import { FakeDriver } from '../../actors/compute/drivers/fake.ts';
+import { defaultDriver } from '../leaf/default-driver.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { LeafServices } from '../leaf/leaf-services.ts';
 import { ComputeHosts } from '../leaf/compute-hosts.ts';
@@ -55,13 +55,7 @@ export interface StartCellOptions {
   driverFor?: (h: PlanHost) => ComputeDriver;
 }
 
-export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost): ComputeDriver {
-  return new FakeDriver({
-    clock, rng: rng.stream(`fake-driver:${h.name}`),
-    resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
-    spawnTimeMs: h.driver_options.spawn_time_ms ?? 0, failureRate: h.driver_options.failure_rate ?? 0,
-  });
-}
+export { defaultDriver };
 
 export async function startCell(o: StartCellOptions): Promise<{ running: RunningCell; apiCell?: ApiCell }> {
   const c = o.cell;

@@ -32,12 +32,16 @@ export class WriteBehind {
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  /** SQLite has no boolean type (0/1); PostgreSQL's boolean columns want true/false. */
+  private readonly booleansAsInts: boolean;
 
   constructor(
     private readonly db: Knex,
     private readonly tables: Record<string, TableSpec>,
     private readonly onError: (err: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.booleansAsInts = !/^(pg|postgres|postgresql)$/.test(String(db.client.config.client));
+  }
 
   /** Insert or replace a whole row (keyed by the table's key); later upserts of the same key win. */
   upsert(table: string, row: Row): void {
@@ -129,10 +133,10 @@ export class WriteBehind {
     await this.db.transaction(async (trx) => {
       for (const [table, rows] of batch.upserts) {
         const spec = this.tables[table]!;
-        for (const chunk of chunks([...rows.values()])) await raw(trx, upsertSql(table, spec.key, chunk));
+        for (const chunk of chunks([...rows.values()])) await raw(trx, upsertSql(table, spec.key, chunk, this.booleansAsInts));
       }
       for (const [table, rows] of batch.inserts) {
-        for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, null, chunk));
+        for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, null, chunk, this.booleansAsInts));
       }
       for (const [table, wheres] of batch.deletes) {
         for (const w of wheres) await trx(table).where(w).delete();
@@ -153,7 +157,7 @@ const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
  * PostgreSQL both speak it). Built by hand: knex writes multi-row inserts for SQLite as compound
  * SELECTs, which cost more to build and are capped at 500 rows.
  */
-function upsertSql(table: string, key: string[] | null, rows: Row[]): [string, unknown[]] {
+function upsertSql(table: string, key: string[] | null, rows: Row[], booleansAsInts: boolean): [string, unknown[]] {
   const cols = Object.keys(rows[0]!);
   const bindings: unknown[] = [];
   const tuple = `(${cols.map(() => '?').join(',')})`;
@@ -162,7 +166,7 @@ function upsertSql(table: string, key: string[] | null, rows: Row[]): [string, u
     values.push(tuple);
     for (const c of cols) {
       const v = r[c];
-      bindings.push(v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
+      bindings.push(v === undefined ? null : typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v);
     }
   }
   let sql = `insert into ${q(table)} (${cols.map(q).join(',')}) values ${values.join(',')}`;

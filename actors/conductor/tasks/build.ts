@@ -150,7 +150,8 @@ export async function onBuildResult(ctx: ConductorContext, r: BuildResultBody): 
     }
     return;
   }
-  const action = ctx.store.lastAction(r.uuid, 'create');
+  // An unshelve of an offloaded server is scheduled and spawned like a build, under its own action.
+  const action = ctx.store.lastAction(r.uuid, inst.vmState === VmState.SHELVED_OFFLOADED ? 'unshelve' : 'create');
   if (inst.taskState === TaskState.DELETING) return;
   if (r.ok) {
     if (action) {

@@ -7,6 +7,7 @@ import { InstanceInvalidState, InstanceNotFound } from '../../../runtime/errors/
 import { POWER_ACTIONS, POWER_ACTION_RESULT, TaskState, VmState, type PowerAction } from '../../compute/states.ts';
 import type { ActionResultBody } from '../messages.ts';
 import type { ConductorContext } from '../context.ts';
+import { isComputeTask, onTaskResult } from './instance-tasks.ts';
 
 const ACTION_NAMES: Record<PowerAction, string> = {
   reboot: 'reboot', reboot_hard: 'reboot', stop: 'stop', start: 'start', pause: 'pause', unpause: 'unpause',
@@ -62,6 +63,7 @@ export async function powerAction(ctx: ConductorContext, uuid: string, action: P
 }
 
 export async function onActionResult(ctx: ConductorContext, r: ActionResultBody): Promise<void> {
+  if (isComputeTask(r.action)) return onTaskResult(ctx, { ...r, action: r.action });
   const inst = ctx.store.get(r.uuid);
   if (!inst || inst.host !== r.host) return;
   if (r.action === 'terminate') {

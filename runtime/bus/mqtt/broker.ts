@@ -12,7 +12,8 @@ export interface BrokerOptions {
   host?: string;
   /** TCP port; 0 picks a free one. */
   port: number;
-  authenticate?: (clientId: string, username: string | undefined, password: string | undefined) => boolean;
+  /** true: accepted; false: refused (bad credentials); 'unavailable': not now (the cell is starting), retry later. */
+  authenticate?: (clientId: string, username: string | undefined, password: string | undefined) => boolean | 'unavailable';
   authorizePublish?: (clientId: string, username: string | undefined, topic: string) => boolean;
   authorizeSubscribe?: (clientId: string, username: string | undefined, topicPattern: string) => boolean;
   log?: BusLogger;
@@ -26,6 +27,7 @@ export interface Broker {
 }
 
 /** MQTT 3.1.1 §3.2.2.3 CONNACK return codes. */
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 
 export async function startBroker(opts: BrokerOptions): Promise<Broker> {
@@ -35,8 +37,18 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       usernames.set(client, username);
-      const ok = safely(() => opts.authenticate?.(client.id, username, password?.toString('utf8')) ?? true);
-      if (ok) return done(null, true);
+      let verdict: boolean | 'unavailable' = false;
+      try {
+        verdict = opts.authenticate?.(client.id, username, password?.toString('utf8')) ?? true;
+      } catch {
+        verdict = false;
+      }
+      if (verdict === true) return done(null, true);
+      if (verdict === 'unavailable') {
+        const err = new Error('Server unavailable') as AuthenticateError;
+        err.returnCode = SERVER_UNAVAILABLE;
+        return done(err, false);
+      }
       log.warn({ clientId: client.id, username }, 'broker: authentication failed');
       const err = new Error('Bad username or password') as AuthenticateError;
       err.returnCode = BAD_USERNAME_OR_PASSWORD;

@@ -17,6 +17,8 @@ export interface MqttBusOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** CA certificate(s) (PEM) to trust for an `mqtts://` broker (instead of the system list). */
+  ca?: string | Buffer;
   clock: Clock;
   rng: RandomStream;
   registry?: MessageRegistry;
@@ -154,8 +156,11 @@ function mqttOptions(opts: MqttBusOptions): IClientOptions {
     clientId: opts.clientId,
     username: opts.username,
     password: opts.password,
+    ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
     clean: opts.clean ?? false,
     reconnectPeriod: opts.reconnectPeriodMs ?? 1000,
+    // A broker that refuses us after a restart (not ready yet, CONNACK 3) is tried again, not given up on.
+    reconnectOnConnackError: true,
     protocolVersion: 4,
     resubscribe: true,
     will: opts.will

@@ -1,0 +1,124 @@
+/**
+ * The API cell's REST service: one HTTP listener with devstack's layout — /identity (Keystone v3),
+ * /compute/v2.1 and /compute/v2, /image (Glance v2 registry), /placement (version document) — over
+ * the API cell's database and the ComputeAPI facade that reaches the cells. It also writes a
+ * clouds.yaml for the operator's CLI into the data directory.
+ */
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Clock } from '../../runtime/clock/index.ts';
+import { createHttpServer, type HttpServer } from '../../runtime/http/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
+import type { Rng } from '../../runtime/rng/index.ts';
+import type { TopologyPlan } from '../../topology/index.ts';
+import { cloudsYaml, writeCloudsYaml } from './clouds-yaml.ts';
+import type { ComputeAPI } from './compute-api.ts';
+import { DEFAULT_COMPUTE_SETTINGS, mountCompute, NodeKeyGenerator, type ComputeDeps, type ComputeSettings, type KeyGenerator } from './compute/index.ts';
+import { ApiStore, seedFromPlan } from './db/index.ts';
+import { ImageFiles, mountImage } from './image/index.ts';
+import { identityDataFromPlan } from './identity-from-plan.ts';
+import { devstackCatalog, IdentityService, mountIdentity } from './identity/index.ts';
+import { mountPlacement } from './placement/index.ts';
+
+export interface ApiServiceOptions {
+  plan: TopologyPlan;
+  /** The API cell's database, already open (see openApiStore). */
+  store: ApiStore;
+  computeApi: ComputeAPI;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  /** HMAC key for Keystone tokens; keep it the same across restarts so tokens survive them. */
+  tokenSecret: string;
+  /** Where to listen; default the topology's api.listen. Port 0 picks a free one. */
+  listen?: { host: string; port: number };
+  /** How clients reach the API (catalog, links); default the topology's public_url or the listen address. */
+  publicUrl?: string;
+  /** Data directory for clouds.yaml and image data; default the topology's data_dir. */
+  dataDir?: string;
+  keygen?: KeyGenerator;
+  settings?: Partial<ComputeSettings>;
+  /** scrypt cost of the password hashes (tests lower it). */
+  passwordHashCost?: number;
+  /** Write clouds.yaml (default true). */
+  writeClouds?: boolean;
+}
+
+export interface ApiService {
+  url: string;
+  app: HttpServer;
+  identity: IdentityService;
+  cloudsYamlPath: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Open the API cell's database and seed it from the topology on first start. */
+export async function openApiStore(file: string, plan: TopologyPlan, clock: Clock): Promise<ApiStore> {
+  const store = await ApiStore.open({ file });
+  await seedFromPlan(store, plan, clock.now());
+  return store;
+}
+
+/** Build the routes on an HTTP server that is not listening yet (used by startApiService and tests). */
+export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string): Promise<{ app: HttpServer; identity: IdentityService }> {
+  const dataDir = o.dataDir ?? o.plan.dataDir;
+  const app = createHttpServer({ log: o.log.child({ service: 'nova-api' }), clock: o.clock, rng: o.rng.stream('api:request-ids') });
+  const identity = new IdentityService({
+    data: await identityDataFromPlan(o.plan, o.passwordHashCost),
+    catalog: () => devstackCatalog(publicUrl()),
+    tokenSecret: o.tokenSecret,
+    clock: o.clock,
+    rng: o.rng.stream('api:identity'),
+  });
+  await mountIdentity(app, identity);
+  const settings: ComputeSettings = {
+    ...DEFAULT_COMPUTE_SETTINGS,
+    defaultAvailabilityZone: o.plan.cells[0]?.nova.DEFAULT.default_availability_zone ?? DEFAULT_COMPUTE_SETTINGS.defaultAvailabilityZone,
+    ...o.settings,
+  };
+  const deps: ComputeDeps = {
+    store: o.store, compute: o.computeApi, clock: o.clock, rng: o.rng.stream('api:compute'), log: o.log.child({ service: 'nova-api' }),
+    keygen: o.keygen ?? new NodeKeyGenerator(),
+    directory: {
+      projectExists: (id) => identity.directory.project(id) !== undefined,
+      userExists: (id) => identity.directory.user(id) !== undefined,
+    },
+    settings,
+  };
+  const authUri = () => `${publicUrl()}/identity`;
+  await mountCompute(app, deps, identity, { authUri: authUri() });
+  await mountImage(app, {
+    store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: new ImageFiles(join(dataDir, 'images')),
+  }, identity, { authUri: authUri() });
+  mountPlacement(app);
+  return { app, identity };
+}
+
+export async function startApiService(o: ApiServiceOptions): Promise<ApiService> {
+  const listen = o.listen ?? { host: o.plan.api.host, port: o.plan.api.port };
+  let url = o.publicUrl ?? '';
+  const { app, identity } = await buildApiApp(o, () => url);
+  await app.listen({ host: listen.host, port: listen.port });
+  const port = (app.server.address() as AddressInfo).port;
+  if (!url) {
+    const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host;
+    url = `http://${host}:${port}`;
+  }
+  // The cells' schedulers need the aggregates (zones, metadata) before the first build.
+  const aggregates = o.store.aggregates.all().map((a) => ({
+    id: a.id, name: a.name, availabilityZone: a.availabilityZone, metadata: { ...a.metadata }, hosts: [...a.hosts],
+  }));
+  await o.computeApi.syncAggregates(aggregates, { projectId: '', userId: '', reqId: 'req-api-start' });
+  let cloudsYamlPath: string | undefined;
+  if (o.writeClouds !== false) {
+    cloudsYamlPath = join(o.dataDir ?? o.plan.dataDir, 'clouds.yaml');
+    await writeCloudsYaml(cloudsYamlPath, cloudsYaml(o.plan, `${url}/identity`));
+  }
+  o.log.info({ url, clouds_yaml: cloudsYamlPath }, 'API listening');
+  return {
+    url, app, identity, cloudsYamlPath,
+    close: async () => {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * Actions the owning cell carries out with arguments or a new placement: rebuild, resize (confirm,
+ * revert), shelve (offload, unshelve), rescue (unrescue), os-resetState; and the soft-delete pair
+ * restore / forceDelete, which this cloud never needs (reclaim_instance_interval is 0).
+ */
+import { z } from 'zod';
+import { BadRequest, InstanceInvalidState } from '../../../../runtime/errors/index.ts';
+import type { InstanceTask } from '../../../conductor/messages.ts';
+import { imageVisibleTo } from '../../image/policy.ts';
+import { callerOf, contextOf } from '../context.ts';
+import { flavorVisibleTo } from '../flavor-access.ts';
+import { checkCount, projectUsage, QuotaExceeded } from '../quota-usage.ts';
+import { flavorSpecOf, generatePassword, imagePropertiesOf } from '../server-create.ts';
+import { loadServer } from '../server-lookup.ts';
+import { deleteServer, ensureMapping } from '../servers.ts';
+import { registerSnapshot, shelvedImageName } from '../snapshots.ts';
+import { isIPv4, isIPv6, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6 } from '../validation.ts';
+import { isLegacyV2, since } from '../version.ts';
+import { serverUpdated } from '../views/servers.ts';
+import { ACCEPTED, action, type ActionContext, type ServerAction } from './types.ts';
+
+function checkState(ctx: ActionContext, what: string, vmStates: readonly string[]): void {
+  const i = ctx.server.inst;
+  if (!vmStates.includes(i.vmState)) {
+    throw new InstanceInvalidState(`Cannot '${what}' instance ${i.uuid} while it is in vm_state ${i.vmState}`);
+  }
+  if (i.taskState !== null) {
+    throw new InstanceInvalidState(`Cannot '${what}' instance ${i.uuid} while it is in task_state ${i.taskState}`);
+  }
+}
+
+async function task(ctx: ActionContext, t: InstanceTask): Promise<void> {
+  await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, t, contextOf(ctx.request));
+}
+
+function idFromHref(ref: string): string {
+  return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
+}
+
+const base64 = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s), 'is not a base64 string');
+
+function rebuildSchema(request: ActionContext['request']) {
+  const shape: Record<string, z.ZodType> = {
+    name: novaName(255, isLegacyV2(request)).optional(),
+    imageRef: z.string().min(1),
+    adminPass: z.string().optional(),
+    metadata: metadataSchema.optional(),
+    preserve_ephemeral: novaBoolean.optional(),
+    'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
+    accessIPv4: z.string().refine((s) => s === '' || isIPv4(s), 'is not a valid IPv4 address').optional(),
+    accessIPv6: z.string().refine((s) => s === '' || isIPv6(s), 'is not a valid IPv6 address').optional(),
+  };
+  if (!since(request, '2.57')) shape['personality'] = z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional();
+  if (since(request, '2.19')) shape['description'] = z.string().max(255).nullable().optional();
+  if (since(request, '2.54')) shape['key_name'] = novaName(255).nullable().optional();
+  if (since(request, '2.57')) shape['user_data'] = base64.pipe(z.string().max(65535)).nullable().optional();
+  if (since(request, '2.63')) shape['trusted_image_certificates'] = z.array(z.string().min(1)).nullable().optional();
+  if (since(request, '2.90')) shape['hostname'] = z.string().min(1).max(255).optional();
+  return z.object(shape).strict();
+}
+
+const resizeSchema = z.object({
+  flavorRef: z.union([z.string(), z.number().int()]).refine((v) => String(v).length > 0, 'flavorRef must not be empty'),
+  'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
+}).strict();
+
+const rescueSchema = z.object({ adminPass: z.string().optional(), rescue_image_ref: z.string().optional() }).strict().nullable();
+const unshelveSchema = z.object({ availability_zone: z.string().nullable().optional(), host: z.string().optional() }).strict().nullable();
+const resetStateSchema = z.object({ state: z.enum(['active', 'error']) }).strict();
+
+const nullArg = (args: unknown) => args;
+
+export const lifecycleActions: Record<string, ServerAction> = {
+  rebuild: action({
+    parse: (args, request) => validate(rebuildSchema(request), args) as Record<string, unknown>,
+    run: async (ctx, a) => {
+      const { deps, request, server } = ctx;
+      checkState(ctx, 'rebuild', ['active', 'stopped', 'error']);
+      const caller = callerOf(request);
+      const id = idFromHref(a['imageRef'] as string);
+      const img = deps.store.images.get(id);
+      if (!img || !imageVisibleTo(img, caller)) throw new BadRequest(`Image ${id} could not be found.`);
+      if (img.status !== 'active') throw new BadRequest(`Image ${id} is not active.`);
+      if (img.minRam > server.inst.flavor.memoryMb) throw new BadRequest("Flavor's memory is too small for requested image.");
+      const meta = a['metadata'] as Record<string, string> | undefined;
+      if (meta) checkCount(deps.store.quotas.limits(server.inst.projectId), 'metadata_items', 0, Object.keys(meta).length);
+      const keyName = a['key_name'] as string | null | undefined;
+      if (typeof keyName === 'string' && !deps.store.keypairs.get(caller.userId, keyName)) throw new BadRequest('Invalid key_name provided.');
+      await task(ctx, { kind: 'rebuild', image: { id: img.id, properties: imagePropertiesOf(img) }, imageRef: img.id });
+      const patch: Record<string, unknown> = {};
+      if (a['name'] !== undefined) patch['name'] = a['name'];
+      if (meta !== undefined) patch['metadata'] = meta;
+      if (a['accessIPv4'] !== undefined) patch['accessIPv4'] = a['accessIPv4'];
+      if (a['accessIPv6'] !== undefined) patch['accessIPv6'] = a['accessIPv6'] ? canonicalIPv6(a['accessIPv6'] as string) : '';
+      if (a['OS-DCF:diskConfig'] !== undefined) patch['autoDiskConfig'] = a['OS-DCF:diskConfig'] === 'AUTO';
+      if (a['description'] !== undefined) patch['description'] = a['description'];
+      if (keyName !== undefined) patch['keyName'] = keyName;
+      if (a['user_data'] !== undefined) patch['userData'] = a['user_data'];
+      if (a['trusted_image_certificates'] !== undefined) patch['trustedCerts'] = a['trusted_image_certificates'];
+      if (a['hostname'] !== undefined) patch['hostname'] = a['hostname'];
+      await ensureMapping(deps, server.inst.uuid, server.inst.projectId, server.inst.userId);
+      await deps.store.instances.patch(server.inst.uuid, patch);
+      const fresh = await loadServer(deps, request, server.inst.uuid);
+      const view = serverUpdated(request, deps, fresh, true);
+      if (deps.settings.enableInstancePassword) view['adminPass'] = (a['adminPass'] as string | undefined) ?? generatePassword(deps);
+      if (since(request, '2.57')) view['user_data'] = fresh.attrs.userData ?? null;
+      return { status: 202, body: { server: view }, headers: { location: (view['links'] as Array<{ href: string }>)[0]!.href } };
+    },
+  }),
+
+  resize: action({
+    parse: (args) => validate(resizeSchema, args),
+    run: async (ctx, a) => {
+      const { deps, request, server } = ctx;
+      checkState(ctx, 'resize', ['active', 'stopped']);
+      const caller = callerOf(request);
+      const id = idFromHref(String(a.flavorRef));
+      const f = deps.store.flavors.get(id);
+      if (!f || !flavorVisibleTo(f, caller)) throw new BadRequest(`Flavor ${id} could not be found.`);
+      if (f.id === server.inst.flavor.id) throw new BadRequest('When resizing, instances must change flavor!');
+      if (f.disk < server.inst.flavor.rootGb && f.disk !== 0) throw new BadRequest('Resize to zero disk flavor is not allowed.');
+      const limits = deps.store.quotas.limits(server.inst.projectId);
+      const used = await projectUsage(deps, request, server.inst.projectId);
+      const dCores = f.vcpus - server.inst.flavor.vcpus;
+      const dRam = f.ram - server.inst.flavor.memoryMb;
+      if (dCores > 0 && limits['cores']! >= 0 && used.cores + dCores > limits['cores']!) throw new QuotaExceeded('cores', dCores, used.cores, limits['cores']!);
+      if (dRam > 0 && limits['ram']! >= 0 && used.ram + dRam > limits['ram']!) throw new QuotaExceeded('ram', dRam, used.ram, limits['ram']!);
+      await task(ctx, { kind: 'resize', flavor: flavorSpecOf(f) });
+      if (a['OS-DCF:diskConfig'] !== undefined) {
+        await ensureMapping(deps, server.inst.uuid, server.inst.projectId, server.inst.userId);
+        await deps.store.instances.patch(server.inst.uuid, { autoDiskConfig: a['OS-DCF:diskConfig'] === 'AUTO' });
+      }
+      return ACCEPTED;
+    },
+  }),
+  confirmResize: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      checkState(ctx, 'confirmResize', ['resized']);
+      await task(ctx, { kind: 'confirm_resize' });
+      return { status: 204 };
+    },
+  }),
+  revertResize: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      checkState(ctx, 'revertResize', ['resized']);
+      await task(ctx, { kind: 'revert_resize' });
+      return ACCEPTED;
+    },
+  }),
+
+  shelve: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      checkState(ctx, 'shelve', ['active', 'stopped', 'paused', 'suspended']);
+      // Shelving keeps the disk as an image, named after the server (Nova's snapshot for shelve).
+      const img = await registerSnapshot(ctx.deps, ctx.request, ctx.server, { name: shelvedImageName(ctx.server), imageType: 'snapshot', capture: false });
+      await ensureMapping(ctx.deps, ctx.server.inst.uuid, ctx.server.inst.projectId, ctx.server.inst.userId);
+      await ctx.deps.store.instances.patch(ctx.server.inst.uuid, { shelvedImage: img.id });
+      await task(ctx, { kind: 'shelve', offload: true, imageId: img.id });
+      return ACCEPTED;
+    },
+  }),
+  shelveOffload: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      checkState(ctx, 'shelveOffload', ['shelved']);
+      await task(ctx, { kind: 'shelve_offload' });
+      return ACCEPTED;
+    },
+  }),
+  unshelve: action({
+    parse: (args, request) => (since(request, '2.77') ? validate(unshelveSchema, args ?? null) : null),
+    run: async (ctx, a) => {
+      checkState(ctx, 'unshelve', ['shelved', 'shelved_offloaded']);
+      const zone = a?.availability_zone;
+      await task(ctx, { kind: 'unshelve', availabilityZone: zone ?? null });
+      const shelved = ctx.server.attrs.shelvedImage;
+      if (shelved) {
+        await ctx.deps.store.images.delete(shelved).catch(() => undefined);
+        await ctx.deps.store.instances.patch(ctx.server.inst.uuid, { shelvedImage: null });
+      }
+      return ACCEPTED;
+    },
+  }),
+
+  rescue: action({
+    parse: (args) => validate(rescueSchema, args ?? null),
+    run: async (ctx, a) => {
+      const { deps, request } = ctx;
+      checkState(ctx, 'rescue', ['active', 'stopped', 'error']);
+      let image = null;
+      if (a?.rescue_image_ref) {
+        const img = deps.store.images.get(idFromHref(a.rescue_image_ref));
+        if (!img || !imageVisibleTo(img, callerOf(request))) throw new BadRequest(`Image ${a.rescue_image_ref} could not be found.`);
+        image = { id: img.id, properties: imagePropertiesOf(img) };
+      }
+      await task(ctx, { kind: 'rescue', image });
+      const body = deps.settings.enableInstancePassword ? { adminPass: a?.adminPass ?? generatePassword(deps) } : {};
+      return { status: 200, body };
+    },
+  }),
+  unrescue: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      checkState(ctx, 'unrescue', ['rescued']);
+      await task(ctx, { kind: 'unrescue' });
+      return ACCEPTED;
+    },
+  }),
+
+  'os-resetState': action({
+    adminRule: 'os_compute_api:os-admin-actions:reset_state',
+    lockable: false,
+    parse: (args) => validate(resetStateSchema, args),
+    run: async (ctx, a) => {
+      await task(ctx, { kind: 'reset_state', vmState: a.state });
+      return ACCEPTED;
+    },
+  }),
+
+  restore: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      throw new InstanceInvalidState(`Cannot 'restore' instance ${ctx.server.inst.uuid} while it is in vm_state ${ctx.server.inst.vmState}`);
+    },
+  }),
+  forceDelete: action({
+    parse: nullArg,
+    run: async (ctx) => {
+      if (ctx.server.inst.vmState !== 'soft-delete') {
+        throw new InstanceInvalidState(`Cannot 'forceDelete' instance ${ctx.server.inst.uuid} while it is in vm_state ${ctx.server.inst.vmState}`);
+      }
+      await deleteServer(ctx.deps, ctx.request, ctx.server.inst.uuid);
+      return ACCEPTED;
+    },
+  }),
+};
+

@@ -1,0 +1,71 @@
+/**
+ * The remaining actions. changePassword is accepted for a running server (no guest agent to talk
+ * to, like a hypervisor without set_admin_password support would not be). Security groups: only
+ * "default" exists without a networking service; removing it leaves the server in none. Migration
+ * and network-injection actions need services this cloud does not have.
+ */
+import { z } from 'zod';
+import { BadRequest, InstanceInvalidState, NotFound } from '../../../../runtime/errors/index.ts';
+import { NotImplementedByCells } from '../../compute-api.ts';
+import { ensureMapping } from '../servers.ts';
+import { novaName, validate } from '../validation.ts';
+import { ACCEPTED, action, type ServerAction } from './types.ts';
+
+const sgSchema = z.object({ name: novaName(255, true) }).strict();
+
+function notSupported(name: string): ServerAction {
+  return action({
+    parse: (args) => args,
+    run: async () => {
+      throw new NotImplementedByCells(`The '${name}' action is not supported by this cloud.`);
+    },
+  });
+}
+
+export const miscActions: Record<string, ServerAction> = {
+  changePassword: action({
+    parse: (args) => validate(z.object({ adminPass: z.string() }).strict(), args),
+    run: async ({ server }) => {
+      if (server.inst.vmState !== 'active' || server.inst.taskState !== null) {
+        throw new InstanceInvalidState(`Cannot 'changePassword' instance ${server.inst.uuid} while it is in vm_state ${server.inst.vmState}`);
+      }
+      return ACCEPTED;
+    },
+  }),
+  addSecurityGroup: action({
+    parse: (args) => validate(sgSchema, args),
+    run: async ({ deps, server }, a) => {
+      if (a.name !== 'default') throw new NotFound(`Security group ${a.name} not found.`);
+      const groups = server.attrs.securityGroups ?? ['default'];
+      if (groups.includes(a.name)) throw new BadRequest(`Security group ${a.name} is already associated with the instance ${server.inst.uuid}`);
+      await ensureMapping(deps, server.inst.uuid, server.inst.projectId, server.inst.userId);
+      await deps.store.instances.patch(server.inst.uuid, { securityGroups: [...groups, a.name] });
+      return ACCEPTED;
+    },
+  }),
+  removeSecurityGroup: action({
+    parse: (args) => validate(sgSchema, args),
+    run: async ({ deps, server }, a) => {
+      const groups = server.attrs.securityGroups ?? ['default'];
+      if (a.name !== 'default') throw new NotFound(`Security group ${a.name} not found.`);
+      if (!groups.includes(a.name)) throw new BadRequest(`Security group ${a.name} not associated with the instance ${server.inst.uuid}`);
+      await ensureMapping(deps, server.inst.uuid, server.inst.projectId, server.inst.userId);
+      await deps.store.instances.patch(server.inst.uuid, { securityGroups: groups.filter((g) => g !== a.name) });
+      return ACCEPTED;
+    },
+  }),
+  migrate: notSupported('migrate'),
+  'os-migrateLive': notSupported('os-migrateLive'),
+  evacuate: notSupported('evacuate'),
+  injectNetworkInfo: notSupported('injectNetworkInfo'),
+  resetNetwork: notSupported('resetNetwork'),
+  addFixedIp: notSupported('addFixedIp'),
+  removeFixedIp: notSupported('removeFixedIp'),
+  addFloatingIp: notSupported('addFloatingIp'),
+  removeFloatingIp: notSupported('removeFloatingIp'),
+  trigger_crash_dump: notSupported('trigger_crash_dump'),
+  'os-getVNCConsole': notSupported('os-getVNCConsole'),
+  'os-getSPICEConsole': notSupported('os-getSPICEConsole'),
+  'os-getSerialConsole': notSupported('os-getSerialConsole'),
+  'os-getRDPConsole': notSupported('os-getRDPConsole'),
+};

@@ -1,0 +1,51 @@
+/**
+ * What every compute route module is given: the API cell's store, the ComputeAPI facade that reaches
+ * the cells, the identity directory (to tell a missing project from an empty one), time, randomness,
+ * the key generator, and the few settings Nova reads from nova.conf for the API.
+ */
+import type { Clock } from '../../../runtime/clock/index.ts';
+import type { Logger } from '../../../runtime/log/index.ts';
+import type { RandomStream } from '../../../runtime/rng/index.ts';
+import type { ComputeAPI } from '../compute-api.ts';
+import type { ApiStore } from '../db/index.ts';
+import type { KeyGenerator } from './keygen.ts';
+
+export interface ComputeSettings {
+  /** `[DEFAULT] default_availability_zone`: the zone of hosts in no zone aggregate. */
+  defaultAvailabilityZone: string;
+  /** `[DEFAULT] internal_service_availability_zone`: where non-compute services are listed. */
+  internalServiceAvailabilityZone: string;
+  /** `[api] enable_instance_password`: adminPass in create/rebuild/rescue responses. */
+  enableInstancePassword: boolean;
+  /** `[api] max_limit`: the most items one list page holds. */
+  maxLimit: number;
+  /** The largest microversion served (e.g. "2.96"). */
+  maxMicroversion: string;
+}
+
+export const DEFAULT_COMPUTE_SETTINGS: ComputeSettings = {
+  defaultAvailabilityZone: 'nova',
+  internalServiceAvailabilityZone: 'internal',
+  enableInstancePassword: true,
+  maxLimit: 1000,
+  maxMicroversion: '2.96',
+};
+
+/** What the API needs to know about Keystone projects and users. */
+export interface ProjectDirectory {
+  projectExists(projectId: string): boolean;
+  userExists(userId: string): boolean;
+}
+
+export interface ComputeDeps {
+  store: ApiStore;
+  compute: ComputeAPI;
+  directory: ProjectDirectory;
+  clock: Clock;
+  rng: RandomStream;
+  log: Logger;
+  keygen: KeyGenerator;
+  settings: ComputeSettings;
+  /** Overrides the scheme://host links are built from (Nova's [api] compute_link_prefix). */
+  linkPrefix?: string;
+}

@@ -1,0 +1,41 @@
+/**
+ * Small per-server resources: addresses (on the simulated network, see views/addresses.ts), the
+ * server password (never set, since no guest agent posts one), and remote consoles
+ * (need a console proxy, which is not served yet).
+ */
+import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../../../runtime/errors/index.ts';
+import { NotImplementedByCells } from '../compute-api.ts';
+import type { ComputeDeps } from './deps.ts';
+import { loadServer } from './server-lookup.ts';
+import { addressesOf } from './views/addresses.ts';
+
+type P = { Params: { id: string; network?: string } };
+
+export function registerServerExtraRoutes(app: FastifyInstance, deps: ComputeDeps): void {
+  app.get<P>('/servers/:id/ips', async (request) => {
+    const m = await loadServer(deps, request, request.params.id);
+    return { addresses: addressesOf(m, false) };
+  });
+  app.get<P>('/servers/:id/ips/:network', async (request) => {
+    const m = await loadServer(deps, request, request.params.id);
+    const all = addressesOf(m, false);
+    const net = request.params.network!;
+    if (!Object.hasOwn(all, net)) throw new NotFound("There's no such network");
+    return { [net]: all[net] };
+  });
+
+  app.get<P>('/servers/:id/os-server-password', async (request) => {
+    await loadServer(deps, request, request.params.id);
+    return { password: '' };
+  });
+  app.delete<P>('/servers/:id/os-server-password', async (request, reply) => {
+    await loadServer(deps, request, request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<P>('/servers/:id/remote-consoles', async (request) => {
+    await loadServer(deps, request, request.params.id);
+    throw new NotImplementedByCells('Remote consoles need a console proxy, which this cloud does not run yet.');
+  });
+}

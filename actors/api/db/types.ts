@@ -1,0 +1,144 @@
+/**
+ * The API cell's records, as the REST layer uses them (camelCase, times in ms since the epoch).
+ * Field meanings are Nova's and Glance's.
+ */
+
+export interface Flavor {
+  /** Nova's flavors.id: orders listings and resolves markers. */
+  internalId: number;
+  /** The API id (flavorid). */
+  id: string;
+  name: string;
+  vcpus: number;
+  ram: number;
+  disk: number;
+  ephemeral: number;
+  swap: number;
+  rxtxFactor: number;
+  isPublic: boolean;
+  description: string | null;
+  extraSpecs: Record<string, string>;
+  /** Projects granted access to a private flavor. */
+  projects: string[];
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+export type KeypairType = 'ssh' | 'x509';
+
+export interface Keypair {
+  id: number;
+  userId: string;
+  name: string;
+  type: KeypairType;
+  publicKey: string;
+  fingerprint: string;
+  createdAt: number;
+}
+
+export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'pending_delete' | 'deactivated' | 'uploading' | 'importing';
+export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
+
+export interface Image {
+  id: string;
+  name: string | null;
+  status: ImageStatus;
+  visibility: ImageVisibility;
+  owner: string | null;
+  diskFormat: string | null;
+  containerFormat: string | null;
+  minDisk: number;
+  minRam: number;
+  size: number | null;
+  virtualSize: number | null;
+  checksum: string | null;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  protected: boolean;
+  tags: string[];
+  /** Glance's additional properties (base image properties included, e.g. image_type, instance_uuid). */
+  properties: Record<string, string>;
+  /** Uploaded bytes, relative to the image directory. */
+  file: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type GroupPolicy = 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity';
+
+export interface ServerGroup {
+  id: number;
+  uuid: string;
+  name: string;
+  projectId: string;
+  userId: string;
+  policy: GroupPolicy;
+  rules: { max_server_per_host?: number };
+  members: string[];
+  createdAt: number;
+}
+
+export interface Aggregate {
+  id: number;
+  uuid: string;
+  name: string;
+  availabilityZone: string | null;
+  hosts: string[];
+  metadata: Record<string, string>;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+/** What the API cell knows of a server beyond what its cell holds: Nova keeps these in the API too. */
+export interface ServerAttrs {
+  name?: string;
+  description?: string | null;
+  accessIPv4?: string;
+  accessIPv6?: string;
+  metadata?: Record<string, string>;
+  tags?: string[];
+  locked?: boolean;
+  lockedReason?: string | null;
+  /** 'owner' or 'admin', as Nova's locked_by. */
+  lockedBy?: 'owner' | 'admin' | null;
+  autoDiskConfig?: boolean;
+  configDrive?: boolean;
+  userData?: string | null;
+  hostname?: string;
+  adminPass?: string | null;
+  keyName?: string | null;
+  /** Server group uuid, when booted into one. */
+  group?: string | null;
+  /** What the request asked for, for 2.96's pinned_availability_zone. */
+  requestedAz?: string | null;
+  trustedCerts?: string[] | null;
+  /** The image a shelved server's disk was kept in (deleted on unshelve). */
+  shelvedImage?: string | null;
+  /** Security groups by name (only "default" exists without a networking service). */
+  securityGroups?: string[];
+  /** The instance actions as they were when the server was deleted (shown from 2.21). */
+  archivedActions?: ArchivedAction[];
+}
+
+/** An instance action kept by the API for a deleted server (Nova reads them from the cell database). */
+export interface ArchivedAction {
+  action: string;
+  instanceUuid: string;
+  requestId: string;
+  userId: string;
+  projectId: string;
+  startTime: number;
+  finishTime: number | null;
+  message: string | null;
+  events: Array<{ event: string; startTime: number; finishTime: number | null; result: string | null; traceback: string | null; host: string | null }>;
+}
+
+export interface InstanceMapping {
+  uuid: string;
+  projectId: string;
+  userId: string;
+  cell: string | null;
+  attrs: ServerAttrs;
+  createdAt: number;
+  deletedAt: number | null;
+}

@@ -1,0 +1,74 @@
+/**
+ * Setting image properties, shared by create and PATCH: core properties are checked against Glance's
+ * schema (formats, visibility, non-negative sizes, read-only fields 403), anything else becomes an
+ * additional (string) property. Publishing an image is for admins only.
+ */
+import { BadRequest, Conflict, Forbidden } from '../../../runtime/errors/index.ts';
+import type { Image, ImageVisibility } from '../db/index.ts';
+import type { ImageCaller } from './policy.ts';
+import { CONTAINER_FORMATS, DISK_FORMATS, READ_ONLY } from './views.ts';
+
+const VISIBILITIES: ImageVisibility[] = ['public', 'private', 'shared', 'community'];
+
+function nonNegativeInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new BadRequest(`Invalid value for ${name}: ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Set (or, with `remove`, drop) one property. */
+export function applyProperty(img: Image, name: string, value: unknown, caller: ImageCaller, opts: { creating: boolean; remove?: boolean }): void {
+  if (READ_ONLY.has(name) && !(opts.creating && name === 'id')) throw new Forbidden(`Attribute '${name}' is read-only.`);
+  if (name.startsWith('os_glance')) throw new Forbidden(`Attribute '${name}' is reserved.`);
+  if (opts.remove) {
+    if (['name', 'visibility', 'protected', 'min_ram', 'min_disk', 'disk_format', 'container_format', 'tags'].includes(name)) {
+      throw new Forbidden(`Attribute '${name}' is required and cannot be removed.`);
+    }
+    if (!Object.hasOwn(img.properties, name)) throw new Conflict(`Property ${name} does not exist.`);
+    delete img.properties[name];
+    return;
+  }
+  switch (name) {
+    case 'id':
+      return;
+    case 'name':
+      if (value !== null && (typeof value !== 'string' || value.length > 255)) throw new BadRequest('Invalid value for name');
+      img.name = value as string | null;
+      return;
+    case 'visibility':
+      if (!VISIBILITIES.includes(value as ImageVisibility)) throw new BadRequest(`Invalid visibility value: ${String(value)}`);
+      if (value === 'public' && !caller.isAdmin) throw new Forbidden('You are not authorized to complete publicize_image action.');
+      img.visibility = value as ImageVisibility;
+      return;
+    case 'protected':
+      if (typeof value !== 'boolean') throw new BadRequest('Invalid value for protected');
+      img.protected = value;
+      return;
+    case 'min_ram':
+      img.minRam = nonNegativeInt(name, value);
+      return;
+    case 'min_disk':
+      img.minDisk = nonNegativeInt(name, value);
+      return;
+    case 'disk_format':
+      if (value !== null && !DISK_FORMATS.includes(value as string)) throw new BadRequest(`Invalid disk format '${String(value)}' for image.`);
+      img.diskFormat = value as string | null;
+      return;
+    case 'container_format':
+      if (value !== null && !CONTAINER_FORMATS.includes(value as string)) throw new BadRequest(`Invalid container format '${String(value)}' for image.`);
+      img.containerFormat = value as string | null;
+      return;
+    case 'tags':
+      if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length > 255)) throw new BadRequest('Invalid value for tags');
+      img.tags = [...new Set(value as string[])];
+      return;
+    case 'os_hidden':
+      if (typeof value !== 'boolean') throw new BadRequest('Invalid value for os_hidden');
+      return;
+    default:
+      if (typeof value !== 'string' || name.length > 255 || value.length > 65535) {
+        throw new BadRequest(`Invalid value for additional property '${name}': must be a string`);
+      }
+      img.properties[name] = value;
+  }
+}
+

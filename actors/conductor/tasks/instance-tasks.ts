@@ -1,0 +1,256 @@
+/**
+ * Instance tasks with arguments or a new placement (nova/compute/api.py rebuild, resize,
+ * confirm/revert_resize, shelve, shelve_offload, unshelve, rescue, unrescue, snapshot, reset_state):
+ * the conductor checks Nova's state rules (409), records the action, sets the task state, adjusts the
+ * claims in placement, and sends the work to the compute host; the host's compute_action_result
+ * finishes it in onTaskResult. Resizes stay on the same host (Nova's allow_resize_to_same_host, what
+ * a one-node devstack does); unshelving an offloaded server schedules it anew.
+ */
+import { InstanceInvalidState, InstanceNotFound, NoValidHost, NovaError } from '../../../runtime/errors/index.ts';
+import { TaskState, VmState } from '../../compute/states.ts';
+import type { FlavorSpec, Selection } from '../../scheduler/types.ts';
+import type { ConductorContext } from '../context.ts';
+import type { ActionResultBody, ComputeTaskKind, InstanceTask, InstanceTaskBody } from '../messages.ts';
+import { computeTaskKinds } from '../messages.ts';
+import type { InstanceRecord } from '../records.ts';
+import { sendBuild } from './build.ts';
+
+/** Nova's instance action names. */
+const ACTION_OF: Record<InstanceTask['kind'], string> = {
+  rebuild: 'rebuild', resize: 'resize', confirm_resize: 'confirmResize', revert_resize: 'revertResize', shelve: 'shelve',
+  shelve_offload: 'shelveOffload', unshelve: 'unshelve', rescue: 'rescue', unrescue: 'unrescue', snapshot: 'createImage',
+  reset_state: 'resetState',
+};
+
+/** vm_states each task starts from (nova/compute/api.py check_instance_state). */
+const FROM: Record<InstanceTask['kind'], readonly string[]> = {
+  rebuild: [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR],
+  resize: [VmState.ACTIVE, VmState.STOPPED],
+  confirm_resize: [VmState.RESIZED],
+  revert_resize: [VmState.RESIZED],
+  shelve: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED],
+  shelve_offload: [VmState.SHELVED],
+  unshelve: [VmState.SHELVED, VmState.SHELVED_OFFLOADED],
+  rescue: [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR],
+  unrescue: [VmState.RESCUED],
+  snapshot: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED],
+  reset_state: [],
+};
+
+const SHUTDOWN = 4;
+const OLD_FLAVOR = 'old_flavor';
+const OLD_VM_STATE = 'old_vm_state';
+
+export function isComputeTask(action: string): action is ComputeTaskKind {
+  return (computeTaskKinds as readonly string[]).includes(action);
+}
+
+function resources(f: FlavorSpec): Record<string, number> {
+  return { VCPU: f.vcpus, MEMORY_MB: f.memoryMb, DISK_GB: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) };
+}
+
+function checkState(inst: InstanceRecord, task: InstanceTask): void {
+  const from = FROM[task.kind];
+  if (task.kind === 'reset_state') return;
+  if (!from.includes(inst.vmState) || inst.taskState !== null) {
+    throw new InstanceInvalidState(
+      `Cannot '${ACTION_OF[task.kind]}' instance ${inst.uuid} while it is in vm_state ${inst.vmState}` +
+        (inst.taskState ? ` and task_state ${inst.taskState}` : ''),
+    );
+  }
+}
+
+function spawnInstance(inst: InstanceRecord) {
+  return {
+    uuid: inst.uuid, name: inst.displayName, hostname: inst.hostname, projectId: inst.projectId, userId: inst.userId,
+    flavor: inst.flavor, image: inst.image, metadata: inst.metadata,
+  };
+}
+
+async function toCompute(ctx: ConductorContext, inst: InstanceRecord, task: InstanceTask, reqId: string, powerOn: boolean): Promise<void> {
+  await ctx.bus.cast(ctx.computeTopic(inst.host!), {
+    type: 'compute_instance_task', reqId, body: { uuid: inst.uuid, task, instance: spawnInstance(inst), powerOn },
+  });
+}
+
+/** Swap the instance's claim on its host for `flavor`; false (claim unchanged) when it does not fit. */
+function reclaim(ctx: ConductorContext, inst: InstanceRecord, from: FlavorSpec, to: FlavorSpec): boolean {
+  const rp = ctx.placement.allocationsOf(inst.uuid)[0]?.providerUuid ?? ctx.hostManager.nodesOf(inst.host!)[0]?.uuid;
+  if (!rp) return false;
+  const now = ctx.clock.now();
+  ctx.placement.release(inst.uuid);
+  if (ctx.placement.claim(inst.uuid, rp, resources(to), inst.projectId, inst.userId, now)) return true;
+  ctx.placement.claim(inst.uuid, rp, resources(from), inst.projectId, inst.userId, now);
+  return false;
+}
+
+/** Free the host of a shelved-offloaded instance. */
+function offload(ctx: ConductorContext, inst: InstanceRecord): void {
+  ctx.placement.release(inst.uuid);
+  if (inst.host) ctx.hostManager.removeInstance(inst.host, inst.uuid);
+  ctx.store.update(inst.uuid, { vmState: VmState.SHELVED_OFFLOADED, taskState: null, powerState: SHUTDOWN, host: null, node: null });
+}
+
+/** Accept a task: state checked, action recorded and durable, work sent. */
+export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody, reqId: string): Promise<void> {
+  const { uuid, task } = body;
+  const inst = ctx.store.get(uuid);
+  if (!inst) throw new InstanceNotFound(uuid);
+  checkState(inst, task);
+  if (task.kind !== 'reset_state' && !(task.kind === 'unshelve' && inst.vmState === VmState.SHELVED_OFFLOADED) && !inst.host) {
+    throw new InstanceInvalidState(`Instance ${uuid} has no host`);
+  }
+  const userId = body.userId ?? '';
+  const action = task.kind === 'reset_state' ? undefined : ctx.store.startAction(uuid, ACTION_OF[task.kind], reqId, userId, inst.projectId);
+  const running = inst.vmState !== VmState.STOPPED;
+  switch (task.kind) {
+    case 'reset_state':
+      ctx.store.update(uuid, { vmState: task.vmState, taskState: null });
+      await ctx.writer.commit();
+      return;
+    case 'rebuild':
+      ctx.store.update(uuid, { taskState: TaskState.REBUILDING, imageRef: task.imageRef, image: task.image });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, running);
+    case 'resize': {
+      if (!reclaim(ctx, inst, inst.flavor, task.flavor)) {
+        const e = new NoValidHost(`Host ${inst.host} cannot take flavor ${task.flavor.name}.`);
+        ctx.store.addFault(uuid, 500, e.message, '', inst.host);
+        ctx.store.finishAction(action!, 'Error');
+        await ctx.writer.commit();
+        return;
+      }
+      const systemMetadata = { ...inst.systemMetadata, [OLD_FLAVOR]: JSON.stringify(inst.flavor), [OLD_VM_STATE]: inst.vmState };
+      ctx.store.update(uuid, { taskState: TaskState.RESIZE_MIGRATING, flavor: task.flavor, systemMetadata });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, running);
+    }
+    case 'confirm_resize': {
+      const systemMetadata = { ...inst.systemMetadata };
+      const vmState = systemMetadata[OLD_VM_STATE] === VmState.STOPPED ? VmState.STOPPED : VmState.ACTIVE;
+      delete systemMetadata[OLD_FLAVOR];
+      delete systemMetadata[OLD_VM_STATE];
+      ctx.store.update(uuid, { vmState, taskState: null, systemMetadata });
+      ctx.store.finishAction(action!);
+      await ctx.writer.commit();
+      return;
+    }
+    case 'revert_resize': {
+      const old = inst.systemMetadata[OLD_FLAVOR];
+      if (!old) throw new InstanceInvalidState(`Instance ${uuid} has no flavor to revert to`);
+      const oldFlavor = JSON.parse(old) as FlavorSpec;
+      reclaim(ctx, inst, inst.flavor, oldFlavor);
+      ctx.store.update(uuid, { taskState: TaskState.RESIZE_REVERTING, flavor: oldFlavor });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, inst.systemMetadata[OLD_VM_STATE] !== VmState.STOPPED);
+    }
+    case 'shelve':
+      ctx.store.update(uuid, { taskState: task.offload ? TaskState.SHELVING_OFFLOADING : TaskState.SHELVING });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, false);
+    case 'shelve_offload':
+      ctx.store.update(uuid, { taskState: TaskState.SHELVING_OFFLOADING });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, false);
+    case 'unshelve':
+      if (inst.vmState === VmState.SHELVED_OFFLOADED) return unshelveOffloaded(ctx, inst, task.availabilityZone ?? null, reqId);
+      ctx.store.update(uuid, { taskState: TaskState.UNSHELVING });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, true);
+    case 'rescue':
+      ctx.store.update(uuid, { taskState: TaskState.RESCUING });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, true);
+    case 'unrescue':
+      ctx.store.update(uuid, { taskState: TaskState.UNRESCUING });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, true);
+    case 'snapshot':
+      ctx.store.update(uuid, { taskState: TaskState.IMAGE_SNAPSHOT });
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, running);
+  }
+}
+
+/** An offloaded server has no host: schedule it like a build (claim first), then spawn it there. */
+async function unshelveOffloaded(ctx: ConductorContext, inst: InstanceRecord, zone: string | null, reqId: string): Promise<void> {
+  const spec = {
+    projectId: inst.projectId, userId: inst.userId, flavor: inst.flavor, image: inst.image,
+    availabilityZone: zone ?? inst.availabilityZone, schedulerHints: {}, instanceGroup: null, ignoreHosts: [], forceHosts: [], forceNodes: [],
+  };
+  const now = ctx.clock.now();
+  let chosen: Selection | undefined;
+  try {
+    chosen = ctx.scheduler.selectDestinations(
+      { ...spec, instanceUuids: [inst.uuid], numInstances: 1, retry: { numAttempts: 1, hosts: [] } },
+      ctx.hostManager,
+      (sel) => ctx.placement.claim(sel.instanceUuid, sel.uuid, resources(inst.flavor), inst.projectId, inst.userId, now),
+    )[0]?.[0];
+  } catch (e) {
+    if (!(e instanceof NovaError)) throw e;
+    ctx.store.addFault(inst.uuid, 500, e.message, '', null);
+    const action = ctx.store.lastAction(inst.uuid, 'unshelve');
+    if (action) ctx.store.finishAction(action, 'Error');
+    await ctx.writer.commit();
+    return;
+  }
+  if (!chosen) return;
+  const br = {
+    instanceUuid: inst.uuid, requestId: reqId, spec, state: 'dispatched' as const, attempts: 1,
+    host: { host: chosen.host, nodename: chosen.nodename, uuid: chosen.uuid }, alternates: [], triedHosts: [chosen.host], createdAt: now,
+  };
+  ctx.builds.save(br, now);
+  ctx.hostManager.addInstance(chosen.host, inst.uuid);
+  ctx.store.update(inst.uuid, { host: chosen.host, node: chosen.nodename, taskState: TaskState.UNSHELVING });
+  await ctx.writer.commit();
+  await sendBuild(ctx, br);
+}
+
+/** The compute host's answer to a task. */
+export async function onTaskResult(ctx: ConductorContext, r: ActionResultBody & { action: ComputeTaskKind }): Promise<void> {
+  const inst = ctx.store.get(r.uuid);
+  if (!inst || inst.host !== r.host) return;
+  const action = ctx.store.lastAction(r.uuid, ACTION_OF[r.action]);
+  if (!r.ok) {
+    ctx.store.addFault(r.uuid, 500, r.error ?? `${r.action} failed`, '', r.host);
+    ctx.store.update(r.uuid, { taskState: null, powerState: r.powerState });
+    if (action) ctx.store.finishAction(action, r.error ?? 'Error');
+    await ctx.writer.commit();
+    return;
+  }
+  const stoppedOrActive = r.powerState === SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE;
+  switch (r.action) {
+    case 'rebuild':
+      ctx.store.update(r.uuid, { vmState: stoppedOrActive, taskState: null, powerState: r.powerState, launchedAt: ctx.clock.now() });
+      break;
+    case 'resize':
+      ctx.store.update(r.uuid, { vmState: VmState.RESIZED, taskState: null, powerState: r.powerState });
+      break;
+    case 'revert_resize': {
+      const systemMetadata = { ...inst.systemMetadata };
+      delete systemMetadata[OLD_FLAVOR];
+      delete systemMetadata[OLD_VM_STATE];
+      ctx.store.update(r.uuid, { vmState: stoppedOrActive, taskState: null, powerState: r.powerState, systemMetadata });
+      break;
+    }
+    case 'shelve':
+      if (inst.taskState === TaskState.SHELVING_OFFLOADING) offload(ctx, inst);
+      else ctx.store.update(r.uuid, { vmState: VmState.SHELVED, taskState: null, powerState: r.powerState });
+      break;
+    case 'shelve_offload':
+      offload(ctx, inst);
+      break;
+    case 'unshelve':
+    case 'unrescue':
+      ctx.store.update(r.uuid, { vmState: VmState.ACTIVE, taskState: null, powerState: r.powerState });
+      break;
+    case 'rescue':
+      ctx.store.update(r.uuid, { vmState: VmState.RESCUED, taskState: null, powerState: r.powerState });
+      break;
+    case 'snapshot':
+      ctx.store.update(r.uuid, { taskState: null, powerState: r.powerState });
+      break;
+  }
+  if (action) ctx.store.finishAction(action);
+  await ctx.writer.commit();
+}

@@ -1,0 +1,124 @@
+/**
+ * `novacell cell run --topology t.yaml --cell api!eu!fra1`: one cell in this process. Its embedded
+ * broker (on the plan's port, with credentials and ACLs) or its external broker; its own database; a
+ * link to its parent's broker (retried until the parent is up and ready); compute hosts in this
+ * process unless --no-compute (then `novacell compute run` agents serve them). The API cell also
+ * pushes flavors and aggregates down and serves its CellsPort to other processes. Every cell answers
+ * `novacell status`. SIGINT/SIGTERM stop it cleanly; a restart on the same data directory resumes.
+ */
+import { startActorSystem, stopActor } from '../runtime/actor/index.ts';
+import { startBroker, type Broker } from '../runtime/bus/index.ts';
+import { RealClock } from '../runtime/clock/index.ts';
+import { createLogger } from '../runtime/log/index.ts';
+import { entropyRng } from '../runtime/rng/index.ts';
+import {
+  brokerGuards, linkClientId, passwordVerifier, principalOf,
+} from '../cells/security/index.ts';
+import { startCell } from '../cells/tree/start-cell.ts';
+import { planFlavors } from '../cells/tree/tree.ts';
+import { serveStatus } from '../cells/tree/status.ts';
+import { serveCellsPort } from '../cells/tree/cells-port-endpoint.ts';
+import { cellPrefix } from '../cells/topics.ts';
+import { brokerCellOf, brokerLogin, brokerUrl, connectWithRetry, loadPlan, requireCell } from './deployment.ts';
+import { ensureSecrets, looseMode, secretsPath } from './secrets.ts';
+import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
+import { redactUrl, watchChildren } from './cell-run-helpers.ts';
+
+export interface CellRunOptions {
+  topology: string;
+  cell: string;
+  dataDir?: string;
+  /** Run the leaf's compute hosts in this process (default true). */
+  compute?: boolean;
+  secrets?: string;
+}
+
+export async function cellRun(o: CellRunOptions): Promise<void> {
+  const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const cell = requireCell(plan, o.cell);
+  const parent = cell.parentPath ? requireCell(plan, cell.parentPath) : undefined;
+  const ownUrl = brokerUrl(cell);
+  if (parent) brokerUrl(parent);
+  const file = secretsPath(plan, o.secrets);
+  const { secrets, created } = ensureSecrets(file);
+  const log = createLogger({ service: 'novacell-cell', cell: cell.path });
+  if (created) log.info({ file }, 'made a new deployment secret; copy it to every cell of this deployment');
+  if (looseMode(file)) log.warn({ file }, 'the secrets file is readable by others: chmod 600 it');
+  const secret = secrets.broker_secret;
+  const started = exitOnSignalWhileStarting(log);
+  const clock = new RealClock();
+  const rng = entropyRng();
+
+  // Until the cell is up, its children and compute agents are told to come back later (CONNACK 3):
+  // what they would send now would find nobody subscribed on a fresh broker.
+  let ready = false;
+  let broker: Broker | undefined;
+  if (cell.broker.kind === 'embedded') {
+    const guards = brokerGuards(brokerCellOf(cell), passwordVerifier(secret, cell.path));
+    broker = await startBroker({
+      host: cell.broker.host, port: cell.broker.port, log: log.child({ module: 'broker' }),
+      authenticate: (id, user, password) => {
+        const ok = guards.authenticate(id, user, password);
+        return ok && !ready && principalOf(user)?.kind !== 'cell' ? 'unavailable' : ok;
+      },
+      authorizePublish: guards.authorizePublish,
+      authorizeSubscribe: guards.authorizeSubscribe,
+    });
+  }
+
+  const system = startActorSystem();
+  const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
+  const cellStarted = await startCell({
+    plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true,
+    connectOwn: (id) => connectWithRetry({
+      login: ownLogin, clientId: id, topicPrefix: cellPrefix(cell.path), clock, rng: rng.stream(`bus:${id}`), log,
+      what: `the broker of cell ${cell.path}`,
+    }),
+    connectParent: parent
+      ? (_id, will) => connectWithRetry({
+          login: brokerLogin(parent, { kind: 'link', child: cell.path }, secret), clientId: linkClientId(cell.path),
+          topicPrefix: cellPrefix(parent.path), clock, rng: rng.stream(`bus:link:${cell.path}`), log, will,
+          what: `the broker of parent cell ${parent.path}`,
+        })
+      : undefined,
+  });
+  const { running: rc, apiCell } = cellStarted;
+  const own = rc.buses[0]!;
+  if (apiCell) {
+    await serveStatus(own, cell.path, (t) => apiCell.status(t));
+    await serveCellsPort(own, cell.path, apiCell);
+    // Children not up yet get the global data when they say hello; nothing waits for them here.
+    void apiCell.setFlavors(planFlavors(plan));
+    void apiCell.syncAggregates(plan.aggregates.map((a) => ({
+      id: a.id, name: a.name, availabilityZone: a.availability_zone, metadata: a.metadata, hosts: a.hosts,
+    })));
+  } else {
+    await serveStatus(own, cell.path, (t) => rc.node!.status(t));
+  }
+  ready = true;
+
+  const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
+  const role = apiCell ? 'API cell' : cell.isLeaf ? 'leaf cell' : 'cell';
+  const hosts = cell.isLeaf ? `, ${cell.hostNames.length} hosts ${o.compute === false ? 'served by compute agents' : 'in this process'}` : '';
+  process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}\n`);
+  const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
+  started();
+
+  await untilSignal(log, async () => {
+    stopWatching();
+    rc.compute?.stop();
+    rc.node?.stop();
+    rc.role?.stop();
+    if (rc.node && rc.parentBus?.connected()) {
+      await Promise.race([rc.node.leave().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    }
+    for (const b of rc.buses) await b.close();
+    await rc.parentBus?.close();
+    await rc.leaf?.stop();
+    await rc.writer?.close();
+    await rc.db?.destroy();
+    await apiCell?.stop();
+    stopActor(system);
+    await broker?.close();
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * What the per-process commands share: loading the plan (with --data-dir), finding a cell or host by
+ * name (a usage error listing the choices otherwise), the login a principal uses on a cell's broker
+ * (derived password, or the topology's for an external broker), and connecting with retries while the
+ * broker is not there yet or not ready.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MqttBus, type MqttBusOptions } from '../runtime/bus/index.ts';
+import type { Clock } from '../runtime/clock/index.ts';
+import { Unauthorized } from '../runtime/errors/index.ts';
+import type { Logger } from '../runtime/log/index.ts';
+import type { RandomStream } from '../runtime/rng/index.ts';
+import { loadTopology } from '../topology/load.ts';
+import { resolvePlan } from '../topology/plan.ts';
+import type { Topology } from '../topology/index.ts';
+import type { PlanCell, PlanHost, TopologyPlan } from '../topology/plan-types.ts';
+import { brokerPassword, usernameOf, type BrokerCell, type Principal } from '../cells/security/index.ts';
+import { UsageError } from './usage-error.ts';
+
+/** Pause between attempts while a broker is not there yet (a cell starting, or starting before its parent). */
+const RETRY_MS = 300;
+
+export function loadPlan(file: string, o: { dataDir?: string } = {}): TopologyPlan {
+  const t = loadTopology(resolve(file));
+  const withDir = (o.dataDir !== undefined ? { ...t, data_dir: o.dataDir } : t) as Topology;
+  return resolvePlan(withDir, { baseDir: process.cwd() });
+}
+
+export function requireCell(plan: TopologyPlan, path: string): PlanCell {
+  const c = plan.cells.find((x) => x.path === path);
+  if (c) return c;
+  const names = plan.cells.map((x) => x.path);
+  const near = names.filter((n) => n.endsWith(`!${path}`) || n.split('!').pop() === path);
+  throw new UsageError(
+    `no cell "${path}" in the topology${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} (cells: ${names.join(', ')})`,
+  );
+}
+
+export function requireHost(plan: TopologyPlan, cell: PlanCell, host: string): PlanHost {
+  const h = plan.hosts.find((x) => x.name === host);
+  if (h && h.cell === cell.path) return h;
+  if (h) throw new UsageError(`host "${host}" belongs to cell "${h.cell}", not "${cell.path}"`);
+  const list = cell.hostNames.length > 6 ? `${cell.hostNames.slice(0, 6).join(', ')}, …` : cell.hostNames.join(', ');
+  throw new UsageError(`no host "${host}" in cell "${cell.path}"${cell.isLeaf ? ` (its hosts: ${list || 'none'})` : ' (it is not a leaf cell; only leaf cells have hosts)'}`);
+}
+
+export function brokerCellOf(c: PlanCell): BrokerCell {
+  return { path: c.path, childPaths: c.childPaths, hostNames: c.hostNames };
+}
+
+export interface BrokerLogin {
+  url: string;
+  username: string;
+  password: string;
+  ca?: Buffer;
+}
+
+/** The URL of a cell's broker; an embedded broker must have a fixed port for other processes to find it. */
+export function brokerUrl(c: PlanCell): string {
+  if (c.broker.kind === 'external') return c.broker.url;
+  if (c.broker.port === 0) {
+    throw new UsageError(
+      `cell "${c.path}": its embedded broker has no fixed port (broker_base_port 0); one process per cell needs fixed ports (set broker.port or broker_base_port)`,
+    );
+  }
+  return c.broker.url;
+}
+
+/** How `principal` logs in to the broker of cell `c`. */
+export function brokerLogin(c: PlanCell, principal: Principal, secret: string): BrokerLogin {
+  const url = brokerUrl(c);
+  const b = c.broker;
+  const ca = b.kind === 'external' && b.caFile ? readFileSync(b.caFile) : undefined;
+  if (b.kind === 'external' && principal.kind === 'cell' && b.username !== null) {
+    return { url, username: b.username, password: b.password ?? '', ca };
+  }
+  const username = usernameOf(principal);
+  return { url, username, password: brokerPassword(secret, c.path, username), ca };
+}
+
+export interface ConnectOptions {
+  login: BrokerLogin;
+  clientId: string;
+  topicPrefix: string;
+  clock: Clock;
+  rng: RandomStream;
+  log: Logger;
+  will?: MqttBusOptions['will'];
+  clean?: boolean;
+  /** Give up after this long (default: keep trying). */
+  deadlineMs?: number;
+  /** What we are connecting to, for log lines. */
+  what: string;
+}
+
+/** Connect, retrying every RETRY_MS while the broker is unreachable or starting; refused credentials fail at once. */
+export async function connectWithRetry(o: ConnectOptions): Promise<MqttBus> {
+  const started = Date.now();
+  let warned = 0;
+  for (;;) {
+    try {
+      return await MqttBus.connect({
+        url: o.login.url, clientId: o.clientId, username: o.login.username, password: o.login.password, ca: o.login.ca,
+        clock: o.clock, rng: o.rng, topicPrefix: o.topicPrefix, will: o.will, clean: o.clean, log: o.log,
+      });
+    } catch (e) {
+      if (e instanceof Unauthorized) {
+        throw new Error(`${o.what} (${o.login.url}) refused the credentials of ${o.login.username}: every cell of a deployment needs the same secrets.json`);
+      }
+      const waited = Date.now() - started;
+      if (o.deadlineMs !== undefined && waited >= o.deadlineMs) throw new Error(`${o.what} (${o.login.url}): ${(e as Error).message}`);
+      if (waited - warned >= 10_000 || warned === 0) {
+        warned = waited || 1;
+        o.log.warn({ url: o.login.url, err: (e as Error).message }, `waiting for ${o.what}`);
+      }
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+}

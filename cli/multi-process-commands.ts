@@ -1,0 +1,88 @@
+/**
+ * The commands of one process per cell: `cell run`, `compute run`, `status`, `credentials`,
+ * `broker-config`. Each loads its module when it runs, so a short command does not pay for the rest.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+
+const topologyOption = ['--topology <file>', 'topology file (YAML or JSON)'] as const;
+const dataDirOption = ['--data-dir <dir>', "overrides the topology's data_dir (where secrets.json and SQLite files live)"] as const;
+const secretsOption = ['--secrets <file>', 'the deployment secrets file (default <data_dir>/secrets.json)'] as const;
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+export function registerMultiProcessCommands(program: Command): void {
+  const cell = program.command('cell').description('run one cell of a topology (one process per cell)');
+  cell
+    .command('run')
+    .description("run one cell: its broker, database and services, linked to its parent's broker")
+    .requiredOption(...topologyOption)
+    .requiredOption('--cell <name>', 'full name of the cell, e.g. api!eu!fra1')
+    .option('--no-compute', "leave a leaf cell's compute hosts to `novacell compute run` agents")
+    .option(...dataDirOption)
+    .option(...secretsOption)
+    .action(async (o: { topology: string; cell: string; compute: boolean; dataDir?: string; secrets?: string }) => {
+      const { cellRun } = await import('./cell-run.ts');
+      await cellRun(o);
+    });
+
+  const compute = program.command('compute').description('run compute host agents (one process per host)');
+  compute
+    .command('run')
+    .description("run one compute host's agent; it reaches its cell over MQTT only, with credentials for its own topics")
+    .requiredOption(...topologyOption)
+    .requiredOption('--cell <name>', 'full name of the leaf cell the host belongs to')
+    .requiredOption('--host <name>', 'the host name, as in the topology')
+    .option('--credentials <file>', 'JSON login printed by `novacell credentials --host` (else NOVACELL_MQTT_PASSWORD, else derived from secrets.json)')
+    .option(...dataDirOption)
+    .option(...secretsOption)
+    .action(async (o: { topology: string; cell: string; host: string; credentials?: string; dataDir?: string; secrets?: string }) => {
+      const { computeRun } = await import('./compute-run.ts');
+      await computeRun(o);
+    });
+
+  program
+    .command('status')
+    .description("show a running deployment's cell tree: each cell's link state and rolled-up capacity")
+    .requiredOption(...topologyOption)
+    .option('--cell <name>', 'ask this cell instead of the API cell')
+    .option('--json', 'print the status tree as JSON')
+    .option('--timeout <seconds>', 'how long to wait for answers', seconds, 5)
+    .option(...dataDirOption)
+    .option(...secretsOption)
+    .action(async (o: { topology: string; cell?: string; json?: boolean; timeout: number; dataDir?: string; secrets?: string }) => {
+      const { status } = await import('./status.ts');
+      await status(o);
+    });
+
+  program
+    .command('credentials')
+    .description('print one broker login as JSON: a compute host\'s (--host), a cell\'s link to its parent (--link) or a cell\'s admin login (--admin)')
+    .requiredOption(...topologyOption)
+    .requiredOption('--cell <name>', 'full name of the cell')
+    .option('--host <name>', "the login of this compute host's agent")
+    .option('--link', "the cell's login on its parent's broker")
+    .option('--admin', "full access to the cell's own broker (operators, tools)")
+    .option(...dataDirOption)
+    .option(...secretsOption)
+    .action(async (o: { topology: string; cell: string; host?: string; link?: boolean; admin?: boolean; dataDir?: string; secrets?: string }) => {
+      const { credentials } = await import('./credentials.ts');
+      credentials(o);
+    });
+
+  program
+    .command('broker-config')
+    .description("write a Mosquitto password list and ACL file for a cell's external broker")
+    .requiredOption(...topologyOption)
+    .requiredOption('--cell <name>', 'full name of the cell')
+    .requiredOption('--out <dir>', 'directory to write passwd and acl into')
+    .option(...dataDirOption)
+    .option(...secretsOption)
+    .action(async (o: { topology: string; cell: string; out: string; dataDir?: string; secrets?: string }) => {
+      const { brokerConfig } = await import('./credentials.ts');
+      brokerConfig(o);
+    });
+}

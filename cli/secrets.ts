@@ -1,0 +1,65 @@
+/**
+ * The deployment secret that broker passwords are derived from: `<data_dir>/secrets.json`, mode 0600,
+ * made on first use (atomically, so cell processes starting together agree on one). Every cell process
+ * of a deployment needs the same file; compute hosts get only their own password (`novacell
+ * credentials`). The secret is never logged or printed.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { TopologyPlan } from '../topology/plan-types.ts';
+
+export interface Secrets {
+  version: 1;
+  /** 64 hex digits. */
+  broker_secret: string;
+}
+
+export function secretsPath(plan: TopologyPlan, override?: string): string {
+  return override ?? join(plan.dataDir, 'secrets.json');
+}
+
+function parse(file: string): Secrets {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not a novacell secrets file (${(e as Error).message})`);
+  }
+  const s = data as Partial<Secrets>;
+  if (s?.version !== 1 || typeof s.broker_secret !== 'string' || !/^[0-9a-f]{64}$/.test(s.broker_secret)) {
+    throw new Error(`${file}: not a novacell secrets file (expected {"version": 1, "broker_secret": "<64 hex digits>"})`);
+  }
+  return s as Secrets;
+}
+
+/** Read the secrets file; an error naming the file if it is missing or malformed. */
+export function readSecrets(file: string): Secrets {
+  if (!existsSync(file)) {
+    throw new Error(`${file}: no secrets file (a cell process makes it on first start; copy it to every cell's data directory)`);
+  }
+  return parse(file);
+}
+
+/** Read the secrets file, making it first if there is none. */
+export function ensureSecrets(file: string): { secrets: Secrets; created: boolean } {
+  if (existsSync(file)) return { secrets: parse(file), created: false };
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const s: Secrets = { version: 1, broker_secret: randomBytes(32).toString('hex') };
+  writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
+  try {
+    linkSync(tmp, file); // fails if another process made it first: theirs wins
+    return { secrets: s, created: true };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return { secrets: parse(file), created: false };
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Group or world access to the secrets file is worth a warning. */
+export function looseMode(file: string): boolean {
+  return (statSync(file).mode & 0o077) !== 0;
+}

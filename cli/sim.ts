@@ -1,0 +1,76 @@
+/**
+ * `novacell sim scenario.yaml [--seed N] [--out DIR] [--set k=v]... [--replications N]`: run a scenario
+ * on the simulator and write results.json, CSV time series and report.html (one folder per seed when
+ * replicating, with a summary of means and confidence intervals). A progress bar goes to stderr on a
+ * terminal; the summary to stdout. Wall-clock time is read here, never inside the simulator.
+ */
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import os from 'node:os';
+import { runSimulation, type Progress } from '../simulator/engine.ts';
+import { loadScenario } from '../simulator/scenario/index.ts';
+import { replicationSeeds, writeReplicationSummary } from '../simulator/report/replications.ts';
+import { writeRunOutputs } from '../simulator/report/write.ts';
+import { formatDuration } from '../simulator/units.ts';
+
+export interface SimOptions {
+  seed?: string;
+  out?: string;
+  set: string[];
+  replications: number;
+  progress: boolean;
+}
+
+const wallClock = (): number => performance.now();
+
+/** The machine, recorded in wall.json next to the wall-clock figures. */
+const machine = (): string => `${os.cpus()[0]?.model ?? 'cpu?'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}`;
+
+function progressBar(enabled: boolean, label: string) {
+  if (!enabled || !process.stderr.isTTY) return { update: (_: Progress) => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} {bar} {percentage}% | {sim} simulated | {requests} requests | {phase}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(1000, 0, { sim: '0s', requests: 0, phase: 'start' });
+  return {
+    update: (p: Progress) => {
+      const frac = p.phase === 'done' || p.phase === 'oracle' ? 1 : Math.min(1, p.simMs / p.totalMs);
+      bar.update(Math.round(frac * 1000), { sim: formatDuration(Math.round(p.simMs / 1000) * 1000), requests: p.requests, phase: p.phase });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+export async function sim(file: string, o: SimOptions): Promise<void> {
+  const scenario = loadScenario(file, { set: o.set });
+  const seed = o.seed ?? scenario.seed;
+  const out = o.out ?? join('results', scenario.name);
+  const n = Math.max(1, o.replications);
+  const seeds = replicationSeeds(seed, n);
+  const runs = [];
+  for (const s of seeds) {
+    const bar = progressBar(o.progress, n > 1 ? `seed ${s}` : 'sim');
+    let result;
+    try {
+      result = await runSimulation({ scenario, seed: s, wallClock, onProgress: bar.update });
+    } finally {
+      bar.stop();
+    }
+    const dir = n > 1 ? join(out, `seed-${s}`) : out;
+    const written = await writeRunOutputs(result, dir, { machine: machine() });
+    runs.push({ seed: s, results: written.results });
+    const r = written.results;
+    process.stdout.write(
+      `seed ${s}: ${r.requests.instances} instances requested, ${r.requests.active} ACTIVE (${(r.requests.acceptance_rate! * 100).toFixed(2)} %), ` +
+        `${r.requests.no_valid_host} NoValidHost, ${r.reschedules} reschedules; build p50/p95/p99 ${r.build_latency_s.p50}/${r.build_latency_s.p95}/${r.build_latency_s.p99} s` +
+        (r.oracle ? `; oracle ${(r.oracle.acceptance_rate! * 100).toFixed(2)} % (hierarchy/oracle ${(r.oracle.hierarchy_vs_oracle.acceptance_ratio! * 100).toFixed(2)} %)` : '') +
+        `; ${result.wall.decisionsPerWallS.toFixed(0)} decisions per wall second → ${dir}/report.html\n`,
+    );
+  }
+  if (n > 1) {
+    const summary = writeReplicationSummary(out, runs);
+    const a = summary.metrics.acceptance_rate!;
+    process.stdout.write(`${n} replications: acceptance rate ${(a.mean * 100).toFixed(2)} % ± ${(a.ci95 * 100).toFixed(2)} (95% CI) → ${out}/results.json\n`);
+  }
+}

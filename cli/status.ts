@@ -1,0 +1,51 @@
+/**
+ * `novacell status`: asks a running deployment (the API cell, or --cell) for its tree and prints each
+ * cell's link state and rolled-up capacity — as a table, or as JSON with --json. It logs in to that
+ * cell's broker with the cell's admin login, so it runs where the deployment's secrets.json is.
+ */
+import { RealClock } from '../runtime/clock/index.ts';
+import { createLogger } from '../runtime/log/index.ts';
+import { entropyRng } from '../runtime/rng/index.ts';
+import type { TopologyPlan } from '../topology/plan-types.ts';
+import '../cells/messages.ts';
+import { statusTopic, cellPrefix } from '../cells/topics.ts';
+import { internalClientId } from '../cells/security/index.ts';
+import type { CellStatus } from '../cells/tree/status.ts';
+import { brokerLogin, connectWithRetry, loadPlan, requireCell } from './deployment.ts';
+import { readSecrets, secretsPath } from './secrets.ts';
+import { renderStatus } from './status-render.ts';
+
+export interface StatusOptions {
+  topology: string;
+  cell?: string;
+  json?: boolean;
+  timeout?: number;
+  dataDir?: string;
+  secrets?: string;
+}
+
+export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutMs: number, secretsFile?: string): Promise<CellStatus> {
+  const cell = requireCell(plan, cellPath);
+  const secret = readSecrets(secretsPath(plan, secretsFile)).broker_secret;
+  const log = createLogger({ service: 'novacell-status' });
+  const clientId = internalClientId(cell.path, `status-${process.pid}`);
+  const rng = entropyRng();
+  const bus = await connectWithRetry({
+    login: brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret), clientId, topicPrefix: cellPrefix(cell.path),
+    clock: new RealClock(), rng: rng.stream('status'), log, clean: true, deadlineMs: timeoutMs, what: `the broker of cell ${cell.path}`,
+  });
+  try {
+    return await bus.call<CellStatus>(statusTopic(cell.path), { type: 'cell_status', body: { timeoutMs: Math.max(1, timeoutMs - 500) } }, { timeoutMs });
+  } catch (e) {
+    throw new Error(`cell ${cell.path} did not answer: ${(e as Error).message}`);
+  } finally {
+    await bus.close();
+  }
+}
+
+export async function status(o: StatusOptions): Promise<void> {
+  const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const cellPath = o.cell ?? plan.cells[0]!.path;
+  const s = await fetchStatus(plan, cellPath, (o.timeout ?? 5) * 1000, o.secrets);
+  process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s, plan));
+}

@@ -1,0 +1,259 @@
+/**
+ * The first SimTarget: every leaf cell of the topology runs as a complete SingleCell (conductor, filter
+ * scheduler, placement, compute actors, FakeDrivers) on one in-memory hub, side by side, with a simple
+ * dispatcher in place of the API cell's cell scheduler. A stand-in until the cell tree target
+ * (`targets/cell-tree.ts`) lands: no capacity roll-up, no hand-back to siblings.
+ *
+ * Each cell has its own in-memory broker (as each has its own aedes broker in a deployment; it also
+ * keeps topic routing per cell, not across all cells).
+ * Network: messages between the API and a leaf cell take the geographic delay between their sites;
+ * messages inside a cell take `network.intra_cell_ms`. A cut link holds what crosses it until it heals
+ * (a persistent MQTT session), and the dispatcher stops sending there (its client sees the drop).
+ */
+import { replyTopic } from '../../runtime/bus/index.ts';
+import { InstanceNotFound, MessagingTimeout, NoValidHost } from '../../runtime/errors/index.ts';
+import type { InstanceRecord } from '../../actors/conductor/records.ts';
+import type { HostState } from '../../actors/scheduler/types.ts';
+import { SingleCell } from '../../cells/single-cell.ts';
+import { cellPrefix, conductorTopic } from '../../cells/topics.ts';
+import type { PlanCell, PlanHost } from '../../topology/plan-types.ts';
+import { flavorNeed } from '../capacity.ts';
+import { siteDelayMs } from '../geo.ts';
+import type { InstanceStateEvent, SimBuildRequest, SimCounters, SimFault, SimHostUsage, SimTarget, SimTargetContext } from '../target.ts';
+import { aggregatesByCell } from './aggregates.ts';
+import { CellDispatcher, type DispatchCell } from './dispatcher.ts';
+import { SimFakeDriver } from './sim-driver.ts';
+import { SimHub } from './sim-hub.ts';
+
+interface Leaf extends DispatchCell {
+  plan: PlanCell;
+  cell: SingleCell;
+}
+
+interface HostSlot {
+  plan: PlanHost;
+  leaf: Leaf;
+  state: HostState;
+  driver: SimFakeDriver;
+}
+
+const ADMIN = { projectId: 'admin', userId: 'admin', isAdmin: true };
+
+export class FlatCells implements SimTarget {
+  readonly name = 'flat-cells';
+  private live = false;
+  private messages = 0;
+  private reschedules = 0;
+  /** Leaf cell → when its cut link heals (null: never); absent when the link is up. */
+  private readonly cut = new Map<string, number | null>();
+  private readonly leaves: Leaf[] = [];
+  private readonly slots: HostSlot[] = [];
+  private readonly slotByHost = new Map<string, HostSlot>();
+  private readonly owner = new Map<string, Leaf>();
+  private readonly seen = new Map<string, { vm: string; host: string | null }>();
+  private readonly listeners: ((e: InstanceStateEvent) => void)[] = [];
+  private dispatcher!: CellDispatcher;
+  private readonly hubs = new Map<string, SimHub>();
+
+  private constructor(private readonly ctx: SimTargetContext) {}
+
+  static async start(ctx: SimTargetContext): Promise<FlatCells> {
+    const t = new FlatCells(ctx);
+    await t.startCells();
+    const cfg = ctx.plan.cells[0]!.nova.cells;
+    t.dispatcher = new CellDispatcher(t.leaves, ctx.flavors.map(flavorNeed), ctx.clock, {
+      refreshMs: cfg.capacity_report_interval * 1000, muteMs: cfg.mute_child_interval * 1000,
+    });
+    t.live = true;
+    return t;
+  }
+
+  private async startCells(): Promise<void> {
+    const { plan, clock, rng, log } = this.ctx;
+    const byCell = new Map<string, PlanHost[]>();
+    for (const h of plan.hosts) {
+      let l = byCell.get(h.cell);
+      if (!l) byCell.set(h.cell, (l = []));
+      l.push(h);
+    }
+    const aggregates = aggregatesByCell(plan);
+    const apiSite = plan.cells[0]!.site;
+    for (const pc of plan.cells) {
+      const hosts = byCell.get(pc.path);
+      if (!pc.isLeaf || pc.disabled || !hosts?.length) continue;
+      const drivers = new Map<string, SimFakeDriver>();
+      const planByName = new Map(hosts.map((h) => [h.name, h]));
+      const hub = this.ctx.transport === 'memory' ? new SimHub() : undefined;
+      if (hub) this.hubs.set(pc.path, hub);
+      const cell = await SingleCell.start({
+        name: pc.path,
+        transport: hub ? { kind: 'memory', hub, delay: this.delayFor(pc, siteDelayMs(apiSite, pc.site, this.ctx.network)) } : { kind: 'mqtt' },
+        db: { file: this.ctx.dbFile?.(pc.path) ?? ':memory:' },
+        hosts: hosts.map((h) => ({ name: h.name, vcpus: h.vcpus, memoryMb: h.memory_mb, diskGb: h.disk_gb })),
+        clock, rng, config: pc.nova, log: log.child({ cell: pc.path }),
+        driverFor: (spec) => {
+          const h = planByName.get(spec.name)!;
+          const d = new SimFakeDriver({
+            clock, rng: rng.stream(`fake-driver:${pc.path}:${h.name}`),
+            resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
+            spawnTimeMs: this.ctx.spawnTime(h), failureRate: h.driver_options.failure_rate ?? 0,
+          });
+          drivers.set(h.name, d);
+          return d;
+        },
+      });
+      const leaf: Leaf = {
+        plan: pc, cell, path: pc.path, zones: new Set(hosts.map((h) => h.availability_zone)),
+        hosts: () => cell.services.ctx.hostManager.hosts(),
+      };
+      this.leaves.push(leaf);
+      const store = cell.services.ctx.store;
+      store.onChange((inst) => this.instanceChanged(inst, store.faultOf(inst.uuid)?.message ?? null));
+      const aggs = aggregates.get(pc.path);
+      if (aggs) await cell.api.syncAggregates(aggs, { ...ADMIN, reqId: `req-sync-${pc.path}` });
+      for (const h of hosts) {
+        const state = cell.services.ctx.hostManager.nodesOf(h.name)[0];
+        if (!state) throw new Error(`simulator: host ${h.name} of cell ${pc.path} did not register`);
+        const slot = { plan: h, leaf, state, driver: drivers.get(h.name)! };
+        this.slots.push(slot);
+        this.slotByHost.set(h.name, slot);
+      }
+    }
+    // Plan order, whatever order cells were started in.
+    const order = new Map(plan.hosts.map((h, i) => [h.name, i]));
+    this.slots.sort((a, b) => order.get(a.plan.name)! - order.get(b.plan.name)!);
+  }
+
+  /** Link delay of a message, by who sent it on which topic; counts every message of the run. */
+  private delayFor(pc: PlanCell, apiDelay: number): (from: string, topic: string) => number {
+    const apiClient = `${pc.path}:api`;
+    const apiReplies = replyTopic(cellPrefix(pc.path), apiClient);
+    const intra = this.ctx.network.intra_cell_ms;
+    return (from, topic) => {
+      if (!this.live) return 0;
+      this.messages++;
+      if (from !== apiClient && topic !== apiReplies) return intra;
+      const heal = this.cut.get(pc.path);
+      if (heal === undefined) return apiDelay;
+      return heal === null ? Infinity : Math.max(0, heal - this.ctx.clock.now()) + apiDelay;
+    };
+  }
+
+  private instanceChanged(inst: InstanceRecord, fault: string | null): void {
+    const prev = this.seen.get(inst.uuid);
+    if (inst.vmState === 'building' && prev) {
+      if (prev.host !== null && inst.host !== null && prev.host !== inst.host) this.reschedules++;
+      if (inst.host !== null) prev.host = inst.host;
+    }
+    if (prev?.vm === inst.vmState) return;
+    if (inst.deleted) this.seen.delete(inst.uuid);
+    else if (prev) prev.vm = inst.vmState;
+    else this.seen.set(inst.uuid, { vm: inst.vmState, host: inst.host });
+    if (inst.deleted) this.owner.delete(inst.uuid);
+    const e: InstanceStateEvent = {
+      uuid: inst.uuid, vmState: inst.vmState, fault: inst.vmState === 'error' ? fault : null, host: inst.host, atMs: this.ctx.clock.now(),
+    };
+    for (const l of this.listeners) l(e);
+  }
+
+  async submit(req: SimBuildRequest): Promise<string[]> {
+    const target = req.schedulerHints.target_cell;
+    const leaf = this.dispatcher.choose({
+      flavor: req.flavor.name, count: req.count, availabilityZone: req.availabilityZone,
+      targetCell: typeof target === 'string' ? target : null,
+    }) as Leaf | undefined;
+    if (!leaf) throw new NoValidHost('No cell can take the request (every matching cell is unreachable or out of its zone).');
+    this.dispatcher.dispatched(leaf, req.flavor.name, req.count);
+    try {
+      const r = await leaf.cell.api.create(
+        {
+          name: req.name, flavor: req.flavor, image: req.image, minCount: req.count, maxCount: req.count,
+          availabilityZone: req.availabilityZone, schedulerHints: req.schedulerHints, instanceGroup: req.group,
+        },
+        { projectId: req.projectId, userId: req.userId, reqId: req.reqId },
+      );
+      for (const u of r.instanceUuids) this.owner.set(u, leaf);
+      return r.instanceUuids;
+    } catch (e) {
+      if (e instanceof MessagingTimeout) this.dispatcher.mute(leaf);
+      throw e;
+    }
+  }
+
+  async delete(uuid: string): Promise<void> {
+    const leaf = this.owner.get(uuid);
+    if (!leaf) return;
+    try {
+      await leaf.cell.api.delete(uuid, { ...ADMIN, reqId: `req-delete-${uuid}` });
+    } catch (e) {
+      if (!(e instanceof InstanceNotFound)) throw e;
+    }
+  }
+
+  onInstanceState(cb: (e: InstanceStateEvent) => void): void {
+    this.listeners.push(cb);
+  }
+
+  hosts(): SimHostUsage[] {
+    return this.slots.map((s) => ({ name: s.plan.name, cell: s.leaf.path, up: !s.driver.down, usage: s.state }));
+  }
+
+  async applyFault(f: SimFault): Promise<void> {
+    if (this.ctx.transport !== 'memory') throw new Error('flat-cells: faults need the in-memory transport');
+    switch (f.kind) {
+      case 'host_down':
+      case 'host_up':
+        this.setHosts(f.hosts, f.kind === 'host_down');
+        return;
+      case 'link_cut':
+        this.setLinks(f.cells, f.untilMs);
+        return;
+      case 'link_heal':
+        this.setLinks(f.cells, undefined);
+        return;
+      case 'site_lost':
+        this.setLinks(f.cells, f.untilMs);
+        this.setHosts(f.hosts, true);
+        return;
+      case 'site_restored':
+        this.setLinks(f.cells, undefined);
+        this.setHosts(f.hosts, false);
+        return;
+    }
+  }
+
+  /** Cut (with when it heals, null: never) or, with undefined, restore the links of these subtrees. */
+  private setLinks(cells: readonly string[], healAt: number | null | undefined): void {
+    for (const l of this.leavesUnder(cells)) {
+      if (healAt === undefined) this.cut.delete(l.path);
+      else this.cut.set(l.path, healAt);
+      this.dispatcher.setReachable(l, healAt === undefined);
+    }
+  }
+
+  private setHosts(hosts: readonly string[], down: boolean): void {
+    for (const h of hosts) {
+      const s = this.slotByHost.get(h);
+      if (!s) continue;
+      s.driver.down = down;
+      const topic = conductorTopic(s.leaf.path);
+      const hub = this.hubs.get(s.leaf.path)!;
+      if (down) hub.silence(topic, h);
+      else hub.unsilence(topic, h);
+    }
+  }
+
+  private leavesUnder(cells: readonly string[]): Leaf[] {
+    return this.leaves.filter((l) => cells.some((c) => l.path === c || l.path.startsWith(`${c}!`)));
+  }
+
+  counters(): SimCounters {
+    return { messages: this.messages, reschedules: this.reschedules };
+  }
+
+  async stop(): Promise<void> {
+    for (const l of this.leaves) await l.cell.stop();
+  }
+}
+
+export const startFlatCells = (ctx: SimTargetContext): Promise<SimTarget> => FlatCells.start(ctx);

@@ -1,0 +1,141 @@
+/**
+ * Instance tasks through one cell (conductor, placement, compute manager, FakeDriver) on the
+ * in-memory bus: rebuild keeps the power state, resize swaps the claim on the same host until
+ * confirmed or reverted, shelve offloads (frees the host) and unshelve schedules anew, rescue and
+ * unrescue, reset-state; a wrong state is 409. Until the cell's endpoints route instance_task and
+ * compute_instance_task, the test delivers them itself (the two dispatch lines it stands in for).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RealClock } from '../../runtime/clock/index.ts';
+import { SeededRng } from '../../runtime/rng/index.ts';
+import { novaConfig } from '../../runtime/config/index.ts';
+import { createLogger } from '../../runtime/log/index.ts';
+import { MemoryBus, MemoryHub, type Envelope } from '../../runtime/bus/index.ts';
+import { InstanceInvalidState } from '../../runtime/errors/index.ts';
+import { ask, tell } from '../../runtime/actor/index.ts';
+import { SingleCell } from '../../cells/single-cell.ts';
+import { cellPrefix, computeWildcard, conductorTopic } from '../../cells/topics.ts';
+import { NotImplementedByCells } from '../../actors/api/compute-api.ts';
+import { SingleCellPort } from '../../actors/api/single-cell-port.ts';
+import type { InstanceTask } from '../../actors/conductor/messages.ts';
+import type { ComputeInstanceTaskBody } from '../../actors/compute/messages.ts';
+import { until } from '../support/waits.ts';
+
+const tiny = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
+const small = { id: '2', name: 'm1.small', vcpus: 2, memoryMb: 2048, rootGb: 20, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
+const image = { id: 'img-1', properties: {} };
+const image2 = { id: 'img-2', properties: {} };
+const ctx = { projectId: 'p', userId: 'u', reqId: 'req-tasks' };
+
+let cell: SingleCell | undefined;
+let shim: MemoryBus | undefined;
+
+afterEach(async () => {
+  await shim?.close();
+  await cell?.stop();
+  cell = undefined;
+  shim = undefined;
+});
+
+async function start() {
+  const hub = new MemoryHub();
+  const clock = new RealClock();
+  const rng = new SeededRng('tasks');
+  cell = await SingleCell.start({
+    name: 'c1', transport: { kind: 'memory', hub }, db: { file: ':memory:' },
+    hosts: [{ name: 'h1', vcpus: 8, memoryMb: 16384, diskGb: 100 }, { name: 'h2', vcpus: 8, memoryMb: 16384, diskGb: 100 }],
+    clock, rng, config: novaConfig(), log: createLogger({}, 'silent'),
+  });
+  const c = cell;
+  await until('hosts registered', () => c.services.ctx.hostManager.hosts().length === 2);
+  const bus = new MemoryBus({ hub, clientId: 'c1:test-api', clock, rng: rng.stream('test-api'), topicPrefix: cellPrefix('c1') });
+  shim = bus;
+  const port = new SingleCellPort(bus, conductorTopic('c1'));
+  const routed = await port.instanceTask('00000000-0000-4000-8000-000000000000', { kind: 'unrescue' }, ctx).then(
+    () => true, (e: unknown) => !(e instanceof NotImplementedByCells),
+  );
+  if (!routed) {
+    // Stand in for compute-hosts' routing of compute_instance_task.
+    await bus.subscribe(computeWildcard('c1'), (msg: Envelope, m) => {
+      if (msg.type !== 'compute_instance_task') return undefined;
+      const host = m.topic.slice(m.topic.lastIndexOf('/') + 1);
+      tell(c.compute.actorOf(host)!, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
+      return undefined;
+    });
+  }
+  const task = (uuid: string, t: InstanceTask) =>
+    routed ? port.instanceTask(uuid, t, ctx) : ask(c.services.conductor, 'instanceTask', { uuid, task: t, userId: 'u' }, ctx.reqId);
+  const { instanceUuids: [uuid] } = await c.api.create({ name: 'vm', flavor: tiny, image }, ctx);
+  await until('ACTIVE', async () => (await c.api.get(uuid!, ctx)).vmState === 'active');
+  const state = async () => {
+    const i = await c.api.get(uuid!, ctx);
+    return `${i.vmState}/${i.taskState ?? '-'}/${i.powerState}`;
+  };
+  const settled = (want: string) => until(want, async () => (await state()) === want, 10_000);
+  return { c, uuid: uuid!, task, state, settled };
+}
+
+describe('instance tasks in one cell', () => {
+  it('rebuild from active and from stopped keeps the power state and takes the new image', async () => {
+    const { c, uuid, task, settled } = await start();
+    await task(uuid, { kind: 'rebuild', image: image2, imageRef: image2.id });
+    await settled('active/-/1');
+    expect((await c.api.get(uuid, ctx)).imageRef).toBe('img-2');
+    await c.api.powerAction(uuid, 'stop', ctx);
+    await settled('stopped/-/4');
+    await task(uuid, { kind: 'rebuild', image, imageRef: image.id });
+    await settled('stopped/-/4');
+    const actions = (await c.api.actions(uuid, ctx)).map((a) => [a.action, a.finishTime !== null]);
+    expect(actions).toEqual([['create', true], ['rebuild', true], ['stop', true], ['rebuild', true]]);
+  });
+
+  it('resize claims the new flavor on the same host; revert gives the old one back; confirm keeps the new', async () => {
+    const { c, uuid, task, settled } = await start();
+    const usage = () => c.services.ctx.placement.allocationsOf(uuid).map((a) => a.resources['MEMORY_MB']);
+    await task(uuid, { kind: 'resize', flavor: small });
+    await settled('resized/-/1');
+    expect(usage()).toEqual([2048]);
+    await task(uuid, { kind: 'revert_resize' });
+    await settled('active/-/1');
+    expect(usage()).toEqual([512]);
+    expect((await c.api.get(uuid, ctx)).flavor.name).toBe('m1.tiny');
+    await task(uuid, { kind: 'resize', flavor: small });
+    await settled('resized/-/1');
+    await task(uuid, { kind: 'confirm_resize' });
+    await settled('active/-/1');
+    expect(usage()).toEqual([2048]);
+    await expect(task(uuid, { kind: 'confirm_resize' })).rejects.toBeInstanceOf(InstanceInvalidState);
+  });
+
+  it('shelve offloads (no host, no claim, guest gone); unshelve schedules and spawns it again', async () => {
+    const { c, uuid, task, settled } = await start();
+    const host = (await c.api.get(uuid, ctx)).host!;
+    await task(uuid, { kind: 'shelve', offload: true, imageId: 'snap-1' });
+    await settled('shelved_offloaded/-/4');
+    expect((await c.api.get(uuid, ctx)).host).toBeNull();
+    expect(c.services.ctx.placement.allocationsOf(uuid)).toEqual([]);
+    expect(await c.compute.driverOf(host)!.listInstanceUuids()).not.toContain(uuid);
+    await expect(task(uuid, { kind: 'shelve', offload: true, imageId: null })).rejects.toBeInstanceOf(InstanceInvalidState);
+    await task(uuid, { kind: 'unshelve' });
+    await settled('active/-/1');
+    const now = await c.api.get(uuid, ctx);
+    expect(now.host).not.toBeNull();
+    expect(c.services.ctx.placement.allocationsOf(uuid)).toHaveLength(1);
+    expect((await c.api.actions(uuid, ctx)).map((a) => a.action)).toEqual(['create', 'shelve', 'unshelve']);
+  });
+
+  it('rescue, unrescue, snapshot and reset-state', async () => {
+    const { uuid, task, settled } = await start();
+    await task(uuid, { kind: 'rescue', image: null });
+    await settled('rescued/-/1');
+    await expect(task(uuid, { kind: 'rescue', image: null })).rejects.toBeInstanceOf(InstanceInvalidState);
+    await task(uuid, { kind: 'unrescue' });
+    await settled('active/-/1');
+    await task(uuid, { kind: 'snapshot', imageId: 'snap-2' });
+    await settled('active/-/1');
+    await task(uuid, { kind: 'reset_state', vmState: 'error' });
+    await settled('error/-/1');
+    await task(uuid, { kind: 'reset_state', vmState: 'active' });
+    await settled('active/-/1');
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The broker policy as pure functions: who may log in under which client id, which topics each
+ * principal may read and write, pattern containment for subscriptions, derived passwords, and the
+ * same policy rendered as a Mosquitto ACL.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  aclFor, brokerGuards, brokerPassword, clientIdAllowed, mayPublish, maySubscribe, mosquittoFiles, passwordVerifier,
+  patternWithin, principalOf, type BrokerCell,
+} from '../../../cells/security/index.ts';
+
+const leaf: BrokerCell = { path: 'api!eu!fra1', childPaths: [], hostNames: ['h1', 'h2'] };
+const mid: BrokerCell = { path: 'api!eu', childPaths: ['api!eu!fra1', 'api!eu!ams1'], hostNames: [] };
+
+describe('principals', () => {
+  it('parses usernames and rejects anything else', () => {
+    expect(principalOf('compute@h1')).toEqual({ kind: 'compute', host: 'h1' });
+    expect(principalOf('link@api!eu')).toEqual({ kind: 'link', child: 'api!eu' });
+    expect(principalOf('cell@api')).toEqual({ kind: 'cell', cell: 'api' });
+    for (const u of [undefined, '', 'admin', 'compute@', '@h1', 'root@h1']) expect(principalOf(u)).toBeUndefined();
+  });
+
+  it('binds client ids to principals', () => {
+    expect(clientIdAllowed(leaf, { kind: 'compute', host: 'h1' }, 'compute:h1')).toBe(true);
+    expect(clientIdAllowed(leaf, { kind: 'compute', host: 'h1' }, 'compute:h2')).toBe(false);
+    expect(clientIdAllowed(leaf, { kind: 'compute', host: 'h1' }, 'api!eu!fra1:conductor')).toBe(false);
+    expect(clientIdAllowed(leaf, { kind: 'compute', host: 'h3' }, 'compute:h3')).toBe(false);
+    expect(clientIdAllowed(leaf, { kind: 'cell', cell: 'api!eu!fra1' }, 'api!eu!fra1:conductor')).toBe(true);
+    expect(clientIdAllowed(leaf, { kind: 'cell', cell: 'api!eu!fra1' }, 'api!eu:cell')).toBe(false);
+    expect(clientIdAllowed(leaf, { kind: 'cell', cell: 'api!eu' }, 'api!eu:cell')).toBe(false);
+    expect(clientIdAllowed(mid, { kind: 'link', child: 'api!eu!fra1' }, 'link:api!eu!fra1')).toBe(true);
+    expect(clientIdAllowed(mid, { kind: 'link', child: 'api!eu!fra1' }, 'link:api!eu!ams1')).toBe(false);
+    expect(clientIdAllowed(mid, { kind: 'link', child: 'api!us' }, 'link:api!us')).toBe(false);
+  });
+});
+
+describe('topic access', () => {
+  it('contains subscription patterns in rules', () => {
+    expect(patternWithin('a/b/c', 'a/b/c')).toBe(true);
+    expect(patternWithin('a/b/c', 'a/#')).toBe(true);
+    expect(patternWithin('a/+/c', 'a/#')).toBe(true);
+    expect(patternWithin('a/#', 'a/#')).toBe(true);
+    expect(patternWithin('a', 'a/#')).toBe(false);
+    expect(patternWithin('a/+', 'a/b')).toBe(false);
+    expect(patternWithin('a/#', 'a/b')).toBe(false);
+    expect(patternWithin('#', 'a/#')).toBe(false);
+    expect(patternWithin('a/b', 'a/+')).toBe(true);
+    expect(patternWithin('a/b/c', 'a/+')).toBe(false);
+  });
+
+  it('lets a compute agent read its own topics and write to the conductor only', () => {
+    const u = 'compute@h1';
+    expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/compute/h1')).toBe(true);
+    expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/reply/compute:h1')).toBe(true);
+    expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/compute/h2')).toBe(false);
+    expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/compute/+')).toBe(false);
+    expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/conductor')).toBe(false);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/conductor')).toBe(true);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/reply/api!eu!fra1:conductor')).toBe(true);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/compute/h2')).toBe(false);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/reply/compute:h2')).toBe(false);
+  });
+
+  it("lets a child's link use only its down topic, the up topic and replies to its parent", () => {
+    const u = 'link@api!eu!fra1';
+    expect(maySubscribe(mid, u, 'nc/api!eu/down/api!eu!fra1')).toBe(true);
+    expect(maySubscribe(mid, u, 'nc/api!eu/down/api!eu!ams1')).toBe(false);
+    expect(maySubscribe(mid, u, 'nc/api!eu/up')).toBe(false);
+    expect(mayPublish(mid, u, 'nc/api!eu/up')).toBe(true);
+    expect(mayPublish(mid, u, 'nc/api!eu/reply/api!eu:cell')).toBe(true);
+    expect(mayPublish(mid, u, 'nc/api!eu/down/api!eu!ams1')).toBe(false);
+  });
+
+  it("gives a cell's own services its whole namespace and nothing else; unknown users nothing", () => {
+    expect(maySubscribe(leaf, 'cell@api!eu!fra1', 'nc/api!eu!fra1/#')).toBe(true);
+    expect(maySubscribe(leaf, 'cell@api!eu!fra1', '#')).toBe(false);
+    expect(maySubscribe(leaf, 'cell@api!eu!fra1', '$SYS/#')).toBe(false);
+    expect(mayPublish(leaf, 'cell@api!eu!fra1', 'nc/api!eu/up')).toBe(false);
+    expect(aclFor(leaf, { kind: 'cell', cell: 'api!eu' })).toEqual([]);
+    expect(maySubscribe(leaf, 'someone', 'nc/api!eu!fra1/compute/h1')).toBe(false);
+    expect(mayPublish(leaf, undefined, 'nc/api!eu!fra1/conductor')).toBe(false);
+  });
+});
+
+describe('credentials', () => {
+  it('derives a password per broker and user, and checks it', () => {
+    const s = 'f'.repeat(64);
+    const p = brokerPassword(s, 'api!eu!fra1', 'compute@h1');
+    expect(p).toBe(brokerPassword(s, 'api!eu!fra1', 'compute@h1'));
+    expect(p).not.toBe(brokerPassword(s, 'api!eu!fra1', 'compute@h2'));
+    expect(p).not.toBe(brokerPassword(s, 'api!eu!ams1', 'compute@h1'));
+    expect(p).not.toBe(brokerPassword('e'.repeat(64), 'api!eu!fra1', 'compute@h1'));
+    const verify = passwordVerifier(s, 'api!eu!fra1');
+    expect(verify('compute@h1', p)).toBe(true);
+    expect(verify('compute@h1', `${p}x`)).toBe(false);
+    expect(verify('compute@h1', undefined)).toBe(false);
+    const guards = brokerGuards(leaf, verify);
+    expect(guards.authenticate('compute:h1', 'compute@h1', p)).toBe(true);
+    expect(guards.authenticate('compute:h2', 'compute@h1', p)).toBe(false);
+  });
+
+  it('renders the policy as a Mosquitto password list and ACL file', () => {
+    const files = mosquittoFiles(leaf, 'f'.repeat(64), { username: 'nova-fra1', password: 'pw' });
+    expect(files.passwords.split('\n')).toEqual([
+      'nova-fra1:pw', `compute@h1:${brokerPassword('f'.repeat(64), 'api!eu!fra1', 'compute@h1')}`,
+      `compute@h2:${brokerPassword('f'.repeat(64), 'api!eu!fra1', 'compute@h2')}`, '',
+    ]);
+    expect(files.acl).toContain('user nova-fra1\ntopic readwrite nc/api!eu!fra1/#\n');
+    expect(files.acl).toContain(
+      'user compute@h1\ntopic read nc/api!eu!fra1/compute/h1\ntopic read nc/api!eu!fra1/reply/compute:h1\n' +
+        'topic write nc/api!eu!fra1/conductor\ntopic write nc/api!eu!fra1/reply/api!eu!fra1:conductor\n',
+    );
+    expect(() => mosquittoFiles(leaf, 'f'.repeat(64), { username: 'a:b', password: 'x' })).toThrow(/cannot go in a Mosquitto password file/);
+  });
+});
