@@ -75,3 +75,37 @@ describe('aggregates and zones', () => {
     expect((await fx.call('GET', '/compute/v2.1/os-aggregates/abc', { as: 'admin' })).statusCode).toBe(400);
   });
 });
+
+describe('os-hosts (≤ 2.42), external events, usage', () => {
+  it('lists hosts by zone, shows resources, refuses power actions; 404 from 2.43', async () => {
+    const hosts = (await fx.call('GET', '/compute/v2.1/os-hosts', { as: 'admin' })).json() as { hosts: Array<Record<string, string>> };
+    expect(hosts.hosts).toEqual(expect.arrayContaining([{ host_name: 'host-a', service: 'compute', zone: 'nova' }, { host_name: 'cell1', service: 'conductor', zone: 'internal' }]));
+    expect(((await fx.call('GET', '/compute/v2.1/os-hosts?zone=xxx', { as: 'admin' })).json() as { hosts: unknown[] }).hosts).toEqual([]);
+    const detail = (await fx.call('GET', '/compute/v2.1/os-hosts/host-a', { as: 'admin' })).json() as { host: Array<{ resource: Record<string, unknown> }> };
+    expect(detail.host[0]!.resource).toMatchObject({ host: 'host-a', project: '(total)', cpu: 16 });
+    expect((await fx.call('GET', '/compute/v2.1/os-hosts/nope', { as: 'admin' })).statusCode).toBe(404);
+    expect((await fx.call('GET', '/compute/v2.1/os-hosts')).statusCode).toBe(403);
+    expect((await fx.call('PUT', '/compute/v2.1/os-hosts/host-a', { as: 'admin', body: {} })).statusCode).toBe(400);
+    expect((await fx.call('PUT', '/compute/v2.1/os-hosts/host-a', { as: 'admin', body: { status: 'invalid' } })).statusCode).toBe(400);
+    expect((await fx.call('GET', '/compute/v2.1/os-hosts/host-a/reboot', { as: 'admin' })).statusCode).toBe(501);
+    expect((await fx.call('GET', '/compute/v2.1/os-hosts', { as: 'admin', version: '2.43' })).statusCode).toBe(404);
+  });
+
+  it('answers external events per server', async () => {
+    const id = ((await fx.call('POST', '/compute/v2.1/servers', { body: { server: { name: 'vm', imageRef: fx.plan.images[0]!.id, flavorRef: '1' } } })).json() as { server: { id: string } }).server.id;
+    const res = await fx.call('POST', '/compute/v2.1/os-server-external-events', { as: 'admin', body: { events: [{ name: 'network-changed', server_uuid: id }] } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ events: [{ name: 'network-changed', server_uuid: id, status: 'completed', code: 200 }] });
+    const missing = await fx.call('POST', '/compute/v2.1/os-server-external-events', { as: 'admin', body: { events: [{ name: 'network-changed', server_uuid: 'nope' }] } });
+    expect(missing.statusCode).toBe(404);
+    expect((await fx.call('POST', '/compute/v2.1/os-server-external-events', { body: { events: [] } })).statusCode).toBe(403);
+  });
+
+  it('simple tenant usage lists projects with servers; an empty project id is 404', async () => {
+    await fx.call('POST', '/compute/v2.1/servers', { body: { server: { name: 'vm', imageRef: fx.plan.images[0]!.id, flavorRef: '1' } } });
+    await fx.clock.advance(1_800_000);
+    const usage = (await fx.call('GET', '/compute/v2.1/os-simple-tenant-usage?detailed=1', { as: 'admin' })).json() as { tenant_usages: Array<Record<string, unknown>> };
+    expect(usage.tenant_usages).toEqual([expect.objectContaining({ tenant_id: fx.project.demo, total_hours: 0.5, total_vcpus_usage: 0.5 })]);
+    expect((await fx.call('GET', '/compute/v2.1/os-simple-tenant-usage/', { as: 'admin' })).statusCode).toBe(404);
+  });
+});
