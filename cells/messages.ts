@@ -126,7 +126,7 @@ export const CellsPortCall = defineMessage(
   z.object({
     method: z.enum([
       'syncAggregates', 'listServices', 'listComputeNodes', 'updateService', 'build', 'get', 'list', 'delete', 'powerAction',
-      'actions', 'consoleOutput',
+      'actions', 'consoleOutput', 'instanceTask',
     ]),
     args: z.array(z.unknown()).max(4),
   }),

@@ -8,8 +8,6 @@ export type { ApiService, ApiServiceOptions } from './api-service.ts';
 export { ComputeAPI, NotImplementedByCells, sanitizeHostname } from './compute-api.ts';
 export type { CellsPort, CreateRequest, CreateResult, InstanceView, RequestContext, ServiceView, ComputeNodeView, ServiceUpdate } from './compute-api.ts';
 export { SingleCellPort } from './single-cell-port.ts';
-export { FanoutCellsPort } from './fanout-port.ts';
-export type { FanoutOptions, NamedCell } from './fanout-port.ts';
 export { ApiStore, seedFromPlan } from './db/index.ts';
 export { cloudsYaml, writeCloudsYaml } from './clouds-yaml.ts';
 export { identityDataFromPlan } from './identity-from-plan.ts';

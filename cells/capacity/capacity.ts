@@ -8,6 +8,17 @@ import type { FlavorSpec, HostState } from '../../actors/scheduler/types.ts';
 
 export type { Capacity };
 
+/**
+ * How many instances of a flavor fit: the subtree's own count when it knows the flavor, else (a flavor
+ * created since the last report) an estimate from the free totals, which can only over-estimate; the
+ * leaf's host scheduler has the last word and hands the build back if it was wrong.
+ */
+export function unitsOf(c: Capacity, f: FlavorSpec): number {
+  const known = c.units[f.id];
+  if (known !== undefined) return known;
+  return unitsOn({ vcpus: c.vcpusFree, memoryMb: c.memoryMbFree, diskGb: c.diskGbFree }, f);
+}
+
 export function emptyCapacity(): Capacity {
   return {
     vcpus: 0, vcpusFree: 0, memoryMb: 0, memoryMbFree: 0, diskGb: 0, diskGbFree: 0, hostsUp: 0, hosts: 0, units: {},

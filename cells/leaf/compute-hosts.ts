@@ -15,7 +15,7 @@ import { ComputeManager } from '../../actors/compute/compute-manager.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 // Registers the compute message schemas with the bus registry.
 import '../../actors/compute/messages.ts';
-import type { BuildAndRunBody } from '../../actors/compute/messages.ts';
+import type { BuildAndRunBody, ComputeInstanceTaskBody } from '../../actors/compute/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
 import { computeTopic, computeWildcard, conductorTopic } from '../topics.ts';
 
@@ -106,6 +106,8 @@ export class ComputeHosts {
         return tell(a, 'terminateInstance', b.uuid as string, msg.reqId);
       case 'power_action':
         return tell(a, 'powerAction', b.uuid as string, b.action as PowerAction, msg.reqId);
+      case 'compute_instance_task':
+        return tell(a, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
       case 'compute_console_output':
         return ask(a, 'consoleOutput', b.uuid as string, b.length as number | undefined);
       default:

@@ -9,7 +9,7 @@ import type { ConductorManager } from '../../actors/conductor/conductor-manager.
 // Registers the conductor's message schemas with the bus registry.
 import '../../actors/conductor/messages.ts';
 import type {
-  ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts,
+  ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody,
 } from '../../actors/conductor/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
 
@@ -40,6 +40,8 @@ export async function serveConductor(bus: Bus, topic: string, conductor: Service
         return ask(conductor, 'listComputeNodes');
       case 'update_service':
         return ask(conductor, 'updateService', msg.body as UpdateServiceBody);
+      case 'instance_task':
+        return ask(conductor, 'instanceTask', msg.body as InstanceTaskBody, reqId);
       case 'sync_aggregates':
         return ask(conductor, 'syncAggregates', (msg.body as { aggregates: AggregateWithHosts[] }).aggregates);
       case 'compute_build_result':

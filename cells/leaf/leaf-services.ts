@@ -68,7 +68,7 @@ export class LeafServices {
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
     const conductor = spawnService(o.parent, 'conductor', () => manager, {
       policy: 'resume', log,
-      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput']),
+      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'instanceTask']),
     });
     await serveConductor(o.bus, conductorTopic(o.cell), conductor);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);

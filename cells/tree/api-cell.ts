@@ -10,7 +10,7 @@ import type { NovaConfig } from '../../runtime/config/index.ts';
 import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/index.ts';
 import { InstanceNotFound, NotFound, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import type { AggregateWithHosts, BuildInstancesBody } from '../../actors/conductor/messages.ts';
+import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
@@ -105,6 +105,11 @@ export class ApiCell implements CellsPort {
 
   async build(body: BuildInstancesBody, reqId: string): Promise<void> {
     const key = body.instances[0]!.uuid;
+    if (!this.global.flavors.some((f) => f.id === body.spec.flavor.id)) {
+      // A flavor made through the API since the last push: the cells count units for it from now on.
+      this.global = { ...this.global, flavors: [...this.global.flavors, body.spec.flavor] };
+      void this.role.syncGlobal(this.global);
+    }
     for (const n of body.instances) {
       const rec: Copy = {
         uuid: n.uuid, displayName: n.displayName, hostname: n.hostname, projectId: body.spec.projectId, userId: body.spec.userId,
@@ -184,6 +189,10 @@ export class ApiCell implements CellsPort {
     const c = (await this.get(uuid)) as Copy;
     if (c.cell === null) return '';
     return (await this.toCell(c, 'get_console_output', { uuid, length }, reqId)) as string;
+  }
+
+  async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
+    await this.toCell((await this.get(uuid)) as Copy, 'instance_task', { uuid, task, userId: ctx.userId }, ctx.reqId);
   }
 
   async syncAggregates(aggregates: AggregateWithHosts[]): Promise<void> {

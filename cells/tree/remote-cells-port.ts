@@ -4,7 +4,7 @@
  * federation from outside it.
  */
 import type { Bus } from '../../runtime/bus/index.ts';
-import type { AggregateWithHosts, BuildInstancesBody } from '../../actors/conductor/messages.ts';
+import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
@@ -54,6 +54,9 @@ export class RemoteCellsPort implements CellsPort {
   }
   actions(uuid: string, reqId: string): Promise<InstanceAction[]> {
     return this.call('actions', [uuid, reqId], reqId);
+  }
+  instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
+    return this.call('instanceTask', [uuid, task, ctx], ctx.reqId);
   }
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.call('consoleOutput', [uuid, length ?? null, reqId], reqId);
