@@ -16,7 +16,15 @@ import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
 
-export type TreeTransport = { kind: 'mqtt' } | { kind: 'memory'; delay?: (from: string, topic: string) => number };
+export type TreeTransport =
+  | { kind: 'mqtt' }
+  | {
+      kind: 'memory';
+      /** The in-memory broker of a cell (default a plain MemoryHub). */
+      hubFor?: (cell: PlanCell) => MemoryHub;
+      /** Link delay of a message published on `cell`'s broker. */
+      delay?: (cell: PlanCell, from: string, topic: string) => number;
+    };
 
 export interface TreeOptions {
   plan: TopologyPlan;
@@ -60,14 +68,17 @@ export class CellTree {
         const port = o.ephemeralPorts || c.broker.kind !== 'embedded' ? 0 : c.broker.port;
         rc.broker = await startBroker({ port });
       } else {
-        rc.hub = new MemoryHub();
+        rc.hub = transport.hubFor?.(c) ?? new MemoryHub();
       }
       cells.set(c.path, rc);
     }
     const connect = async (rc: RunningCell, id: string, will?: { topic: string; type: string; body: unknown }): Promise<Bus> => {
       const common = { clientId: id, clock: o.clock, rng: o.rng.stream(`bus:${id}`), topicPrefix: cellPrefix(rc.plan.path), will };
       const bus = rc.hub
-        ? new MemoryBus({ ...common, hub: rc.hub, delay: transport.kind === 'memory' ? transport.delay : undefined })
+        ? new MemoryBus({
+            ...common, hub: rc.hub,
+            delay: transport.kind === 'memory' && transport.delay ? (from, topic) => transport.delay!(rc.plan, from, topic) : undefined,
+          })
         : await MqttBus.connect({ ...common, url: rc.broker!.url });
       return bus;
     };

@@ -1,12 +1,14 @@
 /**
- * Systems a scenario can simulate, by the name its `target:` field uses. The cell tree registers
- * `cell-tree` here when it lands.
+ * Systems a scenario can simulate, by the name its `target:` field uses: `cell-tree` (the real cell
+ * tree) and `flat-cells` (leaf cells side by side behind a simple dispatcher, a baseline).
  */
 import type { SimTargetFactory } from '../target.ts';
 import { startFlatCells } from './flat-cells.ts';
+import { startCellTree } from './cell-tree.ts';
 
 export const TARGETS: Record<string, SimTargetFactory | undefined> = {
   'flat-cells': startFlatCells,
+  'cell-tree': startCellTree,
 };
 
 export function targetFactory(name: string): SimTargetFactory {
