@@ -17,6 +17,8 @@ export const CellBuild = defineMessage(
     spec: buildSpecSchema,
     tried: z.array(z.string()),
     hops: z.number().int().nonnegative(),
+    /** The API request's id, kept by the leaf in the instance's `create` action. */
+    reqId: z.string().max(128).optional(),
   }),
 );
 export type CellBuildBody = z.infer<typeof CellBuild>;

@@ -122,7 +122,7 @@ export class ApiCell implements CellsPort {
       this.writer.upsert('instance_mappings', { instance_uuid: n.uuid, cell: null, project_id: body.spec.projectId, created_at: n.createdAt });
       this.saveCopy(rec);
     }
-    const build: CellBuildBody = { instances: body.instances, spec: this.withGroupHosts(body.spec), tried: [], hops: 0 };
+    const build: CellBuildBody = { instances: body.instances, spec: this.withGroupHosts(body.spec), tried: [], hops: 0, reqId };
     this.pending.set(key, build);
     this.writer.upsert('pending_builds', { request_key: key, build: JSON.stringify(build), child: null, created_at: this.o.clock.now() });
     await this.writer.commit();

@@ -195,14 +195,14 @@ export class CellNode {
     });
     const tried = this.triedOf.get(first.instanceUuid) ?? [];
     for (const br of brs) this.triedOf.delete(br.instanceUuid);
-    this.handBackUp({ instances, spec: first.spec, tried, hops: 0 }, reason);
+    this.handBackUp({ instances, spec: first.spec, tried, hops: 0, reqId: first.requestId }, reason);
     return true;
   }
 
   private async onDown(msg: Envelope): Promise<unknown> {
     switch (msg.type) {
       case 'cell_build':
-        return this.build(msg.body as CellBuildBody, msg.reqId ?? '');
+        return this.build(msg.body as CellBuildBody, (msg.body as CellBuildBody).reqId ?? msg.reqId ?? '');
       case 'cell_request':
         return this.request(msg.body as CellRequestBody, msg.reqId);
       case 'cell_broadcast': {

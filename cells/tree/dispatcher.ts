@@ -84,7 +84,7 @@ export class Dispatcher {
     // Without an answer (a link down) the call throws and the build stays counted: it may still arrive.
     const reply = await this.bus.call<{ accepted: boolean; reason?: string }>(
       downTopic(this.self, child),
-      { type: 'cell_build', body: { ...build, tried, hops: build.hops + 1 } },
+      { type: 'cell_build', reqId: build.reqId, body: { ...build, tried, hops: build.hops + 1 } },
       { timeoutMs: this.callTimeoutMs },
     );
     if (!reply.accepted) {

@@ -141,8 +141,9 @@ describe('cell tree over real MQTT', () => {
     });
     expect((inst as unknown as { cell: string }).cell).toBe('api!c1!g12');
     expect(t.cells.get('api!c1')!.role!.handbacks).toBe(1);
-    // Nothing of it stays in the cell that handed it back.
+    // Nothing of it stays in the cell that handed it back, and the create action keeps the API's request id.
     expect(g11.store.get(uuid!)).toBeUndefined();
+    expect((await t.api.actions(uuid!, ctx))[0]!.requestId).toBe(ctx.reqId);
   });
 
   it('places an anti-affinity group on distinct hosts across leaf cells', async () => {
