@@ -12,6 +12,7 @@ import type { TopologyPlan, PlanCell, PlanHost } from '../../topology/plan-types
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { ComputeAPI } from '../../actors/api/compute-api.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
+import type { AggregateWithHosts } from '../../actors/conductor/messages.ts';
 import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
@@ -46,6 +47,30 @@ export function planFlavors(plan: TopologyPlan): FlavorSpec[] {
     id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap,
     extraSpecs: f.extra_specs,
   }));
+}
+
+/**
+ * The topology's aggregates plus one per availability zone named on host groups (Nova keeps zones as
+ * aggregate metadata), as the API cell pushes them to the cells' schedulers.
+ */
+export function planAggregates(plan: TopologyPlan): AggregateWithHosts[] {
+  const defaultZone = plan.cells[0]?.nova.DEFAULT.default_availability_zone ?? 'nova';
+  const all: AggregateWithHosts[] = plan.aggregates.map((a) => ({
+    id: a.id, name: a.name, availabilityZone: a.availability_zone, metadata: a.metadata, hosts: a.hosts,
+  }));
+  const zoned = new Set(plan.aggregates.filter((a) => a.availability_zone).flatMap((a) => a.hosts));
+  const byZone = new Map<string, string[]>();
+  for (const h of plan.hosts) {
+    if (h.availability_zone === defaultZone || zoned.has(h.name)) continue;
+    const list = byZone.get(h.availability_zone) ?? [];
+    list.push(h.name);
+    byZone.set(h.availability_zone, list);
+  }
+  let id = all.reduce((m, a) => Math.max(m, a.id), 0);
+  for (const [zone, hosts] of byZone) {
+    all.push({ id: ++id, name: `az-${zone}`, availabilityZone: zone, metadata: { availability_zone: zone }, hosts });
+  }
+  return all;
 }
 
 export class CellTree {
@@ -100,9 +125,7 @@ export class CellTree {
     }
     const tree = new CellTree(new ComputeAPI(apiCell!, o.clock, o.rng.stream('api')), apiCell!, cells, system);
     await apiCell!.setFlavors(planFlavors(o.plan));
-    await apiCell!.syncAggregates(o.plan.aggregates.map((a) => ({
-      id: a.id, name: a.name, availabilityZone: a.availability_zone, metadata: a.metadata, hosts: a.hosts,
-    })));
+    await apiCell!.syncAggregates(planAggregates(o.plan));
     return tree;
   }
 

@@ -102,7 +102,7 @@ export const scenarioSchema = z.strictObject({
   workload: workloadSchema,
   faults: z.array(faultSchema).default([]),
   /** The system under simulation. */
-  target: z.enum(['flat-cells', 'cell-tree']).default('flat-cells'),
+  target: z.enum(['flat-cells', 'cell-tree']).default('cell-tree'),
   /** Replay the workload against the flat best-fit oracle too. */
   oracle: z.boolean().default(true),
   /** Cell databases: `discard` skips SQLite writes (a run never restarts a cell), `memory` keeps them. */

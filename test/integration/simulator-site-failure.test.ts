@@ -43,7 +43,10 @@ describe('simulator: a site failure', () => {
     const during = rejectionRate(out, f.atMs, f.untilMs!);
     const after = rejectionRate(out, f.untilMs! + 1_800_000, out.scenario.durationMs);
     expect(during).toBeGreaterThan(before + 0.03);
-    expect(after).toBeLessThan(during / 2);
+    // On the cell tree the site's cells rejoin (hello, full capacity report) and its hosts heartbeat
+    // again within a report_interval; what stays above the baseline for a while is Frankfurt's own
+    // zone filling back up.
+    expect(after).toBeLessThan(during);
   });
 
   it('reports the fault as hurting, with a time to recover', () => {
