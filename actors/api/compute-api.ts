@@ -8,6 +8,7 @@ import type { Clock } from '../../runtime/clock/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
 import type { AggregateWithHosts, BuildInstancesBody, BuildSpec, InstanceTask, NewInstance } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
+import type { ServiceRecord } from '../conductor/service-tracker.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { FlavorSpec, ImageSpec, InstanceGroupSpec } from '../scheduler/types.ts';
 import type { PowerAction } from '../compute/states.ts';
@@ -22,21 +23,7 @@ export interface RequestContext {
 export type InstanceView = InstanceRecord & { fault: { code: number; message: string; details: string; createdAt: number } | null };
 
 /** A nova-compute / nova-conductor service as the os-services API shows it; `cell` names its cell. */
-export interface ServiceView {
-  uuid: string;
-  id: number;
-  host: string;
-  binary: string;
-  reportCount: number;
-  disabled: boolean;
-  disabledReason: string | null;
-  forcedDown: boolean;
-  lastSeenUp: number | null;
-  createdAt: number;
-  updatedAt: number | null;
-  up: boolean;
-  cell?: string;
-}
+export type ServiceView = ServiceRecord & { cell?: string };
 
 /** A compute node (hypervisor) with its usage, as the os-hypervisors API shows it. */
 export interface ComputeNodeView {

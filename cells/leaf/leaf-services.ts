@@ -13,6 +13,7 @@ import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/in
 import type { Logger } from '../../runtime/log/index.ts';
 import type { Rng } from '../../runtime/rng/index.ts';
 import { Placement } from '../../actors/placement/index.ts';
+import { applyProviderUsage } from '../../actors/conductor/usage.ts';
 import { HostManager } from '../../actors/scheduler/host-manager.ts';
 import { FilterScheduler } from '../../actors/scheduler/filter-scheduler.ts';
 import { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
@@ -49,12 +50,7 @@ export class LeafServices {
     const log = o.log.child({ service: 'nova-conductor' });
     const writer = new WriteBehind(db, cellTables, (err) => log.error({ err }, 'cell database write failed'));
     const hostManager = new HostManager(o.config);
-    const placement = new Placement(writer, (rp) =>
-      hostManager.setUsage(rp.uuid, {
-        vcpus: rp.usages.VCPU ?? 0, memoryMb: rp.usages.MEMORY_MB ?? 0, diskGb: rp.usages.DISK_GB ?? 0,
-        numInstances: hostManager.get(rp.uuid)?.instances.size ?? 0,
-      }),
-    );
+    const placement = new Placement(writer, (rp) => applyProviderUsage(hostManager, rp));
     const ctx: ConductorContext = {
       cell: o.cell, clock: o.clock, rng: o.rng.stream(`conductor:${o.cell}`), bus: o.bus, db, writer, config: o.config, log,
       placement, hostManager, scheduler: new FilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`)),

@@ -11,6 +11,7 @@ import { TaskState, VmState } from '../../compute/states.ts';
 import type { ConductorContext } from '../context.ts';
 import type { Alternate, BuildRequest } from '../build-requests.ts';
 import type { Resources } from '../../placement/index.ts';
+import { applyProviderUsage } from '../usage.ts';
 
 export const SCHEDULE_EVENT = 'conductor_schedule_and_build_instances';
 export const COMPUTE_BUILD_EVENT = 'compute_build_and_run_instance';
@@ -195,11 +196,7 @@ export async function onBuildResult(ctx: ConductorContext, r: BuildResultBody): 
 
 export function resyncUsage(ctx: ConductorContext, providerUuid: string): void {
   const rp = ctx.placement.provider(providerUuid);
-  const h = ctx.hostManager.get(providerUuid);
-  if (!rp || !h) return;
-  ctx.hostManager.setUsage(providerUuid, {
-    vcpus: rp.usages.VCPU ?? 0, memoryMb: rp.usages.MEMORY_MB ?? 0, diskGb: rp.usages.DISK_GB ?? 0, numInstances: h.instances.size,
-  });
+  if (rp) applyProviderUsage(ctx.hostManager, rp);
 }
 
 /** The first alternate that can still be claimed; failing that, a fresh scheduling pass without tried hosts. */
