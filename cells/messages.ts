@@ -109,8 +109,10 @@ export const SyncGlobal = defineMessage(
 );
 export type SyncGlobalBody = z.infer<typeof SyncGlobal>;
 
-/** The last will a child registers on its parent's broker. */
+/** The last will a child registers on its parent's broker (accepted only as that will, on `gone/<child>`). */
 export const ChildGone = defineMessage('child_gone', 1, z.object({ cell: z.string() }));
+/** A child shutting down cleanly says so itself (a clean disconnect publishes no will). */
+export const ChildLeave = defineMessage('child_leave', 1, z.object({ cell: z.string() }));
 /** A child announces itself (after connecting, and after a restart). */
 export const ChildHello = defineMessage('child_hello', 1, z.object({ cell: z.string() }));
 

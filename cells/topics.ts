@@ -2,8 +2,20 @@
 export function cellPrefix(cell: string): string {
   return `nc/${cell}`;
 }
+/** The conductor's topic for the cell's own services (only the cell's own principal may write it). */
 export function conductorTopic(cell: string): string {
   return `${cellPrefix(cell)}/conductor`;
+}
+/**
+ * Where one compute host reports to its conductor. The host is in the topic and the broker lets only
+ * that host's principal write it, so the conductor knows the sender without trusting the message.
+ */
+export function conductorTopicOfHost(cell: string, host: string): string {
+  return `${conductorTopic(cell)}/${host}`;
+}
+/** Everything the conductor serves: its own topic and every host's report topic. */
+export function conductorInbox(cell: string): string {
+  return `${conductorTopic(cell)}/#`;
 }
 export function computeTopic(cell: string, host: string): string {
   return `${cellPrefix(cell)}/compute/${host}`;
@@ -16,9 +28,19 @@ export function computeWildcard(cell: string): string {
 export function downTopic(parent: string, childPath: string): string {
   return `${cellPrefix(parent)}/down/${childPath}`;
 }
-/** On a parent's broker: what every child sends up (the sender is in the message). */
-export function upTopic(parent: string): string {
-  return `${cellPrefix(parent)}/up`;
+/** On a parent's broker: what one child sends up (only that child's link may write it). */
+export function upTopic(parent: string, childPath: string): string {
+  return `${cellPrefix(parent)}/up/${childPath}`;
+}
+export function upWildcard(parent: string): string {
+  return `${cellPrefix(parent)}/up/+`;
+}
+/** On a parent's broker: a child link's last will (the broker publishes it; the link itself may not). */
+export function goneTopic(parent: string, childPath: string): string {
+  return `${cellPrefix(parent)}/gone/${childPath}`;
+}
+export function goneWildcard(parent: string): string {
+  return `${cellPrefix(parent)}/gone/+`;
 }
 
 /** On a cell's broker: `cell_status` calls (novacell status), answered with the cell's subtree. */

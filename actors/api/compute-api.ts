@@ -3,6 +3,7 @@
  * names the new instances, and hands the work to the cells through a CellsPort: straight to one cell's
  * conductor here, through the API cell's router in a federation.
  */
+import type { WireContext } from '../../runtime/bus/index.ts';
 import { BadRequest, NovaError } from '../../runtime/errors/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
@@ -18,6 +19,11 @@ export interface RequestContext {
   userId: string;
   reqId: string;
   isAdmin?: boolean;
+}
+
+/** The caller's context as it travels with a message (the request id travels beside it). */
+export function wireContext(ctx: RequestContext): WireContext {
+  return { userId: ctx.userId, projectId: ctx.projectId, roles: ctx.isAdmin ? ['admin'] : [] };
 }
 
 export type InstanceView = InstanceRecord & { fault: { code: number; message: string; details: string; createdAt: number } | null };

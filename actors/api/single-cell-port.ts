@@ -5,7 +5,7 @@ import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../co
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { PowerAction } from '../compute/states.ts';
-import { NotImplementedByCells, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView } from './compute-api.ts';
+import { NotImplementedByCells, wireContext, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView } from './compute-api.ts';
 
 export class SingleCellPort implements CellsPort {
   constructor(
@@ -26,11 +26,11 @@ export class SingleCellPort implements CellsPort {
   }
 
   async delete(uuid: string, ctx: RequestContext): Promise<void> {
-    await this.bus.call(this.conductorTopic, { type: 'delete_instance', reqId: ctx.reqId, body: { uuid } });
+    await this.bus.call(this.conductorTopic, { type: 'delete_instance', reqId: ctx.reqId, context: wireContext(ctx), body: { uuid } });
   }
 
   async powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void> {
-    await this.bus.call(this.conductorTopic, { type: 'instance_power_action', reqId: ctx.reqId, body: { uuid, action } });
+    await this.bus.call(this.conductorTopic, { type: 'instance_power_action', reqId: ctx.reqId, context: wireContext(ctx), body: { uuid, action } });
   }
 
   actions(uuid: string, reqId: string): Promise<InstanceAction[]> {
@@ -43,7 +43,7 @@ export class SingleCellPort implements CellsPort {
 
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
     try {
-      await this.bus.call(this.conductorTopic, { type: 'instance_task', reqId: ctx.reqId, body: { uuid, task, userId: ctx.userId } });
+      await this.bus.call(this.conductorTopic, { type: 'instance_task', reqId: ctx.reqId, context: wireContext(ctx), body: { uuid, task, userId: ctx.userId } });
     } catch (e) {
       // A cell whose conductor endpoint does not route instance_task yet.
       if (e instanceof BadRequest && /does not handle instance_task/.test(e.message)) {

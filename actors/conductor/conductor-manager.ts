@@ -10,7 +10,7 @@ import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNode
 import type { InstanceRecord } from './records.ts';
 import { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
-import { deleteInstance, onActionResult, powerAction } from './tasks/instance-ops.ts';
+import { deleteInstance, onActionResult, powerAction, type Requester } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
 import type { PowerAction } from '../compute/states.ts';
 
@@ -88,12 +88,12 @@ export class ConductorManager {
     await onActionResult(this.ctx, r);
   }
 
-  async deleteInstance(uuid: string, reqId: string, userId = ''): Promise<void> {
-    await deleteInstance(this.ctx, uuid, reqId, userId);
+  async deleteInstance(uuid: string, reqId: string, who: Requester = { userId: '' }): Promise<void> {
+    await deleteInstance(this.ctx, uuid, reqId, who);
   }
 
-  async powerAction(uuid: string, action: PowerAction, reqId: string, userId = ''): Promise<void> {
-    await powerAction(this.ctx, uuid, action, reqId, userId);
+  async powerAction(uuid: string, action: PowerAction, reqId: string, who: Requester = { userId: '' }): Promise<void> {
+    await powerAction(this.ctx, uuid, action, reqId, who);
   }
 
   /** Rebuild, resize, shelve, rescue, snapshot, reset-state (tasks/instance-tasks.ts). */

@@ -17,7 +17,7 @@ import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import '../../actors/compute/messages.ts';
 import type { BuildAndRunBody, ComputeInstanceTaskBody } from '../../actors/compute/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
-import { computeTopic, computeWildcard, conductorTopic } from '../topics.ts';
+import { computeTopic, computeWildcard, conductorTopicOfHost } from '../topics.ts';
 
 export const GROUP_SIZE = 100;
 
@@ -55,7 +55,7 @@ export class ComputeHosts {
       this.drivers.set(h.host, h.driver);
       const factory = () =>
         new ComputeManager({
-          host: h.host, nodeUuid: h.nodeUuid, clock: o.clock, bus: o.bus, conductorTopic: conductorTopic(o.cell),
+          host: h.host, nodeUuid: h.nodeUuid, clock: o.clock, bus: o.bus, conductorTopic: conductorTopicOfHost(o.cell, h.host),
           driver: h.driver, log: o.log.child({ host: h.host }),
         });
       this.actors.set(h.host, spawnService(group, h.host, factory, {

@@ -1,59 +1,72 @@
 /**
- * Routes the conductor topic of a cell's bus to the conductor's service actor: calls are asked and
- * answered, casts are told. The actor handles them one at a time.
+ * Serves a cell's conductor topics with one handler table: calls are asked of the conductor's service
+ * actor and answered, casts are told (the actor handles them one at a time). Each entry states who may
+ * send it. The cell's own services (the API, the cell's node) may send anything; a compute host may
+ * report only on itself and on instances scheduled to it, from its own report topic — it can neither
+ * list nor delete instances, nor speak for another host.
  */
 import { ask, tell, type ServiceRef } from '../../runtime/actor/index.ts';
-import type { Bus, Envelope } from '../../runtime/bus/index.ts';
-import { BadRequest } from '../../runtime/errors/index.ts';
+import { HandlerTable, type Bus, type Delivery, type Verdict } from '../../runtime/bus/index.ts';
+import type { Logger } from '../../runtime/log/index.ts';
 import type { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
-// Registers the conductor's message schemas with the bus registry.
-import '../../actors/conductor/messages.ts';
-import type {
-  ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody,
+import type { ConductorContext } from '../../actors/conductor/context.ts';
+import {
+  ActionResult, BuildInstances, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetInstance, GetInstanceActions,
+  InstancePowerAction, InstanceTaskMessage, ListComputeNodes, ListInstances, ListServices, ServiceHeartbeat, SyncAggregates, UpdateService,
 } from '../../actors/conductor/messages.ts';
-import type { PowerAction } from '../../actors/compute/states.ts';
+import { describeSender, senderOf, type Sender } from '../security/principals.ts';
+import { conductorInbox } from '../topics.ts';
 
-type B = Record<string, unknown>;
+/** Only the cell's own services. */
+export const cellOnly = (s: Sender): Verdict => s.kind === 'cell' || `only the cell's own services may send this, not a ${s.kind}`;
 
-export async function serveConductor(bus: Bus, topic: string, conductor: ServiceRef<ConductorManager>): Promise<void> {
-  await bus.subscribe(topic, (msg: Envelope) => {
-    const b = msg.body as B;
-    const reqId = msg.reqId ?? '';
-    switch (msg.type) {
-      case 'build_instances':
-        return ask(conductor, 'buildInstances', msg.body as BuildInstancesBody, reqId);
-      case 'delete_instance':
-        return ask(conductor, 'deleteInstance', b.uuid as string, reqId, (b.userId as string) ?? '');
-      case 'instance_power_action':
-        return ask(conductor, 'powerAction', b.uuid as string, b.action as PowerAction, reqId, (b.userId as string) ?? '');
-      case 'get_instance':
-        return ask(conductor, 'getInstance', b.uuid as string);
-      case 'list_instances':
-        return ask(conductor, 'listInstances', b.projectId as string | undefined);
-      case 'get_instance_actions':
-        return ask(conductor, 'instanceActions', b.uuid as string);
-      case 'get_console_output':
-        return ask(conductor, 'consoleOutput', b.uuid as string, b.length as number | undefined);
-      case 'list_services':
-        return ask(conductor, 'listServices');
-      case 'list_compute_nodes':
-        return ask(conductor, 'listComputeNodes');
-      case 'update_service':
-        return ask(conductor, 'updateService', msg.body as UpdateServiceBody);
-      case 'instance_task':
-        return ask(conductor, 'instanceTask', msg.body as InstanceTaskBody, reqId);
-      case 'sync_aggregates':
-        return ask(conductor, 'syncAggregates', (msg.body as { aggregates: AggregateWithHosts[] }).aggregates);
-      case 'compute_build_result':
-        return tell(conductor, 'buildResult', msg.body as BuildResultBody);
-      case 'compute_action_result':
-        return tell(conductor, 'actionResult', msg.body as ActionResultBody);
-      case 'compute_node_update':
-        return tell(conductor, 'computeNodeUpdate', msg.body as ComputeNodeReport);
-      case 'service_heartbeat':
-        return tell(conductor, 'heartbeat', b.host as string, b.binary as string);
-      default:
-        throw new BadRequest(`conductor does not handle ${msg.type}`);
-    }
-  });
+/** The cell's services, or the compute host `host` names (a host reports only on itself). */
+const selfReport = (s: Sender, host: string): Verdict =>
+  s.kind === 'cell' || (s.kind === 'compute' && s.host === host) || `a report on host ${host} from another principal`;
+
+/**
+ * A compute host's report on an instance: about itself, and on an instance this cell scheduled to it
+ * (its current host, or a host it was tried on — a late result for an earlier attempt still counts).
+ */
+function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'>) {
+  return (s: Sender, b: { uuid: string; host: string }): Verdict => {
+    const self = selfReport(s, b.host);
+    if (self !== true || s.kind === 'cell') return self;
+    if (ctx.store.get(b.uuid)?.host === b.host || ctx.builds.get(b.uuid)?.triedHosts.includes(b.host)) return true;
+    return `instance ${b.uuid} is not on host ${b.host}`;
+  };
+}
+
+export function conductorHandlers(
+  cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'>, log: Logger,
+): HandlerTable<Sender> {
+  const reqId = (r: string | undefined) => r ?? '';
+  const who = (d: Delivery<Sender>) => ({ userId: d.msg.context?.userId ?? '', projectId: d.msg.context?.projectId });
+  return new HandlerTable<Sender>({ name: `conductor ${cell}`, senderOf: (m) => senderOf(cell, m.topic), describe: describeSender, log })
+    .on(BuildInstances, { allow: cellOnly, handle: (b, d) => ask(conductor, 'buildInstances', b, reqId(d.msg.reqId)) })
+    .on(DeleteInstance, { allow: cellOnly, handle: (b, d) => ask(conductor, 'deleteInstance', b.uuid, reqId(d.msg.reqId), who(d)) })
+    .on(InstancePowerAction, { allow: cellOnly, handle: (b, d) => ask(conductor, 'powerAction', b.uuid, b.action, reqId(d.msg.reqId), who(d)) })
+    .on(GetInstance, { allow: cellOnly, handle: (b) => ask(conductor, 'getInstance', b.uuid) })
+    .on(ListInstances, { allow: cellOnly, handle: (b) => ask(conductor, 'listInstances', b.projectId) })
+    .on(GetInstanceActions, { allow: cellOnly, handle: (b) => ask(conductor, 'instanceActions', b.uuid) })
+    .on(ConsoleOutput, { allow: cellOnly, handle: (b) => ask(conductor, 'consoleOutput', b.uuid, b.length) })
+    .on(ListServices, { allow: cellOnly, handle: () => ask(conductor, 'listServices') })
+    .on(ListComputeNodes, { allow: cellOnly, handle: () => ask(conductor, 'listComputeNodes') })
+    .on(UpdateService, { allow: cellOnly, handle: (b) => ask(conductor, 'updateService', b) })
+    .on(InstanceTaskMessage, {
+      allow: cellOnly,
+      handle: (b, d) => ask(conductor, 'instanceTask', { ...b, userId: d.msg.context?.userId ?? b.userId }, reqId(d.msg.reqId)),
+    })
+    .on(SyncAggregates, { allow: cellOnly, handle: (b) => ask(conductor, 'syncAggregates', b.aggregates) })
+    .on(BuildResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'buildResult', b) })
+    .on(ActionResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'actionResult', b) })
+    .on(ComputeNodeUpdate, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'computeNodeUpdate', b) })
+    .on(ServiceHeartbeat, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'heartbeat', b.host, b.binary) });
+}
+
+/** Subscribe the conductor's handler table to its own topic and every host's report topic. */
+export async function serveConductor(
+  bus: Bus, cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'>, log: Logger,
+): Promise<void> {
+  await bus.subscribe(conductorInbox(cell), conductorHandlers(cell, conductor, ctx, log).handler());
 }

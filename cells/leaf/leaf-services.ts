@@ -66,7 +66,7 @@ export class LeafServices {
       policy: 'resume', log,
       pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'instanceTask']),
     });
-    await serveConductor(o.bus, conductorTopic(o.cell), conductor);
+    await serveConductor(o.bus, o.cell, conductor, ctx, log);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);
     // The conductor and scheduler of the cell report as services too (os-services lists them), with the
     // cell's name as their host.

@@ -4,13 +4,16 @@
  * same rules render a Mosquitto ACL file (mosquitto.ts), so both brokers apply one policy.
  *
  *  - the cell's own services: everything under `nc/<cell>/`;
- *  - a child's link: reads its `down/<child>` and its reply topic, writes `up` and replies to the
- *    parent's cell client (the only one that calls down);
- *  - a compute agent: reads its host's topic and its reply topic, writes the conductor topic and
- *    replies to the conductor (console output is a call).
+ *  - a child's link: reads its `down/<child>` and its reply topic, writes its own `up/<child>` and
+ *    replies to the parent's cell client (the only one that calls down); its last will goes to
+ *    `gone/<child>`, which only the broker may publish (as the will), never the link itself;
+ *  - a compute agent: reads its host's topic and its reply topic, writes its own report topic
+ *    `conductor/<host>` and replies to the conductor (console output is a call).
+ * Since each principal writes only topics that name it, a receiver knows the sender from the topic
+ * (see senderOf in principals.ts) and authorizes each message by it.
  */
 import { topicMatches } from '../../runtime/bus/index.ts';
-import { cellPrefix, computeTopic, conductorTopic, downTopic, upTopic } from '../topics.ts';
+import { cellPrefix, computeTopic, conductorTopicOfHost, downTopic, goneTopic, upTopic } from '../topics.ts';
 import {
   computeClientId, internalClientId, linkClientId, principalOf, type Principal,
 } from './principals.ts';
@@ -27,6 +30,11 @@ export interface AclRule {
   access: 'read' | 'write' | 'readwrite';
   /** A topic or an MQTT pattern (`+`, `#`). */
   topic: string;
+  /**
+   * Written only as the principal's last will, published by the broker when the link breaks
+   * (the embedded broker tells the two apart; Mosquitto cannot, and renders it as a plain write).
+   */
+  willOnly?: true;
 }
 
 const reply = (cell: string, clientId: string) => `${cellPrefix(cell)}/reply/${clientId}`;
@@ -46,14 +54,15 @@ export function aclFor(cell: BrokerCell, p: Principal): AclRule[] {
     return [
       { access: 'read', topic: downTopic(c, p.child) },
       { access: 'read', topic: reply(c, linkClientId(p.child)) },
-      { access: 'write', topic: upTopic(c) },
+      { access: 'write', topic: upTopic(c, p.child) },
+      { access: 'write', topic: goneTopic(c, p.child), willOnly: true },
       { access: 'write', topic: reply(c, internalClientId(c, 'cell')) },
     ];
   }
   return [
     { access: 'read', topic: computeTopic(c, p.host) },
     { access: 'read', topic: reply(c, computeClientId(p.host)) },
-    { access: 'write', topic: conductorTopic(c) },
+    { access: 'write', topic: conductorTopicOfHost(c, p.host) },
     { access: 'write', topic: reply(c, internalClientId(c, 'conductor')) },
   ];
 }
@@ -88,10 +97,11 @@ export function maySubscribe(cell: BrokerCell, username: string | undefined, pat
   return aclFor(cell, p).some((r) => r.access !== 'write' && patternWithin(pattern, r.topic));
 }
 
-export function mayPublish(cell: BrokerCell, username: string | undefined, topic: string): boolean {
+/** @param isWill the broker is publishing the client's last will (not the client itself). */
+export function mayPublish(cell: BrokerCell, username: string | undefined, topic: string, isWill = false): boolean {
   const p = principalOf(username);
   if (!p || topic.includes('+') || topic.includes('#')) return false;
-  return aclFor(cell, p).some((r) => r.access !== 'read' && topicMatches(r.topic, topic));
+  return aclFor(cell, p).some((r) => r.access !== 'read' && (!r.willOnly || isWill) && topicMatches(r.topic, topic));
 }
 
 /** The three predicates startBroker takes, for one cell's broker. */
@@ -101,7 +111,7 @@ export function brokerGuards(cell: BrokerCell, verify: (username: string, passwo
       const p = principalOf(username);
       return !!p && clientIdAllowed(cell, p, clientId) && verify(username!, password);
     },
-    authorizePublish: (_clientId: string, username: string | undefined, topic: string) => mayPublish(cell, username, topic),
+    authorizePublish: (_clientId: string, username: string | undefined, topic: string, isWill?: boolean) => mayPublish(cell, username, topic, isWill),
     authorizeSubscribe: (_clientId: string, username: string | undefined, pattern: string) => maySubscribe(cell, username, pattern),
   };
 }

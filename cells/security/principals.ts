@@ -49,3 +49,30 @@ export function usernameOf(p: Principal): string {
   if (p.kind === 'link') return linkUser(p.child);
   return computeUser(p.host);
 }
+
+/** A message's sender: a principal, and for a link whether the broker published it as the link's last will. */
+export type Sender = Principal & { viaWill?: true };
+
+/**
+ * Who sent a message that arrived on `topic` of the broker of cell `brokerCell`. The broker lets each
+ * principal write only topics that name it (policy.ts), so the topic is the authenticated sender:
+ * `conductor/<host>` is that compute host, `up/<child>` that child's link, `gone/<child>` the broker's
+ * last will for that link; any other topic of the cell only its own services can write.
+ */
+export function senderOf(brokerCell: string, topic: string): Sender | undefined {
+  const prefix = `nc/${brokerCell}/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const parts = topic.slice(prefix.length).split('/');
+  const [kind, name, extra] = parts;
+  if (extra !== undefined || name === undefined) return parts.length === 1 ? { kind: 'cell', cell: brokerCell } : undefined;
+  if (name === '') return undefined;
+  if (kind === 'conductor') return { kind: 'compute', host: name };
+  if (kind === 'up') return { kind: 'link', child: name };
+  if (kind === 'gone') return { kind: 'link', child: name, viaWill: true };
+  return { kind: 'cell', cell: brokerCell };
+}
+
+/** A sender for log lines: its broker username, marked when it came as a last will. */
+export function describeSender(s: Sender): string {
+  return s.viaWill ? `${usernameOf(s)} (last will)` : usernameOf(s);
+}

@@ -15,8 +15,8 @@ import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
-import type {
-  CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceUpdate, ServiceView,
+import {
+  wireContext, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView,
 } from '../../actors/api/compute-api.ts';
 import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
 import { ParentRole } from './parent-role.ts';
@@ -166,7 +166,7 @@ export class ApiCell implements CellsPort {
       return;
     }
     try {
-      await this.toCell(c, 'delete_instance', { uuid, userId: ctx.userId }, ctx.reqId);
+      await this.toCell(c, 'delete_instance', { uuid }, ctx);
     } catch (e) {
       if (!(e instanceof NotFound)) throw e;
       // Not (yet) known below: delete here; should it surface later, the update is answered with a delete.
@@ -176,7 +176,7 @@ export class ApiCell implements CellsPort {
   }
 
   async powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void> {
-    await this.toCell(await this.get(uuid) as Copy, 'instance_power_action', { uuid, action, userId: ctx.userId }, ctx.reqId);
+    await this.toCell(await this.get(uuid) as Copy, 'instance_power_action', { uuid, action }, ctx);
   }
 
   async actions(uuid: string, reqId: string): Promise<InstanceAction[]> {
@@ -192,7 +192,7 @@ export class ApiCell implements CellsPort {
   }
 
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
-    await this.toCell((await this.get(uuid)) as Copy, 'instance_task', { uuid, task, userId: ctx.userId }, ctx.reqId);
+    await this.toCell((await this.get(uuid)) as Copy, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);
   }
 
   async syncAggregates(aggregates: AggregateWithHosts[]): Promise<void> {
@@ -232,10 +232,14 @@ export class ApiCell implements CellsPort {
     return Math.min(10_000, this.o.config.DEFAULT.rpc_response_timeout * 1000);
   }
 
-  private toCell(c: Copy, type: string, body: unknown, reqId: string): Promise<unknown> {
-    if (c.cell) return this.role.route({ target: c.cell, hops: 0, type, body }, undefined);
+  /** A request for the cell that holds `c`, with the request id and the caller's context (a string: a request id alone). */
+  private toCell(c: Copy, type: string, body: unknown, ctx: RequestContext | string): Promise<unknown> {
+    const via = typeof ctx === 'string'
+      ? { reqId: ctx }
+      : { reqId: ctx.reqId, context: wireContext(ctx) };
+    if (c.cell) return this.role.route({ target: c.cell, hops: 0, type, body }, undefined, via);
     // Sent but not yet placed: follow the route the build took.
-    return this.role.route({ target: '', hops: 0, type, body }, c.uuid);
+    return this.role.route({ target: '', hops: 0, type, body }, c.uuid, via);
   }
 
   private withGroupHosts(spec: BuildInstancesBody['spec']): BuildInstancesBody['spec'] {

@@ -5,7 +5,7 @@
  * child. Upwards it sends capacity (deltas and full reports), instance updates, and hand-backs.
  */
 import { ask } from '../../runtime/actor/index.ts';
-import type { Bus, Envelope } from '../../runtime/bus/index.ts';
+import { HandlerTable, type Bus, type Envelope } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { BadRequest, NotFound } from '../../runtime/errors/index.ts';
@@ -13,10 +13,11 @@ import type { Logger } from '../../runtime/log/index.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import { instanceFromRow, type InstanceRecord } from '../../actors/conductor/records.ts';
 import type { BuildRequest } from '../../actors/conductor/build-requests.ts';
-import '../messages.ts';
-import type {
-  BroadcastEntry, CellBuildBody, CellRequestBody, InstanceState, SyncGlobalBody,
+import {
+  CapacityRequest, CellBroadcast, CellBuild, CellRequest, CellStatusRequest, InstancesResync, SyncGlobal,
+  type BroadcastEntry, type CellBuildBody, type CellRequestBody, type InstanceState, type SyncGlobalBody,
 } from '../messages.ts';
+import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { CapacityReporter } from '../capacity/reporter.ts';
 import { leafCapacity, type Capacity } from '../capacity/capacity.ts';
 import { downTopic, upTopic } from '../topics.ts';
@@ -61,7 +62,7 @@ export class CellNode {
     this.reporter = new CapacityReporter(
       o.path,
       () => this.capacity(),
-      (body) => o.parentBus.cast(upTopic(o.parentPath), { type: 'capacity_report', body }),
+      (body) => o.parentBus.cast(upTopic(o.parentPath, o.path), { type: 'capacity_report', body }),
       o.clock,
       o.config.cells.capacity_report_interval * 1000,
     );
@@ -79,11 +80,11 @@ export class CellNode {
         this.reporter.changed();
       });
     }
-    await o.parentBus.subscribe(downTopic(o.parentPath, o.path), (msg) => this.onDown(msg));
-    await o.parentBus.cast(upTopic(o.parentPath), { type: 'child_hello', body: { cell: o.path } });
+    await o.parentBus.subscribe(downTopic(o.parentPath, o.path), this.handlers().handler());
+    await o.parentBus.cast(upTopic(o.parentPath, o.path), { type: 'child_hello', body: { cell: o.path } });
     // Back after a cut link: say hello (the parent unmutes us) and send a full report at once.
     o.parentBus.onReconnect?.(() => {
-      void o.parentBus.cast(upTopic(o.parentPath), { type: 'child_hello', body: { cell: o.path } }).catch(() => undefined);
+      void o.parentBus.cast(upTopic(o.parentPath, o.path), { type: 'child_hello', body: { cell: o.path } }).catch(() => undefined);
       void this.reporter.full();
     });
     await this.reporter.full();
@@ -102,7 +103,7 @@ export class CellNode {
 
   /** A graceful shutdown: tell the parent at once (a clean disconnect publishes no last will). */
   leave(): Promise<void> {
-    return this.o.parentBus.cast(upTopic(this.o.parentPath), { type: 'child_gone', body: { cell: this.o.path } });
+    return this.o.parentBus.cast(upTopic(this.o.parentPath, this.o.path), { type: 'child_leave', body: { cell: this.o.path } });
   }
 
   /** This cell's subtree for `novacell status`. */
@@ -132,7 +133,7 @@ export class CellNode {
 
   /** No child could place a build: it goes up to our parent with us added to the tried list. */
   handBackUp(build: CellBuildBody, reason: string): void {
-    void this.o.parentBus.cast(upTopic(this.o.parentPath), {
+    void this.o.parentBus.cast(upTopic(this.o.parentPath, this.o.path), {
       type: 'cell_build_handback',
       body: { from: this.o.path, build: { ...build, tried: [...new Set([...build.tried, this.o.path])] }, reason },
     });
@@ -154,7 +155,7 @@ export class CellNode {
       for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         void this.o.parentBus
-          .cast(upTopic(this.o.parentPath), { type: 'instance_updates', body: { from: this.o.path, updates } })
+          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body: { from: this.o.path, updates } })
           .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'instance updates not sent; the link will re-send'));
       }
     });
@@ -199,29 +200,18 @@ export class CellNode {
     return true;
   }
 
-  private async onDown(msg: Envelope): Promise<unknown> {
-    switch (msg.type) {
-      case 'cell_build':
-        return this.build(msg.body as CellBuildBody, (msg.body as CellBuildBody).reqId ?? msg.reqId ?? '');
-      case 'cell_request':
-        return this.request(msg.body as CellRequestBody, msg.reqId);
-      case 'cell_broadcast': {
-        const b = msg.body as { type: string; body: unknown; hops: number; timeoutMs: number };
-        return this.broadcast(b.type, b.body, b.hops, b.timeoutMs);
-      }
-      case 'sync_global':
-        return this.syncGlobal(msg.body as SyncGlobalBody);
-      case 'capacity_request':
-        await this.reporter.full();
-        return null;
-      case 'instances_resync':
-        await this.resync();
-        return null;
-      case 'cell_status':
-        return this.status((msg.body as { timeoutMs: number }).timeoutMs);
-      default:
-        throw new BadRequest(`cell ${this.o.path} does not handle ${msg.type} from above`);
-    }
+  /** What comes down from the parent; only the parent cell's own services can write our down topic. */
+  private handlers(): HandlerTable<Sender> {
+    const { o } = this;
+    const parentCell = (s: Sender) => (s.kind === 'cell' && s.cell === o.parentPath) || `only cell ${o.parentPath} sends down to ${o.path}`;
+    return new HandlerTable<Sender>({ name: `cell ${o.path}`, senderOf: (m) => senderOf(o.parentPath, m.topic), describe: describeSender, log: o.log })
+      .on(CellBuild, { allow: parentCell, handle: (b, d) => this.build(b, b.reqId ?? d.msg.reqId ?? '') })
+      .on(CellRequest, { allow: parentCell, handle: (b, d) => this.request(b, d.msg) })
+      .on(CellBroadcast, { allow: parentCell, handle: (b) => this.broadcast(b.type, b.body, b.hops, b.timeoutMs) })
+      .on(SyncGlobal, { allow: parentCell, handle: (b) => this.syncGlobal(b) })
+      .on(CapacityRequest, { allow: parentCell, handle: async () => (await this.reporter.full(), null) })
+      .on(InstancesResync, { allow: parentCell, handle: async () => (await this.resync(), null) })
+      .on(CellStatusRequest, { allow: parentCell, handle: (b) => this.status(b.timeoutMs) });
   }
 
   private async build(b: CellBuildBody, reqId: string): Promise<{ accepted: boolean; reason?: string }> {
@@ -244,11 +234,13 @@ export class CellNode {
     return r.accepted ? { accepted: true } : { accepted: false, reason: r.reason };
   }
 
-  private async request(r: CellRequestBody, reqId?: string): Promise<unknown> {
+  /** A request for this cell or one below, passed on with the request id and context it came with. */
+  private async request(r: CellRequestBody, msg: Pick<Envelope, 'reqId' | 'context'>): Promise<unknown> {
+    const via = { reqId: msg.reqId, context: msg.context };
     const uuid = (r.body as { uuid?: string } | null)?.uuid;
-    if (r.target === this.o.path || (!r.target && this.o.leaf)) return this.local(r.type, r.body, reqId);
+    if (r.target === this.o.path || (!r.target && this.o.leaf)) return this.local(r.type, r.body, via);
     if (this.o.leaf) throw new NotFound(`Unknown cell ${r.target} (${this.o.path} is a leaf)`);
-    return this.o.parent!.route(r, uuid);
+    return this.o.parent!.route(r, uuid, via);
   }
 
   private async broadcast(type: string, body: unknown, hops: number, timeoutMs: number): Promise<BroadcastEntry[]> {
@@ -272,9 +264,9 @@ export class CellNode {
   }
 
   /** A leaf answers requests from its conductor (the same calls the conductor topic serves). */
-  private async local(type: string, body: unknown, reqId?: string): Promise<unknown> {
+  private async local(type: string, body: unknown, via: Pick<Envelope, 'reqId' | 'context'> = {}): Promise<unknown> {
     const leaf = this.o.leaf;
     if (!leaf) throw new BadRequest(`cell ${this.o.path} has no conductor to handle ${type}`);
-    return leaf.ctx.bus.call(leaf.conductorTopic, { type, body, reqId }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 });
+    return leaf.ctx.bus.call(leaf.conductorTopic, { type, body, ...via }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 });
   }
 }

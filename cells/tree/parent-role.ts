@@ -4,18 +4,19 @@
  * down with hand-back to siblings, routes targeted requests by cell path, and fans broadcasts out,
  * merging the replies and reporting silent subtrees as failure entries.
  */
-import type { Bus, Envelope } from '../../runtime/bus/index.ts';
+import { HandlerTable, type Bus, type Verdict, type WireContext } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import type { Db, WriteBehind } from '../../runtime/db/index.ts';
 import { BadRequest, NotFound, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import '../messages.ts';
-import type {
-  BroadcastEntry, CapacityReportBody, CellBuildBody, CellBuildHandbackBody, CellRequestBody, InstanceState, SyncGlobalBody,
+import {
+  CapacityReport, CellBuildHandback, ChildGone, ChildHello, ChildLeave, InstanceUpdates,
+  type BroadcastEntry, type CellBuildBody, type CellBuildHandbackBody, type CellRequestBody, type InstanceState, type SyncGlobalBody,
 } from '../messages.ts';
+import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { CellScheduler } from '../scheduler/cell-scheduler.ts';
-import { downTopic, upTopic } from '../topics.ts';
+import { downTopic, goneWildcard, upWildcard } from '../topics.ts';
 import { Children } from './children.ts';
 import { Dispatcher, type DispatchResult } from './dispatcher.ts';
 import type { CellStatus, ChildStatus } from './status.ts';
@@ -44,6 +45,16 @@ export interface ParentRoleOptions {
   globalData(): SyncGlobalBody | undefined;
 }
 
+/** The sender is the link of child `cell` (and the message names that child, not another). */
+function isChild(s: Sender, cell: string): Verdict {
+  return (s.kind === 'link' && s.child === cell) || `${s.kind === 'link' ? `the link of ${s.child}` : `a ${s.kind}`} may not speak for ${cell}`;
+}
+
+/** …and it came from the link itself, not as its last will. */
+function fromChild(s: Sender, cell: string): Verdict {
+  return s.viaWill ? `${s.kind === 'link' ? s.child : 'a sender'}'s last will may carry only child_gone` : isChild(s, cell);
+}
+
 export class ParentRole {
   readonly children: Children;
   readonly dispatcher: Dispatcher;
@@ -63,7 +74,9 @@ export class ParentRole {
   async start(): Promise<void> {
     this.startedAt = this.o.clock.now();
     await this.dispatcher.load(this.o.db);
-    await this.o.bus.subscribe(upTopic(this.o.self), (msg) => this.onUp(msg));
+    const fromBelow = this.handlers().handler();
+    await this.o.bus.subscribe(upWildcard(this.o.self), fromBelow);
+    await this.o.bus.subscribe(goneWildcard(this.o.self), fromBelow);
     this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), 10_000));
     // Ask every child for a full report: after our restart we know nothing of them.
     for (const c of this.children.paths()) void this.o.bus.cast(downTopic(this.o.self, c), { type: 'capacity_request', body: {} }).catch(() => undefined);
@@ -92,8 +105,11 @@ export class ParentRole {
     return this.children.paths().some((c) => this.children.linkState(c)!.lastHeardMsAgo === null);
   }
 
-  /** Route a request to the cell at `target` (or, without one, along the build route of `uuid`). */
-  async route(req: CellRequestBody, uuid?: string): Promise<unknown> {
+  /**
+   * Route a request to the cell at `target` (or, without one, along the build route of `uuid`), with
+   * the request id and context it came with.
+   */
+  async route(req: CellRequestBody, uuid?: string, via: { reqId?: string; context?: WireContext } = {}): Promise<unknown> {
     if (req.hops >= this.o.config.cells.max_hop_count) {
       throw new BadRequest(`Hop count exceeded (${req.hops} >= max_hop_count ${this.o.config.cells.max_hop_count}) routing to ${req.target}`);
     }
@@ -107,7 +123,7 @@ export class ParentRole {
     } else {
       throw new BadRequest('cell_request needs a target cell or an instance');
     }
-    return this.o.bus.call(downTopic(this.o.self, child), { type: 'cell_request', body: { ...req, hops: req.hops + 1 } }, {
+    return this.o.bus.call(downTopic(this.o.self, child), { type: 'cell_request', ...via, body: { ...req, hops: req.hops + 1 } }, {
       timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000,
     });
   }
@@ -164,42 +180,76 @@ export class ParentRole {
     );
   }
 
-  private async onUp(msg: Envelope): Promise<unknown> {
-    switch (msg.type) {
-      case 'capacity_report': {
-        const r = msg.body as CapacityReportBody;
-        if (!this.children.report(r)) {
-          await this.o.bus.cast(downTopic(this.o.self, r.from), { type: 'capacity_request', body: {} });
-        }
-        this.o.onCapacityChanged();
-        return null;
-      }
-      case 'instance_updates': {
-        const b = msg.body as { from: string; updates: InstanceState[] };
-        this.children.heardFrom(b.from);
-        for (const u of b.updates) this.children.landed(u.uuid);
-        this.o.onInstanceUpdates(b.updates);
-        return null;
-      }
-      case 'cell_build_handback':
-        return this.onHandback(msg.body as CellBuildHandbackBody);
-      case 'child_gone':
-        this.children.linkLost((msg.body as { cell: string }).cell);
-        this.o.onCapacityChanged();
-        return null;
-      case 'child_hello': {
-        const cell = (msg.body as { cell: string }).cell;
-        this.children.heardFrom(cell);
-        const g = this.o.globalData();
-        if (g) await this.o.bus.cast(downTopic(this.o.self, cell), { type: 'sync_global', body: g });
-        await this.o.bus.cast(downTopic(this.o.self, cell), { type: 'capacity_request', body: {} });
-        // It (re)joined: updates it sent while we or the link were down may be lost; it re-sends them.
-        this.askResync(cell);
-        return null;
-      }
-      default:
-        throw new BadRequest(`cell ${this.o.self} does not handle ${msg.type} from below`);
-    }
+  /**
+   * What children send up, each entry with who may send it: a child's link speaks only for itself
+   * (`from`/`cell` must name it), updates only instances this cell routed to it and that live in its
+   * subtree, hands back only builds it was given, and `child_gone` counts only as the broker's last
+   * will for that link.
+   */
+  private handlers(): HandlerTable<Sender> {
+    const self = this.o.self;
+    return new HandlerTable<Sender>({ name: `cell ${self}`, senderOf: (m) => senderOf(self, m.topic), describe: describeSender, log: this.o.log })
+      .on(CapacityReport, {
+        allow: (s, b) => fromChild(s, b.from),
+        handle: async (r) => {
+          if (!this.children.report(r)) await this.o.bus.cast(downTopic(self, r.from), { type: 'capacity_request', body: {} });
+          this.o.onCapacityChanged();
+          return null;
+        },
+      })
+      .on(InstanceUpdates, {
+        allow: (s, b) => fromChild(s, b.from),
+        handle: (b, d) => {
+          this.children.heardFrom(b.from);
+          const mine = b.updates.filter((u) => this.inSubtree(b.from, u, d.sender));
+          for (const u of mine) this.children.landed(u.uuid);
+          if (mine.length > 0) this.o.onInstanceUpdates(mine);
+          return null;
+        },
+      })
+      .on(CellBuildHandback, {
+        allow: (s, b) => {
+          const who = fromChild(s, b.from);
+          if (who !== true) return who;
+          const foreign = b.build.instances.find((i) => this.dispatcher.routeOf(i.uuid) !== b.from);
+          return foreign ? `instance ${foreign.uuid} was not sent to ${b.from}` : true;
+        },
+        handle: (b) => this.onHandback(b),
+      })
+      .on(ChildGone, {
+        allow: (s, b) => (s.viaWill ? isChild(s, b.cell) : 'child_gone counts only as the last will of the link'),
+        handle: (b) => this.childLeft(b.cell),
+      })
+      .on(ChildLeave, { allow: (s, b) => fromChild(s, b.cell), handle: (b) => this.childLeft(b.cell) })
+      .on(ChildHello, {
+        allow: (s, b) => fromChild(s, b.cell),
+        handle: async (b) => {
+          const cell = b.cell;
+          this.children.heardFrom(cell);
+          const g = this.o.globalData();
+          if (g) await this.o.bus.cast(downTopic(self, cell), { type: 'sync_global', body: g });
+          await this.o.bus.cast(downTopic(self, cell), { type: 'capacity_request', body: {} });
+          // It (re)joined: updates it sent while we or the link were down may be lost; it re-sends them.
+          this.askResync(cell);
+          return null;
+        },
+      });
+  }
+
+  private childLeft(cell: string): null {
+    this.children.linkLost(cell);
+    this.o.onCapacityChanged();
+    return null;
+  }
+
+  /** An update from `child` counts only for an instance routed to it, placed in its subtree. */
+  private inSubtree(child: string, u: InstanceState, sender: Sender): boolean {
+    if (this.dispatcher.routeOf(u.uuid) === child && (u.cell === child || u.cell.startsWith(`${child}!`))) return true;
+    this.o.log.warn(
+      { principal: describeSender(sender), instance_uuid: u.uuid, cell: u.cell, route: this.dispatcher.routeOf(u.uuid) ?? null },
+      `cell ${this.o.self}: update of instance ${u.uuid} from ${child} denied (not in its subtree)`,
+    );
+    return false;
   }
 
   private askResync(child: string): void {

@@ -15,7 +15,7 @@ import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { LeafServices } from '../leaf/leaf-services.ts';
 import { ComputeHosts } from '../leaf/compute-hosts.ts';
 import { nodeUuidFor } from '../leaf/host-uuid.ts';
-import { upTopic } from '../topics.ts';
+import { goneTopic } from '../topics.ts';
 import { ApiCell } from './api-cell.ts';
 import { CellNode } from './cell-node.ts';
 import { ParentRole } from './parent-role.ts';
@@ -73,7 +73,7 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
     const apiCell = await ApiCell.start({ path: c.path, bus: own, db: dbCfg, children: childInfo, config: c.nova, clock: o.clock, log });
     return { running: rc, apiCell };
   }
-  rc.parentBus = await o.connectParent(`link:${c.path}`, { topic: upTopic(c.parentPath!), type: 'child_gone', body: { cell: c.path } });
+  rc.parentBus = await o.connectParent(`link:${c.path}`, { topic: goneTopic(c.parentPath!, c.path), type: 'child_gone', body: { cell: c.path } });
   if (c.isLeaf) {
     const condBus = await o.connectOwn(`${c.path}:conductor`);
     rc.buses.push(condBus);

@@ -6,6 +6,17 @@
  */
 import type { WireError } from '../errors/index.ts';
 
+/**
+ * Who a request is for — Nova's RequestContext on the wire, beside the request id: set by the API from
+ * the caller's token and passed on by every hop, so each service records and logs the same user and
+ * project. It says whom a request is *for*; who *sent* a message is what the transport authenticated.
+ */
+export interface WireContext {
+  userId: string;
+  projectId: string;
+  roles?: string[];
+}
+
 /** What travels on the wire. `type` + `v` select the schema of `body`. */
 export interface Envelope<B = unknown> {
   type: string;
@@ -14,6 +25,7 @@ export interface Envelope<B = unknown> {
   id: string;
   /** Request id (`req-<uuid>`) carried from the API down to the hypervisor. */
   reqId?: string;
+  context?: WireContext;
   /** Set on calls: the topic where the reply must go. */
   replyTo?: string;
   /** Set on calls and their replies. */
@@ -29,6 +41,7 @@ export interface OutgoingMessage<B = unknown> {
   /** Schema version; defaults to the newest registered for the type (or 1). */
   v?: number;
   reqId?: string;
+  context?: WireContext;
   body: B;
 }
 

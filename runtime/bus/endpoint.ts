@@ -155,6 +155,7 @@ export class BusEndpoint {
       v: msg.v ?? this.o.registry.newestVersion(msg.type),
       id,
       reqId: msg.reqId,
+      ...(msg.context ? { context: msg.context } : {}),
       replyTo,
       corrId,
       body: msg.body,

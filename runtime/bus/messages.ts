@@ -10,6 +10,9 @@ export const envelopeSchema = z.object({
   v: z.number().int().positive(),
   id: z.string().min(1).max(128),
   reqId: z.string().max(128).optional(),
+  context: z
+    .object({ userId: z.string().max(255), projectId: z.string().max(255), roles: z.array(z.string().max(255)).max(64).optional() })
+    .optional(),
   replyTo: z.string().max(512).optional(),
   corrId: z.string().max(128).optional(),
   body: z.unknown(),
@@ -26,15 +29,25 @@ export const replySchema = z.union([
 export class MessageRegistry {
   private readonly schemas = new Map<string, z.ZodType>();
   private readonly newest = new Map<string, number>();
+  /** Schema → the (type, version) it was defined as, so handler tables can be keyed by the definition. */
+  private readonly defs = new WeakMap<z.ZodType, { type: string; v: number }>();
 
   constructor() {
     this.define('reply', 1, replySchema);
   }
 
   define<S extends z.ZodType>(type: string, v: number, schema: S): S {
+    const had = this.defs.get(schema);
+    if (had && (had.type !== type || had.v !== v)) throw new Error(`one schema defined as both ${had.type} v${had.v} and ${type} v${v}`);
+    this.defs.set(schema, { type, v });
     this.schemas.set(`${type}@${v}`, schema);
     if ((this.newest.get(type) ?? 0) < v) this.newest.set(type, v);
     return schema;
+  }
+
+  /** The message type a schema was defined as (undefined for a schema never passed to define). */
+  definitionOf(schema: z.ZodType): { type: string; v: number } | undefined {
+    return this.defs.get(schema);
   }
 
   newestVersion(type: string): number {

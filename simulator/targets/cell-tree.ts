@@ -10,7 +10,7 @@ import { InstanceNotFound } from '../../runtime/errors/index.ts';
 import type { MemoryBus } from '../../runtime/bus/index.ts';
 import type { HostState } from '../../actors/scheduler/types.ts';
 import { CellTree } from '../../cells/tree/tree.ts';
-import { conductorTopic } from '../../cells/topics.ts';
+import { conductorTopicOfHost } from '../../cells/topics.ts';
 import type { PlanCell, PlanHost } from '../../topology/plan-types.ts';
 import { siteDelayMs } from '../geo.ts';
 import type { InstanceStateEvent, SimBuildRequest, SimCounters, SimFault, SimHostUsage, SimTarget, SimTargetContext } from '../target.ts';
@@ -177,8 +177,8 @@ export class CellTreeTarget implements SimTarget {
       if (!slot) continue;
       slot.driver.down = down;
       const hub = this.hubs.get(slot.plan.cell);
-      if (down) hub?.silence(conductorTopic(slot.plan.cell), h);
-      else hub?.unsilence(conductorTopic(slot.plan.cell), h);
+      if (down) hub?.silence(conductorTopicOfHost(slot.plan.cell, h));
+      else hub?.unsilence(conductorTopicOfHost(slot.plan.cell, h));
     }
   }
 

@@ -15,7 +15,7 @@ import { InstanceNotFound, MessagingTimeout, NoValidHost } from '../../runtime/e
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { HostState } from '../../actors/scheduler/types.ts';
 import { SingleCell } from '../../cells/single-cell.ts';
-import { cellPrefix, conductorTopic } from '../../cells/topics.ts';
+import { cellPrefix, conductorTopicOfHost } from '../../cells/topics.ts';
 import type { PlanCell, PlanHost } from '../../topology/plan-types.ts';
 import { flavorNeed } from '../capacity.ts';
 import { siteDelayMs } from '../geo.ts';
@@ -236,10 +236,10 @@ export class FlatCells implements SimTarget {
       const s = this.slotByHost.get(h);
       if (!s) continue;
       s.driver.down = down;
-      const topic = conductorTopic(s.leaf.path);
+      const topic = conductorTopicOfHost(s.leaf.path, h);
       const hub = this.hubs.get(s.leaf.path)!;
-      if (down) hub.silence(topic, h);
-      else hub.unsilence(topic, h);
+      if (down) hub.silence(topic);
+      else hub.unsilence(topic);
     }
   }
 

@@ -13,7 +13,10 @@ import { until } from '../support/waits.ts';
 const SECRET = 'a'.repeat(64);
 const CELL: BrokerCell = { path: 'api!eu!fra1', childPaths: [], hostNames: ['h1', 'h2'] };
 const PARENT: BrokerCell = { path: 'api!eu', childPaths: ['api!eu!fra1', 'api!eu!ams1'], hostNames: [] };
-const T = { h1: 'nc/api!eu!fra1/compute/h1', h2: 'nc/api!eu!fra1/compute/h2', conductor: 'nc/api!eu!fra1/conductor' };
+const T = {
+  h1: 'nc/api!eu!fra1/compute/h1', h2: 'nc/api!eu!fra1/compute/h2', conductor: 'nc/api!eu!fra1/conductor',
+  h1Reports: 'nc/api!eu!fra1/conductor/h1', h2Reports: 'nc/api!eu!fra1/conductor/h2',
+};
 
 let broker: Broker;
 const clients: MqttClient[] = [];
@@ -63,11 +66,11 @@ describe('broker ACLs for one process per cell', () => {
     await until('h1 got its own message', () => received.includes(T.h1));
     expect(received).toEqual([T.h1]);
 
-    // It may report to the conductor…
+    // It may report to the conductor on its own report topic…
     const got: string[] = [];
     conductor.on('message', (_t, p) => got.push(p.toString()));
-    expect(await granted(conductor, T.conductor)).toBe(1);
-    await h1.publishAsync(T.conductor, 'report', { qos: 1 });
+    expect(await granted(conductor, `${T.conductor}/#`)).toBe(1);
+    await h1.publishAsync(T.h1Reports, 'report', { qos: 1 });
     await until('the conductor got the report', () => got.includes('report'));
     // …but publishing to another host's topic gets it disconnected, and h2 never sees it.
     const h2 = await login(CELL, 'compute@h2', 'compute:h2');
@@ -99,9 +102,9 @@ describe('broker ACLs for one process per cell', () => {
     expect(await granted(link, 'nc/api!eu/down/api!eu!fra1')).toBe(1);
     expect(await granted(link, 'nc/api!eu/reply/link:api!eu!fra1')).toBe(1);
     expect(await granted(link, 'nc/api!eu/down/api!eu!ams1')).toBe(128);
-    expect(await granted(link, 'nc/api!eu/up')).toBe(128);
+    expect(await granted(link, 'nc/api!eu/up/api!eu!fra1')).toBe(128);
     expect(await granted(link, 'nc/api!eu/down/+')).toBe(128);
-    await link.publishAsync('nc/api!eu/up', '{}', { qos: 1 });
+    await link.publishAsync('nc/api!eu/up/api!eu!fra1', '{}', { qos: 1 });
     await link.publishAsync('nc/api!eu/reply/api!eu:cell', '{}', { qos: 1 });
     const closed = new Promise<void>((r) => link.once('close', () => r()));
     link.publish('nc/api!eu/down/api!eu!ams1', '{}', { qos: 1 });

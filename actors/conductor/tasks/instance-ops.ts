@@ -14,12 +14,20 @@ const ACTION_NAMES: Record<PowerAction, string> = {
   suspend: 'suspend', resume: 'resume',
 };
 
+/** Who asked for an operation: recorded in its instance action (Nova takes both from the request context). */
+export interface Requester {
+  userId: string;
+  /** The caller's project (an admin's may differ from the instance's); the instance's when not known. */
+  projectId?: string;
+}
+
 /** Delete an instance. Returns once the delete is recorded (and cast to its host, if it has one). */
-export async function deleteInstance(ctx: ConductorContext, uuid: string, reqId: string, userId: string): Promise<void> {
+export async function deleteInstance(ctx: ConductorContext, uuid: string, reqId: string, who: Requester): Promise<void> {
   const inst = ctx.store.get(uuid);
   if (!inst) throw new InstanceNotFound(uuid);
   if (inst.taskState === TaskState.DELETING) return;
-  const action = ctx.store.startAction(uuid, 'delete', reqId, userId, inst.projectId);
+  const action = ctx.store.startAction(uuid, 'delete', reqId, who.userId, who.projectId ?? inst.projectId);
+  ctx.log.info({ request_id: reqId, instance_uuid: uuid, host: inst.host }, 'deleting instance');
   const br = ctx.builds.get(uuid);
   const hostUp = inst.host ? ctx.serviceUp(inst.host) : false;
   if (!inst.host || (br && br.state === 'pending') || !hostUp) {
@@ -45,7 +53,7 @@ function finishDelete(ctx: ConductorContext, uuid: string): void {
   });
 }
 
-export async function powerAction(ctx: ConductorContext, uuid: string, action: PowerAction, reqId: string, userId: string): Promise<void> {
+export async function powerAction(ctx: ConductorContext, uuid: string, action: PowerAction, reqId: string, who: Requester): Promise<void> {
   const inst = ctx.store.get(uuid);
   if (!inst) throw new InstanceNotFound(uuid);
   const rule = POWER_ACTIONS[action];
@@ -56,7 +64,8 @@ export async function powerAction(ctx: ConductorContext, uuid: string, action: P
     );
   }
   if (!inst.host) throw new InstanceInvalidState(`Instance ${uuid} has no host`);
-  ctx.store.startAction(uuid, ACTION_NAMES[action], reqId, userId, inst.projectId);
+  ctx.store.startAction(uuid, ACTION_NAMES[action], reqId, who.userId, who.projectId ?? inst.projectId);
+  ctx.log.info({ request_id: reqId, instance_uuid: uuid, host: inst.host, action }, `${action} instance`);
   ctx.store.update(uuid, { taskState: rule.task });
   await ctx.writer.commit();
   await ctx.bus.cast(ctx.computeTopic(inst.host), { type: 'power_action', reqId, body: { uuid, action } });

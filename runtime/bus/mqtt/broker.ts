@@ -14,7 +14,8 @@ export interface BrokerOptions {
   port: number;
   /** true: accepted; false: refused (bad credentials); 'unavailable': not now (the cell is starting), retry later. */
   authenticate?: (clientId: string, username: string | undefined, password: string | undefined) => boolean | 'unavailable';
-  authorizePublish?: (clientId: string, username: string | undefined, topic: string) => boolean;
+  /** `isWill`: the broker is about to publish the client's last will, not a packet the client sent. */
+  authorizePublish?: (clientId: string, username: string | undefined, topic: string, isWill: boolean) => boolean;
   authorizeSubscribe?: (clientId: string, username: string | undefined, topicPattern: string) => boolean;
   log?: BusLogger;
 }
@@ -32,7 +33,10 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 
 export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const log = opts.log ?? defaultBusLogger();
-  // aedes does not keep the CONNECT username on the client; the ACL predicates need it.
+  // The principal the transport authenticated, per client: the one place the ACL predicates (and
+  // through them every receiver, which knows a sender by the topic it may write) learn who a client
+  // is. Today the CONNECT username, checked against its password; a TLS client certificate's subject
+  // can be recorded here instead. aedes does not keep the username on the client itself.
   const usernames = new WeakMap<Client, string | undefined>();
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
@@ -58,7 +62,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       // $SYS is the broker's own namespace (aedes' default check, kept when we replace the handler).
       if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS/ topic is reserved'));
       if (!client || !opts.authorizePublish) return done(null);
-      if (safely(() => opts.authorizePublish!(client.id, usernames.get(client), packet.topic))) return done(null);
+      // aedes runs the will through this check too, with the very packet it keeps as the client's will.
+      const isWill = packet === (client as Client & { will?: unknown }).will;
+      if (safely(() => opts.authorizePublish!(client.id, usernames.get(client), packet.topic, isWill))) return done(null);
       // MQTT 3.1.1 §3.3.5: no error can be returned to the client; aedes closes its connection.
       log.warn({ clientId: client.id, topic: packet.topic }, 'broker: publish denied');
       done(new Error(`publish to ${packet.topic} not authorized`));

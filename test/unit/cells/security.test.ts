@@ -48,25 +48,32 @@ describe('topic access', () => {
     expect(patternWithin('a/b/c', 'a/+')).toBe(false);
   });
 
-  it('lets a compute agent read its own topics and write to the conductor only', () => {
+  it('lets a compute agent read its own topics and write only its own report topic of the conductor', () => {
     const u = 'compute@h1';
     expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/compute/h1')).toBe(true);
     expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/reply/compute:h1')).toBe(true);
     expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/compute/h2')).toBe(false);
     expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/compute/+')).toBe(false);
     expect(maySubscribe(leaf, u, 'nc/api!eu!fra1/conductor')).toBe(false);
-    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/conductor')).toBe(true);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/conductor/h1')).toBe(true);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/conductor')).toBe(false);
+    expect(mayPublish(leaf, u, 'nc/api!eu!fra1/conductor/h2')).toBe(false);
     expect(mayPublish(leaf, u, 'nc/api!eu!fra1/reply/api!eu!fra1:conductor')).toBe(true);
     expect(mayPublish(leaf, u, 'nc/api!eu!fra1/compute/h2')).toBe(false);
     expect(mayPublish(leaf, u, 'nc/api!eu!fra1/reply/compute:h2')).toBe(false);
   });
 
-  it("lets a child's link use only its down topic, the up topic and replies to its parent", () => {
+  it("lets a child's link use only its down topic, its own up topic, its will topic as a will, and replies to its parent", () => {
     const u = 'link@api!eu!fra1';
     expect(maySubscribe(mid, u, 'nc/api!eu/down/api!eu!fra1')).toBe(true);
     expect(maySubscribe(mid, u, 'nc/api!eu/down/api!eu!ams1')).toBe(false);
-    expect(maySubscribe(mid, u, 'nc/api!eu/up')).toBe(false);
-    expect(mayPublish(mid, u, 'nc/api!eu/up')).toBe(true);
+    expect(maySubscribe(mid, u, 'nc/api!eu/up/api!eu!fra1')).toBe(false);
+    expect(mayPublish(mid, u, 'nc/api!eu/up/api!eu!fra1')).toBe(true);
+    expect(mayPublish(mid, u, 'nc/api!eu/up/api!eu!ams1')).toBe(false);
+    expect(mayPublish(mid, u, 'nc/api!eu/up')).toBe(false);
+    expect(mayPublish(mid, u, 'nc/api!eu/gone/api!eu!fra1')).toBe(false);
+    expect(mayPublish(mid, u, 'nc/api!eu/gone/api!eu!fra1', true)).toBe(true);
+    expect(mayPublish(mid, u, 'nc/api!eu/gone/api!eu!ams1', true)).toBe(false);
     expect(mayPublish(mid, u, 'nc/api!eu/reply/api!eu:cell')).toBe(true);
     expect(mayPublish(mid, u, 'nc/api!eu/down/api!eu!ams1')).toBe(false);
   });
@@ -75,7 +82,7 @@ describe('topic access', () => {
     expect(maySubscribe(leaf, 'cell@api!eu!fra1', 'nc/api!eu!fra1/#')).toBe(true);
     expect(maySubscribe(leaf, 'cell@api!eu!fra1', '#')).toBe(false);
     expect(maySubscribe(leaf, 'cell@api!eu!fra1', '$SYS/#')).toBe(false);
-    expect(mayPublish(leaf, 'cell@api!eu!fra1', 'nc/api!eu/up')).toBe(false);
+    expect(mayPublish(leaf, 'cell@api!eu!fra1', 'nc/api!eu/up/api!eu!fra1')).toBe(false);
     expect(aclFor(leaf, { kind: 'cell', cell: 'api!eu' })).toEqual([]);
     expect(maySubscribe(leaf, 'someone', 'nc/api!eu!fra1/compute/h1')).toBe(false);
     expect(mayPublish(leaf, undefined, 'nc/api!eu!fra1/conductor')).toBe(false);
@@ -108,7 +115,7 @@ describe('credentials', () => {
     expect(files.acl).toContain('user nova-fra1\ntopic readwrite nc/api!eu!fra1/#\n');
     expect(files.acl).toContain(
       'user compute@h1\ntopic read nc/api!eu!fra1/compute/h1\ntopic read nc/api!eu!fra1/reply/compute:h1\n' +
-        'topic write nc/api!eu!fra1/conductor\ntopic write nc/api!eu!fra1/reply/api!eu!fra1:conductor\n',
+        'topic write nc/api!eu!fra1/conductor/h1\ntopic write nc/api!eu!fra1/reply/api!eu!fra1:conductor\n',
     );
     expect(() => mosquittoFiles(leaf, 'f'.repeat(64), { username: 'a:b', password: 'x' })).toThrow(/cannot go in a Mosquitto password file/);
   });
