@@ -9,6 +9,7 @@
 import { startActorSystem, stopActor } from '../runtime/actor/index.ts';
 import { startBroker, type Broker } from '../runtime/bus/index.ts';
 import { RealClock } from '../runtime/clock/index.ts';
+import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import {
@@ -36,6 +37,7 @@ export interface CellRunOptions {
 export async function cellRun(o: CellRunOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
   const cell = requireCell(plan, o.cell);
+  ensurePrivateDir(plan.dataDir, true);
   const parent = cell.parentPath ? requireCell(plan, cell.parentPath) : undefined;
   const ownUrl = brokerUrl(cell);
   if (parent) brokerUrl(parent);

@@ -6,7 +6,8 @@
  * on the same data directory resumes where it stopped.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { join, resolve } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
@@ -39,7 +40,7 @@ function withOverrides(t: Topology, o: UpOptions): Topology {
 function tokenSecret(dataDir: string): string {
   const file = join(dataDir, 'api-token-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir, true);
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
@@ -49,6 +50,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const log = createLogger({ service: 'novacell' });
   const path = resolve(file);
   const plan = resolvePlan(withOverrides(loadTopology(path), opts), { baseDir: process.cwd() });
+  ensurePrivateDir(plan.dataDir, true);
   const clock = new RealClock();
   const rng = entropyRng();
   for (const c of plan.cells) {
