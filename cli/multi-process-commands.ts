@@ -85,4 +85,19 @@ export function registerMultiProcessCommands(program: Command): void {
       const { brokerConfig } = await import('./credentials.ts');
       brokerConfig(o);
     });
+
+  const db = program.command('db').description("maintenance of the deployment's databases (nova-manage db)");
+  for (const [name, what] of [['purge', 'remove'], ['archive-deleted-rows', 'remove (novacell keeps no shadow tables, so archiving is purging)']] as const) {
+    db
+      .command(name)
+      .description(`${what} the rows of servers deleted longer ago than --before, in every database of the topology`)
+      .requiredOption(...topologyOption)
+      .option('--before <age|date>', "age (30d, 12h, 90m, 3600) or date (2026-11-01); default the topology's purge.deleted_rows_age")
+      .option('--dry-run', 'count what would be removed, remove nothing')
+      .option(...dataDirOption)
+      .action(async (o: { topology: string; before?: string; dryRun?: boolean; dataDir?: string }) => {
+        const { dbPurge } = await import('./db-purge.ts');
+        await dbPurge(o);
+      });
+  }
 }

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensurePrivateDir } from '../runtime/db/index.ts';
+import { mergeCounts, purgeDeletedRows, startPeriodicPurge } from '../actors/conductor/db-purge.ts';
 import { join, resolve } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
@@ -79,10 +80,20 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
+  const purger = startPeriodicPurge({
+    clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
+    purge: async (before) => {
+      const total = await tree.apiCell.purgeDeleted(before);
+      for (const rc of tree.cells.values()) if (rc.db) mergeCounts(total, await purgeDeletedRows(rc.db, before));
+      store.instances.forgetDeleted(before);
+      return mergeCounts(total, await purgeDeletedRows(store.db, before));
+    },
+  });
   process.stdout.write(`novacell is up (${tree.cells.size} cells); Ctrl-C stops it\n`);
   await new Promise<void>((done) => {
     const stop = async (sig: string) => {
       log.info({ signal: sig }, 'stopping');
+      purger.stop();
       await api.close();
       await store.close();
       await tree.stop();
