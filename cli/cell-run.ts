@@ -9,6 +9,8 @@
 import { startActorSystem, stopActor } from '../runtime/actor/index.ts';
 import { startBroker, type Broker } from '../runtime/bus/index.ts';
 import { RealClock } from '../runtime/clock/index.ts';
+import { ensurePrivateDir } from '../runtime/db/index.ts';
+import { mergeCounts, purgeDeletedRows, startPeriodicPurge } from '../actors/conductor/db-purge.ts';
 import { createLogger } from '../runtime/log/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import {
@@ -36,6 +38,7 @@ export interface CellRunOptions {
 export async function cellRun(o: CellRunOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
   const cell = requireCell(plan, o.cell);
+  ensurePrivateDir(plan.dataDir, true);
   const parent = cell.parentPath ? requireCell(plan, cell.parentPath) : undefined;
   const ownUrl = brokerUrl(cell);
   if (parent) brokerUrl(parent);
@@ -102,10 +105,18 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const hosts = cell.isLeaf ? `, ${cell.hostNames.length} hosts ${o.compute === false ? 'served by compute agents' : 'in this process'}` : '';
   process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}\n`);
   const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
+  const purger = startPeriodicPurge({
+    clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
+    purge: async (before) => {
+      const total = apiCell ? await apiCell.purgeDeleted(before) : {};
+      return rc.db ? mergeCounts(total, await purgeDeletedRows(rc.db, before)) : total;
+    },
+  });
   started();
 
   await untilSignal(log, async () => {
     stopWatching();
+    purger.stop();
     rc.compute?.stop();
     rc.node?.stop();
     rc.role?.stop();

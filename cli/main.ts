@@ -7,10 +7,9 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { TopologyError } from '../topology/errors.ts';
 import { loadTopology } from '../topology/load.ts';
 import { resolvePlan } from '../topology/plan.ts';
-import { registerMultiProcessCommands } from './multi-process-commands.ts';
+import { DEFAULT_TOPOLOGY, registerMultiProcessCommands } from './multi-process-commands.ts';
 import { UsageError } from './usage-error.ts';
 
-const DEFAULT_TOPOLOGY = new URL('../topology/examples/quickstart.yaml', import.meta.url).pathname;
 
 const program = new Command('novacell')
   .description("OpenStack Nova's compute control plane as a hierarchical cell federation")

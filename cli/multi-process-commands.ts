@@ -4,6 +4,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 
+/** What `novacell up` runs without an argument. */
+export const DEFAULT_TOPOLOGY = new URL('../topology/examples/quickstart.yaml', import.meta.url).pathname;
+
 const topologyOption = ['--topology <file>', 'topology file (YAML or JSON)'] as const;
 const dataDirOption = ['--data-dir <dir>', "overrides the topology's data_dir (where secrets.json and SQLite files live)"] as const;
 const secretsOption = ['--secrets <file>', 'the deployment secrets file (default <data_dir>/secrets.json)'] as const;
@@ -46,16 +49,17 @@ export function registerMultiProcessCommands(program: Command): void {
 
   program
     .command('status')
-    .description("show a running deployment's cell tree: each cell's link state and rolled-up capacity")
-    .requiredOption(...topologyOption)
+    .description("show a running deployment's cell tree (of `up` or of `cell run` processes): each cell's link state and rolled-up capacity")
+    .argument('[topology]', 'topology file, as given to `up` (default: the quickstart, like `up`)')
+    .option(...topologyOption)
     .option('--cell <name>', 'ask this cell instead of the API cell')
     .option('--json', 'print the status tree as JSON')
     .option('--timeout <seconds>', 'how long to wait for answers', seconds, 5)
     .option(...dataDirOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell?: string; json?: boolean; timeout: number; dataDir?: string; secrets?: string }) => {
+    .action(async (file: string | undefined, o: { topology?: string; cell?: string; json?: boolean; timeout: number; dataDir?: string; secrets?: string }) => {
       const { status } = await import('./status.ts');
-      await status(o);
+      await status({ ...o, topology: o.topology ?? file ?? DEFAULT_TOPOLOGY });
     });
 
   program
@@ -85,4 +89,19 @@ export function registerMultiProcessCommands(program: Command): void {
       const { brokerConfig } = await import('./credentials.ts');
       brokerConfig(o);
     });
+
+  const db = program.command('db').description("maintenance of the deployment's databases (nova-manage db)");
+  for (const [name, what] of [['purge', 'remove'], ['archive-deleted-rows', 'remove (novacell keeps no shadow tables, so archiving is purging)']] as const) {
+    db
+      .command(name)
+      .description(`${what} the rows of servers deleted longer ago than --before, in every database of the topology`)
+      .requiredOption(...topologyOption)
+      .option('--before <age|date>', "age (30d, 12h, 90m, 3600) or date (2026-11-01); default the topology's purge.deleted_rows_age")
+      .option('--dry-run', 'count what would be removed, remove nothing')
+      .option(...dataDirOption)
+      .action(async (o: { topology: string; before?: string; dryRun?: boolean; dataDir?: string }) => {
+        const { dbPurge } = await import('./db-purge.ts');
+        await dbPurge(o);
+      });
+  }
 }

@@ -6,7 +6,7 @@
 import { RealClock } from '../runtime/clock/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
-import type { TopologyPlan } from '../topology/plan-types.ts';
+import type { PlanCell, TopologyPlan } from '../topology/plan-types.ts';
 import '../cells/messages.ts';
 import { statusTopic, cellPrefix } from '../cells/topics.ts';
 import { internalClientId } from '../cells/security/index.ts';
@@ -14,6 +14,7 @@ import type { CellStatus } from '../cells/tree/status.ts';
 import { brokerLogin, connectWithRetry, loadPlan, requireCell } from './deployment.ts';
 import { readSecrets, secretsPath } from './secrets.ts';
 import { renderStatus } from './status-render.ts';
+import { readUpState } from './up-state.ts';
 
 export interface StatusOptions {
   topology: string;
@@ -30,8 +31,14 @@ export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutM
   const log = createLogger({ service: 'novacell-status' });
   const clientId = internalClientId(cell.path, `status-${process.pid}`);
   const rng = entropyRng();
+  // A running `up` on this data directory says where its brokers are (their ports may be picked at start).
+  const running = readUpState(plan.dataDir)?.brokers[cell.path];
+  const at: PlanCell = running && cell.broker.kind === 'embedded'
+    ? { ...cell, broker: { ...cell.broker, port: Number(new URL(running).port), url: running } }
+    : cell;
+  const login = brokerLogin(at, { kind: 'cell', cell: cell.path }, secret);
   const bus = await connectWithRetry({
-    login: brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret), clientId, topicPrefix: cellPrefix(cell.path),
+    login, clientId, topicPrefix: cellPrefix(cell.path),
     clock: new RealClock(), rng: rng.stream('status'), log, clean: true, deadlineMs: timeoutMs, what: `the broker of cell ${cell.path}`,
   });
   try {

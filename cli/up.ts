@@ -6,7 +6,12 @@
  * on the same data directory resumes where it stopped.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from '../runtime/db/index.ts';
+import { serveStatus } from '../cells/tree/status.ts';
+import { ensureSecrets, secretsPath } from './secrets.ts';
+import { removeUpState, writeUpState } from './up-state.ts';
+import { mergeCounts, purgeDeletedRows, startPeriodicPurge } from '../actors/conductor/db-purge.ts';
 import { join, resolve } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
@@ -39,7 +44,7 @@ function withOverrides(t: Topology, o: UpOptions): Topology {
 function tokenSecret(dataDir: string): string {
   const file = join(dataDir, 'api-token-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir, true);
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
@@ -49,6 +54,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const log = createLogger({ service: 'novacell' });
   const path = resolve(file);
   const plan = resolvePlan(withOverrides(loadTopology(path), opts), { baseDir: process.cwd() });
+  ensurePrivateDir(plan.dataDir, true);
   const clock = new RealClock();
   const rng = entropyRng();
   for (const c of plan.cells) {
@@ -60,8 +66,11 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const apiDb = apiCell.database.kind === 'sqlite' ? apiCell.database.file : join(plan.dataDir, 'api.sqlite');
   // The API cell keeps its routing state (mappings, instance copies, pending builds) beside the REST
   // API's own database, in a file of its own.
+  // The same deployment secret as `cell run`: broker passwords per principal, and `novacell status`
+  // and `novacell credentials` work against this process too.
+  const { secrets } = ensureSecrets(secretsPath(plan));
   const tree = await CellTree.start({
-    plan, clock, rng, log,
+    plan, clock, rng, log, brokerSecret: secrets.broker_secret,
     dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : (c.database as { file: string }).file),
   });
   for (const [path, rc] of tree.cells) {
@@ -77,10 +86,30 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
+  for (const [cellPath, rc] of tree.cells) {
+    const own = rc.buses[0];
+    if (!own) continue;
+    await serveStatus(own, cellPath, (t) => (cellPath === apiCell.path ? tree.apiCell.status(t) : rc.node!.status(t)));
+  }
+  writeUpState(plan.dataDir, {
+    topology: path, pid: process.pid, api: api.url,
+    brokers: Object.fromEntries([...tree.cells].map(([p, rc]) => [p, rc.broker?.url ?? ''])),
+  });
+  const purger = startPeriodicPurge({
+    clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
+    purge: async (before) => {
+      const total = await tree.apiCell.purgeDeleted(before);
+      for (const rc of tree.cells.values()) if (rc.db) mergeCounts(total, await purgeDeletedRows(rc.db, before));
+      store.instances.forgetDeleted(before);
+      return mergeCounts(total, await purgeDeletedRows(store.db, before));
+    },
+  });
   process.stdout.write(`novacell is up (${tree.cells.size} cells); Ctrl-C stops it\n`);
   await new Promise<void>((done) => {
     const stop = async (sig: string) => {
       log.info({ signal: sig }, 'stopping');
+      purger.stop();
+      removeUpState(plan.dataDir);
       await api.close();
       await store.close();
       await tree.stop();

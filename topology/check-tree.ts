@@ -15,6 +15,12 @@ function siteRefs(t: Topology): string[] {
   return Object.entries(t.regions).flatMap(([r, region]) => Object.keys(region.sites).map((s) => `${r}/${s}`));
 }
 
+function rootHops(v: CellVisit): unknown {
+  let root = v;
+  while (root.parent) root = root.parent;
+  return root.cell.nova?.['cells']?.['max_hop_count'];
+}
+
 function checkCell(t: Topology, v: CellVisit, sites: Set<string>, issues: PathIssue[]): void {
   const { cell, dataPath } = v;
   const seen = new Map<string, number>();
@@ -33,6 +39,14 @@ function checkCell(t: Topology, v: CellVisit, sites: Set<string>, issues: PathIs
     issues.push({
       path: [...dataPath, 'hosts'],
       message: `only leaf cells may have hosts: cell "${v.path}" has ${cell.children.length} child cell(s); move these hosts into a leaf cell`,
+    });
+  }
+  // Routing drops a message after max_hop_count hops ([cells] max_hop_count, default 10, as in cells v1).
+  const hops = Number(rootHops(v) ?? 10);
+  if (v.depth > hops && v.parent && v.parent.depth === hops) {
+    issues.push({
+      path: [...dataPath, 'name'],
+      message: `cell "${v.path}" is ${v.depth} levels below the API cell; messages travel at most max_hop_count (${hops}) hops, so it could never be reached`,
     });
   }
   if (cell.site !== undefined && !sites.has(cell.site)) {

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { checkTopology } from './check.ts';
 import { substituteEnv, type Env } from './env.ts';
 import { formatPath, TopologyError, type PathIssue, type TopologyIssue } from './errors.ts';
+import { findDeepNesting, MAX_NESTING } from './nesting.ts';
 import { topologySchema, withoutExtensions, type Topology } from './schema.ts';
 import { findAliasProblems, locate } from './yaml-ast.ts';
 import { topologyErrorMap, toPathIssues } from './zod-issues.ts';
@@ -33,6 +34,13 @@ function fail(file: string, doc: Document, lc: LineCounter, issues: PathIssue[])
 
 /** Parses and validates topology text; `filename` is only used in messages. Throws TopologyError. */
 export function parseTopology(text: string, filename = 'topology.yaml', options: LoadOptions = {}): Topology {
+  const deep = findDeepNesting(text);
+  if (deep) {
+    throw new TopologyError([{
+      file: filename, line: deep.line, col: deep.col, path: '',
+      message: `nested more than ${MAX_NESTING} levels deep (${deep.depth} here); a topology needs a few levels per cell`,
+    }]);
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

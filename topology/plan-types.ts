@@ -133,6 +133,9 @@ export interface TopologyPlan {
   description: string | null;
   dataDir: string;
   api: { host: string; port: number; listen: string; publicUrl: string };
+  identity: { tokenExpirationSeconds: number; lockoutFailureAttempts: number; lockoutDurationSeconds: number };
+  /** Periodic purge of soft-deleted rows: age and interval in seconds (interval 0 = off). */
+  purge: { deletedRowsAgeSeconds: number; intervalSeconds: number };
   sites: PlanSite[];
   /** Tree order: the API cell first, every parent before its children. */
   cells: PlanCell[];

@@ -124,6 +124,12 @@ export function resolvePlan(t: Topology, options: PlanOptions = {}): TopologyPla
     description: t.description ?? null,
     dataDir: path(t.data_dir),
     api: { ...listen, listen: t.api.listen, publicUrl: t.api.public_url ?? `http://${hostPort(listen.host, listen.port)}` },
+    identity: {
+      tokenExpirationSeconds: t.identity.token_expiration,
+      lockoutFailureAttempts: t.identity.lockout_failure_attempts,
+      lockoutDurationSeconds: t.identity.lockout_duration,
+    },
+    purge: { deletedRowsAgeSeconds: t.purge.deleted_rows_age, intervalSeconds: t.purge.interval },
     sites,
     cells,
     hosts,

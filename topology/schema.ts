@@ -27,6 +27,30 @@ export const apiSchema = z
   })
   .meta({ id: 'Api' });
 
+const seconds = (min: number, max: number) => z.number().int('expected a whole number of seconds').min(min).max(max);
+
+/** Keystone's settings that an operator tunes (names as in keystone.conf). */
+export const identitySchema = z
+  .strictObject({
+    token_expiration: seconds(60, 7 * 86_400).default(3600)
+      .meta({ description: "Token lifetime in seconds (keystone.conf [token] expiration)." }),
+    lockout_failure_attempts: z.number().int().min(0).max(1000).default(5)
+      .meta({ description: 'Failed password logins per user and source address before further attempts get 429 ([security_compliance]); 0 disables.' }),
+    lockout_duration: seconds(1, 86_400).default(60)
+      .meta({ description: 'Seconds a user+source pair stays refused after its last failure ([security_compliance] lockout_duration).' }),
+  })
+  .meta({ id: 'Identity' });
+
+/** Nova's `nova-manage db archive_deleted_rows` / `purge`, run periodically by the cells. */
+export const purgeSchema = z
+  .strictObject({
+    deleted_rows_age: seconds(0, 3650 * 86_400).default(30 * 86_400)
+      .meta({ description: 'Deleted rows older than this many seconds are purged by the periodic task.' }),
+    interval: seconds(0, 30 * 86_400).default(3600)
+      .meta({ description: 'Seconds between periodic purges; 0 turns the periodic purge off.' }),
+  })
+  .meta({ id: 'Purge' });
+
 export const topologySchema = z
   .strictObject({
     version: z.literal(1, 'expected version: 1 (the only format version so far)').default(1),
@@ -36,6 +60,8 @@ export const topologySchema = z
     broker_base_port: tcpPort.default(DEFAULT_BROKER_BASE_PORT)
       .meta({ description: 'First port given to embedded brokers that do not set one.' }),
     api: apiSchema.prefault({}),
+    identity: identitySchema.prefault({}),
+    purge: purgeSchema.prefault({}),
     regions: z.record(segmentName('region'), regionSchema).default({}),
     cell: cellSchema.meta({ description: 'The API cell: root of the cell tree.' }),
     aggregates: z.record(recordName(), aggregateSchema).default({}),

@@ -17,7 +17,7 @@ import { DEFAULT_COMPUTE_SETTINGS, mountCompute, NodeKeyGenerator, type ComputeD
 import { ApiStore, seedFromPlan } from './db/index.ts';
 import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
-import { devstackCatalog, IdentityService, mountIdentity } from './identity/index.ts';
+import { devstackCatalog, IdentityService, mountIdentity, type TokenRevocations } from './identity/index.ts';
 import { mountPlacement } from './placement/index.ts';
 
 export interface ApiServiceOptions {
@@ -42,6 +42,8 @@ export interface ApiServiceOptions {
   passwordHashCost?: number;
   /** Write clouds.yaml (default true). */
   writeClouds?: boolean;
+  /** Where revoked tokens are kept (default: the API database, so revocations survive restarts). */
+  revocations?: TokenRevocations;
 }
 
 export interface ApiService {
@@ -69,6 +71,10 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     tokenSecret: o.tokenSecret,
     clock: o.clock,
     rng: o.rng.stream('api:identity'),
+    tokenExpirationSeconds: o.plan.identity.tokenExpirationSeconds,
+    lockoutFailureAttempts: o.plan.identity.lockoutFailureAttempts,
+    lockoutDurationSeconds: o.plan.identity.lockoutDurationSeconds,
+    revocations: o.revocations ?? o.store.revokedTokens,
   });
   await mountIdentity(app, identity);
   const settings: ComputeSettings = {

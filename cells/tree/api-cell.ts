@@ -4,6 +4,7 @@
  * only a newer version may overwrite, and the builds not yet accepted by a leaf, stored before they
  * are sent and re-sent until accepted. It implements the CellsPort the ComputeAPI facade talks to.
  */
+import { purgeDeletedRows, type PurgeCounts } from '../../actors/conductor/db-purge.ts';
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
@@ -78,6 +79,12 @@ export class ApiCell implements CellsPort {
     this.role.stop();
     await this.writer.close();
     await this.db.destroy();
+  }
+
+  /** Nova's purge: servers deleted before `before` (ms) leave memory and this cell's database. */
+  async purgeDeleted(before: number): Promise<PurgeCounts> {
+    for (const [uuid, c] of this.copies) if (c.deleted && (c.deletedAt ?? 0) < before) this.copies.delete(uuid);
+    return purgeDeletedRows(this.db, before);
   }
 
   onInstanceChange(l: (c: Copy) => void): void {

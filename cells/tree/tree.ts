@@ -1,7 +1,8 @@
 /**
  * A whole cell tree in one process: for every cell of a topology plan its own broker (an embedded aedes
  * on a TCP port, or an in-memory hub for simulation), its own database, its actor tree; each child
- * linked to its parent's broker. Returns the API cell and a ComputeAPI over it.
+ * linked to its parent's broker. Embedded brokers are closed as in multi-process mode: a password per
+ * principal derived from the deployment secret, client ids bound to principals, per-principal ACLs. Returns the API cell and a ComputeAPI over it.
  */
 import { startActorSystem, stopActor, type ActorSystem } from '../../runtime/actor/index.ts';
 import { MemoryBus, MemoryHub, MqttBus, startBroker, type Broker, type Bus } from '../../runtime/bus/index.ts';
@@ -13,6 +14,7 @@ import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { ComputeAPI } from '../../actors/api/compute-api.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import type { AggregateWithHosts } from '../../actors/conductor/messages.ts';
+import { brokerGuards, brokerPassword, passwordVerifier, usernameOf, type Principal } from '../security/index.ts';
 import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
@@ -38,6 +40,12 @@ export interface TreeOptions {
   /** Brokers on ports chosen by the system instead of the plan's. */
   ephemeralPorts?: boolean;
   driverFor?: (h: PlanHost) => ComputeDriver;
+  /**
+   * The deployment secret broker passwords derive from (secrets.json's broker_secret, as `cell run`
+   * uses). Every embedded broker refuses anonymous clients, binds client ids to principals and applies
+   * the per-principal ACLs of multi-process mode; without a secret one is drawn from `rng`.
+   */
+  brokerSecret?: string;
 }
 
 export type { RunningCell };
@@ -86,25 +94,30 @@ export class CellTree {
     const system = startActorSystem();
     const cells = new Map<string, RunningCell>();
 
+    const secret = o.brokerSecret ?? o.rng.stream('broker-secret').uuid4();
     // Brokers first, so every link has somewhere to connect.
     for (const c of o.plan.cells) {
       const rc: RunningCell = { plan: c, buses: [] };
       if (transport.kind === 'mqtt') {
         const port = o.ephemeralPorts || c.broker.kind !== 'embedded' ? 0 : c.broker.port;
-        rc.broker = await startBroker({ port });
+        const guards = brokerGuards({ path: c.path, childPaths: c.childPaths, hostNames: c.hostNames }, passwordVerifier(secret, c.path));
+        rc.broker = await startBroker({ port, ...guards });
       } else {
         rc.hub = transport.hubFor?.(c) ?? new MemoryHub();
       }
       cells.set(c.path, rc);
     }
-    const connect = async (rc: RunningCell, id: string, will?: { topic: string; type: string; body: unknown }): Promise<Bus> => {
+    // `as` is the principal the client logs in as: the cell's own services, or a child's link.
+    const connect = async (rc: RunningCell, id: string, as: Principal, will?: { topic: string; type: string; body: unknown }): Promise<Bus> => {
+      const username = usernameOf(as);
+      const login = { username, password: brokerPassword(secret, rc.plan.path, username) };
       const common = { clientId: id, clock: o.clock, rng: o.rng.stream(`bus:${id}`), topicPrefix: cellPrefix(rc.plan.path), will };
       const bus = rc.hub
         ? new MemoryBus({
             ...common, hub: rc.hub,
             delay: transport.kind === 'memory' && transport.delay ? (from, topic) => transport.delay!(rc.plan, from, topic) : undefined,
           })
-        : await MqttBus.connect({ ...common, url: rc.broker!.url });
+        : await MqttBus.connect({ ...common, ...login, url: rc.broker!.url });
       return bus;
     };
 
@@ -115,8 +128,8 @@ export class CellTree {
       const parent = c.parentPath ? cells.get(c.parentPath)! : undefined;
       const started = await startCell({
         plan: o.plan, cell: c, clock: o.clock, rng: o.rng, log: o.log.child({ cell: c.path }), system,
-        connectOwn: (id) => connect(rc, id),
-        connectParent: parent ? (id, will) => connect(parent, id, will) : undefined,
+        connectOwn: (id) => connect(rc, id, { kind: 'cell', cell: c.path }),
+        connectParent: parent ? (id, will) => connect(parent, id, { kind: 'link', child: c.path }, will) : undefined,
         db: o.dbFile ? { file: o.dbFile(c) } : undefined,
         driverFor: o.driverFor,
       });

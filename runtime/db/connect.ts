@@ -1,10 +1,11 @@
 /**
  * Database connections: knex over sqlite3 (one file per cell, WAL) by default, PostgreSQL by URL.
  * Migrations are code (a list of {name, up}), run at open so every cell's schema is current.
+ * SQLite files are created 0600 in a 0700 directory (private-file.ts).
  */
 import knexFactory, { type Knex } from 'knex';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from './private-file.ts';
 
 export type Db = Knex;
 
@@ -27,7 +28,10 @@ export async function openDb(cfg: DbConfig, migrations: readonly Migration[] = [
     db = knexFactory({ client: 'pg', connection: cfg.url, pool: { min: 1, max: 4 } });
   } else {
     const file = cfg.file ?? ':memory:';
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      ensurePrivateDir(dirname(file));
+      ensurePrivateFile(file);
+    }
     db = knexFactory({
       client: 'sqlite3',
       connection: { filename: file },

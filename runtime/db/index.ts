@@ -2,3 +2,4 @@
 export { openDb } from './connect.ts';
 export type { Db, DbConfig, Migration } from './connect.ts';
 export { WriteBehind } from './write-behind.ts';
+export { ensurePrivateDir, ensurePrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-file.ts';

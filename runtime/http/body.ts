@@ -11,8 +11,12 @@ export const DEFAULT_JSON_CONTENT_TYPES: readonly string[] = ['application/json'
 
 const MALFORMED = 'Malformed request body';
 
+class LoneSurrogate extends Error {}
+
 function refusePoison(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new SyntaxError('__proto__ key');
+  // JSON's \\udXXX escapes can carry half a character, which no UTF-8 client can print back.
+  if (!isWellFormed(key) || (typeof value === 'string' && !isWellFormed(value))) throw new LoneSurrogate();
   if (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value) {
     throw new SyntaxError('constructor.prototype key');
   }
@@ -24,9 +28,14 @@ export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return null;
   try {
     return JSON.parse(text, refusePoison);
-  } catch {
+  } catch (err) {
+    if (err instanceof LoneSurrogate) throw new HttpError(400, `${MALFORMED}: a string holds an unpaired surrogate`);
     throw new HttpError(400, MALFORMED);
   }
+}
+
+function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 function mediaType(header: string | undefined): string {

@@ -19,5 +19,5 @@ export {
   novaMicroversions, registerMicroversions, requestedVersion, versionHeaders,
 } from './microversion.ts';
 export type { MicroversionSpec, VersionLike } from './microversion.ts';
-export { NONE_LITERAL, normalizeQuery, queryRaw, queryValue, queryValues } from './query.ts';
+export { NONE_LITERAL, normalizeQuery, ownValue, prototypeQueryName, queryRaw, queryValue, queryValues } from './query.ts';
 export type { RawQuery } from './query.ts';

@@ -12,6 +12,7 @@ export const NONE_LITERAL = 'None';
 
 function valuesOf(query: RawQuery, name: string): string[] {
   if (query === null || typeof query !== 'object') return [];
+  if (!Object.hasOwn(query, name)) return [];
   const v = (query as Record<string, unknown>)[name];
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
@@ -43,4 +44,20 @@ export function normalizeQuery(query: RawQuery): Record<string, string> {
     if (v !== undefined) out[name] = v;
   }
   return out;
+}
+
+/**
+ * `table[key]` for a key that came from a request: only the table's own entries, never what its
+ * prototype holds (`__proto__`, `constructor`, `hasOwnProperty`, ...).
+ */
+export function ownValue<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A query parameter named after an Object.prototype member (`__proto__`, `hasOwnProperty`, ...), if any. */
+export function prototypeQueryName(query: RawQuery): string | undefined {
+  if (query === null || typeof query !== 'object') return undefined;
+  return Object.keys(query).find((k) => PROTOTYPE_NAMES.has(k));
 }

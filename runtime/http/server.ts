@@ -12,6 +12,8 @@ import type { RandomStream } from '../rng/index.ts';
 import { DEFAULT_JSON_CONTENT_TYPES, installJsonBodyParsers } from './body.ts';
 import { attachRouteTable, installFaultHandling } from './errors-hook.ts';
 import type { FaultRenderer } from './faults.ts';
+import { HttpError } from './faults.ts';
+import { prototypeQueryName } from './query.ts';
 import { RouteTable } from './route-table.ts';
 
 /** oslo.middleware's `[oslo_middleware] max_request_body_size` default, which Nova's pipeline applies. */
@@ -71,6 +73,9 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   app.addHook('onRequest', async (request, reply) => {
     startedAt.set(request, clock.now());
     setIds(request, reply);
+    // No OpenStack API has such a parameter; refusing them here keeps them away from every lookup table.
+    const poison = prototypeQueryName(request.query);
+    if (poison !== undefined) throw new HttpError(400, `Invalid query parameter: ${poison}`);
   });
   // Again at send time: a handler that replaced the headers cannot drop the ids.
   app.addHook('onSend', async (request, reply, payload) => {

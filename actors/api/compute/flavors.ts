@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BadRequest, Conflict, NotFound } from '../../../runtime/errors/index.ts';
-import { queryRaw, queryValue } from '../../../runtime/http/index.ts';
+import { ownValue, queryRaw, queryValue } from '../../../runtime/http/index.ts';
 import type { Flavor } from '../db/index.ts';
 import { callerOf, requireAdmin } from './context.ts';
 import type { ComputeDeps } from './deps.ts';
@@ -58,7 +58,7 @@ function listFlavors(deps: ComputeDeps, request: FastifyRequest): Flavor[] {
   if (name !== undefined) list = list.filter((f) => f.name === name);
   const sortKey = queryValue(request.query, 'sort_key') ?? 'flavorid';
   const sortDir = queryValue(request.query, 'sort_dir') ?? 'asc';
-  const key = SORT_KEYS[sortKey];
+  const key = ownValue(SORT_KEYS, sortKey);
   if (!key) throw new BadRequest(`Invalid input for field/attribute sort_key. Value: ${sortKey}.`);
   if (sortDir !== 'asc' && sortDir !== 'desc') throw new BadRequest(`Invalid input for field/attribute sort_dir. Value: ${sortDir}.`);
   const sign = sortDir === 'asc' ? 1 : -1;

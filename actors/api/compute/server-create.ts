@@ -12,7 +12,7 @@ import type { CreateRequest } from '../compute-api.ts';
 import type { Flavor, Image, ServerAttrs } from '../db/index.ts';
 import type { FlavorSpec, InstanceGroupSpec } from '../../scheduler/types.ts';
 import { imageVisibleTo } from '../image/policy.ts';
-import { callerOf, contextOf, resourceLinks, type Caller } from './context.ts';
+import { callerOf, contextOf, policyDenied, resourceLinks, type Caller } from './context.ts';
 import type { ComputeDeps } from './deps.ts';
 import { flavorVisibleTo } from './flavor-access.ts';
 import { checkCount, instancesAllowed, projectUsage } from './quota-usage.ts';
@@ -169,11 +169,23 @@ export interface CreateServerResult {
   location?: string;
 }
 
+/** The cell hints steer a build across sites: admin-only, as cells v1's TargetCellFilter policy was. */
+const CELL_HINT_RULES: ReadonlyArray<[string, string]> = [
+  ['target_cell', 'cells_scheduler_filter:TargetCellFilter'],
+  ['different_cell', 'cells_scheduler_filter:DifferentCellFilter'],
+];
+
+function checkCellHints(caller: Caller, hintsIn: Record<string, unknown>): void {
+  if (caller.isAdmin) return;
+  for (const [hint, rule] of CELL_HINT_RULES) if (Object.hasOwn(hintsIn, hint)) throw policyDenied(rule);
+}
+
 export async function createServer(deps: ComputeDeps, request: FastifyRequest): Promise<CreateServerResult> {
   const caller = callerOf(request);
   const body = validate(serverSchema(request), request.body) as { server: CreateBody } & Record<string, unknown>;
   const s = body.server;
   const hintsIn = (body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints'] ?? {}) as Record<string, unknown>;
+  checkCellHints(caller, hintsIn);
   const limits = deps.store.quotas.limits(caller.projectId);
 
   const flavor = resolveFlavor(deps, caller, s['flavorRef'] as string | number);

@@ -1,13 +1,14 @@
 /**
  * GET /servers and /servers/detail filtering, as Nova's ServersController._get_servers does it:
  * non-admins may only use the documented filters (others are ignored), `status` maps to vm/task
- * states, `name` is a regular expression, a bad `changes-since` or `limit` is 400, and the list is
+ * states, `name` and `ip` are regular expressions (run on RE2: regex-filter.ts), a bad `changes-since` or `limit` is 400, and the list is
  * newest first (created_at desc) before paging.
  */
 import type { FastifyRequest } from 'fastify';
 import { BadRequest } from '../../../runtime/errors/index.ts';
-import { queryRaw, queryValue, queryValues } from '../../../runtime/http/index.ts';
+import { ownValue, queryRaw, queryValue, queryValues } from '../../../runtime/http/index.ts';
 import { callerOf, policyDenied } from './context.ts';
+import { regexFilter } from './regex-filter.ts';
 import { parseBoolString } from './validation.ts';
 import { since } from './version.ts';
 import { matchesStates, statesFromStatuses } from './views/status.ts';
@@ -72,13 +73,8 @@ export function parseServerQuery(request: FastifyRequest): ServerQuery {
   }
   const name = val('name');
   if (name !== undefined) {
-    let re: RegExp;
-    try {
-      re = new RegExp(name);
-    } catch {
-      throw new BadRequest(`Invalid regular expression for name filter: ${name}`);
-    }
-    preds.push((m) => re.test(serverName(m)));
+    const matches = regexFilter('name', name);
+    preds.push((m) => matches(serverName(m)));
   }
   const image = val('image');
   if (image !== undefined) {
@@ -106,13 +102,8 @@ export function parseServerQuery(request: FastifyRequest): ServerQuery {
   // Nova matches `ip` as a regular expression against the fixed addresses; there are no IPv6 ones.
   const ip = val('ip');
   if (ip !== undefined) {
-    let re: RegExp;
-    try {
-      re = new RegExp(ip);
-    } catch {
-      throw new BadRequest(`Invalid regular expression for ip filter: ${ip}`);
-    }
-    preds.push((m) => hasAddress(m) && re.test(fakeAddress(m.inst.uuid).addr));
+    const matches = regexFilter('ip', ip);
+    preds.push((m) => hasAddress(m) && matches(fakeAddress(m.inst.uuid).addr));
   }
   if (val('ip6') !== undefined) preds.push(() => false);
   if (since(request, '2.26')) {
@@ -151,15 +142,36 @@ export function parseServerQuery(request: FastifyRequest): ServerQuery {
   }
   const metadataFilter = caller.isAdmin ? val('metadata') : undefined;
   if (metadataFilter !== undefined) {
+    let want: unknown;
     try {
-      const want = JSON.parse(metadataFilter) as Record<string, string>;
-      preds.push((m) => Object.entries(want).every(([k, v]) => serverMetadata(m)[k] === v));
+      want = JSON.parse(metadataFilter);
     } catch {
       throw new BadRequest('Invalid filter field: metadata.');
     }
+    if (want === null || typeof want !== 'object' || Array.isArray(want)) throw new BadRequest('Invalid filter field: metadata.');
+    const pairs = Object.entries(want as Record<string, unknown>);
+    preds.push((m) => pairs.every(([k, v]) => ownValue(serverMetadata(m), k) === v));
+  }
+  for (const key of queryValues(q, 'sort_key')) {
+    if (!SERVER_SORT_KEYS.has(key)) throw new BadRequest(`Invalid input for query parameters sort_key. Value: ${key}.`);
+  }
+  for (const dir of queryValues(q, 'sort_dir')) {
+    if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`Invalid input for query parameters sort_dir. Value: ${dir}.`);
   }
   return { allTenants, empty, filter: (m) => preds.every((p) => p(m)) };
 }
+
+/** Nova's servers index schema: VALID_SORT_KEYS plus the keys it accepts and ignores. */
+const SERVER_SORT_KEYS = new Set([
+  'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'availability_zone', 'config_drive', 'created_at',
+  'display_description', 'display_name', 'host', 'hostname', 'image_ref', 'instance_type_id', 'kernel_id',
+  'key_name', 'launch_index', 'launched_at', 'locked', 'locked_by', 'node', 'power_state', 'progress',
+  'project_id', 'ramdisk_id', 'root_device_name', 'task_state', 'terminated_at', 'updated_at', 'user_id',
+  'uuid', 'vm_state', 'architecture', 'cell_name', 'cleaned', 'default_ephemeral_device',
+  'default_swap_device', 'deleted', 'deleted_at', 'disable_terminate', 'ephemeral_gb', 'ephemeral_key_uuid',
+  'id', 'key_data', 'launched_on', 'memory_mb', 'os_type', 'reservation_id', 'root_gb',
+  'shutdown_terminate', 'user_data', 'vcpus', 'vm_mode',
+]);
 
 /** created_at desc, then uuid desc: Nova's default sort. */
 export function sortServers(list: ServerModel[]): ServerModel[] {

@@ -74,6 +74,18 @@ export function intLike(min: number, max = 2 ** 31 - 1) {
 }
 
 /**
+ * Not printable in Nova's sense (parameter_types._is_printable): any `C*` category (controls, format
+ * characters such as the bidi overrides U+202A-E/U+2066-9, lone surrogates, private use, unassigned)
+ * and the `Z*` separators other than Zs. A constant pattern: user input never reaches a RegExp.
+ */
+const UNPRINTABLE = /[\p{C}\p{Zl}\p{Zp}]/u;
+
+/** True when `s` holds only characters Nova's valid_name_regex accepts. */
+export function isPrintableName(s: string): boolean {
+  return !UNPRINTABLE.test(s);
+}
+
+/**
  * Nova's name: printable characters, 1-255 of them, no leading or trailing whitespace
  * (valid_name_regex). `allowSurroundingSpaces` is the legacy rule some APIs keep.
  */
@@ -81,7 +93,7 @@ export function novaName(max = 255, allowSurroundingSpaces = false) {
   return z.string().min(1, `'' is too short`).max(max, `is too long`).refine(
     (s) => allowSurroundingSpaces || s.trim() === s,
     { message: 'Leading/trailing whitespace not allowed' },
-  ).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'Invalid characters in name' });
+  ).refine(isPrintableName, { message: 'Invalid characters in name' });
 }
 
 /** metadata: string keys of 1-255 characters, string values of at most 255 (server and image metadata). */

@@ -62,6 +62,18 @@ export class InstanceMappingRepo {
     return m.attrs;
   }
 
+  /** Drop mappings of servers deleted before `before` (ms) from memory (their rows go by db-purge). */
+  forgetDeleted(before: number): number {
+    let n = 0;
+    for (const [uuid, m] of this.byUuid) {
+      if (m.deletedAt !== null && m.deletedAt < before) {
+        this.byUuid.delete(uuid);
+        n++;
+      }
+    }
+    return n;
+  }
+
   async markDeleted(uuid: string, now: number): Promise<void> {
     const m = this.byUuid.get(uuid);
     if (!m || m.deletedAt !== null) return;

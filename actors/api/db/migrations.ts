@@ -92,4 +92,14 @@ export const apiMigrations: Migration[] = [
       });
     },
   },
+  {
+    // Keystone's revocation events, by audit id, so a revoked token stays revoked after a restart.
+    name: '002_revoked_tokens',
+    async up(db: Knex) {
+      await db.schema.createTable('revoked_tokens', (t) => {
+        t.string('audit_id', 64).primary();
+        t.bigInteger('expires_at').notNullable();
+      });
+    },
+  },
 ];

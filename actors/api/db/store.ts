@@ -11,6 +11,7 @@ import { KeypairRepo } from './keypairs.ts';
 import { LegacyIds } from './legacy-ids.ts';
 import { apiMigrations } from './migrations.ts';
 import { QuotaRepo } from './quotas.ts';
+import { RevokedTokenRepo } from './revoked-tokens.ts';
 import { ServerGroupRepo } from './server-groups.ts';
 
 export class ApiStore {
@@ -22,6 +23,7 @@ export class ApiStore {
   readonly quotas: QuotaRepo;
   readonly instances: InstanceMappingRepo;
   readonly legacyIds: LegacyIds;
+  readonly revokedTokens: RevokedTokenRepo;
 
   private constructor(readonly db: Db) {
     this.flavors = new FlavorRepo(db);
@@ -32,6 +34,7 @@ export class ApiStore {
     this.quotas = new QuotaRepo(db);
     this.instances = new InstanceMappingRepo(db);
     this.legacyIds = new LegacyIds(db);
+    this.revokedTokens = new RevokedTokenRepo(db);
   }
 
   static async open(cfg: DbConfig): Promise<ApiStore> {
@@ -39,7 +42,7 @@ export class ApiStore {
     const store = new ApiStore(db);
     await Promise.all([
       store.flavors.load(), store.keypairs.load(), store.images.load(), store.groups.load(), store.aggregates.load(),
-      store.quotas.load(), store.instances.load(), store.legacyIds.load(),
+      store.quotas.load(), store.instances.load(), store.legacyIds.load(), store.revokedTokens.load(),
     ]);
     return store;
   }

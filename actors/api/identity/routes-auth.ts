@@ -56,7 +56,7 @@ export function registerAuthRoutes(app: FastifyInstance, service: IdentityServic
   app.get('/v3', async (request) => ({ version: v3Version(`${urls.v3(request)}/`) }));
 
   app.post('/v3/auth/tokens', async (request, reply) => {
-    const issued = await service.authenticate(request.body);
+    const issued = await service.authenticate(request.body, request.ip);
     return reply
       .code(201)
       .header('X-Subject-Token', issued.id)

@@ -11,6 +11,7 @@ import { DEFAULT_REGION, renderCatalog, resolveCatalog, type CatalogService, typ
 import { IdentityDirectory, roleIdFor, type Domain, type User } from './directory.ts';
 import { KeystoneUnauthorized, TokenNotFound } from './errors.ts';
 import { UNMATCHABLE_HASH, verifyPassword } from './passwords.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { InMemoryTokenRevocations, type TokenRevocations } from './revocations.ts';
 import { keystoneTime, TokenProvider, type IssuedToken, type TokenPayload, type TokenScope } from './tokens.ts';
 import type { AuthContext, Authenticator, IdentityData } from './types.ts';
@@ -32,6 +33,10 @@ export interface IdentityServiceOptions {
   adminRole?: string;
   /** The identity endpoint as clients reach it (http://host/identity); else taken from each request. */
   publicUrl?: string;
+  /** Keystone's `[security_compliance] lockout_failure_attempts` (default 5; 0 is no limit). */
+  lockoutFailureAttempts?: number;
+  /** Keystone's `[security_compliance] lockout_duration` in seconds (default 60). */
+  lockoutDurationSeconds?: number;
 }
 
 /** Roles a service user (another OpenStack service) holds to validate anyone's token. */
@@ -47,8 +52,14 @@ export class IdentityService implements Authenticator {
   readonly publicUrl: string | undefined;
   private readonly adminRole: string;
   private readonly region: string;
+  readonly logins: LoginThrottle;
 
   constructor(private readonly opts: IdentityServiceOptions) {
+    this.logins = new LoginThrottle({
+      clock: opts.clock,
+      failureAttempts: opts.lockoutFailureAttempts ?? 5,
+      lockoutSeconds: opts.lockoutDurationSeconds ?? 60,
+    });
     this.directory = new IdentityDirectory(opts.data);
     this.tokens = new TokenProvider({
       secret: opts.tokenSecret,
@@ -62,15 +73,18 @@ export class IdentityService implements Authenticator {
     this.publicUrl = opts.publicUrl?.replace(/\/+$/, '');
   }
 
-  /** `POST /v3/auth/tokens`: 400 for a malformed body, 401 for anything that does not authenticate. */
-  async authenticate(body: unknown): Promise<IssuedToken> {
+  /**
+   * `POST /v3/auth/tokens`: 400 for a malformed body, 401 for anything that does not authenticate,
+   * 429 while `source` (the client's address) has failed too often for that user.
+   */
+  async authenticate(body: unknown, source = 'local'): Promise<IssuedToken> {
     const req = parseAuthRequest(body);
     if (req.methods.length === 0 || req.methods.some((m) => !SUPPORTED_METHODS.has(m))) {
       throw new KeystoneUnauthorized('Attempted to authenticate with an unsupported method.');
     }
     let user: User | undefined;
     let parent: TokenPayload | undefined;
-    if (req.password) user = await this.checkPassword(req.password);
+    if (req.password) user = await this.checkPassword(req.password, source);
     if (req.token) {
       parent = await this.tokens.validate(req.token.id).catch(() => {
         throw new KeystoneUnauthorized();
@@ -186,16 +200,27 @@ export class IdentityService implements Authenticator {
     return 'id' in sel ? this.directory.domain(sel.id) : this.directory.domainNamed(sel.name);
   }
 
-  private async checkPassword(p: NonNullable<AuthRequest['password']>): Promise<User> {
+  private async checkPassword(p: NonNullable<AuthRequest['password']>, source: string): Promise<User> {
     let user: User | undefined;
-    if ('id' in p.user) user = this.directory.user(p.user.id);
-    else {
+    let asked: string;
+    if ('id' in p.user) {
+      user = this.directory.user(p.user.id);
+      asked = `id:${p.user.id}`;
+    } else {
       const domain = this.findDomain(p.user.domain);
       user = domain ? this.directory.userNamed(p.user.name, domain.id) : undefined;
+      asked = `name:${JSON.stringify(p.user.domain)}:${p.user.name}`;
     }
+    // Unknown names are throttled too (by the name asked for), so a spray cannot tell them apart.
+    const throttleKey = user ? `user:${user.id}` : asked;
+    this.logins.check(throttleKey, source);
     // Hash even when there is no such user, so that timing does not tell names apart.
     const ok = await verifyPassword(p.password ?? '', user?.passwordHash ?? UNMATCHABLE_HASH);
-    if (!user || !ok || p.password === undefined || !this.activeUser(user.id)) throw new KeystoneUnauthorized();
+    if (!user || !ok || p.password === undefined || !this.activeUser(user.id)) {
+      this.logins.failed(throttleKey, source);
+      throw new KeystoneUnauthorized();
+    }
+    this.logins.succeeded(throttleKey, source);
     return user;
   }
 

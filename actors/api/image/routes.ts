@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../../../runtime/errors/index.ts';
 import type { Clock } from '../../../runtime/clock/index.ts';
 import type { RandomStream } from '../../../runtime/rng/index.ts';
-import { queryValue, queryValues } from '../../../runtime/http/index.ts';
+import { ownValue, queryValue, queryValues } from '../../../runtime/http/index.ts';
 import { authOf } from '../identity/index.ts';
 import type { ApiStore, Image } from '../db/index.ts';
 import { applyProperty } from './apply.ts';
@@ -62,7 +62,7 @@ function sortSpec(request: FastifyRequest): Array<[string, 'asc' | 'desc']> {
   if (sort !== undefined) {
     return sort.split(',').map((part) => {
       const [k, d] = part.trim().split(':');
-      if (!SORT[k!] || (d !== undefined && d !== 'asc' && d !== 'desc')) throw new BadRequest(`Invalid sort key or direction: ${part}`);
+      if (!ownValue(SORT, k!) || (d !== undefined && d !== 'asc' && d !== 'desc')) throw new BadRequest(`Invalid sort key or direction: ${part}`);
       return [k!, (d ?? 'desc') as 'asc' | 'desc'];
     });
   }
@@ -70,7 +70,7 @@ function sortSpec(request: FastifyRequest): Array<[string, 'asc' | 'desc']> {
   const dirs = queryValues(request.query, 'sort_dir');
   const out = (keys.length > 0 ? keys : ['created_at']).map((k, i): [string, 'asc' | 'desc'] => {
     const d = dirs[i] ?? dirs[0] ?? 'desc';
-    if (!SORT[k]) throw new BadRequest(`Invalid sort key: ${k}`);
+    if (!ownValue(SORT, k)) throw new BadRequest(`Invalid sort key: ${k}`);
     if (d !== 'asc' && d !== 'desc') throw new BadRequest(`Invalid sort direction: ${d}`);
     return [k, d];
   });
@@ -90,9 +90,12 @@ function list(deps: ImageDeps, request: FastifyRequest) {
     if (NOT_FILTERS.has(key)) continue;
     const value = queryValue(q, key);
     if (value === undefined) continue;
-    const core = CORE_FILTERS[key];
+    const core = ownValue(CORE_FILTERS, key);
     const wanted = value.startsWith('in:') ? value.slice(3).split(',') : [value];
-    images = images.filter((i) => wanted.includes(String(core ? core(i) : i.properties[key])));
+    images = images.filter((i) => {
+      const have = core ? String(core(i)) : ownValue(i.properties, key);
+      return have !== undefined && wanted.includes(have);
+    });
     void raw;
   }
   for (const tag of queryValues(q, 'tag')) images = images.filter((i) => i.tags.includes(tag));
