@@ -234,6 +234,16 @@ function spawnContextOf(i: BuildAndRunBody['instance'], reqId: string | undefine
     },
     flavor: { flavorId: i.flavor.id, name: i.flavor.name, extraSpecs: i.flavor.extraSpecs },
     image: { id: i.image.id, properties: i.image.properties },
-    injectedFiles: [], adminPassword: null, networkInfo: [], blockDeviceInfo: null, reqId, powerOn,
+    injectedFiles: [], adminPassword: null, networkInfo: networkInfoOf(i), blockDeviceInfo: null, reqId, powerOn,
   };
+}
+
+/** One VIF on the project's flat network, when the conductor allocated a fixed IP. */
+function networkInfoOf(i: BuildAndRunBody['instance']): SpawnContext['networkInfo'] {
+  if (!i.network) return [];
+  const n = i.network;
+  return [{
+    id: `${i.uuid}-0`, address: n.mac, type: 'user',
+    network: { id: `${i.projectId}-private`, label: 'private', subnets: [{ cidr: n.cidr, gateway: n.gateway, ips: [{ address: n.address, type: 'fixed', version: 4 }] }] },
+  }];
 }

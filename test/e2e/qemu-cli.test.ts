@@ -101,6 +101,14 @@ describe.skipIf(!CLI || !QEMU)(TITLE, { timeout: 300_000 }, () => {
     expect(log).toContain(`=== novacell guest: instance ${s.id} hostname vm1`);
   });
 
+  it('the guest has its fixed IP from the project network, as server show says', async () => {
+    const s = await show('vm1');
+    const addrs = typeof s.addresses === 'string' ? s.addresses : JSON.stringify(s.addresses);
+    const ip = /10\.100\.\d+\.\d+/.exec(addrs)?.[0];
+    expect(ip, addrs).toBeDefined();
+    expect(await up.openstack('console', 'log', 'show', 'vm1')).toContain(`ip ${ip}/24`);
+  });
+
   it('reboot, stop/start, pause/unpause, suspend/resume act on the QEMU process', async () => {
     await up.openstack('server', 'reboot', '--wait', 'vm1');
     await waitStatus('vm1', 'ACTIVE');
