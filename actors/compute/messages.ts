@@ -12,6 +12,8 @@ export const spawnInstanceSchema = z.object({
   flavor: flavorSchema,
   image: imageSchema,
   metadata: z.record(z.string(), z.string()),
+  /** The fixed IP on the project's flat network (conductor/tasks/fixed-ips.ts), when the cell allocates them. */
+  network: z.object({ cidr: z.string(), gateway: z.string(), address: z.string(), mac: z.string() }).optional(),
 });
 
 export const BuildAndRunInstance = defineMessage(

@@ -5,6 +5,7 @@
  * nothing is left, bury the instance in ERROR with a fault (NoValidHost / MaxRetriesExceeded).
  */
 import { NoValidHost, NovaError } from '../../../runtime/errors/index.ts';
+import { allocateFixedIp, fixedIpOf } from './fixed-ips.ts';
 import type { RequestSpec, Selection } from '../../scheduler/types.ts';
 import type { BuildResultBody, BuildSpec } from '../messages.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
@@ -101,6 +102,8 @@ function prepareDispatch(ctx: ConductorContext, br: BuildRequest, chosen: Altern
   ctx.builds.save(br, ctx.clock.now());
   ctx.hostManager.addInstance(chosen.host, br.instanceUuid);
   ctx.store.update(br.instanceUuid, { host: chosen.host, node: chosen.nodename, taskState: TaskState.SPAWNING });
+  const inst = ctx.store.get(br.instanceUuid);
+  if (inst) allocateFixedIp(ctx, inst);
   return () => sendBuild(ctx, br);
 }
 
@@ -114,7 +117,7 @@ export async function sendBuild(ctx: ConductorContext, br: BuildRequest): Promis
     body: {
       instance: {
         uuid: inst.uuid, name: inst.displayName, hostname: inst.hostname, projectId: inst.projectId, userId: inst.userId,
-        flavor: inst.flavor, image: inst.image, metadata: inst.metadata,
+        flavor: inst.flavor, image: inst.image, metadata: inst.metadata, network: fixedIpOf(inst),
       },
       node: br.host.nodename,
       attempt: br.attempts,

@@ -7,6 +7,7 @@
  * a one-node devstack does); unshelving an offloaded server schedules it anew.
  */
 import { InstanceInvalidState, InstanceNotFound, NoValidHost, NovaError } from '../../../runtime/errors/index.ts';
+import { fixedIpOf } from './fixed-ips.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
 import type { FlavorSpec, Selection } from '../../scheduler/types.ts';
 import type { ConductorContext } from '../context.ts';
@@ -63,7 +64,7 @@ function checkState(inst: InstanceRecord, task: InstanceTask): void {
 function spawnInstance(inst: InstanceRecord) {
   return {
     uuid: inst.uuid, name: inst.displayName, hostname: inst.hostname, projectId: inst.projectId, userId: inst.userId,
-    flavor: inst.flavor, image: inst.image, metadata: inst.metadata,
+    flavor: inst.flavor, image: inst.image, metadata: inst.metadata, network: fixedIpOf(inst),
   };
 }
 

@@ -20,6 +20,13 @@ export function fakeAddress(uuid: string): FakeAddress {
   return { addr, mac };
 }
 
+/** The fixed IP the cell allocated on the project's network (real guests; conductor/tasks/fixed-ips.ts). */
+function allocatedAddress(m: ServerModel): FakeAddress | undefined {
+  const sm = m.inst.systemMetadata ?? {};
+  const addr = Object.hasOwn(sm, 'fixed_ip') ? sm['fixed_ip'] : undefined;
+  return addr ? { addr, mac: fakeAddress(m.inst.uuid).mac } : undefined;
+}
+
 export function hasAddress(m: ServerModel): boolean {
   return m.inst.vmState !== 'building' && m.inst.host !== null;
 }
@@ -27,7 +34,7 @@ export function hasAddress(m: ServerModel): boolean {
 /** The `addresses` of a server; `extended` adds OS-EXT-IPS:type and the MAC (server bodies do). */
 export function addressesOf(m: ServerModel, extended: boolean): Record<string, unknown[]> {
   if (!hasAddress(m)) return {};
-  const a = fakeAddress(m.inst.uuid);
+  const a = allocatedAddress(m) ?? fakeAddress(m.inst.uuid);
   const entry: Record<string, unknown> = { version: 4, addr: a.addr };
   if (extended) {
     entry['OS-EXT-IPS:type'] = 'fixed';
