@@ -12,6 +12,8 @@ import type {
   ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody,
 } from '../../actors/conductor/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
+import '../../actors/console/messages.ts';
+import type { GetConsoleBody, ValidateConsoleTokenBody } from '../../actors/console/messages.ts';
 
 type B = Record<string, unknown>;
 
@@ -34,6 +36,12 @@ export async function serveConductor(bus: Bus, topic: string, conductor: Service
         return ask(conductor, 'instanceActions', b.uuid as string);
       case 'get_console_output':
         return ask(conductor, 'consoleOutput', b.uuid as string, b.length as number | undefined);
+      case 'get_console':
+        return ask(conductor, 'getConsole', b.uuid as string, (msg.body as GetConsoleBody).consoleType);
+      case 'validate_console_token': {
+        const v = msg.body as ValidateConsoleTokenBody;
+        return ask(conductor, 'validateConsoleToken', v.tokenHash, v.checkPort);
+      }
       case 'list_services':
         return ask(conductor, 'listServices');
       case 'list_compute_nodes':
