@@ -8,3 +8,4 @@ export { ConsoleAuthStore, consoleAuthMigration, CONSOLE_AUTH_TABLE } from './co
 export * from './errors.ts';
 export { issueConsole, validateConsolePort } from './compute-consoles.ts';
 export { osSecretBytes, type SecretBytes } from './secret-bytes.ts';
+export * from './console-urls.ts';
