@@ -19,6 +19,7 @@ import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
 import { devstackCatalog, IdentityService, mountIdentity } from './identity/index.ts';
 import { mountPlacement } from './placement/index.ts';
+import { consoleBaseUrls, type ConsoleBaseUrls } from '../console/console-urls.ts';
 
 export interface ApiServiceOptions {
   plan: TopologyPlan;
@@ -42,6 +43,8 @@ export interface ApiServiceOptions {
   passwordHashCost?: number;
   /** Write clouds.yaml (default true). */
   writeClouds?: boolean;
+  /** Where console URLs point (default: the API cell's [vnc]/[spice]/[serial_console]/[xvp] options). */
+  consoleBaseUrls?: () => ConsoleBaseUrls;
 }
 
 export interface ApiService {
@@ -84,6 +87,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
       userExists: (id) => identity.directory.user(id) !== undefined,
     },
     settings,
+    consoleBaseUrls: o.consoleBaseUrls ?? (() => consoleBaseUrls(o.plan.cells[0]!.nova)),
   };
   const authUri = () => `${publicUrl()}/identity`;
   await mountCompute(app, deps, identity, { authUri: authUri() });
