@@ -75,7 +75,7 @@ export async function computeRun(o: ComputeRunOptions): Promise<void> {
   const compute = new ComputeHosts({
     cell: cell.path, parent: spawnGroup(system, `compute-${host.name}`), bus, clock, config: cell.nova, log, subscribe: 'per-host',
   });
-  await compute.start([{ host: host.name, nodeUuid: nodeUuidFor(cell.path, host.name), driver: defaultDriver(clock, rng, host) }]);
+  await compute.start([{ host: host.name, nodeUuid: nodeUuidFor(cell.path, host.name), driver: defaultDriver(clock, rng, host, { dataDir: plan.dataDir, log }) }]);
   // Back after the cell restarted (its broker is new): report resources again straight away.
   bus.onReconnect(() => compute.each('updateAvailableResource'));
   started();

@@ -61,6 +61,8 @@ export const DRIVER_OPTION_OWNERS: Readonly<Record<string, readonly DriverName[]
   binary: ['qemu'],
   accel: ['qemu'],
   instances_path: ['libvirt', 'qemu'],
+  boot_timeout_s: ['libvirt', 'qemu'],
+  max_concurrent_builds: ['libvirt', 'qemu'],
 };
 
 const nonNegMs = z.number().min(0, 'expected a duration in milliseconds, 0 or more');
@@ -75,7 +77,11 @@ export const driverOptionsSchema = z
     virt_type: z.enum(['kvm', 'qemu']).optional().meta({ description: 'libvirt: [libvirt] virt_type.' }),
     binary: z.string().min(1).optional().meta({ description: 'qemu: path of qemu-system-* to run.' }),
     accel: z.enum(['kvm', 'tcg']).optional().meta({ description: 'qemu: accelerator.' }),
-    instances_path: z.string().min(1).optional().meta({ description: 'libvirt/qemu: where instance disks live.' }),
+    instances_path: z.string().min(1).optional().meta({ description: 'libvirt/qemu: where instance disks live (default <data_dir>/instances/<host>).' }),
+    boot_timeout_s: z.number().int('expected a whole number of seconds').min(1, 'expected at least 1 second').optional()
+      .meta({ description: 'libvirt/qemu: seconds a guest may take to print its boot banner before the build fails (default 180).' }),
+    max_concurrent_builds: z.number().int('expected a whole number').min(1, 'expected at least 1').optional()
+      .meta({ description: 'libvirt/qemu: Nova\'s max_concurrent_builds; guests booting at once on this host (default 2).' }),
   })
   .meta({ id: 'DriverOptions' });
 export type DriverOptions = z.output<typeof driverOptionsSchema>;

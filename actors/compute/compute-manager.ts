@@ -27,18 +27,42 @@ export interface ComputeManagerDeps {
   log: Logger;
   /** Randomness for console tokens (default the OS CSPRNG). */
   secretBytes?: SecretBytes;
+  /** Nova's [DEFAULT] shutdown_timeout for stop; the driver's own default when absent. */
+  shutdownTimeoutS?: number;
 }
+
+/** Drivers whose lifecycle events already reach a manager (the actor may restart; the driver stays). */
+const listening = new WeakSet<ComputeDriver>();
 
 export class ComputeManager {
   private reportCount = 0;
+  /** The power state last told to the conductor per guest, so a sync only reports what changed. */
+  private readonly reported = new Map<string, number>();
 
   constructor(private readonly d: ComputeManagerDeps) {}
 
-  /** init_host: connect the driver, then tell the conductor this host exists. */
+  /** init_host: connect the driver, listen to its lifecycle events, then tell the conductor this host exists. */
   async initHost(): Promise<void> {
     await this.d.driver.init(this.d.host);
+    if (this.d.driver.registerEventListener && !listening.has(this.d.driver)) {
+      listening.add(this.d.driver);
+      // Nova's handle_lifecycle_event: the hypervisor saw a guest change state on its own.
+      this.d.driver.registerEventListener((e) => void this.reportPowerState(e.instanceUuid));
+    }
     await this.updateAvailableResource();
     await this.heartbeat();
+  }
+
+  /** _sync_power_states: every guest's power state as the hypervisor sees it, to the conductor. */
+  async syncPowerStates(): Promise<void> {
+    for (const uuid of await this.d.driver.listInstanceUuids()) await this.reportPowerState(uuid);
+  }
+
+  private async reportPowerState(uuid: string): Promise<void> {
+    const state = await this.d.driver.getInfo(uuid).then((i) => i.state, () => undefined);
+    if (state === undefined || state === 0 || this.reported.get(uuid) === state) return;
+    this.reported.set(uuid, state);
+    await this.report('compute_power_state', undefined, { uuid, host: this.d.host, powerState: state });
   }
 
   /**
@@ -90,7 +114,7 @@ export class ComputeManager {
       switch (action) {
         case 'reboot': await driver.reboot(uuid, 'SOFT', { reqId }); break;
         case 'reboot_hard': await driver.reboot(uuid, 'HARD', { reqId }); break;
-        case 'stop': await driver.powerOff(uuid); break;
+        case 'stop': await driver.powerOff(uuid, this.d.shutdownTimeoutS); break;
         case 'start': await driver.powerOn(uuid, { reqId }); break;
         case 'pause': await driver.pause(uuid); break;
         case 'unpause': await driver.unpause(uuid); break;
@@ -202,6 +226,11 @@ export class ComputeManager {
   }
 
   private async report(type: string, reqId: string | undefined, body: unknown): Promise<void> {
+    const b = body as { uuid?: unknown; powerState?: unknown; action?: unknown };
+    if (typeof b.uuid === 'string' && typeof b.powerState === 'number') {
+      if (b.action === 'terminate') this.reported.delete(b.uuid);
+      else this.reported.set(b.uuid, b.powerState);
+    }
     try {
       await this.d.bus.cast(this.d.conductorTopic, { type, reqId, body });
     } catch (e) {

@@ -6,12 +6,14 @@
 import { InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../compute/states.ts';
 import type { ConductorContext } from './context.ts';
+import type { PowerStateReportBody } from './messages.ts';
 import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody } from './messages.ts';
 import type { InstanceRecord } from './records.ts';
 import { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
 import { deleteInstance, onActionResult, powerAction } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
+import { syncInstancePowerState } from './tasks/power-sync.ts';
 import type { PowerAction } from '../compute/states.ts';
 import { ConsoleAuthStore } from '../console/console-auth-store.ts';
 import { issuedConsoleSchema, type ConnectInfo, type ConsoleType } from '../console/console-auth-token.ts';
@@ -95,6 +97,11 @@ export class ConductorManager {
 
   async actionResult(r: ActionResultBody): Promise<void> {
     await onActionResult(this.ctx, r);
+  }
+
+  /** A compute host's lifecycle event or power-state sync (tasks/power-sync.ts). */
+  async powerStateReport(r: PowerStateReportBody): Promise<void> {
+    await syncInstancePowerState(this.ctx, r);
   }
 
   async deleteInstance(uuid: string, reqId: string, userId = ''): Promise<void> {

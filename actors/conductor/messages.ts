@@ -142,6 +142,17 @@ export const ActionResult = defineMessage(
 );
 export type ActionResultBody = z.infer<typeof ActionResult>;
 
+/**
+ * A compute host's view of a guest's power state, from a hypervisor lifecycle event or the periodic
+ * power-state sync (Nova's handle_lifecycle_event / _sync_power_states).
+ */
+export const PowerStateReport = defineMessage(
+  'compute_power_state',
+  1,
+  z.object({ uuid: z.string(), host: z.string(), powerState: z.number().int() }),
+);
+export type PowerStateReportBody = z.infer<typeof PowerStateReport>;
+
 export const computeNodeSchema = z.object({
   host: z.string(),
   nodename: z.string(),

@@ -58,7 +58,7 @@ export class ComputeHosts {
       const factory = () =>
         new ComputeManager({
           host: h.host, nodeUuid: h.nodeUuid, clock: o.clock, bus: o.bus, conductorTopic: conductorTopic(o.cell),
-          driver: h.driver, log: o.log.child({ host: h.host }),
+          driver: h.driver, log: o.log.child({ host: h.host }), shutdownTimeoutS: o.config.DEFAULT.shutdown_timeout,
         });
       this.actors.set(h.host, spawnService(group, h.host, factory, {
         policy: 'restart', log: o.log, onCrash: (err) => o.onCrash?.(h.host, err),
@@ -71,6 +71,7 @@ export class ComputeHosts {
     this.timers.push(
       o.clock.setInterval(() => this.each('heartbeat'), o.config.DEFAULT.report_interval * 1000),
       o.clock.setInterval(() => this.each('updateAvailableResource'), o.config.DEFAULT.update_resources_interval * 1000),
+      o.clock.setInterval(() => this.each('syncPowerStates'), o.config.DEFAULT.sync_power_state_interval * 1000),
     );
   }
 
@@ -87,7 +88,7 @@ export class ComputeHosts {
   }
 
   /** Run a periodic task on every host now (tests drive this instead of waiting for the interval). */
-  each(task: 'heartbeat' | 'updateAvailableResource'): void {
+  each(task: 'heartbeat' | 'updateAvailableResource' | 'syncPowerStates'): void {
     for (const a of this.actors.values()) tell(a, task);
   }
 

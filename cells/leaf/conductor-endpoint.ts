@@ -14,6 +14,7 @@ import type {
 import type { PowerAction } from '../../actors/compute/states.ts';
 import '../../actors/console/messages.ts';
 import type { GetConsoleBody, ValidateConsoleTokenBody } from '../../actors/console/messages.ts';
+import type { PowerStateReportBody } from '../../actors/conductor/messages.ts';
 
 type B = Record<string, unknown>;
 
@@ -56,6 +57,8 @@ export async function serveConductor(bus: Bus, topic: string, conductor: Service
         return tell(conductor, 'buildResult', msg.body as BuildResultBody);
       case 'compute_action_result':
         return tell(conductor, 'actionResult', msg.body as ActionResultBody);
+      case 'compute_power_state':
+        return tell(conductor, 'powerStateReport', msg.body as PowerStateReportBody);
       case 'compute_node_update':
         return tell(conductor, 'computeNodeUpdate', msg.body as ComputeNodeReport);
       case 'service_heartbeat':

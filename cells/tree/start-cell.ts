@@ -85,7 +85,7 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
       rc.compute = new ComputeHosts({
         cell: c.path, parent: root, bus: compBus, clock: o.clock, config: c.nova, log: log.child({ service: 'nova-compute' }), subscribe: 'wildcard',
       });
-      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h));
+      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log }));
       await rc.compute.start(o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })));
     }
     await rc.node.start();

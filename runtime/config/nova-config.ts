@@ -20,6 +20,10 @@ export const novaConfigSchema = z
         service_down_time: z.number().positive().default(60),
         /** Seconds between resource tracker runs (update_available_resource). */
         update_resources_interval: z.number().positive().default(60),
+        /** Seconds between the compute manager's power-state syncs (_sync_power_states); lifecycle events act at once. */
+        sync_power_state_interval: z.number().positive().default(600),
+        /** Seconds a clean (ACPI) shutdown may take before a power-off pulls the plug. */
+        shutdown_timeout: z.number().int().nonnegative().default(60),
         rpc_response_timeout: z.number().positive().default(60),
         default_availability_zone: z.string().default('nova'),
         default_schedule_zone: z.string().nullable().default(null),

@@ -1,0 +1,78 @@
+/**
+ * QemuDriver options: where guests and images live, which QEMU to run, Nova's timeouts, and the
+ * caps a topology puts on what the host reports. Checked at construction, so a bad topology fails
+ * when the compute service starts rather than on the first build.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { Clock } from '../../../../runtime/clock/index.ts';
+import type { Logger } from '../../../../runtime/log/index.ts';
+
+export interface QemuDriverOptions {
+  clock: Clock;
+  /** Nova's [DEFAULT] instances_path: one directory per guest under it. */
+  instancesPath: string;
+  /**
+   * The image service's file store (Glance's filesystem backend, read directly as Nova does with
+   * [glance] allowed_direct_url_schemes = file): image data is `<imageStore>/<image id>`.
+   */
+  imageStore: string;
+  /** qemu-system-x86_64 by default. */
+  binary?: string;
+  qemuImg?: string;
+  /** kvm when /dev/kvm exists, else tcg. */
+  accel?: 'kvm' | 'tcg';
+  /** Caps on what getAvailableResource reports (the topology's vcpus / memory_mb / disk_gb). */
+  caps?: { vcpus?: number; memoryMb?: number; localGb?: number };
+  /** Nova's [DEFAULT] shutdown_timeout: seconds a clean ACPI power-off may take (default 60). */
+  shutdownTimeoutS?: number;
+  /** Seconds a guest may take from process start to its boot banner on the serial console. */
+  bootTimeoutS?: number;
+  /** Nova's [DEFAULT] max_concurrent_builds; 2 keeps a 2-core machine responsive under TCG. */
+  maxConcurrentBuilds?: number;
+  /** Address the VNC, SPICE and serial consoles listen on (Nova's [vnc] server_listen). */
+  consoleListen?: string;
+  log?: Logger;
+}
+
+export interface QemuDriverConfig {
+  clock: Clock;
+  instancesPath: string;
+  imageStore: string;
+  binary: string;
+  qemuImg: string;
+  accel: 'kvm' | 'tcg';
+  caps: { vcpus?: number; memoryMb?: number; localGb?: number };
+  shutdownTimeoutS: number;
+  bootTimeoutS: number;
+  maxConcurrentBuilds: number;
+  consoleListen: string;
+  log: Logger | undefined;
+}
+
+export function resolveQemuConfig(o: QemuDriverOptions): QemuDriverConfig {
+  for (const key of ['instancesPath', 'imageStore'] as const) {
+    if (typeof o[key] !== 'string' || !isAbsolute(o[key])) throw new RangeError(`QemuDriver ${key} must be an absolute path, got ${String(o[key])}`);
+  }
+  const positive = (name: string, v: number | undefined, dflt: number): number => {
+    const x = v ?? dflt;
+    if (!Number.isFinite(x) || x < 0) throw new RangeError(`QemuDriver ${name} must be a number >= 0, got ${x}`);
+    return x;
+  };
+  const maxBuilds = positive('maxConcurrentBuilds', o.maxConcurrentBuilds, 2);
+  if (maxBuilds < 1 || !Number.isInteger(maxBuilds)) throw new RangeError(`QemuDriver maxConcurrentBuilds must be a whole number >= 1, got ${maxBuilds}`);
+  return {
+    clock: o.clock,
+    instancesPath: o.instancesPath,
+    imageStore: o.imageStore,
+    binary: o.binary ?? 'qemu-system-x86_64',
+    qemuImg: o.qemuImg ?? 'qemu-img',
+    accel: o.accel ?? (existsSync('/dev/kvm') ? 'kvm' : 'tcg'),
+    caps: o.caps ?? {},
+    shutdownTimeoutS: positive('shutdownTimeoutS', o.shutdownTimeoutS, 60),
+    bootTimeoutS: positive('bootTimeoutS', o.bootTimeoutS, 180),
+    maxConcurrentBuilds: maxBuilds,
+    consoleListen: o.consoleListen ?? '127.0.0.1',
+    log: o.log,
+  };
+}

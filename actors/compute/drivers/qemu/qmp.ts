@@ -1,0 +1,179 @@
+/**
+ * A small typed QMP client (QEMU Machine Protocol, docs/interop/qmp-spec.rst): JSON objects, one per
+ * line, on a unix socket. The server speaks first (the greeting); the client leaves capabilities
+ * negotiation with `qmp_capabilities`; then each `execute` carries an id that its answer echoes,
+ * and asynchronous events (SHUTDOWN, STOP, RESUME, ...) arrive interleaved with the answers.
+ * QEMU serves one client per monitor socket, so the driver keeps exactly one connection per guest.
+ */
+import { connect, type Socket } from 'node:net';
+import type { Clock } from '../../../../runtime/clock/index.ts';
+
+/** The answers the driver relies on, typed (the schema is QEMU's qapi/*.json). */
+export interface QmpCommands {
+  qmp_capabilities: { args: Record<string, never>; ret: Record<string, never> };
+  'query-status': { args: Record<string, never>; ret: { running: boolean; singlestep?: boolean; status: QmpRunState } };
+  'query-vnc': { args: Record<string, never>; ret: { enabled: boolean; host?: string; service?: string; family?: string } };
+  'query-spice': { args: Record<string, never>; ret: { enabled: boolean; host?: string; port?: number; 'tls-port'?: number } };
+  'query-chardev': { args: Record<string, never>; ret: Array<{ label: string; filename: string; 'frontend-open': boolean }> };
+  'query-migrate': { args: Record<string, never>; ret: { status?: string; 'error-desc'?: string } };
+  'query-pci': { args: Record<string, never>; ret: unknown[] };
+  stop: { args: Record<string, never>; ret: Record<string, never> };
+  cont: { args: Record<string, never>; ret: Record<string, never> };
+  system_powerdown: { args: Record<string, never>; ret: Record<string, never> };
+  system_reset: { args: Record<string, never>; ret: Record<string, never> };
+  quit: { args: Record<string, never>; ret: Record<string, never> };
+  migrate: { args: { uri: string }; ret: Record<string, never> };
+  'migrate-incoming': { args: { uri: string }; ret: Record<string, never> };
+}
+export type QmpCommand = keyof QmpCommands;
+
+/** QEMU's RunState (qapi/run-state.json), the part the driver maps to power states. */
+export type QmpRunState =
+  | 'debug' | 'inmigrate' | 'internal-error' | 'io-error' | 'paused' | 'postmigrate' | 'prelaunch'
+  | 'finish-migrate' | 'restore-vm' | 'running' | 'save-vm' | 'shutdown' | 'suspended' | 'watchdog'
+  | 'guest-panicked' | 'colo';
+
+export interface QmpEvent {
+  event: string;
+  data?: Record<string, unknown>;
+  timestamp: { seconds: number; microseconds: number };
+}
+
+/** QEMU answered an execute with an error object ({class, desc}). */
+export class QmpError extends Error {
+  constructor(readonly command: string, readonly errorClass: string, desc: string) {
+    super(`QMP ${command} failed: ${errorClass}: ${desc}`);
+  }
+}
+
+/** The connection ended (QEMU quit or died) while a command was waiting. */
+export class QmpClosed extends Error {
+  constructor(what: string) {
+    super(`QMP connection closed: ${what}`);
+  }
+}
+
+interface Pending {
+  command: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class QmpClient {
+  private buffer = '';
+  private nextId = 1;
+  private readonly pending = new Map<string, Pending>();
+  private readonly eventListeners: Array<(e: QmpEvent) => void> = [];
+  private readonly closeListeners: Array<() => void> = [];
+  private greeted: ((v: unknown) => void) | undefined;
+  private closed = false;
+  /** QEMU's version from the greeting, e.g. {major:7, minor:2, micro:22}. */
+  version: { major: number; minor: number; micro: number } | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('close', () => this.onClose());
+    socket.on('error', () => this.onClose());
+  }
+
+  /** Connect, read the greeting and negotiate capabilities; rejects after `timeoutMs` without a greeting. */
+  static async connect(path: string, clock: Clock, timeoutMs = 10_000): Promise<QmpClient> {
+    const socket = connect(path);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const client = new QmpClient(socket);
+    const greeting = new Promise<unknown>((resolve) => (client.greeted = resolve));
+    const timer = clock.setTimeout(() => client.close(), timeoutMs);
+    try {
+      const g = (await Promise.race([greeting, client.whenClosed()])) as { QMP?: { version?: { qemu?: QmpClient['version'] } } } | undefined;
+      if (!g?.QMP) throw new QmpClosed(`no greeting from ${path}`);
+      client.version = g.QMP.version?.qemu;
+    } finally {
+      clock.clearTimer(timer);
+    }
+    await client.execute('qmp_capabilities');
+    return client;
+  }
+
+  /** Run a command; resolves with its `return`, rejects with QmpError or QmpClosed. */
+  execute<C extends QmpCommand>(command: C, args?: QmpCommands[C]['args']): Promise<QmpCommands[C]['ret']> {
+    if (this.closed) return Promise.reject(new QmpClosed(`cannot run ${command}`));
+    const id = `novacell-${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject });
+      this.socket.write(`${JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id })}\n`);
+    });
+  }
+
+  onEvent(listener: (e: QmpEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  onClose(listener?: () => void): void {
+    if (listener) {
+      if (this.closed) listener();
+      else this.closeListeners.push(listener);
+      return;
+    }
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new QmpClosed(`while running ${p.command}`));
+    this.pending.clear();
+    this.greeted?.(undefined);
+    for (const l of this.closeListeners) l();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  whenClosed(): Promise<void> {
+    return new Promise((resolve) => this.onClose(resolve));
+  }
+
+  close(): void {
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl).trim();
+      this.buffer = this.buffer.slice(nl + 1);
+      if (line) this.onMessage(line);
+    }
+  }
+
+  private onMessage(line: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return; // QEMU only sends JSON; a torn line cannot be answered anyway
+    }
+    if ('QMP' in msg) {
+      this.greeted?.(msg);
+      this.greeted = undefined;
+      return;
+    }
+    if (typeof msg.event === 'string') {
+      for (const l of this.eventListeners) l(msg as unknown as QmpEvent);
+      return;
+    }
+    const id = typeof msg.id === 'string' ? msg.id : undefined;
+    const p = id === undefined ? undefined : this.pending.get(id);
+    if (!p || id === undefined) return;
+    this.pending.delete(id);
+    if ('error' in msg) {
+      const e = msg.error as { class?: string; desc?: string };
+      p.reject(new QmpError(p.command, e.class ?? 'GenericError', e.desc ?? 'unknown error'));
+    } else {
+      p.resolve(msg.return);
+    }
+  }
+}
