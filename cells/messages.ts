@@ -130,7 +130,7 @@ export const CellsPortCall = defineMessage(
   z.object({
     method: z.enum([
       'syncAggregates', 'listServices', 'listComputeNodes', 'updateService', 'build', 'get', 'list', 'delete', 'powerAction',
-      'actions', 'consoleOutput', 'instanceTask',
+      'actions', 'consoleOutput', 'instanceTask', 'getConsole', 'validateConsoleToken',
     ]),
     args: z.array(z.unknown()).max(4),
   }),

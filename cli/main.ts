@@ -52,6 +52,18 @@ program
 
 registerMultiProcessCommands(program);
 
+program
+  .command('console')
+  .description('console proxies (noVNC, SPICE-HTML5, serial, XVP)')
+  .command('run')
+  .description('run console proxies as their own process, against a running deployment (see docs/consoles.md)')
+  .argument('[proxies...]', 'novnc, spice, serial, xvp (default: all four)')
+  .requiredOption('--topology <file>', 'topology file (YAML or JSON)')
+  .option('--listen <host:port>', "overrides the proxy's configured address (one proxy only)")
+  .option('--data-dir <dir>', "overrides the topology's data_dir")
+  .option('--secrets <file>', 'the deployment secrets file (default <data_dir>/secrets.json)')
+  .action(async (proxies: string[], o: { topology: string; listen?: string; dataDir?: string; secrets?: string }) => (await import('./console-run.ts')).consoleRun(proxies, o));
+
 try {
   await program.parseAsync(process.argv);
   process.exit(0);

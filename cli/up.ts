@@ -21,6 +21,8 @@ import { resolvePlan } from '../topology/plan.ts';
 import type { Topology } from '../topology/index.ts';
 import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
+import { startConsoleProxies, tokenCheckOver } from '../actors/console/proxies/index.ts';
+import { consoleBaseUrls } from '../actors/console/console-urls.ts';
 
 export interface UpOptions {
   /** Overrides the topology's data_dir. */
@@ -80,8 +82,13 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const store = await openApiStore(apiDb, plan, clock);
   const computeApi = tree.api;
   const [host, port] = [plan.api.host, plan.api.port];
+  // The console proxies (noVNC, SPICE-HTML5, serial, XVP) on the API cell's [vnc]/[spice]/... options.
+  const consoleConfig = apiCell.nova;
+  const proxies = await startConsoleProxies({ config: consoleConfig, check: tokenCheckOver(computeApi), log, fallbackToFreePort: true });
+  for (const [kind, l] of Object.entries(proxies.listening)) process.stdout.write(`console proxy ${kind}: ${l.host}:${l.port}\n`);
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: tokenSecret(plan.dataDir), listen: { host, port },
+    consoleBaseUrls: () => consoleBaseUrls(consoleConfig, proxies.listening),
     ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
@@ -111,6 +118,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
       purger.stop();
       removeUpState(plan.dataDir);
       await api.close();
+      await proxies.close();
       await store.close();
       await tree.stop();
       done();

@@ -2,7 +2,7 @@
 # Build novacell's tiny test guest from Debian packages only (no internet download beyond the Debian
 # mirror apt already uses): a cloud kernel (apt-get download + dpkg-deb -x), a busybox-static initramfs
 # whose /init loads the virtio modules, takes its address by DHCP, runs acpid (ACPI power button →
-# poweroff) and a shell on the serial console, and prints a banner with the instance uuid and hostname
+# poweroff), a shell on the serial console and one on the screen (tty1, what a VNC/SPICE user types into), and prints a banner with the instance uuid and hostname
 # the driver passes on the kernel command line (novacell.uuid=… novacell.hostname=…), plus a qcow2
 # root disk the guest stamps on first boot (so a snapshot of it is recognisable).
 #
@@ -12,7 +12,7 @@
 # Needs: apt-get, dpkg-deb, busybox-static, cpio, gzip; qemu-utils for the disk.
 set -euo pipefail
 
-GUEST_VERSION=5 # bump when /init or the module list changes
+GUEST_VERSION=6 # bump when /init or the module list changes
 CACHE=${1:-${NOVACELL_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/novacell/guest}}
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
@@ -80,6 +80,7 @@ EOF
 cat >"$root/etc/inittab" <<'EOF'
 ::sysinit:/etc/rc
 ttyS0::respawn:-/bin/sh
+tty1::respawn:-/bin/sh
 ::ctrlaltdel:/sbin/reboot
 ::shutdown:/etc/rc.shutdown
 EOF

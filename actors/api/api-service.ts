@@ -19,6 +19,7 @@ import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
 import { devstackCatalog, IdentityService, mountIdentity, type TokenRevocations } from './identity/index.ts';
 import { mountPlacement } from './placement/index.ts';
+import { consoleBaseUrls, type ConsoleBaseUrls } from '../console/console-urls.ts';
 
 export interface ApiServiceOptions {
   plan: TopologyPlan;
@@ -44,6 +45,8 @@ export interface ApiServiceOptions {
   writeClouds?: boolean;
   /** Where revoked tokens are kept (default: the API database, so revocations survive restarts). */
   revocations?: TokenRevocations;
+  /** Where console URLs point (default: the API cell's [vnc]/[spice]/[serial_console]/[xvp] options). */
+  consoleBaseUrls?: () => ConsoleBaseUrls;
 }
 
 export interface ApiService {
@@ -90,6 +93,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
       userExists: (id) => identity.directory.user(id) !== undefined,
     },
     settings,
+    consoleBaseUrls: o.consoleBaseUrls ?? (() => consoleBaseUrls(o.plan.cells[0]!.nova)),
   };
   const authUri = () => `${publicUrl()}/identity`;
   await mountCompute(app, deps, identity, { authUri: authUri() });

@@ -13,6 +13,7 @@ import type { ServiceRecord } from '../conductor/service-tracker.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { FlavorSpec, ImageSpec, InstanceGroupSpec } from '../scheduler/types.ts';
 import type { PowerAction } from '../compute/states.ts';
+import type { ConnectInfo, ConsoleType } from '../console/console-auth-token.ts';
 
 export interface RequestContext {
   projectId: string;
@@ -77,6 +78,17 @@ export interface CellsPort {
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string>;
   /** Rebuild, resize, shelve, rescue, snapshot, reset-state (optional until every cell serves them). */
   instanceTask?(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void>;
+  /** Have the guest's compute host issue a console token (stored by hash in the guest's leaf cell). */
+  getConsole?(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken>;
+  /** Find a console token by its sha256 wherever it lives; null when unknown or expired. */
+  validateConsoleToken?(tokenHash: string, checkPort: boolean, reqId: string): Promise<ConnectInfo | null>;
+}
+
+/** A console token as the leaf cell issued it: the clear token only ever travels in this answer. */
+export interface IssuedToken {
+  token: string;
+  expires: number;
+  instanceUuid: string;
 }
 
 /** An operation the cells do not serve (yet): Nova's 501 notImplemented. */
@@ -181,6 +193,17 @@ export class ComputeAPI {
       return Promise.reject(new NotImplementedByCells(`The cells do not support '${task.kind}' yet.`));
     }
     return this.cells.instanceTask(uuid, task, ctx);
+  }
+
+  /** A console token for the server (remote-consoles, os-getVNCConsole & co.). */
+  getConsole(uuid: string, consoleType: ConsoleType, ctx: RequestContext): Promise<IssuedToken> {
+    if (!this.cells.getConsole) return Promise.reject(new NotImplementedByCells('The cells do not serve consoles.'));
+    return this.cells.getConsole(uuid, consoleType, ctx.reqId);
+  }
+
+  validateConsoleToken(tokenHash: string, checkPort: boolean, reqId: string): Promise<ConnectInfo | null> {
+    if (!this.cells.validateConsoleToken) return Promise.resolve(null);
+    return this.cells.validateConsoleToken(tokenHash, checkPort, reqId);
   }
 
   syncAggregates(aggregates: AggregateWithHosts[], ctx: RequestContext): Promise<void> {

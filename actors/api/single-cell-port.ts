@@ -5,7 +5,8 @@ import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../co
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
 import type { PowerAction } from '../compute/states.ts';
-import { NotImplementedByCells, wireContext, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView } from './compute-api.ts';
+import type { ConnectInfo, ConsoleType } from '../console/console-auth-token.ts';
+import { NotImplementedByCells, wireContext, type IssuedToken, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView } from './compute-api.ts';
 
 export class SingleCellPort implements CellsPort {
   constructor(
@@ -39,6 +40,14 @@ export class SingleCellPort implements CellsPort {
 
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.bus.call(this.conductorTopic, { type: 'get_console_output', reqId, body: { uuid, length } });
+  }
+
+  getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {
+    return this.bus.call(this.conductorTopic, { type: 'get_console', reqId, body: { uuid, consoleType } });
+  }
+
+  validateConsoleToken(tokenHash: string, checkPort: boolean, reqId: string): Promise<ConnectInfo | null> {
+    return this.bus.call(this.conductorTopic, { type: 'validate_console_token', reqId, body: { tokenHash, checkPort } });
   }
 
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {

@@ -12,6 +12,9 @@ import type { ComputeDriver } from './drivers/driver.ts';
 import type { SpawnContext } from './drivers/spawn-context.ts';
 import type { BuildAndRunBody, ComputeInstanceTaskBody } from './messages.ts';
 import type { PowerAction } from './states.ts';
+import { issueConsole, validateConsolePort } from '../console/compute-consoles.ts';
+import type { ConsoleType, IssuedConsole } from '../console/console-auth-token.ts';
+import { osSecretBytes, type SecretBytes } from '../console/secret-bytes.ts';
 
 export interface ComputeManagerDeps {
   host: string;
@@ -22,6 +25,8 @@ export interface ComputeManagerDeps {
   conductorTopic: string;
   driver: ComputeDriver;
   log: Logger;
+  /** Randomness for console tokens (default the OS CSPRNG). */
+  secretBytes?: SecretBytes;
   /** Nova's [DEFAULT] shutdown_timeout for stop; the driver's own default when absent. */
   shutdownTimeoutS?: number;
 }
@@ -180,6 +185,17 @@ export class ComputeManager {
     const out = await this.d.driver.getConsoleOutput(uuid);
     if (!length) return out;
     return out.split('\n').slice(-length).join('\n');
+  }
+
+  /** get_vnc_console & co.: mint a console token for a guest on this host (the conductor stores its hash). */
+  async getConsole(uuid: string, consoleType: ConsoleType): Promise<IssuedConsole> {
+    const secret = this.d.secretBytes ?? osSecretBytes;
+    return issueConsole(this.d.driver, this.d.host, uuid, consoleType, () => secret(16));
+  }
+
+  /** validate_console_port: is `port` still this guest's console of that type? */
+  async validateConsolePort(uuid: string, port: number, consoleType: ConsoleType): Promise<boolean> {
+    return validateConsolePort(this.d.driver, uuid, port, consoleType);
   }
 
   /** The resource tracker's periodic task: report what the hypervisor has and uses. */

@@ -15,14 +15,23 @@ import { deleteInstance, onActionResult, powerAction, type Requester } from './t
 import { instanceTask } from './tasks/instance-tasks.ts';
 import { syncInstancePowerState } from './tasks/power-sync.ts';
 import type { PowerAction } from '../compute/states.ts';
+import { ConsoleAuthStore } from '../console/console-auth-store.ts';
+import { issuedConsoleSchema, type ConnectInfo, type ConsoleType } from '../console/console-auth-token.ts';
+import { InstanceNotReady } from '../console/errors.ts';
+import { PowerState } from '../compute/drivers/power-state.ts';
+
+/** Instance tasks after which the guest's console is somewhere else (or nowhere): its tokens go. */
+const CONSOLE_MOVING_TASKS = new Set(['resize', 'revert_resize', 'shelve_offload', 'shelve', 'rebuild', 'migrate', 'live_migrate', 'evacuate']);
 
 export class ConductorManager {
   readonly services: ServiceTracker;
+  readonly consoleAuth: ConsoleAuthStore;
   /** The last aggregates the API cell pushed; applied again to hosts that register later. */
   private aggregates: AggregateWithHosts[] = [];
 
   constructor(readonly ctx: ConductorContext) {
     this.services = new ServiceTracker(ctx);
+    this.consoleAuth = new ConsoleAuthStore(ctx.db, ctx.clock, ctx.config.consoleauth.token_ttl);
     ctx.serviceUp = (host) => this.services.isUp(host);
   }
 
@@ -96,6 +105,7 @@ export class ConductorManager {
   }
 
   async deleteInstance(uuid: string, reqId: string, who: Requester = { userId: '' }): Promise<void> {
+    if (this.ctx.store.get(uuid)) await this.consoleAuth.purgeForInstance(uuid);
     await deleteInstance(this.ctx, uuid, reqId, who);
   }
 
@@ -105,6 +115,7 @@ export class ConductorManager {
 
   /** Rebuild, resize, shelve, rescue, snapshot, reset-state (tasks/instance-tasks.ts). */
   async instanceTask(body: InstanceTaskBody, reqId: string): Promise<void> {
+    if (CONSOLE_MOVING_TASKS.has(body.task.kind)) await this.consoleAuth.purgeForInstance(body.uuid);
     await instanceTask(this.ctx, body, reqId);
   }
 
@@ -179,5 +190,44 @@ export class ConductorManager {
     if (!inst) throw new InstanceNotFound(uuid);
     if (!inst.host) return '';
     return this.ctx.bus.call<string>(this.ctx.computeTopic(inst.host), { type: 'compute_console_output', body: { uuid, length } });
+  }
+
+  /**
+   * get_vnc_console & co.: the guest's compute host mints a token; only its hash and expiry are
+   * stored here. A guest that is not running has no console (409).
+   */
+  async getConsole(uuid: string, consoleType: ConsoleType): Promise<{ token: string; expires: number; instanceUuid: string }> {
+    const inst = this.ctx.store.get(uuid);
+    if (!inst || inst.deleted) throw new InstanceNotFound(uuid);
+    if (!inst.host || inst.vmState !== VmState.ACTIVE || inst.powerState !== PowerState.RUNNING) throw new InstanceNotReady(uuid);
+    const raw = await this.ctx.bus.call(this.ctx.computeTopic(inst.host), { type: 'compute_get_console', body: { uuid, consoleType } });
+    const issued = issuedConsoleSchema.parse(raw);
+    const { expires } = await this.consoleAuth.authorize(issued);
+    return { token: issued.token, expires, instanceUuid: uuid };
+  }
+
+  /**
+   * A token (by hash) a proxy or the os-console-auth-tokens API presents: its connection details, or
+   * null when it is unknown here, expired, or its guest is gone or moved. With checkPort the compute
+   * host confirms the port is still that guest's console (validate_console_port).
+   */
+  async validateConsoleToken(tokenHash: string, checkPort: boolean): Promise<ConnectInfo | null> {
+    const info = await this.consoleAuth.validate(tokenHash);
+    if (!info) return null;
+    const inst = this.ctx.store.get(info.instanceUuid);
+    if (!inst || inst.deleted || inst.host !== info.computeHost) {
+      await this.consoleAuth.purgeForInstance(info.instanceUuid);
+      return null;
+    }
+    if (!checkPort) return info;
+    const ok = await this.ctx.bus.call<boolean>(this.ctx.computeTopic(info.computeHost), {
+      type: 'compute_validate_console_port', body: { uuid: info.instanceUuid, port: info.port, consoleType: info.consoleType },
+    });
+    return ok === true ? info : null;
+  }
+
+  /** Periodic clean-up of expired tokens (Nova's _cleanup_expired_console_auth_tokens). */
+  async purgeExpiredConsoleTokens(): Promise<number> {
+    return this.consoleAuth.purgeExpired();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Migration } from '../../runtime/db/index.ts';
+import { consoleAuthMigration } from '../console/console-auth-store.ts';
 
 export const cellMigrations: Migration[] = [
   {
@@ -135,6 +136,7 @@ export const cellMigrations: Migration[] = [
       });
     },
   },
+  consoleAuthMigration,
 ];
 
 /** Primary keys, for the group-commit writer. */

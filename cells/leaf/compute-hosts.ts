@@ -17,6 +17,8 @@ import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import '../../actors/compute/messages.ts';
 import type { BuildAndRunBody, ComputeInstanceTaskBody } from '../../actors/compute/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
+import '../../actors/console/messages.ts';
+import type { ComputeValidateConsolePortBody, GetConsoleBody } from '../../actors/console/messages.ts';
 import { computeTopic, computeWildcard, conductorTopicOfHost } from '../topics.ts';
 
 export const GROUP_SIZE = 100;
@@ -111,6 +113,12 @@ export class ComputeHosts {
         return tell(a, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
       case 'compute_console_output':
         return ask(a, 'consoleOutput', b.uuid as string, b.length as number | undefined);
+      case 'compute_get_console':
+        return ask(a, 'getConsole', b.uuid as string, (msg.body as GetConsoleBody).consoleType);
+      case 'compute_validate_console_port': {
+        const v = msg.body as ComputeValidateConsolePortBody;
+        return ask(a, 'validateConsolePort', v.uuid, v.port, v.consoleType);
+      }
       default:
         throw new BadRequest(`compute does not handle ${msg.type}`);
     }

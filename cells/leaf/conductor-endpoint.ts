@@ -16,6 +16,7 @@ import {
 } from '../../actors/conductor/messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { conductorInbox } from '../topics.ts';
+import { GetConsole, ValidateConsoleToken } from '../../actors/console/messages.ts';
 
 /** Only the cell's own services. */
 export const cellOnly = (s: Sender): Verdict => s.kind === 'cell' || `only the cell's own services may send this, not a ${s.kind}`;
@@ -50,6 +51,8 @@ export function conductorHandlers(
     .on(ListInstances, { allow: cellOnly, handle: (b) => ask(conductor, 'listInstances', b.projectId) })
     .on(GetInstanceActions, { allow: cellOnly, handle: (b) => ask(conductor, 'instanceActions', b.uuid) })
     .on(ConsoleOutput, { allow: cellOnly, handle: (b) => ask(conductor, 'consoleOutput', b.uuid, b.length) })
+    .on(GetConsole, { allow: cellOnly, handle: (b) => ask(conductor, 'getConsole', b.uuid, b.consoleType) })
+    .on(ValidateConsoleToken, { allow: cellOnly, handle: (b) => ask(conductor, 'validateConsoleToken', b.tokenHash, b.checkPort) })
     .on(ListServices, { allow: cellOnly, handle: () => ask(conductor, 'listServices') })
     .on(ListComputeNodes, { allow: cellOnly, handle: () => ask(conductor, 'listComputeNodes') })
     .on(UpdateService, { allow: cellOnly, handle: (b) => ask(conductor, 'updateService', b) })

@@ -24,6 +24,9 @@ import type { ConductorContext } from '../../actors/conductor/context.ts';
 import { computeTopic, conductorTopic } from '../topics.ts';
 import { serveConductor } from './conductor-endpoint.ts';
 
+/** How often expired console tokens are purged (they are refused from their expiry on anyway). */
+const CONSOLE_TOKEN_PURGE_MS = 60_000;
+
 export interface LeafServicesOptions {
   cell: string;
   parent: Ref<unknown>;
@@ -64,7 +67,7 @@ export class LeafServices {
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
     const conductor = spawnService(o.parent, 'conductor', () => manager, {
       policy: 'resume', log,
-      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'instanceTask']),
+      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'instanceTask', 'getConsole', 'validateConsoleToken']),
     });
     await serveConductor(o.bus, o.cell, conductor, ctx, log);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);
@@ -80,6 +83,7 @@ export class LeafServices {
         selfReport();
         void ask(conductor, 'checkServices');
       }, o.config.DEFAULT.report_interval * 1000),
+      o.clock.setInterval(() => void ask(conductor, 'purgeExpiredConsoleTokens'), CONSOLE_TOKEN_PURGE_MS),
     );
     return svc;
   }

@@ -16,8 +16,9 @@ import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
+import type { ConnectInfo, ConsoleType } from '../../actors/console/console-auth-token.ts';
 import {
-  wireContext, type CellsPort, type ComputeNodeView, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView,
+  wireContext, type CellsPort, type ComputeNodeView, type IssuedToken, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView,
 } from '../../actors/api/compute-api.ts';
 import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
 import { ParentRole } from './parent-role.ts';
@@ -38,6 +39,9 @@ export interface ApiCellOptions {
 
 type Copy = InstanceView & { cell: string | null };
 
+/** How many token hash → cell entries the API cell remembers (a proxy's later sockets skip the broadcast). */
+const TOKEN_CELL_CACHE = 10_000;
+
 export class ApiCell implements CellsPort {
   readonly role: ParentRole;
   private readonly copies = new Map<string, Copy>();
@@ -46,6 +50,8 @@ export class ApiCell implements CellsPort {
   private global: SyncGlobalBody = { flavors: [], aggregates: [] };
   private timer: TimerHandle | undefined;
   private readonly listeners: Array<(c: Copy) => void> = [];
+  /** Which leaf holds a console token (by hash), learnt from the first lookup; nothing secret. */
+  private readonly tokenCells = new Map<string, { cell: string; expires: number }>();
 
   private constructor(
     private readonly o: ApiCellOptions,
@@ -200,6 +206,38 @@ export class ApiCell implements CellsPort {
 
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
     await this.toCell((await this.get(uuid)) as Copy, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);
+  }
+
+  async getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {
+    const c = (await this.get(uuid)) as Copy;
+    return (await this.toCell(c, 'get_console', { uuid, consoleType }, reqId)) as IssuedToken;
+  }
+
+  /**
+   * Find a console token by hash: asked of the leaf that answered for it before, else of every leaf
+   * (the token says nothing about where it lives). Only the leaf that stored it can say yes.
+   */
+  async validateConsoleToken(tokenHash: string, checkPort: boolean): Promise<ConnectInfo | null> {
+    const now = this.o.clock.now();
+    const known = this.tokenCells.get(tokenHash);
+    if (known && known.expires > now) {
+      const body = { tokenHash, checkPort };
+      const info = (await this.role.route({ target: known.cell, hops: 0, type: 'validate_console_token', body }, undefined)) as ConnectInfo | null;
+      if (!info) this.tokenCells.delete(tokenHash);
+      return info;
+    }
+    this.tokenCells.delete(tokenHash);
+    const entries = await this.role.broadcast('validate_console_token', { tokenHash, checkPort }, 0, this.timeoutMs());
+    for (const e of entries) {
+      if (!e.ok || !e.result) continue;
+      const info = e.result as ConnectInfo;
+      if (this.tokenCells.size >= TOKEN_CELL_CACHE) {
+        for (const [h, v] of this.tokenCells) if (v.expires <= now || this.tokenCells.size >= TOKEN_CELL_CACHE) this.tokenCells.delete(h);
+      }
+      this.tokenCells.set(tokenHash, { cell: e.cell, expires: info.expires });
+      return info;
+    }
+    return null;
   }
 
   async syncAggregates(aggregates: AggregateWithHosts[]): Promise<void> {

@@ -8,8 +8,9 @@ import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../..
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
+import type { ConnectInfo, ConsoleType } from '../../actors/console/console-auth-token.ts';
 import type {
-  CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceUpdate, ServiceView,
+  CellsPort, ComputeNodeView, IssuedToken, InstanceView, RequestContext, ServiceUpdate, ServiceView,
 } from '../../actors/api/compute-api.ts';
 import type { CellsPortCallBody } from '../messages.ts';
 import { cellsPortTopic } from '../topics.ts';
@@ -60,5 +61,11 @@ export class RemoteCellsPort implements CellsPort {
   }
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.call('consoleOutput', [uuid, length ?? null, reqId], reqId);
+  }
+  getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {
+    return this.call('getConsole', [uuid, consoleType, reqId], reqId);
+  }
+  validateConsoleToken(tokenHash: string, checkPort: boolean, reqId: string): Promise<ConnectInfo | null> {
+    return this.call('validateConsoleToken', [tokenHash, checkPort, reqId], reqId);
   }
 }

@@ -88,6 +88,59 @@ export const novaConfigSchema = z
       })
       .strict()
       .prefault({}),
+    // Consoles (nova/conf/consoleauth.py, vnc.py, spice.py, serial_console.py, console.py). Empty base
+    // URLs mean "where this deployment's own proxy listens".
+    consoleauth: z
+      .object({
+        /** Seconds a console token stays valid (multi-use until then). */
+        token_ttl: z.number().int().positive().default(600),
+      })
+      .strict()
+      .prefault({}),
+    vnc: z
+      .object({
+        enabled: z.boolean().default(true),
+        novncproxy_base_url: z.string().default(''),
+        novncproxy_host: z.string().default('0.0.0.0'),
+        novncproxy_port: z.number().int().min(0).max(65535).default(6080),
+        /** RFB security types the proxy may negotiate towards the hypervisor ("none" only, as Nova's default). */
+        auth_schemes: z.array(z.enum(['none'])).default(['none']),
+      })
+      .strict()
+      .prefault({}),
+    spice: z
+      .object({
+        enabled: z.boolean().default(true),
+        html5proxy_base_url: z.string().default(''),
+        html5proxy_host: z.string().default('0.0.0.0'),
+        html5proxy_port: z.number().int().min(0).max(65535).default(6082),
+      })
+      .strict()
+      .prefault({}),
+    serial_console: z
+      .object({
+        enabled: z.boolean().default(true),
+        base_url: z.string().default(''),
+        serialproxy_host: z.string().default('0.0.0.0'),
+        serialproxy_port: z.number().int().min(0).max(65535).default(6083),
+      })
+      .strict()
+      .prefault({}),
+    xvp: z
+      .object({
+        xvpvncproxy_base_url: z.string().default(''),
+        xvpvncproxy_host: z.string().default('0.0.0.0'),
+        xvpvncproxy_port: z.number().int().min(0).max(65535).default(6081),
+      })
+      .strict()
+      .prefault({}),
+    console: z
+      .object({
+        /** Origins (host names, optionally host:port) allowed besides the proxy's own Host. */
+        allowed_origins: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -9,6 +9,9 @@ import type { CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceU
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
+import { hashConsoleToken, newConsoleToken, type ConnectInfo, type ConsoleType } from '../../actors/console/console-auth-token.ts';
+import { ConsoleTypeUnavailable, InstanceNotReady } from '../../actors/console/errors.ts';
+import type { IssuedToken } from '../../actors/api/compute-api.ts';
 import { POWER_ACTIONS, POWER_ACTION_RESULT, type PowerAction } from '../../actors/compute/states.ts';
 
 export const FAKE_HOSTS = ['host-a', 'host-b'];
@@ -114,6 +117,29 @@ export class FakeCells implements CellsPort {
     this.need(uuid);
     const lines = Array.from({ length: 10 }, (_, k) => `line ${k + 1}`);
     return (length ? lines.slice(-length) : lines).join('\n');
+  }
+
+  /** Console tokens by hash; host-a and host-b pretend to have a VNC display (no SPICE, no serial). */
+  readonly consoleTokens = new Map<string, ConnectInfo>();
+  private tokenSeq = 0;
+
+  async getConsole(uuid: string, consoleType: ConsoleType): Promise<IssuedToken> {
+    const i = this.need(uuid);
+    if (i.vmState !== 'active' || i.powerState !== 1 || !i.host) throw new InstanceNotReady(uuid);
+    if (consoleType !== 'novnc' && consoleType !== 'xvpvnc') throw new ConsoleTypeUnavailable(consoleType);
+    this.tokenSeq++;
+    const token = newConsoleToken(Uint8Array.from({ length: 16 }, (_, k) => (k * 31 + this.tokenSeq) & 0xff));
+    const expires = this.clock.now() + 600_000;
+    this.consoleTokens.set(hashConsoleToken(token), {
+      instanceUuid: uuid, consoleType, host: '127.0.0.1', port: 5900, internalAccessPath: null, computeHost: i.host, expires,
+    });
+    return { token, expires, instanceUuid: uuid };
+  }
+
+  async validateConsoleToken(tokenHash: string): Promise<ConnectInfo | null> {
+    const info = this.consoleTokens.get(tokenHash);
+    if (!info || info.expires <= this.clock.now() || this.instances.get(info.instanceUuid)?.deleted) return null;
+    return info;
   }
 
   async syncAggregates(aggregates: AggregateWithHosts[]): Promise<void> {

@@ -21,6 +21,7 @@ import { registerInstanceActionRoutes } from './instance-actions.ts';
 import { registerKeypairRoutes } from './keypairs.ts';
 import { registerLimitRoutes } from './limits.ts';
 import { registerQuotaRoutes } from './quotas.ts';
+import { registerRemoteConsoleRoutes } from './remote-consoles.ts';
 import { registerServerExtraRoutes } from './server-extras.ts';
 import { registerServerGroupRoutes } from './server-groups.ts';
 import { registerServerMetadataRoutes } from './server-metadata.ts';
@@ -61,6 +62,7 @@ function registerResources(app: FastifyInstance, deps: ComputeDeps): void {
   registerUsageRoutes(app, deps);
   registerExternalEventRoutes(app, deps);
   registerExtensionRoutes(app);
+  registerRemoteConsoleRoutes(app, deps);
 }
 
 export interface MountComputeOptions {

@@ -1,11 +1,9 @@
 /**
  * Small per-server resources: addresses (on the simulated network, see views/addresses.ts), the
- * server password (never set, since no guest agent posts one), and remote consoles
- * (need a console proxy, which is not served yet).
+ * server password (never set, since no guest agent posts one). Remote consoles: remote-consoles.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../../runtime/errors/index.ts';
-import { NotImplementedByCells } from '../compute-api.ts';
 import type { ComputeDeps } from './deps.ts';
 import { loadServer } from './server-lookup.ts';
 import { addressesOf } from './views/addresses.ts';
@@ -32,10 +30,5 @@ export function registerServerExtraRoutes(app: FastifyInstance, deps: ComputeDep
   app.delete<P>('/servers/:id/os-server-password', async (request, reply) => {
     await loadServer(deps, request, request.params.id);
     return reply.code(204).send();
-  });
-
-  app.post<P>('/servers/:id/remote-consoles', async (request) => {
-    await loadServer(deps, request, request.params.id);
-    throw new NotImplementedByCells('Remote consoles need a console proxy, which this cloud does not run yet.');
   });
 }

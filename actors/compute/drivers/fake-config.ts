@@ -31,6 +31,18 @@ export interface FakeDriverOptions {
   failSpawn?: boolean;
   /** Where to report a lifecycle listener that threw. */
   log?: Logger;
+  /**
+   * Real consoles this fake host can offer (e.g. a QEMU display a test started beside it). A fake
+   * guest has no screen or serial port of its own, so without one the console calls answer
+   * ConsoleTypeUnavailable rather than pointing a proxy at a port where nothing listens.
+   */
+  consoles?: FakeConsoles;
+}
+
+export interface FakeConsoles {
+  vnc?: { host: string; port: number };
+  spice?: { host: string; port: number };
+  serial?: { host: string; port: number };
 }
 
 /** Nova's FakeDriver.capabilities: a capable hypervisor, raw images only. */

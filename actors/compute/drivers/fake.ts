@@ -31,13 +31,13 @@ import { fakeGuestView, lifecycleTransition, newFakeGuest, type FakeGuest, type 
 import { PowerState } from './power-state.ts';
 import type { DestroyOptions, RescueContext, SpawnContext } from './spawn-context.ts';
 
+import type { FakeConsoles } from './fake-config.ts';
+import { ConsoleTypeUnavailable } from '../../console/errors.ts';
+
 // Importers of fake.ts get its options and view types from here too.
 export { FAKE_CAPABILITIES, type FakeDriverOptions, type FakeDriverResources } from './fake-config.ts';
 export type { FakeGuestView } from './fake-guest.ts';
 
-/** libvirt hands out display ports from 5900 (VNC and SPICE each take one) and serial ports from Nova's [serial_console] port_range. */
-const DISPLAY_PORT_BASE = 5900;
-const SERIAL_PORT_BASE = 10000;
 /** Nova's convert_version_to_int('1.0'). */
 const FAKE_HYPERVISOR_VERSION = 1000;
 
@@ -54,6 +54,7 @@ export class FakeDriver implements ComputeDriver {
   private readonly failureRate: number;
   private readonly failSpawn: boolean;
   private readonly log: Logger | undefined;
+  private readonly consoles: FakeConsoles;
   /** Insertion-ordered, so listInstanceUuids is deterministic. */
   private readonly guests = new Map<string, FakeGuest>();
   private readonly usedSlots = new Set<number>();
@@ -69,6 +70,7 @@ export class FakeDriver implements ComputeDriver {
     this.failureRate = config.failureRate;
     this.failSpawn = config.failSpawn;
     this.log = opts.log;
+    this.consoles = opts.consoles ?? {};
   }
 
   async init(host: string): Promise<void> {
@@ -238,15 +240,15 @@ export class FakeDriver implements ComputeDriver {
   }
 
   async getVncConsole(instanceUuid: string): Promise<ConsoleInfo> {
-    return { host: '127.0.0.1', port: DISPLAY_PORT_BASE + 2 * this.consoleGuest(instanceUuid, 'get_vnc_console').slot };
+    return this.realConsole(instanceUuid, 'vnc', 'get_vnc_console', 'novnc');
   }
 
   async getSpiceConsole(instanceUuid: string): Promise<ConsoleInfo> {
-    return { host: '127.0.0.1', port: DISPLAY_PORT_BASE + 2 * this.consoleGuest(instanceUuid, 'get_spice_console').slot + 1 };
+    return this.realConsole(instanceUuid, 'spice', 'get_spice_console', 'spice-html5');
   }
 
   async getSerialConsole(instanceUuid: string): Promise<ConsoleInfo> {
-    return { host: '127.0.0.1', port: SERIAL_PORT_BASE + this.consoleGuest(instanceUuid, 'get_serial_console').slot };
+    return this.realConsole(instanceUuid, 'serial', 'get_serial_console', 'serial');
   }
 
   registerEventListener(listener: LifecycleListener): void {
@@ -293,6 +295,13 @@ export class FakeDriver implements ComputeDriver {
     if (g.rescued) throw invalidState(uuid, 'vm_state', 'rescued', method);
     if (!allowed.includes(g.state)) throw invalidPowerState(uuid, g.state, method);
     return g;
+  }
+
+  private realConsole(uuid: string, kind: keyof FakeConsoles, method: string, type: string): ConsoleInfo {
+    this.consoleGuest(uuid, method);
+    const c = this.consoles[kind];
+    if (!c) throw new ConsoleTypeUnavailable(type);
+    return { host: c.host, port: c.port };
   }
 
   /** Consoles exist while the virtual machine runs, paused or not (rescue included: that is when they matter). */

@@ -1,10 +1,29 @@
 /**
  * os-getConsoleOutput: the guest's serial log from its hypervisor, the last `length` lines (-1 or
- * absent: all). Consoles that need a proxy (VNC, SPICE, serial) are not served yet.
+ * absent: all). The legacy console URL actions (os-getVNCConsole, os-getSPICEConsole,
+ * os-getSerialConsole; 2.1–2.5, then remote-consoles) answer `{"console": {"type", "url"}}`.
  */
 import { BadRequest, Conflict } from '../../../../runtime/errors/index.ts';
 import { contextOf } from '../context.ts';
 import { action, type ServerAction } from './types.ts';
+import { consoleUrl, legacyConsoleType } from '../remote-consoles.ts';
+import { within } from '../version.ts';
+import type { ConsoleType } from '../../../console/console-auth-token.ts';
+
+/** A legacy get-console action serving `types`; gone from 2.6 on, as in Nova. */
+function legacyConsole(name: string, types: readonly ConsoleType[]): ServerAction {
+  return action<ConsoleType>({
+    lockable: false,
+    parse: (args, request) => {
+      if (!within(request, '2.1', '2.5')) throw new BadRequest(`There is no such action: ${name}`);
+      return legacyConsoleType(args, name, types);
+    },
+    run: async ({ deps, request, server }, type) => {
+      const url = await consoleUrl(deps, request, server, type);
+      return { status: 200, body: { console: { type, url } } };
+    },
+  });
+}
 
 function parseLength(args: unknown): number | undefined {
   if (args === null || args === undefined) return undefined;
@@ -19,6 +38,9 @@ function parseLength(args: unknown): number | undefined {
 }
 
 export const consoleActions: Record<string, ServerAction> = {
+  'os-getVNCConsole': legacyConsole('os-getVNCConsole', ['novnc', 'xvpvnc']),
+  'os-getSPICEConsole': legacyConsole('os-getSPICEConsole', ['spice-html5']),
+  'os-getSerialConsole': legacyConsole('os-getSerialConsole', ['serial']),
   'os-getConsoleOutput': action({
     lockable: false,
     parse: parseLength,

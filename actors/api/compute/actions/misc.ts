@@ -64,8 +64,5 @@ export const miscActions: Record<string, ServerAction> = {
   addFloatingIp: notSupported('addFloatingIp'),
   removeFloatingIp: notSupported('removeFloatingIp'),
   trigger_crash_dump: notSupported('trigger_crash_dump'),
-  'os-getVNCConsole': notSupported('os-getVNCConsole'),
-  'os-getSPICEConsole': notSupported('os-getSPICEConsole'),
-  'os-getSerialConsole': notSupported('os-getSerialConsole'),
   'os-getRDPConsole': notSupported('os-getRDPConsole'),
 };

@@ -5,6 +5,7 @@ import { VirtualClock } from '../../../../../runtime/clock/index.ts';
 import { SeededRng } from '../../../../../runtime/rng/index.ts';
 import { FakeDriver } from '../../../../../actors/compute/drivers/index.ts';
 import { HOST, makeDriver, spawnCtx, track } from './helpers.ts';
+import { ConsoleTypeUnavailable } from '../../../../../actors/console/errors.ts';
 
 const A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
@@ -106,18 +107,17 @@ describe('FakeDriver consoles', () => {
     expect(out.match(/Linux version/g)).toHaveLength(3);
   });
 
-  it('gives each running guest its own console ports on 127.0.0.1 and reuses freed ones', async () => {
+  it('offers no console it does not really have, and the real ones it was given', async () => {
     const { driver } = await makeDriver();
     await driver.spawn(spawnCtx(A));
-    await driver.spawn(spawnCtx(B));
-    expect(await driver.getVncConsole(A)).toEqual({ host: '127.0.0.1', port: 5900 });
-    expect(await driver.getSpiceConsole(A)).toEqual({ host: '127.0.0.1', port: 5901 });
-    expect(await driver.getVncConsole(B)).toEqual({ host: '127.0.0.1', port: 5902 });
-    expect(await driver.getSerialConsole(B)).toEqual({ host: '127.0.0.1', port: 10001 });
-    await driver.destroy(A);
-    const C = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
-    await driver.spawn(spawnCtx(C));
-    expect((await driver.getVncConsole(C)).port).toBe(5900);
+    await expect(driver.getVncConsole(A)).rejects.toBeInstanceOf(ConsoleTypeUnavailable);
+    await expect(driver.getSpiceConsole(A)).rejects.toThrow('Unavailable console type spice-html5.');
+    await expect(driver.getSerialConsole(A)).rejects.toBeInstanceOf(ConsoleTypeUnavailable);
+    const withVnc = new FakeDriver({ clock: new VirtualClock(), rng: new SeededRng('c').stream('d'), consoles: { vnc: { host: '127.0.0.1', port: 5907 } } });
+    await withVnc.init('h1');
+    await withVnc.spawn(spawnCtx(B));
+    expect(await withVnc.getVncConsole(B)).toEqual({ host: '127.0.0.1', port: 5907 });
+    await expect(withVnc.getSerialConsole(B)).rejects.toBeInstanceOf(ConsoleTypeUnavailable);
   });
 
   it('has no graphical or serial console while the guest is shut down', async () => {
