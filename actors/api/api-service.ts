@@ -4,6 +4,7 @@
  * the API cell's database and the ComputeAPI facade that reaches the cells. It also writes a
  * clouds.yaml for the operator's CLI into the data directory.
  */
+import { chmodSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../runtime/clock/index.ts';
@@ -17,7 +18,7 @@ import { DEFAULT_COMPUTE_SETTINGS, mountCompute, NodeKeyGenerator, type ComputeD
 import { ApiStore, seedFromPlan } from './db/index.ts';
 import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
-import { devstackCatalog, IdentityService, mountIdentity } from './identity/index.ts';
+import { CredentialCipher, devstackCatalog, EncryptedCredentialStore, IdentityService, mountIdentity } from './identity/index.ts';
 import { mountPlacement } from './placement/index.ts';
 
 export interface ApiServiceOptions {
@@ -55,6 +56,8 @@ export interface ApiService {
 /** Open the API cell's database and seed it from the topology on first start. */
 export async function openApiStore(file: string, plan: TopologyPlan, clock: Clock): Promise<ApiStore> {
   const store = await ApiStore.open({ file });
+  // It holds keypairs and (encrypted) EC2 credentials: readable by the service's user only.
+  if (file !== ':memory:') chmodSync(file, 0o600);
   await seedFromPlan(store, plan, clock.now());
   return store;
 }
@@ -69,6 +72,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     tokenSecret: o.tokenSecret,
     clock: o.clock,
     rng: o.rng.stream('api:identity'),
+    credentials: await EncryptedCredentialStore.open(o.store.credentials, new CredentialCipher(o.tokenSecret)),
   });
   await mountIdentity(app, identity);
   const settings: ComputeSettings = {

@@ -4,6 +4,7 @@
  */
 import { openDb, type Db, type DbConfig } from '../../../runtime/db/index.ts';
 import { AggregateRepo } from './aggregates.ts';
+import { CredentialRepo } from './credentials.ts';
 import { FlavorRepo } from './flavors.ts';
 import { ImageRepo } from './images.ts';
 import { InstanceMappingRepo } from './instances.ts';
@@ -22,6 +23,8 @@ export class ApiStore {
   readonly quotas: QuotaRepo;
   readonly instances: InstanceMappingRepo;
   readonly legacyIds: LegacyIds;
+  /** Keystone credentials (EC2 keys), encrypted by the identity service before they get here. */
+  readonly credentials: CredentialRepo;
 
   private constructor(readonly db: Db) {
     this.flavors = new FlavorRepo(db);
@@ -32,6 +35,7 @@ export class ApiStore {
     this.quotas = new QuotaRepo(db);
     this.instances = new InstanceMappingRepo(db);
     this.legacyIds = new LegacyIds(db);
+    this.credentials = new CredentialRepo(db);
   }
 
   static async open(cfg: DbConfig): Promise<ApiStore> {
