@@ -1,6 +1,7 @@
 /**
  * The API cell's REST service: one HTTP listener with devstack's layout — /identity (Keystone v3),
- * /compute/v2.1 and /compute/v2, /image (Glance v2 registry), /placement (version document) — over
+ * /compute/v2.1 and /compute/v2, /image (Glance v2 registry), /placement (version document), /ec2 (the
+ * EC2 Query API) — over
  * the API cell's database and the ComputeAPI facade that reaches the cells. It also writes a
  * clouds.yaml for the operator's CLI into the data directory.
  */
@@ -18,7 +19,8 @@ import { DEFAULT_COMPUTE_SETTINGS, mountCompute, NodeKeyGenerator, type ComputeD
 import { ApiStore, seedFromPlan } from './db/index.ts';
 import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
-import { CredentialCipher, devstackCatalog, EncryptedCredentialStore, IdentityService, mountIdentity } from './identity/index.ts';
+import { CredentialCipher, DEFAULT_REGION, devstackCatalog, EncryptedCredentialStore, IdentityService, mountIdentity } from './identity/index.ts';
+import { mountEc2 } from './ec2/index.ts';
 import { mountPlacement } from './placement/index.ts';
 
 export interface ApiServiceOptions {
@@ -95,6 +97,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: new ImageFiles(join(dataDir, 'images')),
   }, identity, { authUri: authUri() });
   mountPlacement(app);
+  await mountEc2(app, deps, identity, { region: DEFAULT_REGION, publicUrl: () => publicUrl() || undefined });
   return { app, identity };
 }
 
