@@ -5,7 +5,7 @@
  * the API cell's database and the ComputeAPI facade that reaches the cells. It also writes a
  * clouds.yaml for the operator's CLI into the data directory.
  */
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../runtime/clock/index.ts';
@@ -59,7 +59,7 @@ export interface ApiService {
 export async function openApiStore(file: string, plan: TopologyPlan, clock: Clock): Promise<ApiStore> {
   const store = await ApiStore.open({ file });
   // It holds keypairs and (encrypted) EC2 credentials: readable by the service's user only.
-  if (file !== ':memory:') chmodSync(file, 0o600);
+  if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   await seedFromPlan(store, plan, clock.now());
   return store;
 }
