@@ -1,9 +1,11 @@
 /**
  * The API cell's REST service: one HTTP listener with devstack's layout — /identity (Keystone v3),
- * /compute/v2.1 and /compute/v2, /image (Glance v2 registry), /placement (version document) — over
+ * /compute/v2.1 and /compute/v2, /image (Glance v2 registry), /placement (version document), /ec2 (the
+ * EC2 Query API) — over
  * the API cell's database and the ComputeAPI facade that reaches the cells. It also writes a
  * clouds.yaml for the operator's CLI into the data directory.
  */
+import { chmodSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../runtime/clock/index.ts';
@@ -17,7 +19,8 @@ import { DEFAULT_COMPUTE_SETTINGS, mountCompute, NodeKeyGenerator, type ComputeD
 import { ApiStore, seedFromPlan } from './db/index.ts';
 import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
-import { devstackCatalog, IdentityService, mountIdentity, type TokenRevocations } from './identity/index.ts';
+import { CredentialCipher, DEFAULT_REGION, devstackCatalog, EncryptedCredentialStore, IdentityService, mountIdentity, type TokenRevocations } from './identity/index.ts';
+import { mountEc2 } from './ec2/index.ts';
 import { mountPlacement } from './placement/index.ts';
 import { consoleBaseUrls, type ConsoleBaseUrls } from '../console/console-urls.ts';
 
@@ -60,6 +63,8 @@ export interface ApiService {
 /** Open the API cell's database and seed it from the topology on first start. */
 export async function openApiStore(file: string, plan: TopologyPlan, clock: Clock): Promise<ApiStore> {
   const store = await ApiStore.open({ file });
+  // It holds keypairs and (encrypted) EC2 credentials: readable by the service's user only.
+  if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   await seedFromPlan(store, plan, clock.now());
   return store;
 }
@@ -78,6 +83,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     lockoutFailureAttempts: o.plan.identity.lockoutFailureAttempts,
     lockoutDurationSeconds: o.plan.identity.lockoutDurationSeconds,
     revocations: o.revocations ?? o.store.revokedTokens,
+    credentials: await EncryptedCredentialStore.open(o.store.credentials, new CredentialCipher(o.tokenSecret)),
   });
   await mountIdentity(app, identity);
   const settings: ComputeSettings = {
@@ -101,6 +107,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: new ImageFiles(join(dataDir, 'images')),
   }, identity, { authUri: authUri() });
   mountPlacement(app);
+  await mountEc2(app, deps, identity, { region: DEFAULT_REGION, publicUrl: () => publicUrl() || undefined });
   return { app, identity };
 }
 

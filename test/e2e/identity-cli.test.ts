@@ -61,7 +61,7 @@ describe.skipIf(!CLI)(TITLE, () => {
     const { stdout } = await openstack(['catalog', 'list', '-f', 'json']);
     const rows = JSON.parse(stdout) as { Name: string; Type: string; Endpoints: { interface: string; url: string; region: string; region_id: string }[] }[];
     const byType = Object.fromEntries(rows.map((r) => [r.Type, r]));
-    expect(Object.keys(byType).sort()).toEqual(['compute', 'identity', 'image', 'placement']);
+    expect(Object.keys(byType).sort()).toEqual(['compute', 'ec2', 'identity', 'image', 'placement']);
     expect(byType['compute']!.Name).toBe('nova');
     expect(byType['compute']!.Endpoints).toEqual([
       expect.objectContaining({ interface: 'public', url: `${server.baseUrl}/compute/v2.1`, region: 'RegionOne', region_id: 'RegionOne' }),
@@ -69,11 +69,28 @@ describe.skipIf(!CLI)(TITLE, () => {
     expect(byType['image']!.Endpoints[0]!.url).toBe(`${server.baseUrl}/image`);
     expect(byType['identity']!.Endpoints[0]!.url).toBe(`${server.baseUrl}/identity`);
     expect(byType['placement']!.Endpoints[0]!.url).toBe(`${server.baseUrl}/placement`);
+    expect(byType['ec2']!.Endpoints[0]!.url).toBe(`${server.baseUrl}/ec2`);
   });
 
   it('a non-admin user gets a token for their own project', async () => {
     const { stdout } = await openstack(['token', 'issue', '-f', 'json'], 'demo', PASSWORDS.demo, 'demo');
     expect(JSON.parse(stdout)).toMatchObject({ user_id: IDS.demoUser, project_id: IDS.demoProject });
+  });
+
+  it('ec2 credentials create / list / show / delete', async () => {
+    const { stdout } = await openstack(['ec2', 'credentials', 'create', '-f', 'json'], 'demo', PASSWORDS.demo, 'demo');
+    const c = JSON.parse(stdout) as { access: string; secret: string; project_id: string; user_id: string };
+    expect(c).toMatchObject({ project_id: IDS.demoProject, user_id: IDS.demoUser });
+    expect(c.secret).toMatch(/^[0-9a-f]{32}$/);
+    expect(server.service.ec2Caller(c.access)?.caller).toMatchObject({ userId: IDS.demoUser, projectId: IDS.demoProject });
+    const list = JSON.parse((await openstack(['ec2', 'credentials', 'list', '-f', 'json'], 'demo', PASSWORDS.demo, 'demo')).stdout) as { Access: string; 'Project ID': string }[];
+    expect(list).toContainEqual(expect.objectContaining({ Access: c.access, 'Project ID': IDS.demoProject }));
+    const shown = JSON.parse((await openstack(['ec2', 'credentials', 'show', c.access, '-f', 'json'], 'demo', PASSWORDS.demo, 'demo')).stdout) as { secret: string };
+    expect(shown.secret).toBe(c.secret);
+    await openstack(['ec2', 'credentials', 'delete', c.access], 'demo', PASSWORDS.demo, 'demo');
+    expect(server.service.ec2Caller(c.access)).toBeUndefined();
+    const after = JSON.parse((await openstack(['ec2', 'credentials', 'list', '-f', 'json'], 'demo', PASSWORDS.demo, 'demo')).stdout) as { Access: string }[];
+    expect(after.map((r) => r.Access)).not.toContain(c.access);
   });
 
   it('a wrong password fails with HTTP 401', async () => {

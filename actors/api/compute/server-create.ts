@@ -167,6 +167,9 @@ export interface CreateServerResult {
   status: 202;
   body: unknown;
   location?: string;
+  /** Every server made, and their reservation (for the EC2 API's RunInstances). */
+  instanceUuids: string[];
+  reservationId: string;
 }
 
 /** The cell hints steer a build across sites: admin-only, as cells v1's TargetCellFilter policy was. */
@@ -180,9 +183,10 @@ function checkCellHints(caller: Caller, hintsIn: Record<string, unknown>): void 
   for (const [hint, rule] of CELL_HINT_RULES) if (Object.hasOwn(hintsIn, hint)) throw policyDenied(rule);
 }
 
-export async function createServer(deps: ComputeDeps, request: FastifyRequest): Promise<CreateServerResult> {
+/** `input`: the request body in the compute API's form (the EC2 API passes one it built). */
+export async function createServer(deps: ComputeDeps, request: FastifyRequest, input: unknown = request.body): Promise<CreateServerResult> {
   const caller = callerOf(request);
-  const body = validate(serverSchema(request), request.body) as { server: CreateBody } & Record<string, unknown>;
+  const body = validate(serverSchema(request), input) as { server: CreateBody } & Record<string, unknown>;
   const s = body.server;
   const hintsIn = (body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints'] ?? {}) as Record<string, unknown>;
   checkCellHints(caller, hintsIn);
@@ -244,7 +248,9 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest): 
     name: s['name'] as string, flavor: flavorSpecOf(flavor), image: { id: image.id, properties: imagePropertiesOf(image) },
     imageRef: image.id, minCount: count, maxCount: count, availabilityZone: zone, metadata, keyName: keyName ?? null,
     schedulerHints, instanceGroup: group, forceHosts,
-    extra: { ...attrs, metadata: undefined },
+    // The key travels with the instance (Nova's instance_extra.keypairs): the metadata service and
+    // the config drive of its leaf cell serve it to the guest.
+    extra: { ...attrs, metadata: undefined, ...(keyName !== undefined ? { keyData: deps.store.keypairs.get(caller.userId, keyName)!.publicKey } : {}) },
   };
   const ctx = contextOf(request);
   const result = await deps.compute.create(req, ctx);
@@ -260,7 +266,8 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest): 
     const g = deps.store.groups.get(group.uuid)!;
     await deps.store.groups.setMembers(g, [...g.members, ...result.instanceUuids]);
   }
-  if (s['return_reservation_id']) return { status: 202, body: { reservation_id: result.reservationId } };
+  const made = { instanceUuids: result.instanceUuids, reservationId: result.reservationId };
+  if (s['return_reservation_id']) return { status: 202, body: { reservation_id: result.reservationId }, ...made };
   const first = result.instanceUuids[0]!;
   const links = resourceLinks(request, deps, 'servers', first);
   const server: Record<string, unknown> = {
@@ -268,5 +275,5 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest): 
     security_groups: (s['security_groups'] as unknown[] | undefined) ?? [{ name: 'default' }],
   };
   if (deps.settings.enableInstancePassword) server['adminPass'] = adminPass;
-  return { status: 202, body: { server }, location: links[0]!.href };
+  return { status: 202, body: { server }, location: links[0]!.href, ...made };
 }

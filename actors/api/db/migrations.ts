@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Migration } from '../../../runtime/db/index.ts';
+import { credentialsMigration } from './credentials.ts';
 
 export const apiMigrations: Migration[] = [
   {
@@ -102,4 +103,5 @@ export const apiMigrations: Migration[] = [
       });
     },
   },
+  credentialsMigration,
 ];

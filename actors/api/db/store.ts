@@ -4,6 +4,7 @@
  */
 import { openDb, type Db, type DbConfig } from '../../../runtime/db/index.ts';
 import { AggregateRepo } from './aggregates.ts';
+import { CredentialRepo } from './credentials.ts';
 import { FlavorRepo } from './flavors.ts';
 import { ImageRepo } from './images.ts';
 import { InstanceMappingRepo } from './instances.ts';
@@ -24,6 +25,8 @@ export class ApiStore {
   readonly instances: InstanceMappingRepo;
   readonly legacyIds: LegacyIds;
   readonly revokedTokens: RevokedTokenRepo;
+  /** Keystone credentials (EC2 keys), encrypted by the identity service before they get here. */
+  readonly credentials: CredentialRepo;
 
   private constructor(readonly db: Db) {
     this.flavors = new FlavorRepo(db);
@@ -35,6 +38,7 @@ export class ApiStore {
     this.instances = new InstanceMappingRepo(db);
     this.legacyIds = new LegacyIds(db);
     this.revokedTokens = new RevokedTokenRepo(db);
+    this.credentials = new CredentialRepo(db);
   }
 
   static async open(cfg: DbConfig): Promise<ApiStore> {

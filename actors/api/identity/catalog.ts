@@ -2,7 +2,7 @@
  * The service catalog, in Keystone v3's shape: services with endpoints that carry both `region` and
  * `region_id` (Tempest reads `region`, the CLI `region_id`). `devstackCatalog` lays out the services
  * the API cell serves under one public URL as devstack does: /compute/v2.1, /image, /identity,
- * /placement.
+ * /placement, and the EC2 query API at /ec2.
  */
 import { createHash } from 'node:crypto';
 
@@ -68,6 +68,7 @@ export function devstackCatalog(publicBaseUrl: string, opts: DevstackCatalogOpti
     svc('image', 'glance', '/image'),
     svc('identity', 'keystone', '/identity'),
     svc('placement', 'placement', '/placement'),
+    svc('ec2', 'ec2', '/ec2'),
   ];
 }
 

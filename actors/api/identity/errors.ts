@@ -45,3 +45,10 @@ export const renderKeystoneFault: FaultRenderer = (f) => ({
     message: f.message,
   },
 });
+
+/** 409 "Conflict", Keystone's Conflict (a duplicate entry). */
+export class KeystoneConflict extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+  }
+}

@@ -22,6 +22,9 @@ export { IdentityDirectory, DEFAULT_DOMAIN, roleIdFor } from './directory.ts';
 export type { Domain, Project, Role, User, RoleAssignment } from './directory.ts';
 export {
   KeystoneUnauthorized, KeystoneForbidden, KeystoneNotFound, KeystoneValidationError, TokenNotFound,
-  renderKeystoneFault, AUTH_REQUIRED_MESSAGE,
+  KeystoneConflict, renderKeystoneFault, AUTH_REQUIRED_MESSAGE,
 } from './errors.ts';
 export type { AuthContext, Authenticator, IdentityData, UserInput, ProjectInput, DomainInput, RoleInput } from './types.ts';
+export { CredentialCipher } from './credential-cipher.ts';
+export { EncryptedCredentialStore, InMemoryCredentialStore, asEc2, ec2CredentialId } from './credentials.ts';
+export type { Credential, CredentialRow, CredentialRows, CredentialStore, Ec2Credential } from './credentials.ts';

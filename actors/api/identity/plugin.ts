@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { installFaultHandling } from '../../../runtime/http/index.ts';
 import { renderKeystoneFault } from './errors.ts';
 import { registerAuthRoutes, type IdentityUrls } from './routes-auth.ts';
+import { registerCredentialRoutes } from './routes-credentials.ts';
 import { registerResourceRoutes } from './routes-resources.ts';
 import type { IdentityService } from './service.ts';
 
@@ -41,5 +42,6 @@ export async function mountIdentity(app: FastifyInstance, service: IdentityServi
     });
     registerAuthRoutes(identity, service, urls);
     registerResourceRoutes(identity, service, urls);
+    registerCredentialRoutes(identity, service, urls);
   }, { prefix });
 }

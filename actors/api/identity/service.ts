@@ -8,6 +8,7 @@ import type { Clock } from '../../../runtime/clock/index.ts';
 import type { RandomStream } from '../../../runtime/rng/index.ts';
 import { parseAuthRequest, type AuthRequest, type DomainSelector } from './auth-request.ts';
 import { DEFAULT_REGION, renderCatalog, resolveCatalog, type CatalogService, type CatalogSource } from './catalog.ts';
+import { asEc2, ec2CredentialId, InMemoryCredentialStore, type CredentialStore, type Ec2Credential } from './credentials.ts';
 import { IdentityDirectory, roleIdFor, type Domain, type User } from './directory.ts';
 import { KeystoneUnauthorized, TokenNotFound } from './errors.ts';
 import { UNMATCHABLE_HASH, verifyPassword } from './passwords.ts';
@@ -37,6 +38,8 @@ export interface IdentityServiceOptions {
   lockoutFailureAttempts?: number;
   /** Keystone's `[security_compliance] lockout_duration` in seconds (default 60). */
   lockoutDurationSeconds?: number;
+  /** Credentials (EC2 keys); default in memory. */
+  credentials?: CredentialStore;
 }
 
 /** Roles a service user (another OpenStack service) holds to validate anyone's token. */
@@ -50,6 +53,7 @@ export class IdentityService implements Authenticator {
   readonly directory: IdentityDirectory;
   readonly tokens: TokenProvider;
   readonly publicUrl: string | undefined;
+  readonly credentials: CredentialStore;
   private readonly adminRole: string;
   private readonly region: string;
   readonly logins: LoginThrottle;
@@ -71,6 +75,41 @@ export class IdentityService implements Authenticator {
     this.adminRole = opts.adminRole ?? 'admin';
     this.region = opts.regionName ?? DEFAULT_REGION;
     this.publicUrl = opts.publicUrl?.replace(/\/+$/, '');
+    this.credentials = opts.credentials ?? new InMemoryCredentialStore();
+  }
+
+  /**
+   * The caller behind an EC2 access key (what Keystone's /v3/ec2tokens resolves): the credential with
+   * its secret, and the context of its user on its project. Undefined when the key is unknown, or its
+   * user, project or role on the project is gone: the EC2 API answers AuthFailure without saying which.
+   */
+  ec2Caller(access: string): { credential: Ec2Credential; caller: AuthContext } | undefined {
+    const stored = this.credentials.get(ec2CredentialId(access));
+    const credential = stored ? asEc2(stored) : undefined;
+    if (!credential || credential.access !== access) return undefined;
+    const user = this.activeUser(credential.userId);
+    if (!user || !this.enabledProject(credential.projectId)) return undefined;
+    const roles = this.directory.projectRoles(user.id, credential.projectId);
+    if (roles.length === 0) return undefined;
+    const project = this.directory.project(credential.projectId)!;
+    return {
+      credential,
+      caller: {
+        userId: user.id, userName: user.name, userDomainId: user.domainId, projectId: project.id, projectName: project.name,
+        projectDomainId: project.domainId, domainId: undefined, roles, isAdmin: roles.includes(this.adminRole),
+        auditId: `ec2-${credential.id.slice(0, 18)}`, expiresAt: this.opts.clock.now() + 3_600_000,
+      },
+    };
+  }
+
+  /** The service's clock time (ms). */
+  now(): number {
+    return this.opts.clock.now();
+  }
+
+  /** Does the user hold a role on the project, with both enabled? (What an EC2 credential needs.) */
+  mayUseProject(userId: string, projectId: string): boolean {
+    return !!this.activeUser(userId) && this.enabledProject(projectId) && this.directory.projectRoles(userId, projectId).length > 0;
   }
 
   /**

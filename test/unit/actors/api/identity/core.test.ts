@@ -101,7 +101,7 @@ describe('catalog', () => {
   it('lays out devstack URLs under one base and substitutes the project id', () => {
     const cat = renderCatalog(devstackCatalog('http://h:8774/'), { userId: 'u', projectId: 'p' });
     expect(cat.map((s) => s.endpoints[0]!.url)).toEqual([
-      'http://h:8774/compute/v2.1', 'http://h:8774/image', 'http://h:8774/identity', 'http://h:8774/placement',
+      'http://h:8774/compute/v2.1', 'http://h:8774/image', 'http://h:8774/identity', 'http://h:8774/placement', 'http://h:8774/ec2',
     ]);
     const legacy = renderCatalog([{ type: 'compute', name: 'nova', endpoints: [{ interface: 'public', url: 'http://h/v2/$(project_id)s' }] }], { userId: 'u', projectId: 'p1' });
     expect(legacy[0]!.endpoints[0]).toMatchObject({ url: 'http://h/v2/p1', region: 'RegionOne', region_id: 'RegionOne' });

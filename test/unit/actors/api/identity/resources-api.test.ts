@@ -41,7 +41,7 @@ describe('/v3/auth/*', () => {
     const res = await get('/identity/v3/auth/catalog', demo);
     expect(res.statusCode).toBe(200);
     const body = res.json() as { catalog: { type: string }[]; links: { self: string } };
-    expect(body.catalog.map((s) => s.type).sort()).toEqual(['compute', 'identity', 'image', 'placement']);
+    expect(body.catalog.map((s) => s.type).sort()).toEqual(['compute', 'ec2', 'identity', 'image', 'placement']);
     expect(body.links.self).toBe('http://cloud.example:8774/identity/v3/auth/catalog');
   });
 

@@ -92,7 +92,7 @@ describe('POST /v3/auth/tokens', () => {
     await setup();
     const { token } = (await issue(passwordAuth('admin', PASSWORDS.admin, ADMIN_SCOPE))).json() as { token: Record<string, any> };
     const byType = Object.fromEntries(token['catalog'].map((s: { type: string }) => [s.type, s]));
-    expect(Object.keys(byType).sort()).toEqual(['compute', 'identity', 'image', 'placement']);
+    expect(Object.keys(byType).sort()).toEqual(['compute', 'ec2', 'identity', 'image', 'placement']);
     expect(byType['compute'].name).toBe('nova');
     expect(byType['compute'].id).toMatch(/^[0-9a-f]{32}$/);
     expect(byType['compute'].endpoints).toEqual([{
@@ -169,7 +169,7 @@ describe('POST /v3/auth/tokens', () => {
     expect(token['domain']).toEqual({ id: 'default', name: 'Default' });
     expect(token['project']).toBeUndefined();
     expect(token['roles'].map((r: { name: string }) => r.name)).toEqual(['admin']);
-    expect(token['catalog'].length).toBe(4);
+    expect(token['catalog'].length).toBe(5);
     expect((await issue(passwordAuth('demo', PASSWORDS.demo, { domain: { id: 'default' } }))).statusCode).toBe(401);
   });
 
