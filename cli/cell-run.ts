@@ -23,6 +23,8 @@ import { brokerCellOf, brokerLogin, brokerUrl, connectWithRetry, loadPlan, requi
 import { ensureSecrets, looseMode, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { redactUrl, watchChildren } from './cell-run-helpers.ts';
+import { CellObservability } from '../cells/observe/index.ts';
+import { adminByCellLogin, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
 
 export interface CellRunOptions {
   topology: string;
@@ -31,10 +33,13 @@ export interface CellRunOptions {
   /** Run the leaf's compute hosts in this process (default true). */
   compute?: boolean;
   secrets?: string;
+  /** Serve /metrics and /healthcheck on host:port. */
+  httpListen?: string;
 }
 
 export async function cellRun(o: CellRunOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const httpListen = o.httpListen === undefined ? undefined : parseListen(o.httpListen);
   const cell = requireCell(plan, o.cell);
   const parent = cell.parentPath ? requireCell(plan, cell.parentPath) : undefined;
   const ownUrl = brokerUrl(cell);
@@ -67,9 +72,10 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   }
 
   const system = startActorSystem();
+  const observe = new CellObservability();
   const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
   const cellStarted = await startCell({
-    plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true,
+    plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true, instruments: observe.instrumentsFor(cell.path),
     connectOwn: (id) => connectWithRetry({
       login: ownLogin, clientId: id, topicPrefix: cellPrefix(cell.path), clock, rng: rng.stream(`bus:${id}`), log,
       what: `the broker of cell ${cell.path}`,
@@ -83,6 +89,12 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
       : undefined,
   });
   const { running: rc, apiCell } = cellStarted;
+  if (broker) rc.broker = broker;
+  observe.watch(rc, clock, apiCell);
+  let http: CellHttp | undefined;
+  if (httpListen) {
+    http = await startCellHttp({ listen: httpListen, observe, clock, rng, log, isAdmin: adminByCellLogin(secret, cell.path) });
+  }
   const own = rc.buses[0]!;
   if (apiCell) {
     await serveStatus(own, cell.path, (t) => apiCell.status(t));
@@ -100,12 +112,14 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
   const role = apiCell ? 'API cell' : cell.isLeaf ? 'leaf cell' : 'cell';
   const hosts = cell.isLeaf ? `, ${cell.hostNames.length} hosts ${o.compute === false ? 'served by compute agents' : 'in this process'}` : '';
-  process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}\n`);
+  const httpNote = http ? `; metrics ${http.url}/metrics, health ${http.url}/healthcheck` : '';
+  process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}${httpNote}\n`);
   const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
   started();
 
   await untilSignal(log, async () => {
     stopWatching();
+    await http?.close();
     rc.compute?.stop();
     rc.node?.stop();
     rc.role?.stop();

@@ -16,6 +16,8 @@ import { resolvePlan } from '../topology/plan.ts';
 import type { Topology } from '../topology/index.ts';
 import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
+import { CellObservability } from '../cells/observe/index.ts';
+import { adminByToken } from './observe-http.ts';
 
 export interface UpOptions {
   /** Overrides the topology's data_dir. */
@@ -60,8 +62,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const apiDb = apiCell.database.kind === 'sqlite' ? apiCell.database.file : join(plan.dataDir, 'api.sqlite');
   // The API cell keeps its routing state (mappings, instance copies, pending builds) beside the REST
   // API's own database, in a file of its own.
+  const observe = new CellObservability();
   const tree = await CellTree.start({
-    plan, clock, rng, log,
+    plan, clock, rng, log, observe,
     dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : (c.database as { file: string }).file),
   });
   for (const [path, rc] of tree.cells) {
@@ -73,9 +76,11 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const [host, port] = [plan.api.host, plan.api.port];
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: tokenSecret(plan.dataDir), listen: { host, port },
+    mount: (app, identity) => observe.mount(app, { clock, isAdmin: adminByToken(identity) }),
     ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
+  process.stdout.write(`metrics ${api.url}/metrics, health ${api.url}/healthcheck\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
   process.stdout.write(`novacell is up (${tree.cells.size} cells); Ctrl-C stops it\n`);
   await new Promise<void>((done) => {

@@ -42,6 +42,8 @@ export interface ApiServiceOptions {
   passwordHashCost?: number;
   /** Write clouds.yaml (default true). */
   writeClouds?: boolean;
+  /** More routes on the same server (metrics, health check, dashboard), mounted after the APIs. */
+  mount?: (app: HttpServer, identity: IdentityService) => void | Promise<void>;
 }
 
 export interface ApiService {
@@ -91,6 +93,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: new ImageFiles(join(dataDir, 'images')),
   }, identity, { authUri: authUri() });
   mountPlacement(app);
+  await o.mount?.(app, identity);
   return { app, identity };
 }
 

@@ -16,6 +16,7 @@ import type { AggregateWithHosts } from '../../actors/conductor/messages.ts';
 import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
+import type { CellObservability } from '../observe/observability.ts';
 
 export type TreeTransport =
   | { kind: 'mqtt' }
@@ -38,6 +39,8 @@ export interface TreeOptions {
   /** Brokers on ports chosen by the system instead of the plan's. */
   ephemeralPorts?: boolean;
   driverFor?: (h: PlanHost) => ComputeDriver;
+  /** Metrics and health checks of every cell (absent: nothing is measured). */
+  observe?: CellObservability;
 }
 
 export type { RunningCell };
@@ -119,8 +122,10 @@ export class CellTree {
         connectParent: parent ? (id, will) => connect(parent, id, will) : undefined,
         db: o.dbFile ? { file: o.dbFile(c) } : undefined,
         driverFor: o.driverFor,
+        instruments: o.observe?.instrumentsFor(c.path),
       });
       Object.assign(rc, started.running);
+      o.observe?.watch(rc, o.clock, started.apiCell);
       apiCell ??= started.apiCell;
     }
     const tree = new CellTree(new ComputeAPI(apiCell!, o.clock, o.rng.stream('api')), apiCell!, cells, system);
