@@ -24,7 +24,8 @@ import { ensureSecrets, looseMode, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { redactUrl, watchChildren } from './cell-run-helpers.ts';
 import { CellObservability } from '../cells/observe/index.ts';
-import { adminByCellLogin, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
+import { adminByCellLogin, dashboardIdentity, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
+import { mountDashboard } from '../web/index.ts';
 
 export interface CellRunOptions {
   topology: string;
@@ -93,7 +94,14 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   observe.watch(rc, clock, apiCell);
   let http: CellHttp | undefined;
   if (httpListen) {
-    http = await startCellHttp({ listen: httpListen, observe, clock, rng, log, isAdmin: adminByCellLogin(secret, cell.path) });
+    // The API cell also serves the dashboard, behind identity from the topology's users.
+    const identity = apiCell ? await dashboardIdentity(plan, clock, rng) : undefined;
+    http = await startCellHttp({
+      listen: httpListen, observe, clock, rng, log, isAdmin: adminByCellLogin(secret, cell.path),
+      mount: apiCell && identity
+        ? (app) => mountDashboard(app, { plan, apiCell, identity, clock, log: log.child({ service: 'dashboard' }) })
+        : undefined,
+    });
   }
   const own = rc.buses[0]!;
   if (apiCell) {
@@ -112,7 +120,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
   const role = apiCell ? 'API cell' : cell.isLeaf ? 'leaf cell' : 'cell';
   const hosts = cell.isLeaf ? `, ${cell.hostNames.length} hosts ${o.compute === false ? 'served by compute agents' : 'in this process'}` : '';
-  const httpNote = http ? `; metrics ${http.url}/metrics, health ${http.url}/healthcheck` : '';
+  const httpNote = http ? `; metrics ${http.url}/metrics, health ${http.url}/healthcheck${apiCell ? `, dashboard ${http.url}/dashboard/` : ''}` : '';
   process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}${httpNote}\n`);
   const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
   started();

@@ -10,10 +10,13 @@ import type { Clock } from '../runtime/clock/index.ts';
 import { createHttpServer, type HttpServer } from '../runtime/http/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import type { Rng } from '../runtime/rng/index.ts';
-import type { IdentityService } from '../actors/api/identity/index.ts';
 import type { CellObservability } from '../cells/observe/index.ts';
 import { cellUser, passwordVerifier } from '../cells/security/index.ts';
+import type { TopologyPlan } from '../topology/index.ts';
+import { devstackCatalog, IdentityService } from '../actors/api/identity/index.ts';
+import { identityDataFromPlan } from '../actors/api/identity-from-plan.ts';
 import { UsageError } from './usage-error.ts';
+import { tokenSecret } from './token-secret.ts';
 
 export function adminByToken(identity: IdentityService): (request: FastifyRequest) => Promise<boolean> {
   return async (request) => {
@@ -62,11 +65,22 @@ export async function startCellHttp(o: {
   rng: Rng;
   log: Logger;
   isAdmin(request: FastifyRequest): Promise<boolean>;
+  /** More routes (the API cell's dashboard). */
+  mount?: (app: HttpServer) => void;
 }): Promise<CellHttp> {
   const app = createHttpServer({ log: o.log.child({ service: 'novacell-http' }), clock: o.clock, rng: o.rng.stream('http:request-ids') });
   o.observe.mount(app, { clock: o.clock, isAdmin: o.isAdmin });
+  o.mount?.(app);
   await app.listen({ host: o.listen.host, port: o.listen.port });
   const port = (app.server.address() as AddressInfo).port;
   const host = o.listen.host.includes(':') ? `[${o.listen.host}]` : o.listen.host === '0.0.0.0' ? '127.0.0.1' : o.listen.host;
   return { url: `http://${host}:${port}`, app, close: () => app.close() };
+}
+
+/** Identity for a cell process's dashboard: the topology's users, tokens signed with the data directory's key. */
+export async function dashboardIdentity(plan: TopologyPlan, clock: Clock, rng: Rng): Promise<IdentityService> {
+  return new IdentityService({
+    data: await identityDataFromPlan(plan), catalog: () => devstackCatalog(''), tokenSecret: tokenSecret(plan.dataDir), clock,
+    rng: rng.stream('dashboard:identity'),
+  });
 }

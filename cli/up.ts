@@ -5,8 +5,6 @@
  * topology's api.listen, every action going through the tree. Stops cleanly on SIGINT/SIGTERM, and a restart
  * on the same data directory resumes where it stopped.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
@@ -18,6 +16,8 @@ import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
 import { CellObservability } from '../cells/observe/index.ts';
 import { adminByToken } from './observe-http.ts';
+import { tokenSecret } from './token-secret.ts';
+import { mountDashboard } from '../web/index.ts';
 
 export interface UpOptions {
   /** Overrides the topology's data_dir. */
@@ -35,16 +35,6 @@ function withOverrides(t: Topology, o: UpOptions): Topology {
     ...(o.brokerBasePort !== undefined ? { broker_base_port: o.brokerBasePort } : {}),
     ...(o.apiListen !== undefined ? { api: { ...t.api, listen: o.apiListen, public_url: undefined } } : {}),
   } as Topology;
-}
-
-/** The token signing key, made once per data directory so tokens survive a restart. */
-function tokenSecret(dataDir: string): string {
-  const file = join(dataDir, 'api-token-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
@@ -76,11 +66,14 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const [host, port] = [plan.api.host, plan.api.port];
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: tokenSecret(plan.dataDir), listen: { host, port },
-    mount: (app, identity) => observe.mount(app, { clock, isAdmin: adminByToken(identity) }),
+    mount: (app, identity) => {
+      observe.mount(app, { clock, isAdmin: adminByToken(identity) });
+      mountDashboard(app, { plan, apiCell: tree.apiCell, identity, clock, log: log.child({ service: 'dashboard' }) });
+    },
     ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
-  process.stdout.write(`metrics ${api.url}/metrics, health ${api.url}/healthcheck\n`);
+  process.stdout.write(`metrics ${api.url}/metrics, health ${api.url}/healthcheck, dashboard ${api.url}/dashboard/\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
   process.stdout.write(`novacell is up (${tree.cells.size} cells); Ctrl-C stops it\n`);
   await new Promise<void>((done) => {

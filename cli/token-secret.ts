@@ -1,0 +1,15 @@
+/** The API's token signing key, made once per data directory (mode 600) so tokens survive a restart. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The token signing key, made once per data directory so tokens survive a restart. */
+export function tokenSecret(dataDir: string): string {
+  const file = join(dataDir, 'api-token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
