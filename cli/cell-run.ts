@@ -25,6 +25,9 @@ import { brokerCellOf, brokerLogin, brokerUrl, connectWithRetry, loadPlan, requi
 import { ensureSecrets, looseMode, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { redactUrl, watchChildren } from './cell-run-helpers.ts';
+import { CellObservability } from '../cells/observe/index.ts';
+import { adminByCellLogin, dashboardIdentity, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
+import { mountDashboard } from '../web/index.ts';
 
 export interface CellRunOptions {
   topology: string;
@@ -33,10 +36,13 @@ export interface CellRunOptions {
   /** Run the leaf's compute hosts in this process (default true). */
   compute?: boolean;
   secrets?: string;
+  /** Serve /metrics and /healthcheck on host:port. */
+  httpListen?: string;
 }
 
 export async function cellRun(o: CellRunOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const httpListen = o.httpListen === undefined ? undefined : parseListen(o.httpListen);
   const cell = requireCell(plan, o.cell);
   ensurePrivateDir(plan.dataDir, true);
   const parent = cell.parentPath ? requireCell(plan, cell.parentPath) : undefined;
@@ -70,9 +76,10 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   }
 
   const system = startActorSystem();
+  const observe = new CellObservability();
   const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
   const cellStarted = await startCell({
-    plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true,
+    plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true, instruments: observe.instrumentsFor(cell.path),
     connectOwn: (id) => connectWithRetry({
       login: ownLogin, clientId: id, topicPrefix: cellPrefix(cell.path), clock, rng: rng.stream(`bus:${id}`), log,
       what: `the broker of cell ${cell.path}`,
@@ -86,6 +93,19 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
       : undefined,
   });
   const { running: rc, apiCell } = cellStarted;
+  if (broker) rc.broker = broker;
+  observe.watch(rc, clock, apiCell);
+  let http: CellHttp | undefined;
+  if (httpListen) {
+    // The API cell also serves the dashboard, behind identity from the topology's users.
+    const identity = apiCell ? await dashboardIdentity(plan, clock, rng) : undefined;
+    http = await startCellHttp({
+      listen: httpListen, observe, clock, rng, log, isAdmin: adminByCellLogin(secret, cell.path),
+      mount: apiCell && identity
+        ? (app) => mountDashboard(app, { plan, apiCell, identity, clock, log: log.child({ service: 'dashboard' }) })
+        : undefined,
+    });
+  }
   const own = rc.buses[0]!;
   if (apiCell) {
     await serveStatus(own, cell.path, (t) => apiCell.status(t));
@@ -103,7 +123,8 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
   const role = apiCell ? 'API cell' : cell.isLeaf ? 'leaf cell' : 'cell';
   const hosts = cell.isLeaf ? `, ${cell.hostNames.length} hosts ${o.compute === false ? 'served by compute agents' : 'in this process'}` : '';
-  process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}\n`);
+  const httpNote = http ? `; metrics ${http.url}/metrics, health ${http.url}/healthcheck${apiCell ? `, dashboard ${http.url}/dashboard/` : ''}` : '';
+  process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}${httpNote}\n`);
   const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
   const purger = startPeriodicPurge({
     clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
@@ -117,6 +138,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   await untilSignal(log, async () => {
     stopWatching();
     purger.stop();
+    await http?.close();
     rc.compute?.stop();
     rc.node?.stop();
     rc.role?.stop();

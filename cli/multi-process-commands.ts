@@ -25,9 +25,10 @@ export function registerMultiProcessCommands(program: Command): void {
     .requiredOption(...topologyOption)
     .requiredOption('--cell <name>', 'full name of the cell, e.g. api!eu!fra1')
     .option('--no-compute', "leave a leaf cell's compute hosts to `novacell compute run` agents")
+    .option('--http-listen <host:port>', 'serve /metrics and /healthcheck here (port 0: a free one)')
     .option(...dataDirOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell: string; compute: boolean; dataDir?: string; secrets?: string }) => {
+    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; dataDir?: string; secrets?: string }) => {
       const { cellRun } = await import('./cell-run.ts');
       await cellRun(o);
     });

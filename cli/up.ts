@@ -5,14 +5,12 @@
  * topology's api.listen, every action going through the tree. Stops cleanly on SIGINT/SIGTERM, and a restart
  * on the same data directory resumes where it stopped.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { serveStatus } from '../cells/tree/status.ts';
 import { ensureSecrets, secretsPath } from './secrets.ts';
 import { removeUpState, writeUpState } from './up-state.ts';
 import { mergeCounts, purgeDeletedRows, startPeriodicPurge } from '../actors/conductor/db-purge.ts';
 import { join, resolve } from 'node:path';
+import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
@@ -23,6 +21,10 @@ import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
 import { startConsoleProxies, tokenCheckOver } from '../actors/console/proxies/index.ts';
 import { consoleBaseUrls } from '../actors/console/console-urls.ts';
+import { CellObservability } from '../cells/observe/index.ts';
+import { adminByToken } from './observe-http.ts';
+import { tokenSecret } from './token-secret.ts';
+import { mountDashboard } from '../web/index.ts';
 
 export interface UpOptions {
   /** Overrides the topology's data_dir. */
@@ -40,16 +42,6 @@ function withOverrides(t: Topology, o: UpOptions): Topology {
     ...(o.brokerBasePort !== undefined ? { broker_base_port: o.brokerBasePort } : {}),
     ...(o.apiListen !== undefined ? { api: { ...t.api, listen: o.apiListen, public_url: undefined } } : {}),
   } as Topology;
-}
-
-/** The token signing key, made once per data directory so tokens survive a restart. */
-function tokenSecret(dataDir: string): string {
-  const file = join(dataDir, 'api-token-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  ensurePrivateDir(dataDir, true);
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
@@ -71,8 +63,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // The same deployment secret as `cell run`: broker passwords per principal, and `novacell status`
   // and `novacell credentials` work against this process too.
   const { secrets } = ensureSecrets(secretsPath(plan));
+  const observe = new CellObservability();
   const tree = await CellTree.start({
-    plan, clock, rng, log, brokerSecret: secrets.broker_secret,
+    plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe,
     dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : (c.database as { file: string }).file),
   });
   for (const [path, rc] of tree.cells) {
@@ -89,9 +82,14 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: tokenSecret(plan.dataDir), listen: { host, port },
     consoleBaseUrls: () => consoleBaseUrls(consoleConfig, proxies.listening),
+    mount: (app, identity) => {
+      observe.mount(app, { clock, isAdmin: adminByToken(identity) });
+      mountDashboard(app, { plan, apiCell: tree.apiCell, identity, clock, log: log.child({ service: 'dashboard' }) });
+    },
     ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
+  process.stdout.write(`metrics ${api.url}/metrics, health ${api.url}/healthcheck, dashboard ${api.url}/dashboard/\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
   for (const [cellPath, rc] of tree.cells) {
     const own = rc.buses[0];

@@ -50,6 +50,8 @@ export interface ApiServiceOptions {
   revocations?: TokenRevocations;
   /** Where console URLs point (default: the API cell's [vnc]/[spice]/[serial_console]/[xvp] options). */
   consoleBaseUrls?: () => ConsoleBaseUrls;
+  /** More routes on the same server (metrics, health check, dashboard), mounted after the APIs. */
+  mount?: (app: HttpServer, identity: IdentityService) => void | Promise<void>;
 }
 
 export interface ApiService {
@@ -108,6 +110,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
   }, identity, { authUri: authUri() });
   mountPlacement(app);
   await mountEc2(app, deps, identity, { region: DEFAULT_REGION, publicUrl: () => publicUrl() || undefined });
+  await o.mount?.(app, identity);
   return { app, identity };
 }
 

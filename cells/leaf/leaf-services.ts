@@ -22,6 +22,8 @@ import { BuildRequests } from '../../actors/conductor/build-requests.ts';
 import { cellMigrations, cellTables } from '../../actors/conductor/schema.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import { computeTopic, conductorTopic } from '../topics.ts';
+import type { CellInstruments } from '../observe/cell-metrics.ts';
+import { TimedFilterScheduler } from '../observe/timed-scheduler.ts';
 import { serveConductor } from './conductor-endpoint.ts';
 
 /** How often expired console tokens are purged (they are refused from their expiry on anyway). */
@@ -36,6 +38,8 @@ export interface LeafServicesOptions {
   rng: Rng;
   config: NovaConfig;
   log: Logger;
+  /** Metrics hooks (database commits, scheduling decisions); absent: nothing is measured. */
+  instruments?: CellInstruments;
 }
 
 export class LeafServices {
@@ -51,12 +55,15 @@ export class LeafServices {
   static async start(o: LeafServicesOptions): Promise<LeafServices> {
     const db: Db = await openDb(o.db, cellMigrations);
     const log = o.log.child({ service: 'nova-conductor' });
-    const writer = new WriteBehind(db, cellTables, (err) => log.error({ err }, 'cell database write failed'));
+    const writer = new WriteBehind(db, cellTables, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
     const hostManager = new HostManager(o.config);
     const placement = new Placement(writer, (rp) => applyProviderUsage(hostManager, rp));
     const ctx: ConductorContext = {
       cell: o.cell, clock: o.clock, rng: o.rng.stream(`conductor:${o.cell}`), bus: o.bus, db, writer, config: o.config, log,
-      placement, hostManager, scheduler: new FilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`)),
+      placement, hostManager,
+      scheduler: o.instruments
+        ? new TimedFilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`), o.instruments)
+        : new FilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`)),
       store: new InstanceStore(writer, o.clock, o.rng.stream(`store:${o.cell}`)),
       builds: new BuildRequests(writer),
       computeTopic: (host) => computeTopic(o.cell, host),

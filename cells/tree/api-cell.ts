@@ -35,6 +35,8 @@ export interface ApiCellOptions {
   log: Logger;
   /** How often builds not yet accepted are re-sent (ms). */
   resendIntervalMs?: number;
+  /** Times the database commits (metrics). */
+  timeCommit?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 type Copy = InstanceView & { cell: string | null };
@@ -69,7 +71,7 @@ export class ApiCell implements CellsPort {
 
   static async start(o: ApiCellOptions): Promise<ApiCell> {
     const db = await openDb(o.db, treeMigrations);
-    const writer = new WriteBehind(db, treeTables, (err) => o.log.error({ err }, 'API cell database write failed'));
+    const writer = new WriteBehind(db, treeTables, (err) => o.log.error({ err }, 'API cell database write failed'), o.timeCommit);
     const cell = new ApiCell(o, db, writer);
     for (const r of await db('instance_copies').where({ deleted: false })) {
       cell.copies.set(r.uuid, { ...JSON.parse(r.record), cell: r.cell });
@@ -100,6 +102,21 @@ export class ApiCell implements CellsPort {
   /** The capacity of the whole tree as the children last reported it. */
   capacity() {
     return this.role.children.total();
+  }
+
+  /** Live (not deleted) instance copies: the cloud's servers as the API sees them. */
+  *liveCopies(): IterableIterator<Copy> {
+    for (const c of this.copies.values()) if (!c.deleted) yield c;
+  }
+
+  /** Throws if the API cell's database does not answer (health checks). */
+  async pingDatabase(): Promise<void> {
+    await this.db.raw('select 1');
+  }
+
+  /** The flavors last pushed down the tree. */
+  flavorList(): readonly FlavorSpec[] {
+    return this.global.flavors;
   }
 
   /** The whole tree for `novacell status`, each child asked within `timeoutMs`. */

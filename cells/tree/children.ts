@@ -14,6 +14,8 @@ interface ChildState extends ChildCell {
   seq: number;
   lastHeard: number;
   linkDown: boolean;
+  /** Muted by an operator (the dashboard): stays muted, whatever it says, until unmuted. */
+  adminMuted?: boolean;
   /** Resources of builds sent to this child that its reports may not show yet. */
   inFlight: { vcpus: number; memoryMb: number; diskGb: number };
 }
@@ -185,6 +187,21 @@ export class Children {
     return { link: c.linkDown ? 'down' : c.muted ? 'muted' : 'up', lastHeardMsAgo: heard, reported: c.capacity, inFlight };
   }
 
+  /** An operator mutes (or unmutes) a child: left out of scheduling until unmuted. */
+  setAdminMuted(path: string, muted: boolean): boolean {
+    const c = this.byPath.get(path);
+    if (!c) return false;
+    c.adminMuted = muted;
+    if (muted) c.muted = true;
+    else if (!c.linkDown && this.clock.now() - c.lastHeard <= this.muteIntervalMs) c.muted = false;
+    this.log.warn({ child: path, muted }, muted ? 'child cell muted by an operator' : 'child cell unmuted by an operator');
+    return true;
+  }
+
+  isAdminMuted(path: string): boolean {
+    return this.byPath.get(path)?.adminMuted === true;
+  }
+
   isMuted(path: string): boolean {
     return this.byPath.get(path)?.muted ?? true;
   }
@@ -193,6 +210,6 @@ export class Children {
     c.lastHeard = this.clock.now();
     if (c.muted || c.linkDown) this.log.info({ child: c.path }, 'child cell heard from; unmuted');
     c.linkDown = false;
-    c.muted = false;
+    c.muted = c.adminMuted === true;
   }
 }

@@ -20,6 +20,7 @@ import { ApiCell } from './api-cell.ts';
 import { CellNode } from './cell-node.ts';
 import { ParentRole } from './parent-role.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
+import type { CellInstruments } from '../observe/cell-metrics.ts';
 
 export interface RunningCell {
   plan: PlanCell;
@@ -53,6 +54,8 @@ export interface StartCellOptions {
   /** Run the leaf's compute hosts in this process (default) or leave them to `novacell compute run`. */
   computeInProcess?: boolean;
   driverFor?: (h: PlanHost) => ComputeDriver;
+  /** Metrics hooks for this cell's database and scheduler (absent: nothing is measured). */
+  instruments?: CellInstruments;
 }
 
 export { defaultDriver };
@@ -70,14 +73,18 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
   const own = await o.connectOwn(`${c.path}:cell`);
   rc.buses.push(own);
   if (!o.connectParent) {
-    const apiCell = await ApiCell.start({ path: c.path, bus: own, db: dbCfg, children: childInfo, config: c.nova, clock: o.clock, log });
+    const apiCell = await ApiCell.start({
+      path: c.path, bus: own, db: dbCfg, children: childInfo, config: c.nova, clock: o.clock, log, timeCommit: o.instruments?.timeCommit,
+    });
     return { running: rc, apiCell };
   }
   rc.parentBus = await o.connectParent(`link:${c.path}`, { topic: goneTopic(c.parentPath!, c.path), type: 'child_gone', body: { cell: c.path } });
   if (c.isLeaf) {
     const condBus = await o.connectOwn(`${c.path}:conductor`);
     rc.buses.push(condBus);
-    rc.leaf = await LeafServices.start({ cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log });
+    rc.leaf = await LeafServices.start({
+      cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log, instruments: o.instruments,
+    });
     rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf });
     if (o.computeInProcess ?? true) {
       const compBus = await o.connectOwn(`${c.path}:compute`);
@@ -93,7 +100,7 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
     return { running: rc };
   }
   rc.db = await openDb(dbCfg, treeMigrations);
-  rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'));
+  rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
   let node!: CellNode;
   rc.role = new ParentRole({
     self: c.path, bus: own, children: childInfo, config: c.nova, clock: o.clock, writer: rc.writer, db: rc.db, log,

@@ -18,6 +18,7 @@ import { brokerGuards, brokerPassword, passwordVerifier, usernameOf, type Princi
 import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
+import type { CellObservability } from '../observe/observability.ts';
 
 export type TreeTransport =
   | { kind: 'mqtt' }
@@ -46,6 +47,8 @@ export interface TreeOptions {
    * the per-principal ACLs of multi-process mode; without a secret one is drawn from `rng`.
    */
   brokerSecret?: string;
+  /** Metrics and health checks of every cell (absent: nothing is measured). */
+  observe?: CellObservability;
 }
 
 export type { RunningCell };
@@ -132,8 +135,10 @@ export class CellTree {
         connectParent: parent ? (id, will) => connect(parent, id, { kind: 'link', child: c.path }, will) : undefined,
         db: o.dbFile ? { file: o.dbFile(c) } : undefined,
         driverFor: o.driverFor,
+        instruments: o.observe?.instrumentsFor(c.path),
       });
       Object.assign(rc, started.running);
+      o.observe?.watch(rc, o.clock, started.apiCell);
       apiCell ??= started.apiCell;
     }
     const tree = new CellTree(new ComputeAPI(apiCell!, o.clock, o.rng.stream('api')), apiCell!, cells, system);

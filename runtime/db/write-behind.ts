@@ -39,6 +39,8 @@ export class WriteBehind {
     private readonly db: Knex,
     private readonly tables: Record<string, TableSpec>,
     private readonly onError: (err: unknown) => void = () => undefined,
+    /** Wraps each transaction (metrics time it); default: run it as is. */
+    private readonly timeCommit: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
   ) {
     this.booleansAsInts = !/^(pg|postgres|postgresql)$/.test(String(db.client.config.client));
   }
@@ -130,6 +132,10 @@ export class WriteBehind {
   }
 
   private async write(batch: Pending): Promise<void> {
+    await this.timeCommit(() => this.transaction(batch));
+  }
+
+  private async transaction(batch: Pending): Promise<void> {
     await this.db.transaction(async (trx) => {
       for (const [table, rows] of batch.upserts) {
         const spec = this.tables[table]!;

@@ -21,3 +21,5 @@ export {
 export type { MicroversionSpec, VersionLike } from './microversion.ts';
 export { NONE_LITERAL, normalizeQuery, ownValue, prototypeQueryName, queryRaw, queryValue, queryValues } from './query.ts';
 export type { RawQuery } from './query.ts';
+export { mountHealthcheck, mountMetrics } from './observability.ts';
+export type { HealthcheckRoute } from './observability.ts';
