@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineMessage } from '../runtime/bus/index.ts';
-import { aggregateSchema, buildSpecSchema, flavorSchema, newInstanceSchema } from '../actors/conductor/messages.ts';
+import { aggregateSchema, faultViewSchema, flavorSchema, instanceSchema, newInstanceSchema, requestSpecWireSchema as buildSpecSchema } from '../actors/objects/index.ts';
 
 /** A build on its way down. `tried` lists cells (full paths) that handed it back. */
 export const CellBuild = defineMessage(
@@ -35,11 +35,12 @@ export const CellBuildHandback = defineMessage(
 );
 export type CellBuildHandbackBody = z.infer<typeof CellBuildHandback>;
 
+/** An instance as its leaf knows it, with the fault the API shows (validated like any message). */
 export const instanceStateSchema = z.object({
   uuid: z.string(),
   cell: z.string(),
   version: z.number().int().nonnegative(),
-  record: z.record(z.string(), z.unknown()),
+  record: instanceSchema.extend({ fault: faultViewSchema.nullable() }),
 });
 export type InstanceState = z.infer<typeof instanceStateSchema>;
 

@@ -50,7 +50,8 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   if (parent) brokerUrl(parent);
   const file = secretsPath(plan, o.secrets);
   const { secrets, created } = ensureSecrets(file);
-  const log = createLogger({ service: 'novacell-cell', cell: cell.path });
+  // `service` is left to each service of the cell (nova-conductor, nova-compute...): no key twice in a line.
+  const log = createLogger({ cell: cell.path });
   if (created) log.info({ file }, 'made a new deployment secret; copy it to every cell of this deployment');
   if (looseMode(file)) log.warn({ file }, 'the secrets file is readable by others: chmod 600 it');
   const secret = secrets.broker_secret;

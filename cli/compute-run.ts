@@ -61,7 +61,9 @@ export async function computeRun(o: ComputeRunOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
   const cell = requireCell(plan, o.cell);
   const host = requireHost(plan, cell, o.host);
-  const log = createLogger({ service: 'nova-compute', cell: cell.path, host: host.name });
+  // ComputeHosts binds `host` on each host's lines; the agent's own lines add it here.
+  const hostsLog = createLogger({ service: 'nova-compute', cell: cell.path });
+  const log = hostsLog.child({ host: host.name });
   const login = loginFor(o, cell, secretsPath(plan, o.secrets), log);
   const clock = new RealClock();
   const rng = entropyRng();
@@ -73,7 +75,7 @@ export async function computeRun(o: ComputeRunOptions): Promise<void> {
   });
   const system = startActorSystem();
   const compute = new ComputeHosts({
-    cell: cell.path, parent: spawnGroup(system, `compute-${host.name}`), bus, clock, config: cell.nova, log, subscribe: 'per-host',
+    cell: cell.path, parent: spawnGroup(system, `compute-${host.name}`), bus, clock, config: cell.nova, log: hostsLog, subscribe: 'per-host',
   });
   await compute.start([{ host: host.name, nodeUuid: nodeUuidFor(cell.path, host.name), driver: defaultDriver(clock, rng, host, { dataDir: plan.dataDir, log }) }]);
   // Back after the cell restarted (its broker is new): report resources again straight away.

@@ -45,7 +45,8 @@ function withOverrides(t: Topology, o: UpOptions): Topology {
 }
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
-  const log = createLogger({ service: 'novacell' });
+  // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
+  const log = createLogger({});
   const path = resolve(file);
   const plan = resolvePlan(withOverrides(loadTopology(path), opts), { baseDir: process.cwd() });
   ensurePrivateDir(plan.dataDir, true);

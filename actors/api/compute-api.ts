@@ -4,6 +4,7 @@
  * conductor here, through the API cell's router in a federation.
  */
 import type { WireContext } from '../../runtime/bus/index.ts';
+import type { FaultView } from '../objects/index.ts';
 import { BadRequest, NovaError } from '../../runtime/errors/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
@@ -27,7 +28,7 @@ export function wireContext(ctx: RequestContext): WireContext {
   return { userId: ctx.userId, projectId: ctx.projectId, roles: ctx.isAdmin ? ['admin'] : [] };
 }
 
-export type InstanceView = InstanceRecord & { fault: { code: number; message: string; details: string; createdAt: number } | null };
+export type InstanceView = InstanceRecord & { fault: FaultView | null };
 
 /** A nova-compute / nova-conductor service as the os-services API shows it; `cell` names its cell. */
 export type ServiceView = ServiceRecord & { cell?: string };

@@ -78,13 +78,14 @@ export class ComputeManager {
       try {
         if (!already) await driver.spawn(spawnContextOf(i, reqId, true));
         const info = await driver.getInfo(i.uuid);
+        this.d.log.info({ request_id: reqId, instance_uuid: i.uuid }, already ? 'instance already running here' : 'instance spawned');
         await this.report('compute_build_result', reqId, {
           uuid: i.uuid, host: this.d.host, node: body.node, attempt: body.attempt, ok: true, powerState: info.state,
           startedAt, finishedAt: clock.now(),
         });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        this.d.log.warn({ instance: i.uuid, request_id: reqId, err: message }, 'spawn failed');
+        this.d.log.warn({ instance_uuid: i.uuid, request_id: reqId, err: message }, 'spawn failed');
         await this.report('compute_build_result', reqId, {
           uuid: i.uuid, host: this.d.host, node: body.node, attempt: body.attempt, ok: false, powerState: 0,
           startedAt, finishedAt: clock.now(), error: { message, retryable: true },
@@ -102,6 +103,7 @@ export class ComputeManager {
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
+    this.d.log.info({ request_id: reqId, instance_uuid: uuid, ...(error ? { err: error } : {}) }, error ? 'terminate failed' : 'instance destroyed');
     await this.report('compute_action_result', reqId, {
       uuid, host: this.d.host, action: 'terminate', ok: error === undefined, powerState: 0, error,
     });
@@ -126,6 +128,8 @@ export class ComputeManager {
       error = e.message;
     }
     const state = await driver.getInfo(uuid).then((i) => i.state, () => 0);
+    if (error === undefined) this.d.log.info({ request_id: reqId, instance_uuid: uuid, action }, `${action} done`);
+    else this.d.log.warn({ request_id: reqId, instance_uuid: uuid, action, err: error }, `${action} failed`);
     await this.report('compute_action_result', reqId, { uuid, host: this.d.host, action, ok: error === undefined, powerState: state, error });
   }
 

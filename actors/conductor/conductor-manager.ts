@@ -4,7 +4,6 @@
  * queries the layers above need. Hosted by a service actor, so it handles one message at a time.
  */
 import { InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
-import { TaskState, VmState } from '../compute/states.ts';
 import type { ConductorContext } from './context.ts';
 import type { PowerStateReportBody } from './messages.ts';
 import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody } from './messages.ts';
@@ -14,7 +13,7 @@ import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './ta
 import { deleteInstance, onActionResult, powerAction, type Requester } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
 import { syncInstancePowerState } from './tasks/power-sync.ts';
-import type { PowerAction } from '../compute/states.ts';
+import { VmState, type PowerAction } from '../compute/states.ts';
 import { ConsoleAuthStore } from '../console/console-auth-store.ts';
 import { issuedConsoleSchema, type ConnectInfo, type ConsoleType } from '../console/console-auth-token.ts';
 import { InstanceNotReady } from '../console/errors.ts';
@@ -22,6 +21,7 @@ import { PowerState } from '../compute/drivers/power-state.ts';
 
 /** Instance tasks after which the guest's console is somewhere else (or nowhere): its tokens go. */
 const CONSOLE_MOVING_TASKS = new Set(['resize', 'revert_resize', 'shelve_offload', 'shelve', 'rebuild', 'migrate', 'live_migrate', 'evacuate']);
+import { instanceFromBuild } from '../objects/index.ts';
 
 export class ConductorManager {
   readonly services: ServiceTracker;
@@ -66,15 +66,7 @@ export class ConductorManager {
     const fresh: string[] = [];
     for (const n of body.instances) {
       if (ctx.store.get(n.uuid) || ctx.builds.get(n.uuid)) continue; // a re-sent request: already have it
-      const inst: InstanceRecord = {
-        uuid: n.uuid, displayName: n.displayName, hostname: n.hostname, projectId: body.spec.projectId,
-        userId: body.spec.userId, vmState: VmState.BUILDING, taskState: TaskState.SCHEDULING, powerState: 0,
-        host: null, node: null, availabilityZone: body.spec.availabilityZone, imageRef: n.imageRef, keyName: n.keyName,
-        reservationId: n.reservationId, launchIndex: n.launchIndex, locked: false, flavor: body.spec.flavor,
-        image: body.spec.image, metadata: n.metadata, systemMetadata: {}, extra: n.extra, version: 1,
-        createdAt: n.createdAt, updatedAt: null, launchedAt: null, terminatedAt: null, deletedAt: null, deleted: false,
-      };
-      ctx.store.create(inst);
+      ctx.store.create(instanceFromBuild(n, body.spec, 1));
       const action = ctx.store.startAction(n.uuid, 'create', reqId, body.spec.userId, body.spec.projectId);
       ctx.store.eventStart(action, SCHEDULE_EVENT, null);
       ctx.builds.save(
@@ -85,8 +77,12 @@ export class ConductorManager {
     }
     await ctx.writer.commit();
     if (fresh.length > 0) {
+      ctx.log.info(
+        { request_id: reqId, instance_uuid: fresh[0], ...(fresh.length > 1 ? { instances: fresh.length } : {}) },
+        'build accepted; scheduling',
+      );
       // Scheduling continues after the answer, as Nova's API returns 202 before the build is placed.
-      void scheduleAndBuild(ctx, fresh).catch((err) => ctx.log.error({ err, request_id: reqId }, 'schedule_and_build failed'));
+      void scheduleAndBuild(ctx, fresh).catch((err) => ctx.log.error({ err, request_id: reqId, instance_uuid: fresh[0] }, 'schedule_and_build failed'));
     }
     return { accepted: body.instances.map((i) => i.uuid) };
   }

@@ -24,6 +24,8 @@ export interface ConductorContext {
   writer: WriteBehind;
   config: NovaConfig;
   log: Logger;
+  /** The scheduler's log (the scheduler runs beside the conductor; its lines say nova-scheduler). */
+  schedulerLog: Logger;
   placement: Placement;
   hostManager: HostManager;
   scheduler: FilterScheduler;

@@ -5,56 +5,19 @@
  */
 import { z } from 'zod';
 import { defineMessage } from '../../runtime/bus/index.ts';
+import {
+  aggregateSchema, flavorSchema, imageSchema, newInstanceSchema, requestSpecWireSchema, type Aggregate, type NewInstance, type RequestSpecWire,
+} from '../objects/index.ts';
 
-export const flavorSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  vcpus: z.number().int().positive(),
-  memoryMb: z.number().int().positive(),
-  rootGb: z.number().int().nonnegative(),
-  ephemeralGb: z.number().int().nonnegative(),
-  swapMb: z.number().int().nonnegative(),
-  extraSpecs: z.record(z.string(), z.string()),
-});
+// Flavor, image and server group are objects of their own (actors/objects); re-exported for the
+// modules that import them from here.
+export { flavorSchema, imageSchema, instanceGroupSchema } from '../objects/index.ts';
 
-export const imageSchema = z.object({ id: z.string(), properties: z.record(z.string(), z.string()) });
-
-export const instanceGroupSchema = z.object({
-  uuid: z.string(),
-  policy: z.enum(['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity']),
-  hosts: z.array(z.string()),
-  members: z.array(z.string()),
-  maxServerPerHost: z.number().int().positive().optional(),
-});
-
-/** What travels with a build request: everything a leaf cell needs to schedule it. */
-export const buildSpecSchema = z.object({
-  projectId: z.string(),
-  userId: z.string(),
-  flavor: flavorSchema,
-  image: imageSchema,
-  availabilityZone: z.string().nullable(),
-  schedulerHints: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
-  instanceGroup: instanceGroupSchema.nullable(),
-  ignoreHosts: z.array(z.string()),
-  forceHosts: z.array(z.string()),
-  forceNodes: z.array(z.string()),
-});
-export type BuildSpec = z.infer<typeof buildSpecSchema>;
-
-export const newInstanceSchema = z.object({
-  uuid: z.string().uuid(),
-  displayName: z.string().max(255),
-  hostname: z.string().max(255),
-  launchIndex: z.number().int().nonnegative(),
-  reservationId: z.string(),
-  imageRef: z.string(),
-  keyName: z.string().nullable(),
-  metadata: z.record(z.string(), z.string()),
-  extra: z.record(z.string(), z.unknown()),
-  createdAt: z.number(),
-});
-export type NewInstance = z.infer<typeof newInstanceSchema>;
+/** What travels with a build request (actors/objects/request-spec.ts), and the instances it names. */
+export const buildSpecSchema = requestSpecWireSchema;
+export type BuildSpec = RequestSpecWire;
+export { newInstanceSchema };
+export type { NewInstance };
 
 export const BuildInstances = defineMessage(
   'build_instances',
@@ -96,14 +59,8 @@ export const UpdateService = defineMessage(
 export type UpdateServiceBody = z.infer<typeof UpdateService>;
 
 /** The API cell's host aggregates (with their AZ and metadata), pushed to every cell that has hosts. */
-export const aggregateSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  availabilityZone: z.string().nullable(),
-  metadata: z.record(z.string(), z.string()),
-  hosts: z.array(z.string()),
-});
-export type AggregateWithHosts = z.infer<typeof aggregateSchema>;
+export { aggregateSchema };
+export type AggregateWithHosts = Aggregate;
 export const SyncAggregates = defineMessage('sync_aggregates', 1, z.object({ aggregates: z.array(aggregateSchema) }));
 
 /** compute → conductor */

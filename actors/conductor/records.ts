@@ -4,49 +4,12 @@
  * changes through the group-commit writer; `version` grows with every change so updates travelling up
  * the cell tree can be ordered.
  */
-import type { FlavorSpec, ImageSpec } from '../scheduler/types.ts';
+import type { Instance, InstanceFault } from '../objects/index.ts';
 
-export interface InstanceRecord {
-  uuid: string;
-  displayName: string;
-  hostname: string;
-  projectId: string;
-  userId: string;
-  vmState: string;
-  taskState: string | null;
-  powerState: number;
-  host: string | null;
-  node: string | null;
-  availabilityZone: string | null;
-  imageRef: string;
-  keyName: string | null;
-  reservationId: string;
-  launchIndex: number;
-  locked: boolean;
-  flavor: FlavorSpec;
-  image: ImageSpec;
-  metadata: Record<string, string>;
-  systemMetadata: Record<string, string>;
-  /** Everything else the API shows (access IPs, key data, tags, config drive, user data...). */
-  extra: Record<string, unknown>;
-  version: number;
-  createdAt: number;
-  updatedAt: number | null;
-  launchedAt: number | null;
-  terminatedAt: number | null;
-  deletedAt: number | null;
-  deleted: boolean;
-}
+/** The Instance object (actors/objects/instance.ts). */
+export type InstanceRecord = Instance;
 
-export interface InstanceFault {
-  id: string;
-  instanceUuid: string;
-  code: number;
-  message: string;
-  details: string;
-  host: string | null;
-  createdAt: number;
-}
+export type { InstanceFault };
 
 export function instanceToRow(i: InstanceRecord): Record<string, unknown> {
   return {

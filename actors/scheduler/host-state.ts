@@ -5,6 +5,7 @@
  * through these functions.
  */
 import type { FlavorSpec, HostState, InstanceGroupSpec } from './types.ts';
+import { requestedDiskMb } from '../objects/index.ts';
 
 export type HostStateInit = Pick<HostState, 'host' | 'nodename' | 'uuid' | 'vcpus' | 'memoryMb' | 'localGb'> &
   Partial<HostState>;
@@ -85,10 +86,7 @@ export function vcpuLimit(h: HostState): number {
   return h.vcpus * h.cpuAllocationRatio;
 }
 
-/** DiskFilter's request: root and ephemeral in GB plus swap in MB, all in MB. */
-export function requestedDiskMb(flavor: FlavorSpec): number {
-  return 1024 * (flavor.rootGb + flavor.ephemeralGb) + flavor.swapMb;
-}
+export { requestedDiskMb };
 
 /** What one consumeFromRequest did, so a failed request can put it back exactly. */
 export interface Consumption {

@@ -2,46 +2,22 @@
  * The scheduler's data shapes: what a build request asks for (RequestSpec, after Nova's
  * objects.RequestSpec), what the scheduler knows of a compute node (HostState, after
  * nova/scheduler/host_manager.py), and what it answers (Selection, after objects.Selection).
+ * Flavor, image, server group and aggregate are actors/objects' (the names here are aliases).
  */
+import type { AggregateInfo, Flavor, Image, InstanceGroup } from '../objects/index.ts';
 
-export interface FlavorSpec {
-  id: string;
-  name: string;
-  vcpus: number;
-  memoryMb: number;
-  rootGb: number;
-  ephemeralGb: number;
-  swapMb: number;
-  extraSpecs: Record<string, string>;
-}
-
-/** Image properties in Glance's names, e.g. hw_architecture, img_hv_type, hw_vm_mode (legacy: architecture, hypervisor_type, vm_mode). */
-export interface ImageSpec {
-  id: string;
-  properties: Record<string, string>;
-}
-
-export interface InstanceGroupSpec {
-  uuid: string;
-  policy: 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity';
-  /** Hosts the group's members run on; the scheduler appends to it within a request, as Nova does. */
-  hosts: string[];
-  members: string[];
-  /** Nova's `max_server_per_host` rule of anti-affinity (default 1). */
-  maxServerPerHost?: number;
-}
-
+export type { Flavor as FlavorSpec, Image as ImageSpec, InstanceGroup as InstanceGroupSpec } from '../objects/index.ts';
 export interface RequestSpec {
   instanceUuids: string[];
   numInstances: number;
   projectId: string;
   userId: string;
-  flavor: FlavorSpec;
-  image: ImageSpec;
+  flavor: Flavor;
+  image: Image;
   availabilityZone: string | null;
   /** same_host, different_host, group, _nova_check_type, ... */
   schedulerHints: Record<string, string | string[]>;
-  instanceGroup: InstanceGroupSpec | null;
+  instanceGroup: InstanceGroup | null;
   ignoreHosts: string[];
   forceHosts: string[];
   forceNodes: string[];
@@ -49,12 +25,7 @@ export interface RequestSpec {
   retry: { numAttempts: number; hosts: string[] };
 }
 
-export interface AggregateInfo {
-  id: number;
-  name: string;
-  availabilityZone: string | null;
-  metadata: Record<string, string>;
-}
+export type { AggregateInfo } from '../objects/index.ts';
 
 /**
  * One compute node as the scheduler sees it. Mutable and kept live by HostManager; the scheduler

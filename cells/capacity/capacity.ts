@@ -4,6 +4,7 @@
  * flavors: an instance fits on a host only if all three resources fit there). Parents sum children.
  */
 import type { Capacity } from '../messages.ts';
+import { flavorDiskGb } from '../../actors/objects/index.ts';
 import type { FlavorSpec, HostState } from '../../actors/scheduler/types.ts';
 
 export type { Capacity };
@@ -37,9 +38,7 @@ export function hostFree(h: HostState): { vcpus: number; memoryMb: number; diskG
   };
 }
 
-export function flavorDiskGb(f: FlavorSpec): number {
-  return f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024);
-}
+export { flavorDiskGb };
 
 /** How many instances of `f` fit in the given free resources of one host. */
 export function unitsOn(free: { vcpus: number; memoryMb: number; diskGb: number }, f: FlavorSpec): number {

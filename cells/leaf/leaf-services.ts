@@ -60,6 +60,7 @@ export class LeafServices {
     const placement = new Placement(writer, (rp) => applyProviderUsage(hostManager, rp));
     const ctx: ConductorContext = {
       cell: o.cell, clock: o.clock, rng: o.rng.stream(`conductor:${o.cell}`), bus: o.bus, db, writer, config: o.config, log,
+      schedulerLog: o.log.child({ service: 'nova-scheduler' }),
       placement, hostManager,
       scheduler: o.instruments
         ? new TimedFilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`), o.instruments)

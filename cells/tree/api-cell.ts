@@ -24,6 +24,7 @@ import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } fro
 import { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
+import { instanceFromBuild } from '../../actors/objects/index.ts';
 
 export interface ApiCellOptions {
   path: string;
@@ -141,14 +142,7 @@ export class ApiCell implements CellsPort {
       void this.role.syncGlobal(this.global);
     }
     for (const n of body.instances) {
-      const rec: Copy = {
-        uuid: n.uuid, displayName: n.displayName, hostname: n.hostname, projectId: body.spec.projectId, userId: body.spec.userId,
-        vmState: 'building', taskState: 'scheduling', powerState: 0, host: null, node: null,
-        availabilityZone: body.spec.availabilityZone, imageRef: n.imageRef, keyName: n.keyName, reservationId: n.reservationId,
-        launchIndex: n.launchIndex, locked: false, flavor: body.spec.flavor, image: body.spec.image, metadata: n.metadata,
-        systemMetadata: {}, extra: n.extra, version: 0, createdAt: n.createdAt, updatedAt: null, launchedAt: null,
-        terminatedAt: null, deletedAt: null, deleted: false, fault: null, cell: null,
-      };
+      const rec: Copy = { ...instanceFromBuild(n, body.spec, 0), fault: null, cell: null };
       this.writer.upsert('instance_mappings', { instance_uuid: n.uuid, cell: null, project_id: body.spec.projectId, created_at: n.createdAt });
       this.saveCopy(rec);
     }
@@ -364,7 +358,7 @@ export class ApiCell implements CellsPort {
     for (const u of updates) {
       const c = this.copies.get(u.uuid);
       if (c && u.version <= c.version && c.cell === u.cell) continue; // older news
-      const rec = u.record as unknown as InstanceView;
+      const rec: InstanceView = u.record;
       if (c?.deleted && !rec.deleted) {
         // Deleted here while it was still on its way: delete it where it surfaced.
         void this.role.route({ target: u.cell, hops: 0, type: 'delete_instance', body: { uuid: u.uuid } }).catch(() => undefined);

@@ -24,6 +24,7 @@ import { downTopic, upTopic } from '../topics.ts';
 import type { LeafServices } from '../leaf/leaf-services.ts';
 import type { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
+import { newInstanceOf, type FaultView } from '../../actors/objects/index.ts';
 
 /** Instance updates per message (a resync of a big cell is split). */
 const UPDATES_PER_MESSAGE = 500;
@@ -44,8 +45,9 @@ export interface CellNodeOptions {
 }
 
 /** Fields of an instance record worth sending up (everything the API shows). */
-export function instanceState(cell: string, inst: InstanceRecord, fault: unknown): InstanceState {
-  return { uuid: inst.uuid, cell, version: inst.version, record: { ...inst, fault: fault ?? null } };
+export function instanceState(cell: string, inst: InstanceRecord, fault: FaultView | null | undefined): InstanceState {
+  const shown = fault ? { code: fault.code, message: fault.message, details: fault.details, createdAt: fault.createdAt } : null;
+  return { uuid: inst.uuid, cell, version: inst.version, record: { ...inst, fault: shown } };
 }
 
 export class CellNode {
@@ -186,14 +188,7 @@ export class CellNode {
     const first = brs[0];
     if (!first) return true;
     const ctx = this.o.leaf!.ctx;
-    const instances = brs.map((br) => {
-      const i = ctx.store.get(br.instanceUuid)!;
-      return {
-        uuid: i.uuid, displayName: i.displayName, hostname: i.hostname, launchIndex: i.launchIndex,
-        reservationId: i.reservationId, imageRef: i.imageRef, keyName: i.keyName, metadata: i.metadata, extra: i.extra,
-        createdAt: i.createdAt,
-      };
-    });
+    const instances = brs.map((br) => newInstanceOf(ctx.store.get(br.instanceUuid)!));
     const tried = this.triedOf.get(first.instanceUuid) ?? [];
     for (const br of brs) this.triedOf.delete(br.instanceUuid);
     this.handBackUp({ instances, spec: first.spec, tried, hops: 0, reqId: first.requestId }, reason);

@@ -87,12 +87,14 @@ export class Dispatcher {
       { type: 'cell_build', reqId: build.reqId, body: { ...build, tried, hops: build.hops + 1 } },
       { timeoutMs: this.callTimeoutMs },
     );
+    const ids = { request_id: build.reqId, instance_uuid: uuids[0], ...(uuids.length > 1 ? { instances: uuids.length } : {}) };
     if (!reply.accepted) {
       for (const u of uuids) this.children.release(u);
       for (const i of build.instances) this.forget(i.uuid);
-      this.log.info({ child, reason: reply.reason }, 'child cell rejected build');
+      this.log.info({ ...ids, child, reason: reply.reason }, `child cell ${child} rejected the build`);
       return { accepted: false, tried, reason: reply.reason };
     }
+    this.log.info({ ...ids, child }, `build sent to child cell ${child}`);
     return { accepted: true, child, tried };
   }
 }

@@ -10,10 +10,6 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-export function sortedCopy(xs: ArrayLike<number>): Float64Array {
-  return Float64Array.from(xs as ArrayLike<number>).sort();
-}
-
 /** Mean of an array, summed in index order (callers pass sorted data when order could vary). */
 export function mean(xs: ArrayLike<number>): number {
   if (xs.length === 0) return NaN;

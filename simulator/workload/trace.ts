@@ -6,7 +6,6 @@
  *   0,m1.small,1,2h,,,
  *   12.5,m1.large,3,forever,,anti-affinity,
  */
-import { readFileSync } from 'node:fs';
 import type { TopologyIssue } from '../../topology/errors.ts';
 import { expectedOneOf } from '../../topology/suggest.ts';
 import { parseDuration } from '../units.ts';
@@ -32,16 +31,6 @@ export interface TraceNames {
   flavors: readonly string[];
   zones: readonly string[];
   cells: readonly string[];
-}
-
-export function loadTrace(path: string, shownAs: string, names: TraceNames): TraceRow[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ScenarioError([{ file: shownAs, line: 1, col: 1, path: '', message: `cannot read the trace file: ${(e as Error).message}` }]);
-  }
-  return parseTrace(text, shownAs, names);
 }
 
 export function parseTrace(text: string, file: string, names: TraceNames): TraceRow[] {

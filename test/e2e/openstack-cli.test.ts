@@ -2,7 +2,9 @@
  * End to end: `novacell up` on the quickstart topology as a child process (temporary data directory,
  * free ports), driven by the real `openstack` CLI through the clouds.yaml it writes — token, flavors,
  * images, keypairs, a server's whole life (create --wait, list, show, reboot, stop/start,
- * delete --wait), hypervisors, compute services, an aggregate, a server group and the zones.
+ * delete --wait), hypervisors, compute services, an aggregate, a server group and the zones; one
+ * server's request id followed through the log lines of every layer of the tree, and the request id
+ * and user of its reboot, stop and start in `server event show`.
  * Skipped, saying so in its name, only when the openstack binary is not installed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -40,7 +42,7 @@ async function startUp(dataDir: string): Promise<Up> {
   const child = spawn(process.execPath, [
     tsx, join(ROOT, 'cli', 'main.ts'), 'up', QUICKSTART,
     '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--broker-base-port', '0',
-  ], { cwd: ROOT, env: { ...process.env, NOVACELL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { cwd: ROOT, env: { ...process.env, NOVACELL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -165,6 +167,49 @@ describe.skipIf(!CLI)(TITLE, () => {
     await openstack('server', 'delete', '--wait', 'e2e-vm');
     expect(await json<unknown[]>('server', 'list')).toEqual([]);
   }, 120_000);
+
+  it('one request id in the log lines of every layer; reboot/stop/start events carry the request id and user', async () => {
+    // The admin hint target_cell sends it below the intermediate cell2: api → api!cell2 → api!cell2!cell2a → a host.
+    const created = await json<{ id: string; 'OS-EXT-SRV-ATTR:host': string }>(
+      'server', 'create', '--image', 'cirros-0.6.2-x86_64-disk', '--flavor', 'm1.tiny', '--hint', 'target_cell=api!cell2!cell2a', '--wait', 'e2e-trace',
+    );
+    const host = created['OS-EXT-SRV-ATTR:host'];
+    expect(host).toMatch(/^(compute1\d|ssd0\d)$/);
+    const events = await json<Array<{ 'Request ID': string; Action: string }>>('server', 'event', 'list', 'e2e-trace');
+    const reqId = events.find((e) => e.Action === 'create')!['Request ID'];
+    expect(reqId).toMatch(/^req-[0-9a-f-]{36}$/);
+
+    const linesOf = (id: string) => up!.output().split('\n').filter((l) => l.startsWith('{') && l.includes(id));
+    const raw = linesOf(reqId);
+    // No key twice in a line (JSON.parse would silently keep the last one).
+    for (const l of raw) for (const k of ['service', 'cell', 'host', 'request_id', 'instance_uuid']) expect(l.split(`"${k}":`).length, l).toBeLessThanOrEqual(2);
+    const logged = raw.map((l) => JSON.parse(l) as Record<string, string | undefined>);
+    const has = (what: string, p: (l: Record<string, string | undefined>) => boolean) => expect(logged.some(p), `${what}:\n${raw.join('\n')}`).toBe(true);
+    has('the API', (l) => l.service === 'nova-api' && l.request_id === reqId && String(l.url).includes('/servers'));
+    has('the API cell', (l) => l.cell === 'api' && l.instance_uuid === created.id && l.child === 'api!cell2');
+    has('the intermediate cell', (l) => l.cell === 'api!cell2' && l.instance_uuid === created.id && l.child === 'api!cell2!cell2a');
+    has('the leaf conductor', (l) => l.cell === 'api!cell2!cell2a' && l.service === 'nova-conductor' && l.instance_uuid === created.id);
+    has('the scheduler', (l) => l.cell === 'api!cell2!cell2a' && l.service === 'nova-scheduler' && l.host === host);
+    has('the compute host', (l) => l.cell === 'api!cell2!cell2a' && l.service === 'nova-compute' && l.host === host && l.instance_uuid === created.id);
+
+    await openstack('server', 'reboot', '--wait', 'e2e-trace');
+    await openstack('server', 'stop', 'e2e-trace');
+    await waitForStatus('e2e-trace', 'SHUTOFF');
+    await openstack('server', 'start', 'e2e-trace');
+    await waitForStatus('e2e-trace', 'ACTIVE');
+    const after = await json<Array<{ 'Request ID': string; Action: string }>>('server', 'event', 'list', 'e2e-trace');
+    const token = await json<{ user_id: string; project_id: string }>('token', 'issue');
+    for (const action of ['reboot', 'stop', 'start']) {
+      const id = after.find((e) => e.Action === action)?.['Request ID'];
+      expect(id, action).toMatch(/^req-[0-9a-f-]{36}$/);
+      const shown = await json<{ request_id: string; user_id: string; project_id: string; action: string }>('server', 'event', 'show', 'e2e-trace', id!);
+      expect(shown).toMatchObject({ action, request_id: id, user_id: token.user_id, project_id: token.project_id });
+      const mine = linesOf(id!).map((l) => JSON.parse(l) as Record<string, string | undefined>);
+      expect(mine.some((l) => l.service === 'nova-conductor' && l.instance_uuid === created.id), action).toBe(true);
+      expect(mine.some((l) => l.service === 'nova-compute' && l.host === host && l.instance_uuid === created.id), action).toBe(true);
+    }
+    await openstack('server', 'delete', '--wait', 'e2e-trace');
+  }, 420_000);
 
   it('hypervisor list and compute service list show the 20 fake hosts', async () => {
     const hypervisors = await json<Array<{ 'Hypervisor Hostname': string; State: string }>>('hypervisor', 'list');

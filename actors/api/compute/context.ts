@@ -38,12 +38,6 @@ export function requireAdmin(request: FastifyRequest, rule: string): Caller {
   return c;
 }
 
-/** May the caller act on something owned by `projectId` (PROJECT_MEMBER_OR_ADMIN)? */
-export function ownsOrAdmin(request: FastifyRequest, projectId: string): boolean {
-  const c = callerOf(request);
-  return c.isAdmin || c.projectId === projectId;
-}
-
 /** scheme://host the client used, or the configured prefix. */
 export function hostUrl(request: FastifyRequest, deps: Pick<ComputeDeps, 'linkPrefix'>): string {
   if (deps.linkPrefix) return deps.linkPrefix.replace(/\/+$/, '');

@@ -33,13 +33,3 @@ export function versionShow(request: FastifyRequest, deps: Pick<ComputeDeps, 'li
   };
 }
 
-/** 300 Multiple Choices for an unknown path under /compute (Nova's versions app). */
-export function versionChoices(request: FastifyRequest, deps: Pick<ComputeDeps, 'linkPrefix' | 'settings'>) {
-  const base = hostUrl(request, deps);
-  return {
-    choices: (['v2.0', 'v2.1'] as const).map((v) => {
-      const e = entry(request, deps, v);
-      return { id: e.id, status: e.status, links: [{ rel: 'self', href: `${base}/compute/${v === 'v2.0' ? 'v2' : 'v2.1'}${request.url.replace(/^\/compute/, '')}` }], 'media-types': MEDIA_TYPES(v === 'v2.0' ? '2' : '2.1') };
-    }),
-  };
-}

@@ -25,10 +25,6 @@ export class InstanceMappingRepo {
     return this.byUuid.get(uuid);
   }
 
-  cellOf(uuid: string): string | null | undefined {
-    return this.byUuid.get(uuid)?.cell;
-  }
-
   attrs(uuid: string): ServerAttrs {
     return this.byUuid.get(uuid)?.attrs ?? {};
   }
@@ -45,12 +41,6 @@ export class InstanceMappingRepo {
       })
       .onConflict('instance_uuid')
       .merge();
-  }
-
-  async setCell(uuid: string, cell: string): Promise<void> {
-    const m = this.byUuid.get(uuid);
-    if (m) m.cell = cell;
-    await this.db('instance_mappings').where({ instance_uuid: uuid }).update({ cell });
   }
 
   /** Merge a change into a server's API-side attributes. */

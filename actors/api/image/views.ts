@@ -37,8 +37,6 @@ export function imageView(img: Image): Record<string, unknown> {
   };
 }
 
-/** Core properties a client may set (others are read-only or are additional properties). */
-export const WRITABLE_CORE = new Set(['name', 'visibility', 'protected', 'min_ram', 'min_disk', 'disk_format', 'container_format', 'tags', 'os_hidden']);
 /** Core properties nobody sets directly. */
 export const READ_ONLY = new Set([
   'status', 'created_at', 'updated_at', 'size', 'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value', 'self', 'file',

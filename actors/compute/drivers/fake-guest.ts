@@ -6,6 +6,7 @@ import type { LifecycleTransition } from './driver.ts';
 import { FakeConsoleLog } from './fake-console.ts';
 import { PowerState } from './power-state.ts';
 import type { SpawnContext } from './spawn-context.ts';
+import { flavorDiskGb } from '../../objects/index.ts';
 
 export interface FakeGuest {
   readonly uuid: string;
@@ -52,7 +53,7 @@ export function newFakeGuest(ctx: SpawnContext, slot: number): FakeGuest {
     imageId: ctx.image.id,
     vcpus: inst.vcpus,
     memoryMb: inst.memoryMb,
-    diskGb: inst.rootGb + inst.ephemeralGb + Math.ceil(inst.swapMb / 1024),
+    diskGb: flavorDiskGb(inst),
     slot,
     console: new FakeConsoleLog({
       uuid: inst.uuid,

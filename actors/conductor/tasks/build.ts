@@ -11,16 +11,11 @@ import type { BuildResultBody, BuildSpec } from '../messages.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
 import type { ConductorContext } from '../context.ts';
 import type { Alternate, BuildRequest } from '../build-requests.ts';
-import type { Resources } from '../../placement/index.ts';
+import { flavorResources } from '../../objects/index.ts';
 import { applyProviderUsage } from '../usage.ts';
 
 export const SCHEDULE_EVENT = 'conductor_schedule_and_build_instances';
 export const COMPUTE_BUILD_EVENT = 'compute_build_and_run_instance';
-
-export function flavorResources(spec: BuildSpec): Resources {
-  const f = spec.flavor;
-  return { VCPU: f.vcpus, MEMORY_MB: f.memoryMb, DISK_GB: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) };
-}
 
 function requestSpec(ctx: ConductorContext, spec: BuildSpec, uuids: string[], tried: string[], attempts: number): RequestSpec {
   // The request carries the group's hosts as the API cell knew them; members this cell placed since
@@ -45,7 +40,7 @@ function requestSpec(ctx: ConductorContext, spec: BuildSpec, uuids: string[], tr
 }
 
 function claimer(ctx: ConductorContext, spec: BuildSpec) {
-  const resources = flavorResources(spec);
+  const resources = flavorResources(spec.flavor);
   const now = ctx.clock.now();
   return (sel: Selection): boolean => ctx.placement.claim(sel.instanceUuid, sel.uuid, resources, spec.projectId, spec.userId, now);
 }
@@ -84,6 +79,10 @@ export async function scheduleAndBuild(ctx: ConductorContext, uuids: string[]): 
   const casts: Array<() => Promise<void>> = [];
   pending.forEach((br, i) => {
     const [chosen, ...alternates] = selections[i]!;
+    ctx.schedulerLog.info(
+      { request_id: br.requestId, instance_uuid: br.instanceUuid, host: chosen!.host, alternates: alternates.length },
+      `selected host ${chosen!.host}`,
+    );
     const action = ctx.store.lastAction(br.instanceUuid, 'create');
     if (action) ctx.store.eventFinish(action, SCHEDULE_EVENT, 'Success');
     casts.push(prepareDispatch(ctx, br, chosen!, alternates));
@@ -139,7 +138,7 @@ export function bury(ctx: ConductorContext, br: BuildRequest, err: NovaError): v
     if (br.state === 'pending') ctx.store.eventFinish(action, SCHEDULE_EVENT, 'Error', err.message);
     ctx.store.finishAction(action, err.message);
   }
-  ctx.log.warn({ instance: uuid, request_id: br.requestId, err: err.message }, 'build failed; instance set to ERROR');
+  ctx.log.warn({ instance_uuid: uuid, request_id: br.requestId, host: br.host?.host ?? null, err: err.message }, 'build failed; instance set to ERROR');
 }
 
 /** A compute host reports how the spawn went. */
@@ -191,7 +190,7 @@ export async function onBuildResult(ctx: ConductorContext, r: BuildResultBody): 
     await ctx.writer.commit();
     return;
   }
-  ctx.log.info({ instance: r.uuid, from: r.host, to: next.host, attempt: br.attempts + 1 }, 'rescheduling build');
+  ctx.log.info({ request_id: br.requestId, instance_uuid: r.uuid, host: r.host, to: next.host, attempt: br.attempts + 1 }, 'rescheduling build');
   const cast = prepareDispatch(ctx, br, next, br.alternates.filter((a) => a.uuid !== next.uuid));
   await ctx.writer.commit();
   await cast();

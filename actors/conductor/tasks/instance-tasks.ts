@@ -15,6 +15,7 @@ import type { ActionResultBody, ComputeTaskKind, InstanceTask, InstanceTaskBody 
 import { computeTaskKinds } from '../messages.ts';
 import type { InstanceRecord } from '../records.ts';
 import { sendBuild } from './build.ts';
+import { flavorResources as resources } from '../../objects/index.ts';
 
 /** Nova's instance action names. */
 const ACTION_OF: Record<InstanceTask['kind'], string> = {
@@ -44,10 +45,6 @@ const OLD_VM_STATE = 'old_vm_state';
 
 export function isComputeTask(action: string): action is ComputeTaskKind {
   return (computeTaskKinds as readonly string[]).includes(action);
-}
-
-function resources(f: FlavorSpec): Record<string, number> {
-  return { VCPU: f.vcpus, MEMORY_MB: f.memoryMb, DISK_GB: f.rootGb + f.ephemeralGb + Math.ceil(f.swapMb / 1024) };
 }
 
 function checkState(inst: InstanceRecord, task: InstanceTask): void {

@@ -4,7 +4,7 @@
  * skips it entirely for a request where `prepare` says it would pass every host (no AZ asked, no
  * extra specs, no server group...), which is what keeps a decision over 1,000 hosts in microseconds.
  */
-import type { AggregateInfo, HostState, RequestSpec } from '../types.ts';
+import type { HostState, RequestSpec } from '../types.ts';
 
 export interface HostFilter {
   /** Nova's class name, as listed in [filter_scheduler] enabled_filters. */
@@ -71,16 +71,6 @@ export class PerRequest<V> {
     this.key = undefined;
     return this.get(spec);
   }
-}
-
-/** nova.scheduler.filters.utils.aggregate_values_from_key, without building the set. */
-export function aggregateHasValue(aggregates: readonly AggregateInfo[], key: string,
-  test: (value: string) => boolean): boolean {
-  for (let i = 0; i < aggregates.length; i++) {
-    const v = aggregates[i]!.metadata[key];
-    if (v !== undefined && test(v)) return true;
-  }
-  return false;
 }
 
 /** A scheduler hint as a list (the API accepts one uuid or several). */
