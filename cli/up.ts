@@ -5,55 +5,25 @@
  * topology's api.listen, every action going through the tree. Stops cleanly on SIGINT/SIGTERM, and a restart
  * on the same data directory resumes where it stopped.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { serveStatus } from '../cells/tree/status.ts';
-import { ensureSecrets, secretsPath } from './secrets.ts';
+import { apiTokenSecret, ensureSecrets, secretsPath } from './secrets.ts';
+import { loadPlan, type PlanOverrides } from './deployment.ts';
 import { removeUpState, writeUpState } from './up-state.ts';
 import { mergeCounts, purgeDeletedRows, startPeriodicPurge } from '../actors/conductor/db-purge.ts';
 import { join, resolve } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
-import { loadTopology } from '../topology/load.ts';
-import { resolvePlan } from '../topology/plan.ts';
-import type { Topology } from '../topology/index.ts';
 import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
 
-export interface UpOptions {
-  /** Overrides the topology's data_dir. */
-  dataDir?: string;
-  /** Overrides the topology's api.listen (host:port; port 0 picks a free one). */
-  apiListen?: string;
-  /** Overrides broker_base_port (0: every embedded broker on a free port). */
-  brokerBasePort?: number;
-}
-
-function withOverrides(t: Topology, o: UpOptions): Topology {
-  return {
-    ...t,
-    ...(o.dataDir !== undefined ? { data_dir: o.dataDir } : {}),
-    ...(o.brokerBasePort !== undefined ? { broker_base_port: o.brokerBasePort } : {}),
-    ...(o.apiListen !== undefined ? { api: { ...t.api, listen: o.apiListen, public_url: undefined } } : {}),
-  } as Topology;
-}
-
-/** The token signing key, made once per data directory so tokens survive a restart. */
-function tokenSecret(dataDir: string): string {
-  const file = join(dataDir, 'api-token-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  ensurePrivateDir(dataDir, true);
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
+export type UpOptions = PlanOverrides;
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const log = createLogger({ service: 'novacell' });
   const path = resolve(file);
-  const plan = resolvePlan(withOverrides(loadTopology(path), opts), { baseDir: process.cwd() });
+  const plan = loadPlan(path, opts);
   ensurePrivateDir(plan.dataDir, true);
   const clock = new RealClock();
   const rng = entropyRng();
@@ -81,7 +51,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const computeApi = tree.api;
   const [host, port] = [plan.api.host, plan.api.port];
   const api = await startApiService({
-    plan, store, computeApi, clock, rng, log, tokenSecret: tokenSecret(plan.dataDir), listen: { host, port },
+    plan, store, computeApi, clock, rng, log, tokenSecret: apiTokenSecret(plan.dataDir), listen: { host, port },
     ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
