@@ -53,7 +53,8 @@ async function serveOpenStackApis(
   const api = await startApiService({
     plan, store, computeApi, clock: o.clock, rng: o.rng, log: o.log, tokenSecret: apiTokenSecret(plan.dataDir),
     listen: { host: plan.api.host, port: plan.api.port },
-    ...(o.listenOverridden ? {} : { publicUrl: plan.api.publicUrl }),
+    // With port 0 the URL is known only once listening: startApiService derives it then.
+    ...(o.listenOverridden || plan.api.port === 0 ? {} : { publicUrl: plan.api.publicUrl }),
   });
   return {
     url: api.url, cloudsYamlPath: api.cloudsYamlPath,

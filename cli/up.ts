@@ -52,7 +52,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const [host, port] = [plan.api.host, plan.api.port];
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: apiTokenSecret(plan.dataDir), listen: { host, port },
-    ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
+    ...(opts.apiListen === undefined && port !== 0 ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
