@@ -4,7 +4,8 @@
  * link to its parent's broker (retried until the parent is up and ready); compute hosts in this
  * process unless --no-compute (then `novacell compute run` agents serve them). The API cell also
  * pushes flavors and aggregates down and serves its CellsPort to other processes. Every cell answers
- * `novacell status`. SIGINT/SIGTERM stop it cleanly; a restart on the same data directory resumes.
+ * `novacell status`. The API cell's process serves the OpenStack APIs on api.listen, as `up` does.
+ * SIGINT/SIGTERM stop it cleanly; a restart on the same data directory resumes.
  */
 import { startActorSystem, stopActor } from '../runtime/actor/index.ts';
 import { startBroker, type Broker } from '../runtime/bus/index.ts';
@@ -21,18 +22,24 @@ import { planFlavors } from '../cells/tree/tree.ts';
 import { serveStatus } from '../cells/tree/status.ts';
 import { serveCellsPort } from '../cells/tree/cells-port-endpoint.ts';
 import { cellPrefix } from '../cells/topics.ts';
-import { brokerCellOf, brokerLogin, brokerUrl, connectWithRetry, loadPlan, requireCell } from './deployment.ts';
-import { ensureSecrets, looseMode, secretsPath } from './secrets.ts';
+import { brokerCellOf, brokerLogin, brokerUrl, connectWithRetry, loadPlan, requireCell, type PlanOverrides } from './deployment.ts';
+import { join } from 'node:path';
+import type { Logger } from '../runtime/log/index.ts';
+import type { Rng } from '../runtime/rng/index.ts';
+import type { PlanCell, TopologyPlan } from '../topology/plan-types.ts';
+import { ComputeAPI } from '../actors/api/compute-api.ts';
+import { startApiService } from '../actors/api/api-service.ts';
+import { ApiStore, seedFromPlan } from '../actors/api/db/index.ts';
+import { apiTokenSecret, ensureSecrets, looseMode, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { redactUrl, watchChildren } from './cell-run-helpers.ts';
 import { CellObservability } from '../cells/observe/index.ts';
 import { adminByCellLogin, dashboardIdentity, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
 
-export interface CellRunOptions {
+export interface CellRunOptions extends PlanOverrides {
   topology: string;
   cell: string;
-  dataDir?: string;
   /** Run the leaf's compute hosts in this process (default true). */
   compute?: boolean;
   secrets?: string;
@@ -40,8 +47,31 @@ export interface CellRunOptions {
   httpListen?: string;
 }
 
+/** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
+async function serveOpenStackApis(
+  plan: TopologyPlan, cell: PlanCell, computeApi: ComputeAPI,
+  o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean },
+): Promise<{ url: string; cloudsYamlPath: string | undefined; close(): Promise<void> }> {
+  const storeCfg = cell.database.kind === 'postgres' ? { url: cell.database.url } : { file: cell.database.file };
+  const store = await ApiStore.open(storeCfg);
+  await seedFromPlan(store, plan, o.clock.now());
+  const api = await startApiService({
+    plan, store, computeApi, clock: o.clock, rng: o.rng, log: o.log, tokenSecret: apiTokenSecret(plan.dataDir),
+    listen: { host: plan.api.host, port: plan.api.port },
+    // With port 0 the URL is known only once listening: startApiService derives it then.
+    ...(o.listenOverridden || plan.api.port === 0 ? {} : { publicUrl: plan.api.publicUrl }),
+  });
+  return {
+    url: api.url, cloudsYamlPath: api.cloudsYamlPath,
+    close: async () => {
+      await api.close();
+      await store.close();
+    },
+  };
+}
+
 export async function cellRun(o: CellRunOptions): Promise<void> {
-  const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const plan = loadPlan(o.topology, o);
   const httpListen = o.httpListen === undefined ? undefined : parseListen(o.httpListen);
   const cell = requireCell(plan, o.cell);
   ensurePrivateDir(plan.dataDir, true);
@@ -79,8 +109,12 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const system = startActorSystem();
   const observe = new CellObservability();
   const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
+  // The API cell keeps its routing state in a file of its own, beside the REST API's database (the
+  // cell's database in the topology), exactly as `novacell up` lays them out.
+  const isApiCell = cell.parentPath === null;
   const cellStarted = await startCell({
     plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true, instruments: observe.instrumentsFor(cell.path),
+    ...(isApiCell ? { db: { file: join(plan.dataDir, 'api.cells.sqlite') } } : {}),
     connectOwn: (id) => connectWithRetry({
       login: ownLogin, clientId: id, topicPrefix: cellPrefix(cell.path), clock, rng: rng.stream(`bus:${id}`), log,
       what: `the broker of cell ${cell.path}`,
@@ -120,12 +154,17 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     await serveStatus(own, cell.path, (t) => rc.node!.status(t));
   }
   ready = true;
+  const api = apiCell ? await serveOpenStackApis(plan, cell, new ComputeAPI(apiCell, clock, rng.stream('api')), { clock, rng, log, listenOverridden: o.apiListen !== undefined }) : undefined;
 
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
   const role = apiCell ? 'API cell' : cell.isLeaf ? 'leaf cell' : 'cell';
   const hosts = cell.isLeaf ? `, ${cell.hostNames.length} hosts ${o.compute === false ? 'served by compute agents' : 'in this process'}` : '';
   const httpNote = http ? `; metrics ${http.url}/metrics, health ${http.url}/healthcheck${apiCell ? `, dashboard ${http.url}/dashboard/` : ''}` : '';
   process.stdout.write(`${role} ${cell.path}: ready — broker ${redactUrl(ownUrl)} (${cell.broker.kind}), database ${db}${hosts}${httpNote}\n`);
+  if (api) {
+    process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
+    if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
+  }
   const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
   const purger = startPeriodicPurge({
     clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
@@ -140,6 +179,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     stopWatching();
     purger.stop();
     await http?.close();
+    await api?.close();
     rc.compute?.stop();
     rc.node?.stop();
     rc.role?.stop();

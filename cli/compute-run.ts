@@ -27,6 +27,7 @@ export interface ComputeRunOptions {
   cell: string;
   host: string;
   dataDir?: string;
+  brokerBasePort?: number;
   credentials?: string;
   secrets?: string;
 }
@@ -58,7 +59,7 @@ function loginFor(o: ComputeRunOptions, c: PlanCell, secretsFile: string, log: L
 }
 
 export async function computeRun(o: ComputeRunOptions): Promise<void> {
-  const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const plan = loadPlan(o.topology, { dataDir: o.dataDir, brokerBasePort: o.brokerBasePort });
   const cell = requireCell(plan, o.cell);
   const host = requireHost(plan, cell, o.host);
   // ComputeHosts binds `host` on each host's lines; the agent's own lines add it here.

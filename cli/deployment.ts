@@ -21,10 +21,27 @@ import { UsageError } from './usage-error.ts';
 /** Pause between attempts while a broker is not there yet (a cell starting, or starting before its parent). */
 const RETRY_MS = 300;
 
-export function loadPlan(file: string, o: { dataDir?: string } = {}): TopologyPlan {
-  const t = loadTopology(resolve(file));
-  const withDir = (o.dataDir !== undefined ? { ...t, data_dir: o.dataDir } : t) as Topology;
-  return resolvePlan(withDir, { baseDir: process.cwd() });
+/** The command-line overrides `up` and `cell run` share. */
+export interface PlanOverrides {
+  /** Overrides the topology's data_dir. */
+  dataDir?: string;
+  /** Overrides the topology's api.listen (host:port; port 0 picks a free one) and drops its public_url. */
+  apiListen?: string;
+  /** Overrides broker_base_port (0: every embedded broker on a free port). */
+  brokerBasePort?: number;
+}
+
+export function withOverrides(t: Topology, o: PlanOverrides): Topology {
+  return {
+    ...t,
+    ...(o.dataDir !== undefined ? { data_dir: o.dataDir } : {}),
+    ...(o.brokerBasePort !== undefined ? { broker_base_port: o.brokerBasePort } : {}),
+    ...(o.apiListen !== undefined ? { api: { ...t.api, listen: o.apiListen, public_url: undefined } } : {}),
+  } as Topology;
+}
+
+export function loadPlan(file: string, o: PlanOverrides = {}): TopologyPlan {
+  return resolvePlan(withOverrides(loadTopology(resolve(file)), o), { baseDir: process.cwd() });
 }
 
 export function requireCell(plan: TopologyPlan, path: string): PlanCell {

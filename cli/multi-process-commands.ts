@@ -9,6 +9,12 @@ export const DEFAULT_TOPOLOGY = new URL('../topology/examples/quickstart.yaml', 
 
 const topologyOption = ['--topology <file>', 'topology file (YAML or JSON)'] as const;
 const dataDirOption = ['--data-dir <dir>', "overrides the topology's data_dir (where secrets.json and SQLite files live)"] as const;
+const apiListenOption = ['--api-listen <host:port>', "overrides the topology's api.listen (the API cell's process serves the OpenStack APIs there)"] as const;
+const brokerBasePortOption = ['--broker-base-port <port>', "overrides broker_base_port (every process of the deployment must be given the same)", (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port number');
+  return n;
+}] as const;
 const secretsOption = ['--secrets <file>', 'the deployment secrets file (default <data_dir>/secrets.json)'] as const;
 
 function seconds(v: string): number {
@@ -27,8 +33,10 @@ export function registerMultiProcessCommands(program: Command): void {
     .option('--no-compute', "leave a leaf cell's compute hosts to `novacell compute run` agents")
     .option('--http-listen <host:port>', 'serve /metrics and /healthcheck here (port 0: a free one)')
     .option(...dataDirOption)
+    .option(...apiListenOption)
+    .option(...brokerBasePortOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; dataDir?: string; secrets?: string }) => {
+    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; dataDir?: string; apiListen?: string; brokerBasePort?: number; secrets?: string }) => {
       const { cellRun } = await import('./cell-run.ts');
       await cellRun(o);
     });
@@ -42,8 +50,9 @@ export function registerMultiProcessCommands(program: Command): void {
     .requiredOption('--host <name>', 'the host name, as in the topology')
     .option('--credentials <file>', 'JSON login printed by `novacell credentials --host` (else NOVACELL_MQTT_PASSWORD, else derived from secrets.json)')
     .option(...dataDirOption)
+    .option(...brokerBasePortOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell: string; host: string; credentials?: string; dataDir?: string; secrets?: string }) => {
+    .action(async (o: { topology: string; cell: string; host: string; credentials?: string; dataDir?: string; brokerBasePort?: number; secrets?: string }) => {
       const { computeRun } = await import('./compute-run.ts');
       await computeRun(o);
     });
@@ -57,8 +66,9 @@ export function registerMultiProcessCommands(program: Command): void {
     .option('--json', 'print the status tree as JSON')
     .option('--timeout <seconds>', 'how long to wait for answers', seconds, 5)
     .option(...dataDirOption)
+    .option(...brokerBasePortOption)
     .option(...secretsOption)
-    .action(async (file: string | undefined, o: { topology?: string; cell?: string; json?: boolean; timeout: number; dataDir?: string; secrets?: string }) => {
+    .action(async (file: string | undefined, o: { topology?: string; cell?: string; json?: boolean; timeout: number; dataDir?: string; brokerBasePort?: number; secrets?: string }) => {
       const { status } = await import('./status.ts');
       await status({ ...o, topology: o.topology ?? file ?? DEFAULT_TOPOLOGY });
     });

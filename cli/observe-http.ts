@@ -16,7 +16,7 @@ import type { TopologyPlan } from '../topology/index.ts';
 import { devstackCatalog, IdentityService } from '../actors/api/identity/index.ts';
 import { identityDataFromPlan } from '../actors/api/identity-from-plan.ts';
 import { UsageError } from './usage-error.ts';
-import { tokenSecret } from './token-secret.ts';
+import { apiTokenSecret } from './secrets.ts';
 
 export function adminByToken(identity: IdentityService): (request: FastifyRequest) => Promise<boolean> {
   return async (request) => {
@@ -80,7 +80,7 @@ export async function startCellHttp(o: {
 /** Identity for a cell process's dashboard: the topology's users, tokens signed with the data directory's key. */
 export async function dashboardIdentity(plan: TopologyPlan, clock: Clock, rng: Rng): Promise<IdentityService> {
   return new IdentityService({
-    data: await identityDataFromPlan(plan), catalog: () => devstackCatalog(''), tokenSecret: tokenSecret(plan.dataDir), clock,
+    data: await identityDataFromPlan(plan), catalog: () => devstackCatalog(''), tokenSecret: apiTokenSecret(plan.dataDir), clock,
     rng: rng.stream('dashboard:identity'),
   });
 }

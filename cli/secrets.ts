@@ -63,3 +63,13 @@ export function ensureSecrets(file: string): { secrets: Secrets; created: boolea
 export function looseMode(file: string): boolean {
   return (statSync(file).mode & 0o077) !== 0;
 }
+
+/** The Keystone token signing key, made once per data directory (0600) so tokens survive a restart. */
+export function apiTokenSecret(dataDir: string): string {
+  const file = join(dataDir, 'api-token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

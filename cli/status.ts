@@ -22,6 +22,7 @@ export interface StatusOptions {
   json?: boolean;
   timeout?: number;
   dataDir?: string;
+  brokerBasePort?: number;
   secrets?: string;
 }
 
@@ -51,7 +52,7 @@ export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutM
 }
 
 export async function status(o: StatusOptions): Promise<void> {
-  const plan = loadPlan(o.topology, { dataDir: o.dataDir });
+  const plan = loadPlan(o.topology, { dataDir: o.dataDir, brokerBasePort: o.brokerBasePort });
   const cellPath = o.cell ?? plan.cells[0]!.path;
   const s = await fetchStatus(plan, cellPath, (o.timeout ?? 5) * 1000, o.secrets);
   process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s, plan));

@@ -6,7 +6,8 @@
  * on the same data directory resumes where it stopped.
  */
 import { serveStatus } from '../cells/tree/status.ts';
-import { ensureSecrets, secretsPath } from './secrets.ts';
+import { apiTokenSecret, ensureSecrets, secretsPath } from './secrets.ts';
+import { loadPlan, type PlanOverrides } from './deployment.ts';
 import { removeUpState, writeUpState } from './up-state.ts';
 import { mergeCounts, purgeDeletedRows, startPeriodicPurge } from '../actors/conductor/db-purge.ts';
 import { join, resolve } from 'node:path';
@@ -14,41 +15,21 @@ import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
-import { loadTopology } from '../topology/load.ts';
-import { resolvePlan } from '../topology/plan.ts';
-import type { Topology } from '../topology/index.ts';
 import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
 import { startConsoleProxies, tokenCheckOver } from '../actors/console/proxies/index.ts';
 import { consoleBaseUrls } from '../actors/console/console-urls.ts';
 import { CellObservability } from '../cells/observe/index.ts';
 import { adminByToken } from './observe-http.ts';
-import { tokenSecret } from './token-secret.ts';
 import { mountDashboard } from '../web/index.ts';
 
-export interface UpOptions {
-  /** Overrides the topology's data_dir. */
-  dataDir?: string;
-  /** Overrides the topology's api.listen (host:port; port 0 picks a free one). */
-  apiListen?: string;
-  /** Overrides broker_base_port (0: every embedded broker on a free port). */
-  brokerBasePort?: number;
-}
-
-function withOverrides(t: Topology, o: UpOptions): Topology {
-  return {
-    ...t,
-    ...(o.dataDir !== undefined ? { data_dir: o.dataDir } : {}),
-    ...(o.brokerBasePort !== undefined ? { broker_base_port: o.brokerBasePort } : {}),
-    ...(o.apiListen !== undefined ? { api: { ...t.api, listen: o.apiListen, public_url: undefined } } : {}),
-  } as Topology;
-}
+export type UpOptions = PlanOverrides;
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
   const log = createLogger({});
   const path = resolve(file);
-  const plan = resolvePlan(withOverrides(loadTopology(path), opts), { baseDir: process.cwd() });
+  const plan = loadPlan(path, opts);
   ensurePrivateDir(plan.dataDir, true);
   const clock = new RealClock();
   const rng = entropyRng();
@@ -81,13 +62,13 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const proxies = await startConsoleProxies({ config: consoleConfig, check: tokenCheckOver(computeApi), log, fallbackToFreePort: true });
   for (const [kind, l] of Object.entries(proxies.listening)) process.stdout.write(`console proxy ${kind}: ${l.host}:${l.port}\n`);
   const api = await startApiService({
-    plan, store, computeApi, clock, rng, log, tokenSecret: tokenSecret(plan.dataDir), listen: { host, port },
+    plan, store, computeApi, clock, rng, log, tokenSecret: apiTokenSecret(plan.dataDir), listen: { host, port },
     consoleBaseUrls: () => consoleBaseUrls(consoleConfig, proxies.listening),
     mount: (app, identity) => {
       observe.mount(app, { clock, isAdmin: adminByToken(identity) });
       mountDashboard(app, { plan, apiCell: tree.apiCell, identity, clock, log: log.child({ service: 'dashboard' }) });
     },
-    ...(opts.apiListen === undefined ? { publicUrl: plan.api.publicUrl } : {}),
+    ...(opts.apiListen === undefined && port !== 0 ? { publicUrl: plan.api.publicUrl } : {}),
   });
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
   process.stdout.write(`metrics ${api.url}/metrics, health ${api.url}/healthcheck, dashboard ${api.url}/dashboard/\n`);

@@ -70,7 +70,12 @@ ${g11}          hosts:
         - {names: "k[1:2]", ${host}}
 flavors:
   - {name: m1.tiny, id: "1", vcpus: 1, ram: 512, disk: 1}
-projects: [{name: demo}]
+images:
+  - {name: cirros, disk_format: qcow2, container_format: bare, visibility: public, min_disk: 1}
+projects: [{name: admin}, {name: demo}]
+users:
+  - {name: admin, password: e2e-admin-pw, project: admin, roles: [admin]}
+  - {name: demo, password: e2e-demo-pw, project: demo, roles: [member]}
 `;
 }
 
