@@ -9,6 +9,7 @@ import type { RandomStream } from '../../../runtime/rng/index.ts';
 import type { ComputeAPI } from '../compute-api.ts';
 import type { ApiStore } from '../db/index.ts';
 import type { KeyGenerator } from './keygen.ts';
+import type { ImageFiles } from '../image/files.ts';
 
 export interface ComputeSettings {
   /** `[DEFAULT] default_availability_zone`: the zone of hosts in no zone aggregate. */
@@ -48,4 +49,6 @@ export interface ComputeDeps {
   settings: ComputeSettings;
   /** Overrides the scheme://host links are built from (Nova's [api] compute_link_prefix). */
   linkPrefix?: string;
+  /** The image service's file store, where a compute host writes a snapshot's data. */
+  imageFiles?: ImageFiles;
 }
