@@ -93,7 +93,9 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     defaultAvailabilityZone: o.plan.cells[0]?.nova.DEFAULT.default_availability_zone ?? DEFAULT_COMPUTE_SETTINGS.defaultAvailabilityZone,
     ...o.settings,
   };
+  const imageFiles = new ImageFiles(join(dataDir, 'images'));
   const deps: ComputeDeps = {
+    imageFiles,
     store: o.store, compute: o.computeApi, clock: o.clock, rng: o.rng.stream('api:compute'), log: o.log.child({ service: 'nova-api' }),
     keygen: o.keygen ?? new NodeKeyGenerator(),
     directory: {
@@ -106,7 +108,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
   const authUri = () => `${publicUrl()}/identity`;
   await mountCompute(app, deps, identity, { authUri: authUri() });
   await mountImage(app, {
-    store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: new ImageFiles(join(dataDir, 'images')),
+    store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: imageFiles,
   }, identity, { authUri: authUri() });
   mountPlacement(app);
   await mountEc2(app, deps, identity, { region: DEFAULT_REGION, publicUrl: () => publicUrl() || undefined });

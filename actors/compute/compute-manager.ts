@@ -46,8 +46,11 @@ export class ComputeManager {
     await this.d.driver.init(this.d.host);
     if (this.d.driver.registerEventListener && !listening.has(this.d.driver)) {
       listening.add(this.d.driver);
-      // Nova's handle_lifecycle_event: the hypervisor saw a guest change state on its own.
-      this.d.driver.registerEventListener((e) => void this.reportPowerState(e.instanceUuid));
+      // Nova's handle_lifecycle_event: the hypervisor saw a guest change state on its own. Only the
+      // transitions a guest can make by itself matter (a build's STARTED is reported by the build).
+      this.d.driver.registerEventListener((e) => {
+        if (e.transition !== 'STARTED' && e.transition !== 'RESUMED') void this.reportPowerState(e.instanceUuid);
+      });
     }
     await this.updateAvailableResource();
     await this.heartbeat();

@@ -12,6 +12,7 @@ import type { PlanHost } from '../../topology/plan-types.ts';
 import { FakeDriver } from '../../actors/compute/drivers/fake.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { QemuDriver } from '../../actors/compute/drivers/qemu/index.ts';
+import { LibvirtDriver } from '../../actors/compute/drivers/libvirt/index.ts';
 
 /** Where real drivers keep guests and find images; absent in simulations, which only run fake hosts. */
 export interface DriverEnvironment {
@@ -39,5 +40,6 @@ export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverE
     maxConcurrentBuilds: o.max_concurrent_builds,
     log: env.log?.child({ host: h.name, driver: h.driver }),
   };
+  if (h.driver === 'libvirt') return new LibvirtDriver({ ...common, uri: o.uri, virtType: o.virt_type });
   return new QemuDriver({ ...common, binary: o.binary, accel: o.accel });
 }

@@ -10,6 +10,7 @@ import type { ComputeAPI } from '../compute-api.ts';
 import type { ApiStore } from '../db/index.ts';
 import type { KeyGenerator } from './keygen.ts';
 import type { ConsoleBaseUrls } from '../../console/console-urls.ts';
+import type { ImageFiles } from '../image/files.ts';
 
 export interface ComputeSettings {
   /** `[DEFAULT] default_availability_zone`: the zone of hosts in no zone aggregate. */
@@ -51,4 +52,6 @@ export interface ComputeDeps {
   linkPrefix?: string;
   /** Where console URLs point ([vnc] novncproxy_base_url & co., else the running proxies). */
   consoleBaseUrls?: () => ConsoleBaseUrls;
+  /** The image service's file store, where a compute host writes a snapshot's data. */
+  imageFiles?: ImageFiles;
 }

@@ -10,6 +10,10 @@ import { callerOf, contextOf } from './context.ts';
 import type { ComputeDeps } from './deps.ts';
 import { serverName, type ServerModel } from './views/servers.ts';
 
+const CAPTURE_POLL_MS = 500;
+/** A capture that takes longer leaves the image active without data (the instance shows the fault). */
+const CAPTURE_TIMEOUT_MS = 30 * 60 * 1000;
+
 /** Properties Nova does not copy from the base image into a snapshot. */
 const NOT_INHERITED = new Set(['image_type', 'instance_uuid', 'backup_type', 'base_image_ref', 'owner_id', 'user_id', 'image_location', 'image_state', 'owner_user_name', 'owner_project_name']);
 
@@ -42,13 +46,41 @@ export async function registerSnapshot(deps: ComputeDeps, request: FastifyReques
     size: base?.size ?? 0, virtualSize: null, checksum: base?.checksum ?? null, osHashAlgo: base?.osHashAlgo ?? null,
     osHashValue: base?.osHashValue ?? null, protected: false, tags: [], properties, file: null, createdAt: now, updatedAt: now,
   };
+  // As in Glance, a snapshot is `saving` until the compute host has captured the disk.
+  if (o.capture !== false) img.status = 'saving';
   await deps.store.images.save(img);
   if (o.capture === false) return img;
+  const ctx = contextOf(request);
   // The cell captures the disk; a cell that cannot yet leaves the registered image as the record.
-  await deps.compute.instanceTask(m.inst.uuid, { kind: 'snapshot', imageId: img.id }, contextOf(request)).catch((e) => {
+  const captured = await deps.compute.instanceTask(m.inst.uuid, { kind: 'snapshot', imageId: img.id }, ctx).then(() => true, (e: unknown) => {
     if (!(e instanceof NotImplementedByCells)) throw e;
+    return false;
   });
+  if (captured) void finishWhenCaptured(deps, img.id, m.inst.uuid, ctx).catch((err: unknown) => deps.log.warn({ err, image: img.id }, 'snapshot upload not finished'));
+  else await activate(deps, img.id);
   return img;
+}
+
+/** Polls the instance until its image_snapshot task is over, then makes the image active with its data. */
+async function finishWhenCaptured(deps: ComputeDeps, imageId: string, uuid: string, ctx: ReturnType<typeof contextOf>): Promise<void> {
+  const deadline = deps.clock.now() + CAPTURE_TIMEOUT_MS;
+  for (;;) {
+    await deps.clock.sleep(CAPTURE_POLL_MS);
+    const inst = await deps.compute.get(uuid, ctx).catch(() => undefined);
+    if (!inst || inst.taskState !== 'image_snapshot' || deps.clock.now() > deadline) break;
+  }
+  await activate(deps, imageId);
+}
+
+async function activate(deps: ComputeDeps, imageId: string): Promise<void> {
+  const img = deps.store.images.get(imageId);
+  if (!img || img.status !== 'saving') return;
+  const stored = await deps.imageFiles?.adopt(imageId);
+  Object.assign(img, { status: 'active', updatedAt: deps.clock.now() });
+  if (stored) {
+    Object.assign(img, { size: stored.size, checksum: stored.checksum, osHashAlgo: 'sha512', osHashValue: stored.osHashValue, file: stored.file });
+  }
+  await deps.store.images.save(img);
 }
 
 /** Keep the newest `rotation` backups of this server and type; delete the rest (oldest first). */

@@ -30,6 +30,16 @@ export class ImageFiles {
     return { file: imageId, size: data.length, checksum, osHashValue };
   }
 
+  /** Size and checksums of data someone else wrote under the image's id (a compute host's snapshot). */
+  async adopt(imageId: string): Promise<StoredFile | undefined> {
+    const data = await this.get(imageId);
+    if (!data) return undefined;
+    return {
+      file: imageId, size: data.length,
+      checksum: createHash('md5').update(data).digest('hex'), osHashValue: createHash('sha512').update(data).digest('hex'),
+    };
+  }
+
   async get(file: string): Promise<Buffer | undefined> {
     if (!this.dir) return undefined;
     return readFile(join(this.dir, file)).catch(() => undefined);

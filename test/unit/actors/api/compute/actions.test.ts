@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiFixture, type ApiFixture } from '../../../../support/api-fixture.ts';
+import { until } from '../../../../support/waits.ts';
 
 let fx: ApiFixture;
 let id: string;
@@ -60,7 +61,12 @@ describe('server actions', () => {
     expect(res.statusCode).toBe(202);
     const imageId = (res.json() as { image_id: string }).image_id;
     const img = (await fx.call('GET', `/image/v2/images/${imageId}`)).json() as Record<string, unknown>;
-    expect(img).toMatchObject({ name: 'snap', status: 'active', image_type: 'snapshot', instance_uuid: id, k: 'v', owner: fx.project.demo });
+    // `saving` until the compute host has captured the disk, as in Glance; then active.
+    expect(img).toMatchObject({ name: 'snap', status: 'saving', image_type: 'snapshot', instance_uuid: id, k: 'v', owner: fx.project.demo });
+    await until('snapshot active', async () => {
+      await fx.clock.advance(500);
+      return ((await fx.call('GET', `/image/v2/images/${imageId}`)).json() as { status: string }).status === 'active';
+    });
     for (const n of ['b1', 'b2', 'b3']) {
       await fx.clock.advance(1000);
       expect((await act({ createBackup: { name: n, backup_type: 'daily', rotation: 2 } })).statusCode).toBe(202);

@@ -82,11 +82,11 @@ async function banners(uuid: string): Promise<number> {
   return (await driver.getConsoleOutput(uuid)).match(new RegExp(BOOT_BANNER, 'g'))?.length ?? 0;
 }
 
+/** Type a line on the guest's serial console (TCP); QEMU keeps the connection, so we close it. */
 async function typeOnSerial(port: number, line: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => s.write(`${line}\n`, () => s.end()));
-    s.on('close', () => resolve());
-    s.on('error', reject);
+  await new Promise<void>((resolve) => {
+    const s = connect(port, '127.0.0.1', () => s.write(`${line}\n`, () => { s.destroy(); resolve(); }));
+    s.on('error', () => resolve());
   });
 }
 
@@ -195,8 +195,14 @@ describe('QemuDriver on a real QEMU', { timeout: 240_000 }, () => {
   it('notices a guest that powers itself off and reports STOPPED', async () => {
     const pid = pidOf(UUID1);
     events.length = 0;
-    await typeOnSerial((await driver.getSerialConsole(UUID1)).port, 'poweroff');
-    await until('guest powered off', () => !alive(pid), 60_000);
+    const port = (await driver.getSerialConsole(UUID1)).port;
+    // The shell on ttyS0 starts just after the boot banner: type until the guest goes down.
+    await until('guest powered off', async () => {
+      if (!alive(pid)) return true;
+      await typeOnSerial(port, 'poweroff');
+      await new Promise((r) => setTimeout(r, 2000));
+      return !alive(pid);
+    }, 60_000);
     await until('STOPPED event', () => events.some((e) => e.instanceUuid === UUID1 && e.transition === 'STOPPED'), 10_000);
     expect((await driver.getInfo(UUID1)).state).toBe(PowerState.SHUTDOWN);
     await driver.powerOn(UUID1);

@@ -1,0 +1,11 @@
+/**
+ * The libvirt compute driver (compute_driver = libvirt.LibvirtDriver), driven through virsh.
+ * Importing this module registers it with the driver registry.
+ */
+import { registerDriver } from '../registry.ts';
+import { LibvirtDriver, type LibvirtDriverOptions } from './libvirt-driver.ts';
+
+export { LibvirtDriver, type LibvirtDriverOptions } from './libvirt-driver.ts';
+export { domainName, domainXml } from './domain-xml.ts';
+
+registerDriver('libvirt', (opts) => new LibvirtDriver(opts as unknown as LibvirtDriverOptions), ['libvirt.LibvirtDriver']);
