@@ -25,6 +25,7 @@ export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverE
       clock, rng: rng.stream(`fake-driver:${h.name}`),
       resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
       spawnTimeMs: h.driver_options.spawn_time_ms ?? 0, failureRate: h.driver_options.failure_rate ?? 0,
+      ...(h.driver_options.vnc_console ? { consoles: { vnc: hostPort(h.driver_options.vnc_console) } } : {}),
     });
   }
   if (!env) throw new Error(`host ${h.name}: the ${h.driver} driver needs a data directory (run it with novacell up or compute run)`);
@@ -40,4 +41,9 @@ export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverE
     log: env.log?.child({ host: h.name, driver: h.driver }),
   };
   return new QemuDriver({ ...common, binary: o.binary, accel: o.accel });
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
 }
