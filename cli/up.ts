@@ -59,7 +59,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const [host, port] = [plan.api.host, plan.api.port];
   // The console proxies (noVNC, SPICE-HTML5, serial, XVP) on the API cell's [vnc]/[spice]/... options.
   const consoleConfig = apiCell.nova;
-  const proxies = await startConsoleProxies({ config: consoleConfig, check: tokenCheckOver(computeApi), log, fallbackToFreePort: true });
+  const proxies = await startConsoleProxies({
+    config: consoleConfig, check: tokenCheckOver(computeApi), log, fallbackToFreePort: true, defaultHost: host,
+  });
   for (const [kind, l] of Object.entries(proxies.listening)) process.stdout.write(`console proxy ${kind}: ${l.host}:${l.port}\n`);
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: apiTokenSecret(plan.dataDir), listen: { host, port },

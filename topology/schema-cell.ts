@@ -56,6 +56,7 @@ export const DRIVER_OPTION_OWNERS: Readonly<Record<string, readonly DriverName[]
   spawn_time_ms: ['fake'],
   delete_time_ms: ['fake'],
   failure_rate: ['fake'],
+  vnc_console: ['fake'],
   uri: ['libvirt'],
   virt_type: ['libvirt'],
   binary: ['qemu'],
@@ -73,6 +74,8 @@ export const driverOptionsSchema = z
     delete_time_ms: nonNegMs.optional().meta({ description: 'fake: time a delete takes.' }),
     failure_rate: z.number().min(0, 'expected a probability from 0 to 1').max(1, 'expected a probability from 0 to 1').optional()
       .meta({ description: 'fake: probability that a spawn fails (drives rescheduling).' }),
+    vnc_console: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port of a VNC server').optional()
+      .meta({ description: 'fake: a real VNC server (host:port) the fake guests offer as their console; without it they have none.' }),
     uri: z.string().min(1).optional().meta({ description: 'libvirt: connection URI, e.g. qemu:///system.' }),
     virt_type: z.enum(['kvm', 'qemu']).optional().meta({ description: 'libvirt: [libvirt] virt_type.' }),
     binary: z.string().min(1).optional().meta({ description: 'qemu: path of qemu-system-* to run.' }),

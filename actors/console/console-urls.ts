@@ -21,8 +21,13 @@ export interface Listening {
   port: number;
 }
 
-/** Where a proxy listens by configuration (Nova's option names and ports 6080-6083). */
-export function proxyListen(config: NovaConfig, kind: ProxyKind): Listening {
+/** Where a proxy listens by configuration (Nova's option names and ports 6080-6083); `defaultHost` fills an empty host. */
+export function proxyListen(config: NovaConfig, kind: ProxyKind, defaultHost = '0.0.0.0'): Listening {
+  const l = configuredListen(config, kind);
+  return { host: l.host || defaultHost, port: l.port };
+}
+
+function configuredListen(config: NovaConfig, kind: ProxyKind): Listening {
   switch (kind) {
     case 'novnc':
       return { host: config.vnc.novncproxy_host, port: config.vnc.novncproxy_port };

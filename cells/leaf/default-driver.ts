@@ -26,6 +26,7 @@ export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverE
       clock, rng: rng.stream(`fake-driver:${h.name}`),
       resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
       spawnTimeMs: h.driver_options.spawn_time_ms ?? 0, failureRate: h.driver_options.failure_rate ?? 0,
+      ...(h.driver_options.vnc_console ? { consoles: { vnc: hostPort(h.driver_options.vnc_console) } } : {}),
     });
   }
   if (!env) throw new Error(`host ${h.name}: the ${h.driver} driver needs a data directory (run it with novacell up or compute run)`);
@@ -42,4 +43,9 @@ export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverE
   };
   if (h.driver === 'libvirt') return new LibvirtDriver({ ...common, uri: o.uri, virtType: o.virt_type });
   return new QemuDriver({ ...common, binary: o.binary, accel: o.accel });
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
 }

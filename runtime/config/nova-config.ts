@@ -89,7 +89,8 @@ export const novaConfigSchema = z
       .strict()
       .prefault({}),
     // Consoles (nova/conf/consoleauth.py, vnc.py, spice.py, serial_console.py, console.py). Empty base
-    // URLs mean "where this deployment's own proxy listens".
+    // URLs mean "where this deployment's own proxy listens"; an empty proxy host means beside the API
+    // (its listen host in `novacell up`, 0.0.0.0 — Nova's default — for `novacell console run`).
     consoleauth: z
       .object({
         /** Seconds a console token stays valid (multi-use until then). */
@@ -101,7 +102,7 @@ export const novaConfigSchema = z
       .object({
         enabled: z.boolean().default(true),
         novncproxy_base_url: z.string().default(''),
-        novncproxy_host: z.string().default('0.0.0.0'),
+        novncproxy_host: z.string().default(''),
         novncproxy_port: z.number().int().min(0).max(65535).default(6080),
         /** RFB security types the proxy may negotiate towards the hypervisor ("none" only, as Nova's default). */
         auth_schemes: z.array(z.enum(['none'])).default(['none']),
@@ -112,7 +113,7 @@ export const novaConfigSchema = z
       .object({
         enabled: z.boolean().default(true),
         html5proxy_base_url: z.string().default(''),
-        html5proxy_host: z.string().default('0.0.0.0'),
+        html5proxy_host: z.string().default(''),
         html5proxy_port: z.number().int().min(0).max(65535).default(6082),
       })
       .strict()
@@ -121,7 +122,7 @@ export const novaConfigSchema = z
       .object({
         enabled: z.boolean().default(true),
         base_url: z.string().default(''),
-        serialproxy_host: z.string().default('0.0.0.0'),
+        serialproxy_host: z.string().default(''),
         serialproxy_port: z.number().int().min(0).max(65535).default(6083),
       })
       .strict()
@@ -129,7 +130,7 @@ export const novaConfigSchema = z
     xvp: z
       .object({
         xvpvncproxy_base_url: z.string().default(''),
-        xvpvncproxy_host: z.string().default('0.0.0.0'),
+        xvpvncproxy_host: z.string().default(''),
         xvpvncproxy_port: z.number().int().min(0).max(65535).default(6081),
       })
       .strict()

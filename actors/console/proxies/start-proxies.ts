@@ -28,6 +28,8 @@ export interface StartProxiesOptions {
   /** Overrides the configured address of a proxy. */
   listen?: Partial<Record<ProxyKind, Listening>>;
   fallbackToFreePort?: boolean;
+  /** Host for proxies whose configured host is empty (default 0.0.0.0, Nova's). */
+  defaultHost?: string;
 }
 
 export interface ConsoleProxies {
@@ -50,7 +52,7 @@ export async function startConsoleProxies(o: StartProxiesOptions): Promise<Conso
   const listening: Partial<Record<ProxyKind, Listening>> = {};
   try {
     for (const kind of o.kinds ?? PROXY_KINDS) {
-      const want = o.listen?.[kind] ?? proxyListen(o.config, kind);
+      const want = o.listen?.[kind] ?? proxyListen(o.config, kind, o.defaultHost);
       let p = make(kind, o);
       try {
         listening[kind] = await p.listen(want.host, want.port);

@@ -40,8 +40,12 @@ function toBuffer(d: RawData): Buffer {
   return Buffer.from(d as ArrayBuffer);
 }
 
+/**
+ * Refuse an upgrade: the status and nothing else (no body), so a client that reads straight on for
+ * websocket frames, as Tempest's does, sees the connection close rather than stray bytes.
+ */
 function refuse(socket: Duplex, code: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+  socket.end(`HTTP/1.1 ${code} ${code === 403 ? 'Forbidden' : 'Bad Request'}\r\nConnection: close\r\nX-Console-Refused: ${reason}\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export class WsConsoleProxy {
