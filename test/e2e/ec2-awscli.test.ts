@@ -143,7 +143,7 @@ describe.skipIf(!READY)(TITLE, () => {
     expect(term.TerminatingInstances.map((t: any) => t.CurrentState.Name)).toEqual(['shutting-down', 'shutting-down']);
     const after = JSON.parse(await openstack(['server', 'list', '-f', 'json'])) as Array<{ Name: string; Status: string }>;
     expect(after.filter((s) => s.Name.startsWith('ec2-instance') && s.Status !== 'DELETED')).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('a wrong secret gets AuthFailure', async () => {
     const err = await aws(['describe-regions'], 'not-the-secret').then(() => undefined, (e: { stderr?: string }) => e);
