@@ -22,7 +22,8 @@ program
   .option('--data-dir <dir>', "overrides the topology's data_dir")
   .option('--api-listen <host:port>', "overrides the topology's api.listen (port 0: a free one)")
   .option('--broker-base-port <port>', 'overrides broker_base_port (0: every embedded broker on a free port)', (v) => Number(v))
-  .action(async (file: string, o: { dataDir?: string; apiListen?: string; brokerBasePort?: number }) => (await import('./up.ts')).up(file, o));
+  .option('--metadata-listen <host:port>', 'where nova-api-metadata listens (default 127.0.0.1:0, a free port)')
+  .action(async (file: string, o: { dataDir?: string; apiListen?: string; brokerBasePort?: number; metadataListen?: string }) => (await import('./up.ts')).up(file, o));
 
 program
   .command('validate')

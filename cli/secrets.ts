@@ -65,8 +65,8 @@ export function looseMode(file: string): boolean {
 }
 
 /** The Keystone token signing key, made once per data directory (0600) so tokens survive a restart. */
-export function apiTokenSecret(dataDir: string): string {
-  const file = join(dataDir, 'api-token-secret');
+export function apiTokenSecret(dataDir: string, name = 'api-token-secret'): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('hex');

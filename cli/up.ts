@@ -2,7 +2,7 @@
  * `novacell up [topology]`: start a whole topology in this process on its embedded defaults: the cell
  * tree (every cell with its own broker on its port and its own SQLite file, leaves with their fake
  * hosts), and the API cell serving the OpenStack APIs (identity, compute, image, placement) on the
- * topology's api.listen, every action going through the tree. Stops cleanly on SIGINT/SIGTERM, and a restart
+ * topology's api.listen, every action going through the tree, and nova-api-metadata on its own port. Stops cleanly on SIGINT/SIGTERM, and a restart
  * on the same data directory resumes where it stopped.
  */
 import { serveStatus } from '../cells/tree/status.ts';
@@ -23,7 +23,19 @@ import { CellObservability } from '../cells/observe/index.ts';
 import { adminByToken } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
 
-export type UpOptions = PlanOverrides;
+import { computeApiSource, startMetadataServer } from '../actors/api/metadata/index.ts';
+
+export type UpOptions = PlanOverrides & {
+  /** Where nova-api-metadata listens (host:port; default 127.0.0.1:0, a free port). */
+  metadataListen?: string;
+};
+
+function splitListen(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--metadata-listen: expected host:port, got ${JSON.stringify(s)}`);
+  return [s.slice(0, i).replace(/^\[|\]$/g, ''), port];
+}
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
@@ -72,6 +84,14 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
     },
     ...(opts.apiListen === undefined && port !== 0 ? { publicUrl: plan.api.publicUrl } : {}),
   });
+  const md = plan.cells[0]!.nova;
+  const [mdHost, mdPort] = splitListen(opts.metadataListen ?? '127.0.0.1:0');
+  const metadata = await startMetadataServer({
+    host: mdHost, port: mdPort, log, clock, rng: rng.stream('metadata:request-ids'), source: computeApiSource(computeApi),
+    sharedSecret: md.neutron.metadata_proxy_shared_secret || apiTokenSecret(plan.dataDir, 'metadata-proxy-shared-secret'),
+    cacheExpirationS: md.api.metadata_cache_expiration, defaultAvailabilityZone: md.DEFAULT.default_availability_zone,
+  });
+  process.stdout.write(`metadata ${metadata.url} (nova-api-metadata)\n`);
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
   process.stdout.write(`metrics ${api.url}/metrics, health ${api.url}/healthcheck, dashboard ${api.url}/dashboard/\n`);
   if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
@@ -99,6 +119,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
       log.info({ signal: sig }, 'stopping');
       purger.stop();
       removeUpState(plan.dataDir);
+      await metadata.close();
       await api.close();
       await proxies.close();
       await store.close();

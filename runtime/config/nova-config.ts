@@ -31,6 +31,8 @@ export const novaConfigSchema = z
         rpc_response_timeout: z.number().positive().default(60),
         default_availability_zone: z.string().default('nova'),
         default_schedule_zone: z.string().nullable().default(null),
+        /** Every instance gets a config drive, asked for or not. */
+        force_config_drive: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -139,6 +141,20 @@ export const novaConfigSchema = z
       .object({
         /** Origins (host names, optionally host:port) allowed besides the proxy's own Host. */
         allowed_origins: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        /** Seconds the metadata service keeps an instance's answers (0: no cache). */
+        metadata_cache_expiration: z.number().int().nonnegative().default(15),
+      })
+      .strict()
+      .prefault({}),
+    neutron: z
+      .object({
+        /** HMAC key of X-Instance-ID-Signature between the metadata proxy and the service; empty: made per data directory. */
+        metadata_proxy_shared_secret: z.string().default(''),
       })
       .strict()
       .prefault({}),

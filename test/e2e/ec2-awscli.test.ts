@@ -6,7 +6,8 @@
  * instances seen by `openstack server list` too. Skipped, saying so in its name, without the binaries.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -112,6 +113,17 @@ describe.skipIf(!READY)(TITLE, () => {
     const show = JSON.parse(await openstack(['server', 'show', ec2Servers[0]!.ID, '-f', 'json']));
     expect(show.key_name).toBe('ec2key');
 
+    // nova-api-metadata of the same `up` answers for the instance, from its cell's record.
+    const mdUrl = /metadata (http:\/\/\S+)/.exec(up.stdout())![1]!;
+    const secret = readFileSync(join(dir, 'metadata-proxy-shared-secret'), 'utf8').trim();
+    const uuid = ec2Servers[0]!.ID;
+    const headers = { 'X-Instance-ID': uuid, 'X-Tenant-ID': show.project_id, 'X-Instance-ID-Signature': createHmac('sha256', secret).update(uuid).digest('hex') };
+    const md = await (await fetch(`${mdUrl}/openstack/latest/meta_data.json`, { headers })).json() as { uuid: string; keys: Array<{ name: string }> };
+    expect(md.uuid).toBe(uuid);
+    expect(md.keys[0]!.name).toBe('ec2key');
+    expect(await (await fetch(`${mdUrl}/latest/user-data`, { headers })).text()).toBe('#!/bin/sh\necho EC2-MARKER');
+    expect((await fetch(`${mdUrl}/latest/meta-data/`, { headers: { ...headers, 'X-Instance-ID-Signature': '0'.repeat(64) } })).status).toBe(403);
+
     const console = await aws(['get-console-output', '--instance-id', ids[0]!]);
     expect(console.Output).toContain('login:');
 
@@ -131,7 +143,7 @@ describe.skipIf(!READY)(TITLE, () => {
     expect(term.TerminatingInstances.map((t: any) => t.CurrentState.Name)).toEqual(['shutting-down', 'shutting-down']);
     const after = JSON.parse(await openstack(['server', 'list', '-f', 'json'])) as Array<{ Name: string; Status: string }>;
     expect(after.filter((s) => s.Name.startsWith('ec2-instance') && s.Status !== 'DELETED')).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('a wrong secret gets AuthFailure', async () => {
     const err = await aws(['describe-regions'], 'not-the-secret').then(() => undefined, (e: { stderr?: string }) => e);

@@ -61,6 +61,15 @@ describe('authentication and dispatch', () => {
     expect(res.statusCode).toBe(401);
     expect(one(res.body, 'Code')).toBe('MissingAuthenticationToken');
   });
+  it('any body type is read as bytes: a JSON or broken body gets EC2 XML, never a JSON 415 or a 500', async () => {
+    for (const [type, payload] of [['application/json', '{"Action":'], ['application/x-www-form-urlencoded', '%%%&=='], ['text/plain', '\u0000']]) {
+      const res = await fx.app.inject({ method: 'POST', url: '/ec2/', headers: { 'content-type': type! }, payload });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('text/xml');
+      expect(one(res.body, 'Code')).toBe('MissingAuthenticationToken');
+    }
+    expect((await fx.app.inject({ method: 'GET', url: '/ec2/nowhere' })).headers['content-type']).toContain('text/xml');
+  });
   it('an unknown action is InvalidAction (400); a missing one MissingAction', async () => {
     const r = await ec2('LaunchRockets');
     expect(r.status).toBe(400);
