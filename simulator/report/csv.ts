@@ -77,8 +77,8 @@ export function runCsvs(out: RunOutput): Record<string, string> {
   }
   files['latency-histogram.csv'] = csv(['from_s', 'to_s', 'builds'], latencyHistogram(out.latenciesMs).map((x) => [x.fromS, x.toS, x.count]));
   files['faults.csv'] = csv(
-    ['label', 'kind', 'at_s', 'until_s', 'baseline_rejection_rate', 'peak_rejection_rate', 'hurt', 'time_to_recover_s'],
-    out.faults.map((f) => [f.label, f.kind, f.atS, f.untilS, f.baselineRejectionRate, f.peakRejectionRate, f.hurt, f.timeToRecoverS]),
+    ['label', 'kind', 'at_s', 'until_s', 'baseline_rejection_rate', 'peak_rejection_rate', 'hurt', 'time_to_recover_s', 'time_to_recover_from_start_s'],
+    out.faults.map((f) => [f.label, f.kind, f.atS, f.untilS, f.baselineRejectionRate, f.peakRejectionRate, f.hurt, f.timeToRecoverS, f.recoveredAtS === null ? null : f.recoveredAtS - f.atS]),
   );
   return files;
 }
