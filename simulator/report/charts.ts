@@ -145,6 +145,26 @@ export function rejectionsSpec(out: RunOutput): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** Rejection rate per bucket by the zone requests asked for: a lost site shows in its own zone's line. */
+export function zoneRejectionsSpec(out: RunOutput): TopLevelSpec | null {
+  if (out.zones.size < 2) return null;
+  const step = out.scenario.sampleMs / 3_600_000;
+  const rows = [...out.zones].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([zone, z]) => z.arrivals.map((a, i) => ({
+    hours: i * step, zone, rate: a > 0 ? (z.rejected[i] ?? 0) / a : null,
+  })).filter((r) => r.rate !== null));
+  return {
+    title: { text: 'Rejection rate by the availability zone requests asked for; faults shaded', subtitle: 'share of the servers that arrived in each bucket and were rejected' },
+    width: WIDTH, height: 200,
+    layer: [
+      ...faultLayers(out),
+      { data: { values: rows }, mark: { type: 'line', interpolate: 'step-after', point: { size: 12 } }, encoding: {
+        x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
+        y: { field: 'rate', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: 'rejected' },
+        color: { field: 'zone', type: 'nominal', title: 'zone asked for' } } },
+    ],
+  } as TopLevelSpec;
+}
+
 export function oracleSpec(out: RunOutput): TopLevelSpec | null {
   const o = out.oracle;
   if (!o) return null;

@@ -5,7 +5,7 @@
  */
 import type { RunOutput } from '../engine.ts';
 import type { SimResults } from './results.ts';
-import { cellsSpec, fragmentationSpec, latencySpec, oracleSpec, rejectionsSpec, renderSvg, utilisationSpec } from './charts.ts';
+import { cellsSpec, fragmentationSpec, latencySpec, oracleSpec, rejectionsSpec, renderSvg, utilisationSpec, zoneRejectionsSpec } from './charts.ts';
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -39,6 +39,10 @@ export async function reportHtml(out: RunOutput, r: SimResults, files: readonly 
   const charts: [string, Promise<string>][] = [
     ['latency', renderSvg(latencySpec(out))],
     ['rejections', renderSvg(rejectionsSpec(out))],
+    ...((): [string, Promise<string>][] => {
+      const z = zoneRejectionsSpec(out);
+      return z ? [['rejections by zone', renderSvg(z)]] : [];
+    })(),
     ['utilisation per region', renderSvg(utilisationSpec(out))],
     ['per leaf cell', renderSvg(cellsSpec(out))],
   ];
