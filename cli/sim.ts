@@ -13,6 +13,9 @@ import { replicationSeeds, writeReplicationSummary } from '../simulator/report/r
 import { writeRunOutputs } from '../simulator/report/write.ts';
 import { formatDuration } from '../simulator/units.ts';
 
+/** One decimal for people (null stays a dash). */
+const r1 = (x: number | null): string => (x === null ? '—' : x.toFixed(1));
+
 export interface SimOptions {
   seed?: string;
   out?: string;
@@ -63,7 +66,7 @@ export async function sim(file: string, o: SimOptions): Promise<void> {
     const r = written.results;
     process.stdout.write(
       `seed ${s}: ${r.requests.instances} instances requested, ${r.requests.active} ACTIVE (${(r.requests.acceptance_rate! * 100).toFixed(2)} %), ` +
-        `${r.requests.no_valid_host} NoValidHost, ${r.reschedules} reschedules; build p50/p95/p99 ${r.build_latency_s.p50}/${r.build_latency_s.p95}/${r.build_latency_s.p99} s` +
+        `${r.requests.no_valid_host} NoValidHost, ${r.reschedules} reschedules; build p50/p95/p99 ${r1(r.build_latency_s.p50)}/${r1(r.build_latency_s.p95)}/${r1(r.build_latency_s.p99)} s` +
         (r.oracle ? `; oracle ${(r.oracle.acceptance_rate! * 100).toFixed(2)} % (hierarchy/oracle ${(r.oracle.hierarchy_vs_oracle.acceptance_ratio! * 100).toFixed(2)} %)` : '') +
         `; ${result.wall.decisionsPerWallS.toFixed(0)} decisions per wall second → ${dir}/report.html\n`,
     );

@@ -11,7 +11,7 @@ import { SeededRng, type Rng } from '../runtime/rng/index.ts';
 import type { PlanHost } from '../topology/plan-types.ts';
 import { flavorNeed } from './capacity.ts';
 import { faultTimeline, withClockBase } from './faults/timeline.ts';
-import { MetricsCollector, type BucketSeries, type OutcomeCounts } from './metrics/collector.ts';
+import { MetricsCollector, type BucketSeries, type OutcomeCounts, type ZoneSeries } from './metrics/collector.ts';
 import { faultImpact, type FaultImpact } from './metrics/recovery.ts';
 import { Sampler } from './metrics/sampler.ts';
 import { runOracle, type OracleResult } from './oracle/run.ts';
@@ -58,6 +58,8 @@ export interface RunOutput {
   counts: OutcomeCounts;
   latenciesMs: Float64Array;
   buckets: BucketSeries;
+  /** The same by requested availability zone (sites, in generated topologies). */
+  zones: ReadonlyMap<string, ZoneSeries>;
   sampler: Sampler;
   faults: FaultImpact[];
   counters: SimCounters;
@@ -176,7 +178,7 @@ export async function runSimulation(o: EngineOptions): Promise<RunOutput> {
     const runS = (w2 - w1) / 1000;
     progress({ phase: 'done', simMs: simulatedMs, totalMs: s.durationMs, requests: counts.requests });
     return {
-      scenario: s, seed, simulatedMs, counts, latenciesMs: collector.sortedLatencies(), buckets: collector.buckets, sampler,
+      scenario: s, seed, simulatedMs, counts, latenciesMs: collector.sortedLatencies(), buckets: collector.buckets, zones: collector.byZone, sampler,
       faults: s.faults.map((f) => faultImpact(f, collector.buckets.arrivals, collector.buckets.rejectedByArrival, s.sampleMs, simulatedMs)),
       counters, oracle,
       wall: {

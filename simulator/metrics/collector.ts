@@ -9,11 +9,22 @@ import type { InstanceStateEvent } from '../target.ts';
 import type { SimRequestSpec } from '../workload/generator.ts';
 import { DoubleList } from './stats.ts';
 
+/** The zone key of requests that named no availability zone. */
+export const ANY_ZONE = '(any zone)';
+
+/** Per requested zone, per arrival bucket: instances that arrived, and those of them rejected. */
+export interface ZoneSeries {
+  arrivals: number[];
+  rejected: number[];
+}
+
 export type Outcome = 'active' | 'no_valid_host' | 'error' | 'api_timeout' | 'api_error' | 'deleted_while_building' | 'pending';
 
 interface Tracked {
   arrivedAt: number;
   bucket: number;
+  /** The availability zone the request asked for (ANY_ZONE if none). */
+  zone: string;
   /** Set once the instance reached a final build outcome. */
   outcome: Outcome | null;
 }
@@ -59,6 +70,8 @@ export class MetricsCollector {
     deleted_while_building: 0, pending: 0, orphans: 0,
   };
   readonly buckets: BucketSeries = { arrivals: [], acceptedByArrival: [], rejectedByArrival: [], rejectedAt: [], activeAt: [] };
+  /** By requested availability zone (a site, in generated topologies); deterministic in insertion order. */
+  readonly byZone = new Map<string, ZoneSeries>();
   private inFlightRequests = 0;
   private building = 0;
   /** Instances ACTIVE right now (reached ACTIVE, not yet deleted). */
@@ -78,13 +91,21 @@ export class MetricsCollector {
     this.counts.instances += req.count;
     this.inFlightRequests++;
     grow(this.buckets.arrivals, Math.floor(req.atMs / this.bucketMs), req.count);
+    grow(this.zone(req.availabilityZone).arrivals, Math.floor(req.atMs / this.bucketMs), req.count);
+  }
+
+  private zone(z: string | null): ZoneSeries {
+    const key = z ?? ANY_ZONE;
+    let series = this.byZone.get(key);
+    if (!series) this.byZone.set(key, (series = { arrivals: [], rejected: [] }));
+    return series;
   }
 
   /** The API accepted the request: these instances are now followed. */
   bound(req: SimRequestSpec, uuids: readonly string[], onEvent: (e: InstanceStateEvent) => void): void {
     this.inFlightRequests--;
     for (const uuid of uuids) {
-      this.live.set(uuid, { arrivedAt: this.t0 + req.atMs, bucket: Math.floor(req.atMs / this.bucketMs), outcome: null });
+      this.live.set(uuid, { arrivedAt: this.t0 + req.atMs, bucket: Math.floor(req.atMs / this.bucketMs), zone: req.availabilityZone ?? ANY_ZONE, outcome: null });
       this.building++;
       const early = this.unbound.get(uuid);
       if (early) {
@@ -103,6 +124,7 @@ export class MetricsCollector {
     this.counts[outcome] += req.count;
     grow(this.buckets.rejectedByArrival, Math.floor(req.atMs / this.bucketMs), req.count);
     grow(this.buckets.rejectedAt, this.bucketOf(nowMs), req.count);
+    grow(this.zone(req.availabilityZone).rejected, Math.floor(req.atMs / this.bucketMs), req.count);
   }
 
   /**
@@ -130,6 +152,7 @@ export class MetricsCollector {
       this.settle(t, outcome, e.atMs);
       grow(this.buckets.rejectedByArrival, t.bucket);
       grow(this.buckets.rejectedAt, this.bucketOf(e.atMs));
+      grow(this.zone(t.zone).rejected, t.bucket);
       return 'error';
     }
     if (e.vmState === 'deleted') {

@@ -27,6 +27,8 @@ export interface Sample {
   /** Same order as Sampler.regions / Sampler.cells. */
   regions: Util[];
   cells: (Util & { hostsUp: number })[];
+  /** Per leaf cell (Sampler.cells order), per flavor of the mix (Sampler.flavors order): how many more fit on its hosts that are up. */
+  headroom: number[][];
 }
 
 /** Per-host series are kept while hosts × samples stays under this. */
@@ -49,6 +51,8 @@ export class Sampler {
   /** Per host, per sample: RAM utilisation (only when small enough; see HOST_SERIES_LIMIT). */
   readonly hostSeries: Float32Array[] | null;
   readonly hostNames: string[];
+  /** Flavor names of the headroom columns. */
+  readonly flavors: string[];
   private readonly regionOfCell: Map<string, number>;
   private readonly cellIndex: Map<string, number>;
   private readonly ramSum: Float64Array;
@@ -61,6 +65,7 @@ export class Sampler {
     this.regions = [...new Set(leaves.map((c) => c.site?.region ?? '(no region)'))];
     this.regionOfCell = new Map(leaves.map((c) => [c.path, this.regions.indexOf(c.site?.region ?? '(no region)')]));
     this.hostNames = plan.hosts.map((h) => h.name);
+    this.flavors = needs.map((n) => n.name);
     this.hostSeries = plan.hosts.length * expectedSamples <= HOST_SERIES_LIMIT ? [] : null;
     this.ramSum = new Float64Array(plan.hosts.length);
     this.ramMax = new Float64Array(plan.hosts.length);
@@ -70,6 +75,7 @@ export class Sampler {
     const all = new Acc();
     const regions = this.regions.map(() => new Acc());
     const cells = this.cells.map(() => new Acc());
+    const headroom = this.cells.map(() => this.needs.map(() => 0));
     let free = 0;
     let stranded = 0;
     const series = this.hostSeries ? new Float32Array(hosts.length) : null;
@@ -95,13 +101,20 @@ export class Sampler {
       }
       const freeRam = Math.max(0, c.ramMb - u.memoryMbUsed);
       free += freeRam;
-      if (freeRam > 0 && !this.needs.some((n) => fitCount(u, n) > 0)) stranded += freeRam;
+      let fitsAny = false;
+      const row = ci === undefined ? undefined : headroom[ci];
+      this.needs.forEach((n, k) => {
+        const fit = fitCount(u, n);
+        if (fit > 0) fitsAny = true;
+        if (row && Number.isFinite(fit)) row[k]! += fit;
+      });
+      if (freeRam > 0 && !fitsAny) stranded += freeRam;
     });
     if (series) this.hostSeries!.push(series);
     const s: Sample = {
       t: tSec, overall: all.util(), hostsUp: all.up, freeRamMb: free, strandedRamMb: stranded,
       fragmentation: free > 0 ? stranded / free : 0, activeInstances,
-      regions: regions.map((r) => r.util()), cells: cells.map((c) => ({ ...c.util(), hostsUp: c.up })),
+      regions: regions.map((r) => r.util()), cells: cells.map((c) => ({ ...c.util(), hostsUp: c.up })), headroom,
     };
     this.samples.push(s);
     return s;

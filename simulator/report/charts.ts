@@ -1,7 +1,8 @@
 /**
  * The report's charts as Vega-Lite specs, rendered to SVG in Node (vega's headless View, no browser):
- * utilisation over time per region, the build-latency distribution, rejections over time with the
- * faults marked, and the hierarchy against the oracle. Series are thinned to a few hundred points so
+ * utilisation over time per region and per leaf cell, the build-latency distribution (log scale),
+ * rejections over time, and the hierarchy against the oracle as a difference; every time chart
+ * shades the fault windows. Series are thinned to a few hundred points so
  * the page stays light however long the run.
  */
 import * as vega from 'vega';
@@ -35,40 +36,93 @@ function faultLayers(out: RunOutput) {
 }
 
 export function utilisationSpec(out: RunOutput): TopLevelSpec {
-  const rows = thin(out.sampler.samples).flatMap((s) =>
-    out.sampler.regions.flatMap((r, i) => [
-      { hours: hours(s.t), region: r, resource: 'RAM', utilisation: s.regions[i]!.ram },
-      { hours: hours(s.t), region: r, resource: 'vCPU', utilisation: s.regions[i]!.vcpu },
-      { hours: hours(s.t), region: r, resource: 'disk', utilisation: s.regions[i]!.disk },
-    ]),
-  );
-  return {
-    title: 'Utilisation over time per region (share of the capacity of hosts that are up)',
-    data: { values: rows },
-    facet: { row: { field: 'resource', type: 'nominal', title: null, sort: ['RAM', 'vCPU', 'disk'] } },
-    spec: {
-      width: WIDTH, height: 120,
-      mark: { type: 'line', interpolate: 'step-after' },
-      encoding: {
-        x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
-        y: { field: 'utilisation', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: null },
-        color: { field: 'region', type: 'nominal' },
+  const samples = thin(out.sampler.samples);
+  const chart = (resource: 'ram' | 'vcpu' | 'disk', title: string) => ({
+    width: WIDTH, height: 110, title,
+    layer: [
+      ...faultLayers(out),
+      {
+        data: { values: samples.flatMap((s) => out.sampler.regions.map((r, i) => ({ hours: hours(s.t), region: r, utilisation: s.regions[i]![resource] }))) },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
+          y: { field: 'utilisation', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: null },
+          color: { field: 'region', type: 'nominal' },
+        },
       },
-    },
+    ],
+  });
+  return {
+    title: 'Utilisation over time per region (share of the capacity of hosts that are up); faults shaded',
+    vconcat: [chart('ram', 'RAM'), chart('vcpu', 'vCPU'), chart('disk', 'disk')],
   } as TopLevelSpec;
 }
 
-export function latencySpec(out: RunOutput): TopLevelSpec {
-  const bins = latencyHistogram(out.latenciesMs);
-  const lat = out.latenciesMs;
-  const marks = [50, 95, 99].map((p) => ({ p: `p${p}`, s: percentileSorted(lat, p) / 1000 })).filter((m) => Number.isFinite(m.s));
-  return {
-    title: `Build latency (request to ACTIVE, simulated seconds; ${lat.length} builds)`,
-    width: WIDTH, height: 200,
+/** One small chart per leaf cell: RAM utilisation and the share of its hosts that are up. */
+export function cellsSpec(out: RunOutput): TopLevelSpec {
+  const samples = thin(out.sampler.samples, 200);
+  const hostsOf = new Map<string, number>();
+  for (const h of out.scenario.plan.hosts) hostsOf.set(h.cell, (hostsOf.get(h.cell) ?? 0) + 1);
+  const siteOf = new Map(out.scenario.plan.cells.map((c) => [c.path, c.site?.description ?? c.site?.ref ?? '']));
+  const cells = out.sampler.cells.slice(0, 24);
+  const chart = (cell: string, i: number) => ({
+    width: 300, height: 90, title: { text: `${cell}${siteOf.get(cell) ? ` (${siteOf.get(cell)})` : ''}`, fontSize: 11 },
     layer: [
-      { data: { values: bins }, mark: { type: 'bar', color: '#4c78a8' }, encoding: { x: { field: 'fromS', type: 'quantitative', bin: 'binned', title: 'seconds' }, x2: { field: 'toS' }, y: { field: 'count', type: 'quantitative', title: 'builds' } } },
-      { data: { values: marks }, mark: { type: 'rule', color: '#e45756' }, encoding: { x: { field: 's', type: 'quantitative' } } },
-      { data: { values: marks }, mark: { type: 'text', align: 'left', dx: 3, dy: 8, baseline: 'top', color: '#e45756' }, encoding: { x: { field: 's', type: 'quantitative' }, y: { value: 0 }, text: { field: 'p' } } },
+      ...faultLayers(out),
+      {
+        data: { values: samples.flatMap((s) => [
+          { hours: hours(s.t), series: 'RAM used', value: s.cells[i]!.ram },
+          { hours: hours(s.t), series: 'hosts up', value: s.cells[i]!.hostsUp / Math.max(1, hostsOf.get(cell) ?? 1) },
+        ]) },
+        mark: { type: 'line', interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'hours', type: 'quantitative', title: null },
+          y: { field: 'value', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: null },
+          color: { field: 'series', type: 'nominal', scale: { domain: ['RAM used', 'hosts up'], range: ['#4c78a8', '#54a24b'] }, title: null },
+        },
+      },
+    ],
+  });
+  const rows: object[] = [];
+  for (let i = 0; i < cells.length; i += 2) rows.push({ hconcat: cells.slice(i, i + 2).map((c, k) => chart(c, i + k)) });
+  return { title: 'Per leaf cell: RAM utilisation and hosts up (share); faults shaded', vconcat: rows } as TopLevelSpec;
+}
+
+/** Log-spaced bins from the fastest to the slowest build, so the bulk and the tail both show. */
+export function logLatencyBins(sortedMs: Float64Array, n = 40): { fromS: number; toS: number; count: number }[] {
+  if (sortedMs.length === 0) return [];
+  const lo = Math.max(1, sortedMs[0]!);
+  const hi = Math.max(lo * 1.01, sortedMs[sortedMs.length - 1]!);
+  const step = Math.log(hi / lo) / n;
+  const bins = Array.from({ length: n }, (_, i) => ({ fromS: (lo * Math.exp(i * step)) / 1000, toS: (lo * Math.exp((i + 1) * step)) / 1000, count: 0 }));
+  for (const x of sortedMs) bins[Math.min(n - 1, Math.max(0, Math.floor(Math.log(Math.max(lo, x) / lo) / step)))]!.count++;
+  return bins;
+}
+
+const sec = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
+
+export function latencySpec(out: RunOutput): TopLevelSpec {
+  const lat = out.latenciesMs;
+  const bins = logLatencyBins(lat);
+  // Labels on rows of their own (p50 top, p99 bottom), so close percentiles never overlap.
+  const marks = [50, 95, 99].map((p, i) => ({ p: `p${p} ${sec(percentileSorted(lat, p) / 1000)} s`, s: percentileSorted(lat, p) / 1000, row: i * 14 }))
+    .filter((m) => Number.isFinite(m.s));
+  const max = lat.length ? lat[lat.length - 1]! / 1000 : 0;
+  const p99 = lat.length ? percentileSorted(lat, 99) : 0;
+  const tail = lat.length ? lat.length - lat.findIndex((x) => x > p99) : 0;
+  return {
+    title: {
+      text: `Build latency: request to ACTIVE, simulated seconds (${lat.length} builds), log scale`,
+      subtitle: lat.length ? `slowest ${sec(max)} s; ${lat.findIndex((x) => x > p99) < 0 ? 0 : tail} builds slower than p99` : 'no builds',
+    },
+    width: WIDTH, height: 220,
+    layer: [
+      { data: { values: bins }, mark: { type: 'bar', color: '#4c78a8' }, encoding: {
+        x: { field: 'fromS', type: 'quantitative', bin: 'binned', title: 'seconds (log scale)', scale: { type: 'log' } },
+        x2: { field: 'toS' }, y: { field: 'count', type: 'quantitative', title: 'builds' } } },
+      { data: { values: marks }, mark: { type: 'rule', color: '#e45756', strokeDash: [4, 2] }, encoding: { x: { field: 's', type: 'quantitative', scale: { type: 'log' } } } },
+      { data: { values: marks }, mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', color: '#b8322f', fontWeight: 'bold' }, encoding: {
+        x: { field: 's', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'row', type: 'quantitative', scale: null }, text: { field: 'p' } } },
     ],
   } as TopLevelSpec;
 }
@@ -82,7 +136,7 @@ export function rejectionsSpec(out: RunOutput): TopLevelSpec {
     return { from: i * step, to: (i + 1) * step, rejected: b.rejectedAt[i] ?? 0, rate: a > 0 ? (b.rejectedByArrival[i] ?? 0) / a : null };
   }));
   return {
-    title: 'Rejections over time (NoValidHost and other errors), with faults',
+    title: 'Rejections over time (NoValidHost and other errors, by when they happened); faults shaded',
     width: WIDTH, height: 200,
     layer: [
       { data: { values: rows }, mark: { type: 'bar', color: '#f58518' }, encoding: { x: { field: 'from', type: 'quantitative', bin: 'binned', title: 'simulated hours' }, x2: { field: 'to' }, y: { field: 'rejected', type: 'quantitative', title: 'instances rejected' } } },
@@ -91,37 +145,46 @@ export function rejectionsSpec(out: RunOutput): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** Rejection rate per bucket by the zone requests asked for: a lost site shows in its own zone's line. */
+export function zoneRejectionsSpec(out: RunOutput): TopLevelSpec | null {
+  if (out.zones.size < 2) return null;
+  const step = out.scenario.sampleMs / 3_600_000;
+  const rows = [...out.zones].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([zone, z]) => z.arrivals.map((a, i) => ({
+    hours: i * step, zone, rate: a > 0 ? (z.rejected[i] ?? 0) / a : null,
+  })).filter((r) => r.rate !== null));
+  return {
+    title: { text: 'Rejection rate by the availability zone requests asked for; faults shaded', subtitle: 'share of the servers that arrived in each bucket and were rejected' },
+    width: WIDTH, height: 200,
+    layer: [
+      ...faultLayers(out),
+      { data: { values: rows }, mark: { type: 'line', interpolate: 'step-after', point: { size: 12 } }, encoding: {
+        x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
+        y: { field: 'rate', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: 'rejected' },
+        color: { field: 'zone', type: 'nominal', title: 'zone asked for' } } },
+    ],
+  } as TopLevelSpec;
+}
+
 export function oracleSpec(out: RunOutput): TopLevelSpec | null {
   const o = out.oracle;
   if (!o) return null;
   const acceptance = out.counts.instances > 0 ? out.counts.active / out.counts.instances : 1;
-  const bars = [
-    { system: 'hierarchy', measure: 'acceptance rate', value: acceptance },
-    { system: 'oracle', measure: 'acceptance rate', value: o.acceptanceRate },
-  ];
-  const lines = thin(out.sampler.samples.flatMap((s, i) => [
-    { hours: hours(s.t), system: 'hierarchy', ram: s.overall.ram },
-    { hours: hours(s.t), system: 'oracle', ram: o.samples[i]?.overall.ram ?? null },
-  ]), 800);
+  const gap = (acceptance - o.acceptanceRate) * 100;
+  const lines = thin(out.sampler.samples.map((s, i) => ({
+    hours: hours(s.t), diff: o.samples[i] ? (s.overall.ram - o.samples[i]!.overall.ram) * 100 : null,
+  })), 800);
   return {
-    title: 'Hierarchy vs. oracle (flat omniscient best fit over all hosts)',
-    hconcat: [
-      {
-        width: 160, height: 200, data: { values: bars }, mark: 'bar',
-        encoding: {
-          x: { field: 'system', type: 'nominal', title: null },
-          y: { field: 'value', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: 'acceptance rate' },
-          color: { field: 'system', type: 'nominal' },
-        },
-      },
-      {
-        width: WIDTH - 220, height: 200, data: { values: lines }, mark: { type: 'line', interpolate: 'step-after' },
-        encoding: {
-          x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
-          y: { field: 'ram', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: 'RAM utilisation' },
-          color: { field: 'system', type: 'nominal' },
-        },
-      },
+    title: {
+      text: 'Hierarchy vs. oracle (flat omniscient best fit over all hosts)',
+      subtitle: `acceptance: hierarchy ${(acceptance * 100).toFixed(1)} %, oracle ${(o.acceptanceRate * 100).toFixed(1)} % (${gap >= 0 ? '+' : ''}${gap.toFixed(1)} points); below: RAM utilisation difference over time`,
+    },
+    width: WIDTH, height: 160,
+    layer: [
+      ...faultLayers(out),
+      { data: { values: [{ y: 0 }] }, mark: { type: 'rule', color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      { data: { values: lines }, mark: { type: 'line', interpolate: 'step-after', color: '#4c78a8' }, encoding: {
+        x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
+        y: { field: 'diff', type: 'quantitative', title: 'RAM used, hierarchy − oracle (points)' } } },
     ],
   } as TopLevelSpec;
 }
@@ -129,12 +192,14 @@ export function oracleSpec(out: RunOutput): TopLevelSpec | null {
 export function fragmentationSpec(out: RunOutput): TopLevelSpec {
   const rows = thin(out.sampler.samples).map((s) => ({ hours: hours(s.t), fragmentation: s.fragmentation }));
   return {
-    title: 'Fragmentation: share of free RAM on hosts where no flavor of the mix fits',
-    width: WIDTH, height: 120, data: { values: rows }, mark: { type: 'line', interpolate: 'step-after' },
-    encoding: {
-      x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
-      y: { field: 'fragmentation', type: 'quantitative', axis: { format: '.0%' }, scale: { domainMin: 0 }, title: null },
-    },
+    title: 'Fragmentation: share of free RAM on hosts where no flavor of the mix fits; faults shaded',
+    width: WIDTH, height: 120,
+    layer: [
+      ...faultLayers(out),
+      { data: { values: rows }, mark: { type: 'line', interpolate: 'step-after' }, encoding: {
+        x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
+        y: { field: 'fragmentation', type: 'quantitative', axis: { format: '.0%' }, scale: { domainMin: 0 }, title: null } } },
+    ],
   } as TopLevelSpec;
 }
 

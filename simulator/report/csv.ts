@@ -75,10 +75,12 @@ export function runCsvs(out: RunOutput): Record<string, string> {
     files['hosts.csv'] = csv(['t_s', 'host', 'util_ram'],
       series.flatMap((row, k) => out.sampler.hostNames.map((h, i) => [samples[k]?.t ?? null, h, row[i]!])));
   }
+  files['zones.csv'] = csv(['t_s', 'zone', 'arrivals', 'rejected'],
+    [...out.zones].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([zone, z]) => z.arrivals.map((a, i) => [(i * out.scenario.sampleMs) / 1000, zone, a, z.rejected[i] ?? 0])));
   files['latency-histogram.csv'] = csv(['from_s', 'to_s', 'builds'], latencyHistogram(out.latenciesMs).map((x) => [x.fromS, x.toS, x.count]));
   files['faults.csv'] = csv(
-    ['label', 'kind', 'at_s', 'until_s', 'baseline_rejection_rate', 'peak_rejection_rate', 'hurt', 'time_to_recover_s'],
-    out.faults.map((f) => [f.label, f.kind, f.atS, f.untilS, f.baselineRejectionRate, f.peakRejectionRate, f.hurt, f.timeToRecoverS]),
+    ['label', 'kind', 'at_s', 'until_s', 'baseline_rejection_rate', 'peak_rejection_rate', 'hurt', 'time_to_recover_s', 'time_to_recover_from_start_s'],
+    out.faults.map((f) => [f.label, f.kind, f.atS, f.untilS, f.baselineRejectionRate, f.peakRejectionRate, f.hurt, f.timeToRecoverS, f.recoveredAtS === null ? null : f.recoveredAtS - f.atS]),
   );
   return files;
 }

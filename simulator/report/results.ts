@@ -103,6 +103,7 @@ export function buildResults(out: RunOutput, files: string[] = []) {
       by_region: Object.fromEntries(out.sampler.regions.map((r, i) => [r, { mean: util(meanUtil(samples, (x) => x.regions[i])) }])),
       by_cell: Object.fromEntries(out.sampler.cells.map((cell, i) => [cell, { mean: util(meanUtil(samples, (x) => x.cells[i])) }])),
     },
+    headroom: headroomOf(out),
     fragmentation: {
       mean: r6(mean(samples.map((x) => x.fragmentation))),
       final: r6(samples[samples.length - 1]?.fragmentation ?? 0),
@@ -111,6 +112,7 @@ export function buildResults(out: RunOutput, files: string[] = []) {
       label: f.label, kind: f.kind, at_s: f.atS, until_s: f.untilS,
       baseline_rejection_rate: r6(f.baselineRejectionRate), peak_rejection_rate: r6(f.peakRejectionRate),
       hurt: f.hurt, time_to_recover_s: f.timeToRecoverS === null ? null : r6(f.timeToRecoverS),
+      time_to_recover_from_start_s: f.recoveredAtS === null ? null : r6(f.recoveredAtS - f.atS),
       recovered_at_s: f.recoveredAtS === null ? null : r6(f.recoveredAtS),
     })),
     oracle: o
@@ -129,6 +131,24 @@ export function buildResults(out: RunOutput, files: string[] = []) {
       : null,
     files,
   };
+}
+
+/**
+ * Per leaf cell and flavor: how many more servers of that flavor alone would fit on its hosts that
+ * are up — at the end of the run and at its worst sample (with when that was).
+ */
+function headroomOf(out: RunOutput) {
+  const samples = out.sampler.samples;
+  const last = samples[samples.length - 1];
+  return Object.fromEntries(out.sampler.cells.map((cell, i) => [cell, Object.fromEntries(out.sampler.flavors.map((f, k) => {
+    let worst = Infinity;
+    let worstAt = 0;
+    for (const s of samples) {
+      const v = s.headroom[i]?.[k] ?? 0;
+      if (v < worst) [worst, worstAt] = [v, s.t];
+    }
+    return [f, { end: last?.headroom[i]?.[k] ?? 0, worst: Number.isFinite(worst) ? worst : 0, worst_at_s: worstAt }];
+  }))]));
 }
 
 export type SimResults = ReturnType<typeof buildResults>;

@@ -1,7 +1,7 @@
 /** Report pieces: CSV quoting, the latency histogram, replication seeds and summaries, SVG rendering. */
 import { describe, expect, it } from 'vitest';
 import { csv, latencyHistogram } from '../../../simulator/report/csv.ts';
-import { renderSvg } from '../../../simulator/report/charts.ts';
+import { logLatencyBins, renderSvg } from '../../../simulator/report/charts.ts';
 import { replicationSeeds, summariseReplications } from '../../../simulator/report/replications.ts';
 import type { SimResults } from '../../../simulator/report/results.ts';
 
@@ -15,6 +15,18 @@ describe('report', () => {
     const bins = latencyHistogram(xs);
     expect(bins.reduce((s, b) => s + b.count, 0)).toBe(1000);
     expect(bins[0]!.fromS).toBe(0);
+  });
+
+  it('bins latencies on a log scale from the fastest to the slowest build, keeping every build', () => {
+    const xs = Float64Array.from([...Array.from({ length: 990 }, (_, i) => 10_000 + i * 20), 500_000, 3_600_000]).sort();
+    const bins = logLatencyBins(xs, 40);
+    expect(bins).toHaveLength(40);
+    expect(bins.reduce((s, b) => s + b.count, 0)).toBe(992);
+    expect(bins[0]!.fromS).toBeCloseTo(10, 6);
+    expect(bins[39]!.toS).toBeCloseTo(3600, 6);
+    // Equal ratios, not equal widths: the bulk (10–30 s) spreads over many bins instead of one.
+    expect(bins[1]!.toS / bins[1]!.fromS).toBeCloseTo(bins[30]!.toS / bins[30]!.fromS, 9);
+    expect(bins.filter((b) => b.toS <= 30 && b.count > 0).length).toBeGreaterThan(5);
   });
 
   it('counts seeds up from a number, suffixes other seeds', () => {
