@@ -19,10 +19,19 @@ beforeAll(async () => {
 });
 afterAll(async () => { await fx.close(); });
 
+/**
+ * The fastest of three tries: each request is deterministic, so its own cost is the minimum; a slower
+ * try only says the machine was busy (CI shares two cores). A ReDoS takes seconds on every try.
+ */
 async function timed(method: string, url: string, opts: Parameters<ApiFixture['call']>[2] = {}) {
-  const started = performance.now();
-  const r = await fx.call(method, url, opts);
-  return { r, ms: performance.now() - started };
+  let best: { r: Awaited<ReturnType<ApiFixture['call']>>; ms: number } | undefined;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const r = await fx.call(method, url, opts);
+    const ms = performance.now() - started;
+    if (!best || ms < best.ms) best = { r, ms };
+  }
+  return best!;
 }
 
 describe('regular-expression filters', () => {
