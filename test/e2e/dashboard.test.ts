@@ -124,12 +124,12 @@ users: [{name: admin, password: dash-secret, project: admin, roles: [admin]}]
       procs.push(p);
       return p;
     };
-    const api = cell('api', ['--http-listen', '127.0.0.1:0']);
-    const line = await api.waitFor(/ready/, 60_000);
-    const url = /dashboard (http:\/\/\S+)\/dashboard\//.exec(line)![1]!;
+    const api = cell('api', ['--http-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0']);
+    // The API cell's process (which also serves the OpenStack APIs) is ready once its children are up.
     const fra = cell('api!fra1');
     const ams = cell('api!ams1');
-    await Promise.all([fra.waitFor(/ready/, 60_000), ams.waitFor(/ready/, 60_000)]);
+    const [line] = await Promise.all([api.waitFor(/ready/, 120_000), fra.waitFor(/ready/, 120_000), ams.waitFor(/ready/, 120_000)]);
+    const url = /dashboard (http:\/\/\S+)\/dashboard\//.exec(line)![1]!;
 
     b ??= await openPage();
     const page = b.page.isClosed() ? await b.browser.newPage() : b.page;
