@@ -24,11 +24,13 @@ const TITLE = `the dashboard in Chromium${SKIP ? ` (SKIPPED: ${SKIP})` : ''}`;
 
 let up: Up | undefined;
 let b: BrowserPage | undefined;
+let b2: BrowserPage | undefined;
 const procs: NovacellProcess[] = [];
 const dirs: string[] = [];
 
 afterAll(async () => {
   await b?.browser.close();
+  await b2?.browser.close();
   await up?.proc.stop();
   await Promise.all(procs.map((p) => p.stop()));
   for (const d of [...dirs, ...(up ? [up.dir] : [])]) rmSync(d, { recursive: true, force: true });
@@ -131,18 +133,15 @@ users: [{name: admin, password: dash-secret, project: admin, roles: [admin]}]
     const [line] = await Promise.all([api.waitFor(/ready/, 120_000), fra.waitFor(/ready/, 120_000), ams.waitFor(/ready/, 120_000)]);
     const url = /dashboard (http:\/\/\S+)\/dashboard\//.exec(line)![1]!;
 
-    b ??= await openPage();
-    const page = b.page.isClosed() ? await b.browser.newPage() : b.page;
-    await page.setViewport({ width: 1280, height: 800 });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push((e as Error).message));
+    // A browser of its own: the first test closed its page, and screenshots go through this one's.
+    b2 = await openPage();
+    const { page, errors } = b2;
     await login(page, url, 'admin', 'dash-secret', 'admin');
     const label = (path: string) => page.$eval(`#tree [data-path="${path}"]`, (e) => e.getAttribute('aria-label'));
     await page.waitForFunction(() => document.querySelector('#total-hosts')?.textContent === '5', { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelector('#tree [data-path="api!ams1"]')?.getAttribute('aria-label') === 'api!ams1, link up', { timeout: 30_000 });
     expect(await page.$$eval('#map .site', (els) => els.map((e) => e.getAttribute('data-site')).sort())).toEqual(['eu/ams', 'eu/fra']);
-    await b.screenshot('5-multi-process');
+    await b2.screenshot('5-multi-process');
 
     await ams.stop();
     await page.waitForFunction(() => document.querySelector('#tree [data-path="api!ams1"]')?.getAttribute('aria-label') === 'api!ams1, link down, muted', { timeout: 30_000 });
@@ -152,7 +151,7 @@ users: [{name: admin, password: dash-secret, project: admin, roles: [admin]}]
     expect(await text(page, '#cell-muted')).toBe('yes');
     // The map marks Amsterdam red; its hosts are unknown now.
     expect(await page.$eval('#map .site[data-site="eu/ams"] circle', (e) => e.getAttribute('fill'))).toBe('#c62828');
-    await b.screenshot('6-child-down');
+    await b2.screenshot('6-child-down');
     expect(errors).toEqual([]);
   });
 });
