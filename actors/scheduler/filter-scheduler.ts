@@ -7,7 +7,9 @@
  *
  * The hot path allocates nothing per host: candidates are an Int32Array of host indices compacted
  * by each filter in turn, weights live in Float64Arrays reused across requests, and the best hosts
- * come from a linear top-k scan. Not re-entrant: a claim callback must not schedule on the same
+ * come from a linear top-k scan. Over a HostManager, the resource filters and weighers run fused
+ * over its struct of arrays (fused-pass.ts): two passes per instance, the first through the
+ * FitIndex when that skips hosts. Not re-entrant: a claim callback must not schedule on the same
  * FilterScheduler.
  */
 import type { NovaConfig } from '../../runtime/config/index.ts';
@@ -18,6 +20,10 @@ import { explainFiltering, type FilterExplanation } from './explain.ts';
 import type { HostFilter } from './filters/base.ts';
 import { createFilters } from './filters/registry.ts';
 import { HostManager } from './host-manager.ts';
+import type { HostArrays } from './host-arrays.ts';
+import {
+  fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters, weighAndRank, type FusedFilters,
+} from './fused-pass.ts';
 import { consumeFromRequest, undoConsumption, type Consumption } from './host-state.ts';
 import type { FlavorSpec, HostState, RequestSpec, Selection } from './types.ts';
 import { weighHosts, type HostWeigher } from './weighers/base.ts';
@@ -40,6 +46,13 @@ export interface FilterSchedulerOptions {
 /** Extra ranked hosts beyond subset + alternates, so a refused claim rarely needs a full sort. */
 const CLAIM_SLACK = 4;
 
+/** One filtering step: the fused resource filters, then the others in object form. */
+interface FilterStep {
+  fused: FusedFilters;
+  anyFused: boolean;
+  objects: HostFilter[];
+}
+
 interface Placement {
   selection: Selection;
   consumption: Consumption;
@@ -58,6 +71,17 @@ export class FilterScheduler {
   private scratch = new Float64Array(0);
   private topPos = new Int32Array(0);
   private topW = new Float64Array(0);
+  /** Weight column of each weigher, when all of them can run fused (else null). */
+  private readonly fusedCols: Int32Array | null;
+  /** The current request's arrays (null: a plain host list, object form throughout). */
+  private arrays: HostArrays | null = null;
+  /** min, max per weigher over the candidates, valid while `mmFresh`. */
+  private readonly mm = new Float64Array(8);
+  private mmFresh = false;
+  private readonly actCols = new Int32Array(4);
+  private readonly actMult = new Float64Array(4);
+  private readonly actMin = new Float64Array(4);
+  private readonly actRange = new Float64Array(4);
 
   constructor(config: NovaConfig, private readonly rng: RandomStream, options: FilterSchedulerOptions = {}) {
     const fs = config.filter_scheduler;
@@ -69,6 +93,8 @@ export class FilterScheduler {
     const k = this.subsetSize + this.numAlts + CLAIM_SLACK;
     this.topPos = new Int32Array(k);
     this.topW = new Float64Array(k);
+    const cols = this.weighers.map(fusedWeigherColumn);
+    this.fusedCols = cols.length <= 4 && cols.every((c) => c >= 0) ? Int32Array.from(cols) : null;
   }
 
   /**
@@ -78,17 +104,22 @@ export class FilterScheduler {
   selectDestinations(spec: RequestSpec, source: HostSource, claim?: ClaimFn, release?: ReleaseFn): Selection[][] {
     const hosts = hostArray(source);
     this.ensureCapacity(hosts.length);
+    this.arrays = source instanceof HostManager ? source.arrays : null;
+    this.mmFresh = false;
     const uuids = spec.instanceUuids;
     const numInstances = uuids.length > 0 ? uuids.length : spec.numInstances;
     const { first, repeat } = this.prepareFilters(spec);
-    const start = startingHosts(hosts, spec, this.idx);
+    // Over the arrays with nothing ignored or forced, the first pass enumerates the hosts itself.
+    const all = this.arrays !== null && spec.ignoreHosts.length === 0 && spec.forceHosts.length === 0 &&
+      spec.forceNodes.length === 0;
+    const start = all ? { count: hosts.length, forced: false } : startingHosts(hosts, spec, this.idx);
     let n = start.count;
     const placements: Placement[] = [];
     const refused: HostState[] = [];
     let ok = false;
     try {
       for (let i = 0; i < numInstances; i++) {
-        if (!start.forced) n = this.runFilters(i === 0 ? first : repeat, hosts, n, spec);
+        if (!start.forced) n = this.filterStep(i === 0 ? first : repeat, hosts, n, spec, i === 0 && all);
         if (n === 0) break;
         const placement = this.placeOne(spec, hosts, n, uuids[i] ?? '', numInstances === 1, claim, refused);
         if (placement === null) break;
@@ -96,12 +127,13 @@ export class FilterScheduler {
       }
       if (placements.length < numInstances) throw new NoValidHost();
       if (numInstances > 1 && this.numAlts > 0) {
-        if (!start.forced) n = this.runFilters(repeat, hosts, n, spec);
+        if (!start.forced) n = this.filterStep(repeat, hosts, n, spec, false);
         this.alternatesAfterAll(spec, hosts, n, placements, refused);
       }
       ok = true;
       return placements.map((p) => [p.selection, ...p.alternates]);
     } finally {
+      this.arrays = null;
       if (!ok) rollBack(placements, release);
     }
   }
@@ -152,18 +184,59 @@ export class FilterScheduler {
 
   private rank(spec: RequestSpec, hosts: readonly HostState[], n: number, randomize: boolean,
     extra = 0): RankedCandidates {
-    weighHosts(this.weighers, hosts, this.idx, n, spec, this.total, this.scratch);
     const k = Math.min(n, this.subsetSize + this.numAlts + CLAIM_SLACK + extra);
     if (this.topPos.length < k) {
       this.topPos = new Int32Array(k);
       this.topW = new Float64Array(k);
     }
-    const m = topK(this.total, n, k, this.topPos, this.topW);
+    let m: number;
+    if (this.arrays !== null && this.fusedCols !== null && n > 1) {
+      m = this.fusedRank(this.arrays, this.fusedCols, n, k);
+    } else {
+      weighHosts(this.weighers, hosts, this.idx, n, spec, this.total, this.scratch);
+      m = topK(this.total, n, k, this.topPos, this.topW);
+    }
+    this.mmFresh = false;
     if (!randomize) return new RankedCandidates(this.total, n, this.topPos, m, 0);
     if (this.shuffleBest) this.shuffleBestTies(n, m);
     const subset = Math.min(this.subsetSize, n);
     const pick = subset > 1 ? this.rng.int(subset) : 0;
     return new RankedCandidates(this.total, n, this.topPos, m, pick);
+  }
+
+  /** Pass 2 over the arrays (weighers/base.ts's weighHosts and topK, fused). */
+  private fusedRank(a: HostArrays, cols: Int32Array, n: number, k: number): number {
+    if (!this.mmFresh) minMax(a, this.idx, n, cols, this.mm);
+    let count = 0;
+    for (let j = 0; j < cols.length; j++) {
+      const mult = this.weighers[j]!.multiplier;
+      const lo = this.mm[2 * j]!;
+      const hi = this.mm[2 * j + 1]!;
+      if (mult === 0 || lo === hi) continue;
+      this.actCols[count] = cols[j]!;
+      this.actMult[count] = mult;
+      this.actMin[count] = lo;
+      this.actRange[count] = hi - lo;
+      count++;
+    }
+    return weighAndRank(a, this.idx, n, this.actCols, count, this.actMult, this.actMin, this.actRange, this.total,
+      k, this.topPos, this.topW);
+  }
+
+  /**
+   * One filtering step: the fused filters over the arrays (gathering the weighers' min and max when
+   * nothing else filters after them), then the others. `all`: start from every host.
+   */
+  private filterStep(step: FilterStep, hosts: readonly HostState[], n: number, spec: RequestSpec, all: boolean): number {
+    const a = this.arrays;
+    this.mmFresh = false;
+    if (a !== null && (all || step.anyFused)) {
+      const gather = step.objects.length === 0 && this.fusedCols !== null;
+      n = fusedFilter(a, this.idx, n, all, step.fused, gather ? this.mm : null, this.fusedCols ?? EMPTY_COLS);
+      this.mmFresh = gather;
+    }
+    if (step.objects.length > 0) n = this.runFilters(step.objects, hosts, n, spec);
+    return n;
   }
 
   /** shuffle_best_same_weighed_hosts: hosts tied for the best weight come in random order. */
@@ -183,13 +256,26 @@ export class FilterScheduler {
     if (pool.buffer !== this.topPos.buffer) this.topPos.set(pool.subarray(0, take));
   }
 
-  private prepareFilters(spec: RequestSpec): { first: HostFilter[]; repeat: HostFilter[] } {
-    const first: HostFilter[] = [];
-    const repeat: HostFilter[] = [];
+  private prepareFilters(spec: RequestSpec): { first: FilterStep; repeat: FilterStep } {
+    const first: FilterStep = { fused: noFusedFilters(spec), anyFused: false, objects: [] };
+    const repeat: FilterStep = { fused: noFusedFilters(spec), anyFused: false, objects: [] };
+    const { ramMb, vcpus, diskMb } = first.fused;
+    const fusable = this.arrays !== null && Number.isFinite(ramMb) && Number.isFinite(vcpus) && Number.isFinite(diskMb);
     for (const f of this.filters) {
       if (f.prepare && !f.prepare(spec)) continue;
-      first.push(f);
-      if (!f.runFilterOncePerRequest) repeat.push(f);
+      const kind = fusable ? fusedFilterKind(f) : null;
+      const once = f.runFilterOncePerRequest === true;
+      if (kind === null) {
+        first.objects.push(f);
+        if (!once) repeat.objects.push(f);
+        continue;
+      }
+      first.fused[kind] = true;
+      first.anyFused = true;
+      if (!once) {
+        repeat.fused[kind] = true;
+        repeat.anyFused = true;
+      }
     }
     return { first, repeat };
   }
@@ -217,6 +303,8 @@ export class FilterScheduler {
     this.scratch = new Float64Array(cap);
   }
 }
+
+const EMPTY_COLS = new Int32Array(0);
 
 function hostArray(source: HostSource): readonly HostState[] {
   if (source instanceof HostManager) return source.hosts();

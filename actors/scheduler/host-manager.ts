@@ -1,10 +1,12 @@
 /**
  * HostManager: the scheduler's live view of a cell's compute nodes (nova/scheduler/host_manager.py).
  * HostStates are kept and updated in place, indexed by node uuid and by host name, and `hosts()`
- * hands out one cached array, so a scheduling decision over 10,000 hosts copies nothing.
+ * hands out one cached array, so a scheduling decision over 10,000 hosts copies nothing. Their
+ * numbers live in a struct of arrays (`arrays`, host-arrays.ts) that the scheduler's fused pass
+ * reads; slot i there is hosts()[i].
  */
 import type { NovaConfig } from '../../runtime/config/index.ts';
-import { newHostState } from './host-state.ts';
+import { HostArrays, StoredHost } from './host-arrays.ts';
 import type { AggregateInfo, HostState } from './types.ts';
 
 /** A compute node as its resource tracker reports it; omitted ratios/reserves come from config. */
@@ -38,7 +40,7 @@ export interface NodeUsage {
 }
 
 interface PerHost {
-  nodes: HostState[];
+  nodes: StoredHost[];
   up: boolean;
   disabled: boolean;
   aggregates: AggregateInfo[];
@@ -49,9 +51,13 @@ interface PerHost {
 const NO_AGGREGATES: AggregateInfo[] = [];
 
 export class HostManager {
-  private readonly byUuid = new Map<string, HostState>();
+  private readonly byUuid = new Map<string, StoredHost>();
   private readonly byHost = new Map<string, PerHost>();
-  private cache: HostState[] | null = null;
+  /** In slot order; replaced (not edited) when a node goes, so a caller's copy stays as it was. */
+  private list: StoredHost[] = [];
+  private cache: StoredHost[] | null = null;
+  /** The hosts' numbers as a struct of arrays, in hosts() order. */
+  readonly arrays = new HostArrays();
   private readonly defaults: {
     cpu: number; ram: number; disk: number; reservedMem: number; reservedDisk: number; zone: string;
   };
@@ -74,7 +80,7 @@ export class HostManager {
 
   /** All HostStates, live; the array is shared and only rebuilt when nodes come or go. */
   hosts(): readonly HostState[] {
-    if (this.cache === null) this.cache = [...this.byUuid.values()];
+    if (this.cache === null) this.cache = this.list.slice();
     return this.cache;
   }
 
@@ -95,10 +101,10 @@ export class HostManager {
     if (rec.availabilityZone !== undefined) per.baseZone = rec.availabilityZone;
     let h = existing && existing.host === rec.host ? existing : undefined;
     if (!h) {
-      h = newHostState({ host: rec.host, nodename: rec.nodename, uuid: rec.uuid, vcpus: rec.vcpus,
-        memoryMb: rec.memoryMb, localGb: rec.localGb });
+      h = new StoredHost(this.arrays, this.arrays.add(), rec);
       this.byUuid.set(rec.uuid, h);
       per.nodes.push(h);
+      this.list.push(h);
       this.cache = null;
     }
     h.nodename = rec.nodename;
@@ -126,12 +132,17 @@ export class HostManager {
     const h = this.byUuid.get(uuid);
     if (!h) return false;
     this.byUuid.delete(uuid);
+    const slot = h.slot;
+    this.arrays.remove(slot);
+    this.list.splice(slot, 1);
+    this.cache = null;
+    for (let i = slot; i < this.list.length; i++) this.list[i]!.slot = i;
+    h.detach();
     const per = this.byHost.get(h.host);
     if (per) {
       per.nodes = per.nodes.filter((n) => n !== h);
       if (per.nodes.length === 0 && per.aggregates.length === 0) this.byHost.delete(h.host);
     }
-    this.cache = null;
     return true;
   }
 
