@@ -1,16 +1,30 @@
 /**
  * Host scheduler benchmark: single-instance select_destinations over 100 / 1,000 / 10,000 fake
  * compute nodes of mixed sizes (some in zoned aggregates), default filters and weighers. Instances
- * are deleted again once the cell is busy so the hosts stay in a steady, partly-full state.
- * Run: npx tsx bench/scheduler.ts
+ * are deleted again once the cell is busy so the hosts stay in a steady, partly-full state. The
+ * "nearly full" row fills 90 % of the hosts' RAM first, so the FitIndex can skip them. Every figure
+ * is also given in reference passes (one plain loop over 1,000 objects, measured in the same run),
+ * and the reference row runs ReferenceScheduler (plain filter-then-weigh) on the same cell.
+ * Run: npx tsx bench/scheduler.ts [--hosts 100,1000,10000] [--no-full] [--no-reference]
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
 import { novaConfig } from '../runtime/config/index.ts';
 import { SeededRng } from '../runtime/rng/index.ts';
 import {
   FilterScheduler, HostManager, type FlavorSpec, type RequestSpec, type Selection,
 } from '../actors/scheduler/index.ts';
+import { ReferenceScheduler } from '../actors/scheduler/reference-scheduler.ts';
+import { referencePassMicros } from './reference.ts';
+
+const opts = new Command('scheduler')
+  .description('select_destinations latency over fake cells, with a reference pass measured in the same run')
+  .option('--hosts <list>', 'cell sizes, comma-separated', '100,1000,10000')
+  .option('--no-full', 'skip the nearly-full 10,000-host cell')
+  .option('--no-reference', 'skip ReferenceScheduler (plain filter-then-weigh) on 1,000 hosts')
+  .parse()
+  .opts<{ hosts: string; full: boolean; reference: boolean }>();
 
 const FLAVORS: FlavorSpec[] = [
   { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
@@ -24,7 +38,7 @@ const SIZES = [
   { vcpus: 64, memoryMb: 262144, localGb: 2000 },
 ];
 
-function buildCell(n: number, seed: string): HostManager {
+function buildCell(n: number, seed: string, full: boolean): HostManager {
   const config = novaConfig();
   const rng = new SeededRng(seed).stream('hosts');
   const hm = new HostManager(config);
@@ -39,6 +53,14 @@ function buildCell(n: number, seed: string): HostManager {
     }
     if (i % 50 === 7) hm.setServiceState(host, { up: false, disabled: false });
     if (i % 97 === 3) hm.recordBuildFailure(host);
+  }
+  if (full) {
+    // 9 hosts in 10 keep ~300 MB of room (below every flavor): only the tenth can take a build.
+    for (const [i, h] of hm.hosts().entries()) {
+      if (i % 10 === 0) continue;
+      const used = h.memoryMb * h.ramAllocationRatio - h.reservedHostMemoryMb - 300;
+      hm.setUsage(h.uuid, { vcpus: 0, memoryMb: used, diskGb: 0, numInstances: 0 });
+    }
   }
   return hm;
 }
@@ -55,22 +77,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function run(nHosts: number): void {
+function run(nHosts: number, ref: number, kind: 'fast' | 'reference' | 'full'): number {
   const config = novaConfig();
-  const hm = buildCell(nHosts, `bench-${nHosts}`);
+  const hm = buildCell(nHosts, `bench-${nHosts}`, kind === 'full');
   const rng = new SeededRng(`bench-${nHosts}`);
-  const scheduler = new FilterScheduler(config, rng.stream('scheduler'));
+  const fast = new FilterScheduler(config, rng.stream('scheduler'));
+  const plain = new ReferenceScheduler(config, rng.stream('scheduler'));
+  const scheduler = kind === 'reference'
+    ? { selectDestinations: (spec: RequestSpec) => plain.selectDestinations(spec, hm.hosts()) }
+    : { selectDestinations: (spec: RequestSpec) => fast.selectDestinations(spec, hm) };
   const pick = rng.stream('workload');
   const live: Array<{ sel: Selection; flavor: FlavorSpec }> = [];
-  const steady = nHosts * 8;
-  const rounds = 5;
-  const perRound = nHosts >= 10_000 ? 1_000 : 5_000;
+  const steady = kind === 'full' ? nHosts / 10 : nHosts * 8;
+  const rounds = kind === 'reference' ? 1 : 5;
+  const perRound = kind === 'reference' ? 500 : nHosts >= 10_000 ? 1_000 : 5_000;
   const samples: number[] = [];
   const decide = (record: boolean): void => {
     const flavor = FLAVORS[pick.int(FLAVORS.length)]!;
     const spec = request(pick.uuid4(), flavor);
     const t0 = performance.now();
-    const [sel] = scheduler.selectDestinations(spec, hm);
+    const [sel] = scheduler.selectDestinations(spec);
     const dt = performance.now() - t0;
     if (record) samples.push(dt * 1000);
     live.push({ sel: sel![0]!, flavor });
@@ -82,36 +108,26 @@ function run(nHosts: number): void {
       hm.removeInstance(gone.sel.host, gone.sel.instanceUuid);
     }
   };
-  for (let i = 0; i < Math.max(steady, 2_000); i++) decide(false);
+  for (let i = 0; i < Math.max(steady, kind === 'reference' ? 200 : 2_000); i++) decide(false);
   for (let r = 0; r < rounds; r++) for (let i = 0; i < perRound; i++) decide(true);
   samples.sort((a, b) => a - b);
   const median = percentile(samples, 0.5);
   const p95 = percentile(samples, 0.95);
   const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  console.log(`${String(nHosts).padStart(6)} hosts  median ${median.toFixed(1).padStart(7)} µs  ` +
-    `p95 ${p95.toFixed(1).padStart(7)} µs  ${Math.round(1e6 / mean).toLocaleString('en-US').padStart(9)} decisions/s  ` +
-    `(${samples.length} decisions, ${live.length} instances live)`);
-}
-
-/**
- * What this machine takes for a plain loop reading three fields of 1,000 objects: on a shared or
- * busy machine every figure above scales with it, so it is printed alongside.
- */
-function referenceLoopMicros(): number {
-  const objs = Array.from({ length: 1000 }, (_, i) => ({ a: 131072, b: i, c: 512 }));
-  const out = new Float64Array(objs.length);
-  const times: number[] = [];
-  for (let r = 0; r < 200; r++) {
-    const t0 = performance.now();
-    for (let k = 0; k < 20; k++) for (let i = 0; i < objs.length; i++) out[i] = objs[i]!.a - objs[i]!.b - objs[i]!.c;
-    times.push(((performance.now() - t0) * 1000) / 20);
-  }
-  return times.sort((a, b) => a - b)[times.length >> 1]!;
+  const label = kind === 'full' ? ' (nearly full)' : kind === 'reference' ? ' (ReferenceScheduler)' : '';
+  console.log(`${String(nHosts).padStart(6)} hosts${label}  median ${median.toFixed(1).padStart(7)} µs ` +
+    `= ${(median / ref).toFixed(1)} reference passes  p95 ${p95.toFixed(1).padStart(7)} µs  ` +
+    `${Math.round(1e6 / mean).toLocaleString('en-US')} decisions/s  (${samples.length} decisions, ${live.length} instances live)`);
+  return median;
 }
 
 const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`scheduler bench: ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, node ${process.version}, ` +
   `${os.platform()} ${os.arch()}, load average ${load}`);
-console.log(`reference: one pass over 1,000 objects (3 fields each) takes ${referenceLoopMicros().toFixed(2)} µs here`);
+const ref = referencePassMicros();
+console.log(`reference: one pass over 1,000 objects (3 fields each) takes ${ref.toFixed(2)} µs here`);
 console.log('filters: default enabled_filters; weighers: RAM, CPU, Disk, BuildFailure; host_subset_size 1');
-for (const n of [100, 1_000, 10_000]) run(n);
+for (const n of opts.hosts.split(',').map(Number)) run(n, ref, 'fast');
+if (opts.full) run(10_000, ref, 'full');
+if (opts.reference) run(1_000, ref, 'reference');
+console.log(`reference again at the end: ${referencePassMicros().toFixed(2)} µs`);

@@ -76,12 +76,9 @@ export function weightColumns(a: HostArrays): Float64Array[] {
 export function fusedFilter(a: HostArrays, idx: Int32Array, n: number, all: boolean, f: FusedFilters,
   mm: Float64Array | null, cols: Int32Array): number {
   const usable = a.usable;
-  const memoryMb = a.memoryMb;
-  const ramRoom = a.ramRoom;
-  const coreCap = a.coreCap;
-  const coreRoom = a.coreRoom;
-  const diskTotal = a.diskTotalMb;
-  const diskRoom = a.diskRoom;
+  const ramFit = a.ramFit;
+  const coreFit = a.coreFit;
+  const diskFit = a.diskFit;
   const { compute, ram, core, disk, ramMb: R, vcpus: C, diskMb: D } = f;
   const wc = weightColumns(a);
   const nc = mm === null ? 0 : Math.min(4, cols.length);
@@ -91,11 +88,6 @@ export function fusedFilter(a: HostArrays, idx: Int32Array, n: number, all: bool
   const c3 = wc[nc > 3 ? cols[3]! : 0]!;
   let lo0 = Infinity, hi0 = -Infinity, lo1 = Infinity, hi1 = -Infinity;
   let lo2 = Infinity, hi2 = -Infinity, lo3 = Infinity, hi3 = -Infinity;
-  const passes = (k: number): boolean =>
-    !(compute && usable[k] === 0) &&
-    !(ram && !(memoryMb[k]! >= R && ramRoom[k]! >= R)) &&
-    !(core && !(C <= coreCap[k]! && coreRoom[k]! >= C)) &&
-    !(disk && (diskTotal[k]! < D || !(diskRoom[k]! >= D)));
   let kept = 0;
   let from = n;
   let scan = !all;
@@ -116,10 +108,15 @@ export function fusedFilter(a: HostArrays, idx: Int32Array, n: number, all: bool
       scan = true;
     }
   }
+  // Flags folded into bounds: a filter that is off compares against -Infinity / +Infinity.
+  const needUsable = compute ? 1 : 0;
   const end = scan ? from : a.size;
   for (let i = 0; i < end; i++) {
     const k = scan ? idx[i]! : i;
-    if (!passes(k)) continue;
+    if (usable[k]! < needUsable) continue;
+    if (ram && !(ramFit[k]! >= R)) continue;
+    if (core && !(coreFit[k]! >= C)) continue;
+    if (disk && !(diskFit[k]! >= D)) continue;
     idx[kept++] = k;
     if (nc === 0) continue;
     const v0 = c0[k]!;

@@ -116,16 +116,18 @@ export class HostArrays {
   freeVcpus: Float64Array = new Float64Array(0);
   /** DiskWeigher: free_disk_mb. */
   freeDisk: Float64Array = new Float64Array(0);
-  /** RamFilter: memory_mb_limit - used. */
-  ramRoom: Float64Array = new Float64Array(0);
-  /** CoreFilter: limit - used, or Infinity for a host reporting no vCPUs (Nova lets it pass). */
-  coreRoom: Float64Array = new Float64Array(0);
-  /** CoreFilter: the most vCPUs one instance may have (Infinity when unchecked). */
-  coreCap: Float64Array = new Float64Array(0);
-  /** DiskFilter: local_gb * 1024. */
-  diskTotalMb: Float64Array = new Float64Array(0);
-  /** DiskFilter: disk limit (MB) - used. */
-  diskRoom: Float64Array = new Float64Array(0);
+  /**
+   * RamFilter passes iff ramFit >= the flavor's RAM: min(memory_mb, memory_mb_limit - used), both
+   * of Nova's checks (fits the physical RAM alone; fits under the overcommitted limit) in one number.
+   */
+  ramFit: Float64Array = new Float64Array(0);
+  /**
+   * CoreFilter passes iff coreFit >= the flavor's vCPUs: min(vcpus, limit - used), or Infinity for a
+   * host reporting no vCPUs (Nova lets it pass) and no cap on one instance when the limit is <= 0.
+   */
+  coreFit: Float64Array = new Float64Array(0);
+  /** DiskFilter passes iff diskFit >= the flavor's disk (MB): min(local_gb * 1024, limit - used). */
+  diskFit: Float64Array = new Float64Array(0);
   readonly index = new FitIndex();
 
   /** Append a slot for a new node; returns its number. */
@@ -143,7 +145,7 @@ export class HostArrays {
     };
     for (const c of this.cols) shift(c);
     for (const a of [this.up, this.disabled, this.usable, this.freeRam, this.freeVcpus, this.freeDisk,
-      this.ramRoom, this.coreRoom, this.coreCap, this.diskTotalMb, this.diskRoom]) shift(a);
+      this.ramFit, this.coreFit, this.diskFit]) shift(a);
     this.size = last;
     this.index.clear();
     for (let i = 0; i < this.size; i++) this.reindex(i);
@@ -170,26 +172,24 @@ export class HostArrays {
     const total = c[F.memoryMb]![s]!;
     const freeRam = total - c[F.memoryMbUsed]![s]! - c[F.reservedHostMemoryMb]![s]!;
     this.freeRam[s] = freeRam;
-    this.ramRoom[s] = total * c[F.ramAllocationRatio]![s]! - (total - freeRam);
+    this.ramFit[s] = Math.min(total, total * c[F.ramAllocationRatio]![s]! - (total - freeRam));
     const vcpus = c[F.vcpus]![s]!;
     const limit = vcpus * c[F.cpuAllocationRatio]![s]!;
     const freeV = limit - c[F.vcpusUsed]![s]!;
     this.freeVcpus[s] = freeV;
-    this.coreRoom[s] = vcpus ? freeV : Infinity;
-    this.coreCap[s] = vcpus && limit > 0 ? vcpus : Infinity;
+    this.coreFit[s] = !vcpus ? Infinity : limit > 0 ? Math.min(vcpus, freeV) : freeV;
     const localGb = c[F.localGb]![s]!;
     const totalMb = localGb * 1024;
     const freeDisk = (localGb - c[F.localGbUsed]![s]!) * 1024 - c[F.reservedHostDiskMb]![s]!;
     this.freeDisk[s] = freeDisk;
-    this.diskTotalMb[s] = totalMb;
-    this.diskRoom[s] = totalMb * c[F.diskAllocationRatio]![s]! - (totalMb - freeDisk);
+    this.diskFit[s] = Math.min(totalMb, totalMb * c[F.diskAllocationRatio]![s]! - (totalMb - freeDisk));
     this.reindex(s);
   }
 
   private reindex(s: number): void {
-    this.index.set(RAM, s, this.ramRoom[s]!);
-    this.index.set(CORE, s, this.coreRoom[s]!);
-    this.index.set(DISK, s, this.diskRoom[s]!);
+    this.index.set(RAM, s, this.ramFit[s]!);
+    this.index.set(CORE, s, this.coreFit[s]!);
+    this.index.set(DISK, s, this.diskFit[s]!);
   }
 
   private grow(cap: number): void {
@@ -214,11 +214,9 @@ export class HostArrays {
     this.freeRam = f64(this.freeRam);
     this.freeVcpus = f64(this.freeVcpus);
     this.freeDisk = f64(this.freeDisk);
-    this.ramRoom = f64(this.ramRoom);
-    this.coreRoom = f64(this.coreRoom);
-    this.coreCap = f64(this.coreCap);
-    this.diskTotalMb = f64(this.diskTotalMb);
-    this.diskRoom = f64(this.diskRoom);
+    this.ramFit = f64(this.ramFit);
+    this.coreFit = f64(this.coreFit);
+    this.diskFit = f64(this.diskFit);
     this.index.grow(cap);
     this.cap = cap;
   }
