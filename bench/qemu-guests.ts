@@ -11,9 +11,18 @@ import { join } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { QemuDriver } from '../actors/compute/drivers/qemu/index.ts';
 import { registerGuestImage } from '../test/support/guest-image.ts';
+import { Command } from 'commander';
 import { machine, median } from './machine.ts';
+import { referencePassMicros } from './reference.ts';
 
-const [guests = 4, ramMb = 128] = process.argv.slice(2, 4).map(Number);
+const cli = new Command('qemu-guests')
+  .description('real QEMU guests (TCG unless /dev/kvm): spawn to boot banner, RSS, CPU per boot; prints a reference pass measured in the same run')
+  .argument('[guests]', 'guests to boot', '4')
+  .argument('[ram_mb]', 'RAM per guest (MB)', '128')
+  .parse();
+const [guests, ramMb] = cli.processedArgs.map(Number) as [number, number];
+const refPass = referencePassMicros();
+console.log(`reference: one pass over 1,000 objects takes ${refPass.toFixed(2)} µs here`);
 const dir = mkdtempSync(join(tmpdir(), 'novacell-bench-qemu-'));
 const store = join(dir, 'images');
 const image = registerGuestImage(store);
@@ -42,7 +51,7 @@ try {
   const rssMb = rss.map((r) => r.kb / 1024);
   const memAvailMb = Number(/MemAvailable:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) / 1024;
   console.log(`machine: ${machine()}, load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`${guests} guests of ${ramMb} MB, 2 booting at a time: spawn→banner median ${(median(times) / 1000).toFixed(1)} s, ` +
+  console.log(`${guests} guests of ${ramMb} MB, 2 booting at a time: spawn→banner median ${(median(times) / 1000).toFixed(1)} s = ${(median(times) * 1000 / refPass / 1e6).toFixed(2)} million reference passes, ` +
     `min ${(Math.min(...times) / 1000).toFixed(1)} s, max ${(Math.max(...times) / 1000).toFixed(1)} s`);
   console.log(`RSS per guest: median ${median(rssMb).toFixed(0)} MB (min ${Math.min(...rssMb).toFixed(0)}, max ${Math.max(...rssMb).toFixed(0)}); ` +
     `CPU per boot: median ${median(rss.map((r) => r.cpu)).toFixed(1)} s`);
