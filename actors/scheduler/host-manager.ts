@@ -53,7 +53,7 @@ const NO_AGGREGATES: AggregateInfo[] = [];
 export class HostManager {
   private readonly byUuid = new Map<string, StoredHost>();
   private readonly byHost = new Map<string, PerHost>();
-  /** In slot order; replaced (not edited) when a node goes, so a caller's copy stays as it was. */
+  /** In slot order (edited in place); `cache` is the copy hosts() hands out, replaced on any change. */
   private list: StoredHost[] = [];
   private cache: StoredHost[] | null = null;
   /** The hosts' numbers as a struct of arrays, in hosts() order. */
@@ -133,11 +133,11 @@ export class HostManager {
     if (!h) return false;
     this.byUuid.delete(uuid);
     const slot = h.slot;
+    h.detach();
     this.arrays.remove(slot);
     this.list.splice(slot, 1);
     this.cache = null;
     for (let i = slot; i < this.list.length; i++) this.list[i]!.slot = i;
-    h.detach();
     const per = this.byHost.get(h.host);
     if (per) {
       per.nodes = per.nodes.filter((n) => n !== h);
