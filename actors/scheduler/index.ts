@@ -15,6 +15,8 @@ export type { Consumption, HostStateInit } from './host-state.ts';
 export { HostManager } from './host-manager.ts';
 export type { ComputeNodeRecord, NodeUsage } from './host-manager.ts';
 export { FilterScheduler } from './filter-scheduler.ts';
+export { ReferenceScheduler } from './reference-scheduler.ts';
+export { FitIndex, HostArrays, StoredHost } from './host-arrays.ts';
 export type { ClaimFn, ReleaseFn, HostSource, FilterSchedulerOptions } from './filter-scheduler.ts';
 export { explainFiltering, formatFilterExplanation, hostLabel } from './explain.ts';
 export type { FilterExplanation, FilterStep } from './explain.ts';
