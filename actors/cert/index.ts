@@ -7,3 +7,4 @@ export { CertificateAuthority, CertificateError, dnValue } from './authority.ts'
 export type { CertUsage, IssueRequest, IssuedCertificate, KeyType, Revocation } from './authority.ts';
 export { CaStore, caPaths, certFiles, checkCertName, type CaPaths, type IssuedRecord } from './store.ts';
 export { revokedSerials } from './crl.ts';
+export { CaNotFound, CertificateService, type UserCertificate } from './service.ts';

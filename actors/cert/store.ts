@@ -111,10 +111,11 @@ export class CaStore {
    * With `save: false` (a user's certificate from os-certificates) only the record is kept.
    */
   async issue(name: string, req: IssueRequest, o: { save?: boolean } = {}): Promise<IssuedCertificate> {
-    const files = certFiles(this.paths.dir, name);
+    // Only a saved certificate's name becomes a file name.
+    const files = o.save === false ? undefined : certFiles(this.paths.dir, name);
     const ca = await this.open();
     const cert = await ca.issue(req, this.now());
-    if (o.save !== false) {
+    if (files) {
       writeFile(files.key, cert.privateKeyPem, true);
       writeFile(files.cert, cert.certificatePem, false);
     }
