@@ -4,7 +4,8 @@
  * crl.pem copied to the site) takes effect without a restart: later handshakes refuse the revoked
  * certificate and connections already made with it are dropped.
  */
-import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { caPaths, revokedSerials } from '../actors/cert/index.ts';
 import { cellUser } from '../cells/security/index.ts';
 import type { Broker, BrokerTls } from '../runtime/bus/index.ts';
@@ -37,4 +38,29 @@ export function watchCrl(broker: Broker, pkiDir: string, cellPath: string, log: 
     if (cur.mtimeMs !== prev.mtimeMs) reload();
   });
   return () => unwatchFile(file);
+}
+
+/**
+ * For a cell on an external Mosquitto with mutual TLS: copy the CA, the CRL and the broker's
+ * certificate and key (0600) into `out`, and write `tls.conf`, the listener options that make
+ * Mosquitto demand a certificate from the deployment CA and take its CN as the username (so the ACL
+ * file from broker-config applies). Returns the files written.
+ */
+export function mosquittoTlsFiles(pkiDir: string, cellPath: string, out: string): string[] {
+  const { ca, cert, key } = tlsMaterial(pkiDir, cellUser(cellPath));
+  const files = { ca: join(out, 'ca.crt'), cert: join(out, 'broker.crt'), key: join(out, 'broker.key'), crl: join(out, 'crl.pem'), conf: join(out, 'tls.conf') };
+  writeFileSync(files.ca, ca);
+  writeFileSync(files.cert, cert);
+  writeFileSync(files.key, key, { mode: 0o600 });
+  chmodSync(files.key, 0o600);
+  const crl = caPaths(pkiDir).crl;
+  const conf = [
+    `# novacell: mutual TLS for the broker of cell ${cellPath} (generated; put these lines under its listener)`,
+    `cafile ${files.ca}`, `certfile ${files.cert}`, `keyfile ${files.key}`,
+    ...(existsSync(crl) ? [`crlfile ${files.crl}`] : []),
+    'require_certificate true', 'use_identity_as_username true', '',
+  ];
+  if (existsSync(crl)) writeFileSync(files.crl, readFileSync(crl));
+  writeFileSync(files.conf, conf.join('\n'));
+  return Object.values(files).filter((f) => existsSync(f));
 }

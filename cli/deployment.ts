@@ -104,12 +104,16 @@ export function brokerLogin(c: PlanCell, principal: Principal, secret: string): 
   const url = brokerUrl(c);
   const b = c.broker;
   const ca = b.kind === 'external' && b.caFile ? readFileSync(b.caFile) : undefined;
+  // Over mutual TLS the certificate is the credential; no password is derived (nor a secret needed).
+  if (b.tls) {
+    const username = usernameOf(principal);
+    const m = tlsMaterial(b.tls.pkiDir, username);
+    return { url, username, password: '', ...m, ...(ca ? { ca } : {}) };
+  }
   if (b.kind === 'external' && principal.kind === 'cell' && b.username !== null) {
     return { url, username: b.username, password: b.password ?? '', ca };
   }
   const username = usernameOf(principal);
-  // Over mutual TLS the certificate is the credential; no password is derived (nor a secret needed).
-  if (b.kind === 'embedded' && b.tls) return { url, username, password: '', ...tlsMaterial(b.tls.pkiDir, username) };
   return { url, username, password: brokerPassword(secret, c.path, username), ca };
 }
 

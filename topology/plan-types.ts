@@ -24,7 +24,11 @@ export type PlanBroker =
       /** Set with broker_tls mode mutual: the broker and its clients use the certificates in `pkiDir`. */
       tls?: { pkiDir: string };
     }
-  | { kind: 'external'; url: string; username: string | null; password: string | null; caFile: string | null };
+  | {
+      kind: 'external'; url: string; username: string | null; password: string | null; caFile: string | null;
+      /** broker_tls mutual and an mqtts:// url: clients present their certificate from `pkiDir` (Mosquitto's use_identity_as_username). */
+      tls?: { pkiDir: string };
+    };
 
 export type PlanDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 

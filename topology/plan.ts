@@ -38,7 +38,8 @@ function planSites(t: Topology): PlanSite[] {
 function planBroker(cell: Cell, embedded: { host: string; port: number } | undefined, path: (p: string) => string, tlsDir: string | undefined): PlanBroker {
   const b = cell.broker;
   if (b?.url !== undefined) {
-    return { kind: 'external', url: b.url, username: b.username ?? null, password: b.password ?? null, caFile: b.ca_file ? path(b.ca_file) : null };
+    const ext = { kind: 'external', url: b.url, username: b.username ?? null, password: b.password ?? null, caFile: b.ca_file ? path(b.ca_file) : null } as const;
+    return tlsDir !== undefined && b.url.startsWith('mqtts:') ? { ...ext, tls: { pkiDir: tlsDir } } : ext;
   }
   const { host, port } = embedded!;
   if (tlsDir === undefined) return { kind: 'embedded', host, port, url: `mqtt://${hostPort(host, port)}` };

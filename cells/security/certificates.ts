@@ -30,7 +30,8 @@ function hostNames(host: string): string[] {
 }
 
 export function cellCertificates(c: PlanCell): CertificatePlan[] {
-  const broker = c.broker.kind === 'embedded' ? hostNames(c.broker.host) : [];
+  // An external broker (Mosquitto) presents the cell's certificate too, under its URL's host name.
+  const broker = c.broker.kind === 'embedded' ? hostNames(c.broker.host) : hostNames(new URL(c.broker.url).hostname.replace(/^\[|\]$/g, ''));
   const out: CertificatePlan[] = [
     { name: cellUser(c.path), usage: 'client+server', altNames: broker, role: `broker and services of cell ${c.path}` },
   ];
