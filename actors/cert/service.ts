@@ -20,6 +20,9 @@ export interface UserCertificate {
 }
 
 export class CertificateService {
+  /** The first POST may create the CA; concurrent ones wait for that one creation. */
+  private creating?: Promise<unknown>;
+
   constructor(
     private readonly store: CaStore,
     private readonly now: () => number,
@@ -33,7 +36,7 @@ export class CertificateService {
   }
 
   async generateX509Cert(userId: string, projectId: string): Promise<UserCertificate> {
-    if (!this.store.exists()) await this.store.init(`${this.deploymentName} CA`);
+    if (!this.store.exists()) await (this.creating ??= this.store.init(`${this.deploymentName} CA`).finally(() => (this.creating = undefined)));
     const isotime = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const cn = `${projectId.slice(0, 16)}-${userId.slice(0, 16)}-${isotime}`;
     const c = await this.store.issue(`user@${projectId}.${userId}`, { commonName: cn, subjectPrefix: NOVA_SUBJECT, usage: 'client', keyType: 'rsa' }, { save: false });

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NotFound, NovaError } from '../../../runtime/errors/index.ts';
-import { CaNotFound, type CertificateService } from '../../cert/index.ts';
+import { CaNotFound, CertificateError, type CertificateService } from '../../cert/index.ts';
 import { callerOf } from './context.ts';
 import type { ComputeDeps } from './deps.ts';
 
@@ -38,7 +38,10 @@ export function registerCertificateRoutes(app: FastifyInstance, deps: ComputeDep
   // Nova's create takes no body (body=None) and answers 200.
   app.post('/os-certificates', async (request) => {
     const caller = callerOf(request);
-    const c = await serviceOf(deps).generateX509Cert(caller.userId, caller.projectId);
+    // No CA key here (a site given only ca.crt): Nova's CryptoCAFileNotFound, 404.
+    const c = await serviceOf(deps).generateX509Cert(caller.userId, caller.projectId).catch((e: unknown) => {
+      throw e instanceof CertificateError ? new NotFound(e.message) : e;
+    });
     return { certificate: { data: c.certificatePem, private_key: c.privateKeyPem } };
   });
 }

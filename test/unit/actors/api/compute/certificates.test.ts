@@ -53,6 +53,14 @@ describe('os-certificates', () => {
     expect(existsSync(join(dir, 'pki', `user@${fx.project.demo}.crt`))).toBe(false);
   });
 
+  it('makes one CA when the first requests arrive together, and every certificate chains to it', async () => {
+    const made = await Promise.all(Array.from({ length: 5 }, () => fx.call('POST', URL, { as: 'demo' })));
+    expect(made.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    const ca = new X509Certificate((await fx.call('GET', `${URL}/root`)).json().certificate.data as string);
+    for (const r of made) expect(new X509Certificate(r.json().certificate.data as string).verify(ca.publicKey)).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'pki', 'issued.json'), 'utf8'))).toHaveLength(5);
+  });
+
   it('shows only the root certificate (501 for any other id)', async () => {
     await fx.call('POST', URL, { as: 'demo' });
     for (const id of ['1', 'ca', '__proto__', 'ROOT']) {
@@ -60,6 +68,17 @@ describe('os-certificates', () => {
       expect(r.statusCode, id).toBe(501);
       expect(r.json().notImplemented.message).toBe('Only root certificate can be retrieved.');
     }
+  });
+
+  it('answers 404, not 500, where the CA key is absent (a site given only ca.crt)', async () => {
+    await fx.call('POST', URL, { as: 'demo' });
+    rmSync(join(dir, 'pki', 'ca.key'));
+    await fx.close();
+    fx = await apiFixture({ dataDir: dir });
+    const r = await fx.call('POST', URL, { as: 'demo' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json().itemNotFound.message).toMatch(/ca\.key is missing/);
+    expect((await fx.call('GET', `${URL}/root`)).statusCode).toBe(200);
   });
 
   it('needs a token', async () => {
