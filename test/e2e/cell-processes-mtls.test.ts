@@ -112,6 +112,10 @@ describe('a cell tree of processes over mutual TLS', () => {
       return up ? st : undefined;
     }, 60_000);
     expect(s.children.map((c) => c.cell).sort()).toEqual(['api!c1', 'api!c2']);
+    // The operator's `novacell status` reaches the API cell's broker with the cell@api certificate.
+    const st = await runNovacell(['status', '--topology', tree.topology], join(dir, 'status.log'));
+    expect(st.code).toBe(0);
+    expect(st.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0] === 'api' || /api!c/.test(l) ? 'cell' : l.slice(0, 4))).toEqual(['CELL', 'cell', 'cell', 'cell', 'cell']);
   });
 
   it.skipIf(!CLI)('the openstack CLI builds, lists and deletes servers through the API cell over mTLS links', { timeout: 300_000 }, async () => {

@@ -115,8 +115,15 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     // A client without a certificate, or with one from another CA or revoked: refused in the handshake.
     tlsServer.on('tlsClientError', (err, s) => log.warn({ remote: s.remoteAddress, err: err.message }, 'broker: TLS handshake refused'));
   }
+  // Every TCP connection (for close: a TLS handshake still under way would keep server.close() waiting)
+  // and, over TLS, every established TLS socket (for dropping revoked certificates).
+  const secure = new Set<tls.TLSSocket>();
+  tlsServer?.on('secureConnection', (s: tls.TLSSocket) => {
+    secure.add(s);
+    s.once('close', () => secure.delete(s));
+  });
   const sockets = new Set<net.Socket>();
-  server.on(tlsServer ? 'secureConnection' : 'connection', (s: net.Socket) => {
+  server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
@@ -145,8 +152,8 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     if (!tlsServer) throw new Error('this broker does not listen with TLS');
     tlsServer.setSecureContext(tlsContext(t));
     if (!isRevoked) return;
-    for (const s of sockets) {
-      const serial = (s as tls.TLSSocket).getPeerCertificate?.()?.serialNumber;
+    for (const s of secure) {
+      const serial = s.getPeerCertificate()?.serialNumber;
       if (serial && isRevoked(serial.toLowerCase())) {
         log.warn({ serial, cn: certificateName(s) }, 'broker: dropping a client whose certificate was revoked');
         s.destroy();
