@@ -33,6 +33,7 @@ import { ApiStore, seedFromPlan } from '../actors/api/db/index.ts';
 import { apiTokenSecret, ensureSecrets, looseMode, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { redactUrl, watchChildren } from './cell-run-helpers.ts';
+import { brokerTlsOf, watchCrl } from './broker-tls.ts';
 import { CellObservability } from '../cells/observe/index.ts';
 import { adminByCellLogin, dashboardIdentity, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
@@ -95,10 +96,11 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   let broker: Broker | undefined;
   if (cell.broker.kind === 'embedded') {
     const guards = brokerGuards(brokerCellOf(cell), passwordVerifier(secret, cell.path));
+    const tls = cell.broker.tls ? brokerTlsOf(cell.broker.tls.pkiDir, cell.path) : undefined;
     broker = await startBroker({
-      host: cell.broker.host, port: cell.broker.port, log: log.child({ module: 'broker' }),
-      authenticate: (id, user, password) => {
-        const ok = guards.authenticate(id, user, password);
+      host: cell.broker.host, port: cell.broker.port, log: log.child({ module: 'broker' }), ...(tls ? { tls } : {}),
+      authenticate: (id, user, password, certified) => {
+        const ok = guards.authenticate(id, user, password, certified);
         return ok && !ready && principalOf(user)?.kind !== 'cell' ? 'unavailable' : ok;
       },
       authorizePublish: guards.authorizePublish,
@@ -106,6 +108,8 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     });
   }
 
+  const stopCrlWatch = broker && cell.broker.kind === 'embedded' && cell.broker.tls
+    ? watchCrl(broker, cell.broker.tls.pkiDir, cell.path, log) : () => undefined;
   const system = startActorSystem();
   const observe = new CellObservability();
   const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
@@ -177,6 +181,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
 
   await untilSignal(log, async () => {
     stopWatching();
+    stopCrlWatch();
     purger.stop();
     await http?.close();
     await api?.close();

@@ -46,6 +46,8 @@ function readCredentials(file: string, c: PlanCell): BrokerLogin {
 }
 
 function loginFor(o: ComputeRunOptions, c: PlanCell, secretsFile: string, log: Logger): BrokerLogin {
+  // broker_tls mutual: the host's certificate (compute@<host>.crt/.key in the pki dir) is its only credential.
+  if (c.broker.tls) return brokerLogin(c, { kind: 'compute', host: o.host }, '');
   if (o.credentials) return readCredentials(o.credentials, c);
   const envPassword = process.env.NOVACELL_MQTT_PASSWORD;
   if (envPassword) {

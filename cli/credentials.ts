@@ -10,6 +10,7 @@ import { computeClientId, internalClientId, linkClientId, mosquittoFiles, type P
 import { brokerCellOf, brokerLogin, loadPlan, requireCell, requireHost } from './deployment.ts';
 import { ensureSecrets, secretsPath } from './secrets.ts';
 import { UsageError } from './usage-error.ts';
+import { mosquittoTlsFiles } from './broker-tls.ts';
 
 export interface CredentialsOptions {
   topology: string;
@@ -61,7 +62,8 @@ export function brokerConfig(o: BrokerConfigOptions): void {
   const cell = requireCell(plan, o.cell);
   const secret = ensureSecrets(secretsPath(plan, o.secrets)).secrets.broker_secret;
   const b = cell.broker;
-  const own = b.kind === 'external' && b.username !== null ? { username: b.username, password: b.password ?? '' } : undefined;
+  // With mutual TLS Mosquitto takes the certificate's CN as the username, so the cell's own services are `cell@<cell>`.
+  const own = b.kind === 'external' && b.username !== null && !b.tls ? { username: b.username, password: b.password ?? '' } : undefined;
   const files = mosquittoFiles(brokerCellOf(cell), secret, own);
   mkdirSync(o.out, { recursive: true });
   const passwd = join(o.out, 'passwd');
@@ -69,6 +71,10 @@ export function brokerConfig(o: BrokerConfigOptions): void {
   writeFileSync(passwd, files.passwords, { mode: 0o600 });
   chmodSync(passwd, 0o600);
   writeFileSync(acl, files.acl, { mode: 0o644 });
+  if (b.kind === 'external' && b.tls) {
+    process.stdout.write(`${mosquittoTlsFiles(b.tls.pkiDir, cell.path, o.out).join('\n')}\n`);
+    process.stdout.write(`# broker_tls is mutual: in mosquitto.conf, include ${join(o.out, 'tls.conf')} in the listener (see docs/operations.md)\n`);
+  }
   process.stdout.write(
     `${passwd}\n${acl}\n# next: mosquitto_passwd -U ${passwd}   (hashes the passwords in place), then in mosquitto.conf:\n` +
       `#   password_file ${passwd}\n#   acl_file ${acl}\n#   allow_anonymous false\n`,

@@ -4,7 +4,7 @@
  * (derived password, or the topology's for an external broker), and connecting with retries while the
  * broker is not there yet or not ready.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MqttBus, type MqttBusOptions } from '../runtime/bus/index.ts';
 import type { Clock } from '../runtime/clock/index.ts';
@@ -17,6 +17,7 @@ import type { Topology } from '../topology/index.ts';
 import type { PlanCell, PlanHost, TopologyPlan } from '../topology/plan-types.ts';
 import { brokerPassword, usernameOf, type BrokerCell, type Principal } from '../cells/security/index.ts';
 import { UsageError } from './usage-error.ts';
+import { caPaths, certFiles } from '../actors/cert/index.ts';
 
 /** Pause between attempts while a broker is not there yet (a cell starting, or starting before its parent). */
 const RETRY_MS = 300;
@@ -71,6 +72,20 @@ export interface BrokerLogin {
   username: string;
   password: string;
   ca?: Buffer;
+  /** Mutual TLS: the principal's client certificate and key (its CN is `username`). */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** The CA, certificate and key `name` presents on a broker with mutual TLS (a clear error if one is missing). */
+export function tlsMaterial(pkiDir: string, name: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  const files = { ca: caPaths(pkiDir).caCert, ...certFiles(pkiDir, name) };
+  for (const f of Object.values(files)) {
+    if (!existsSync(f)) {
+      throw new UsageError(`${f} is missing: broker_tls is mutual, so ${name} needs its certificate (novacell cert issue --topology <file> --name ${name}, then copy ${pkiDir}/ca.crt, ${name}.crt and ${name}.key here)`);
+    }
+  }
+  return { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
 }
 
 /** The URL of a cell's broker; an embedded broker must have a fixed port for other processes to find it. */
@@ -89,6 +104,12 @@ export function brokerLogin(c: PlanCell, principal: Principal, secret: string): 
   const url = brokerUrl(c);
   const b = c.broker;
   const ca = b.kind === 'external' && b.caFile ? readFileSync(b.caFile) : undefined;
+  // Over mutual TLS the certificate is the credential; no password is derived (nor a secret needed).
+  if (b.tls) {
+    const username = usernameOf(principal);
+    const m = tlsMaterial(b.tls.pkiDir, username);
+    return { url, username, password: '', ...m, ...(ca ? { ca } : {}) };
+  }
   if (b.kind === 'external' && principal.kind === 'cell' && b.username !== null) {
     return { url, username: b.username, password: b.password ?? '', ca };
   }
@@ -118,12 +139,15 @@ export async function connectWithRetry(o: ConnectOptions): Promise<MqttBus> {
   for (;;) {
     try {
       return await MqttBus.connect({
-        url: o.login.url, clientId: o.clientId, username: o.login.username, password: o.login.password, ca: o.login.ca,
+        url: o.login.url, clientId: o.clientId, username: o.login.username, password: o.login.password || undefined, ca: o.login.ca,
+        cert: o.login.cert, key: o.login.key,
         clock: o.clock, rng: o.rng, topicPrefix: o.topicPrefix, will: o.will, clean: o.clean, log: o.log,
       });
     } catch (e) {
       if (e instanceof Unauthorized) {
-        throw new Error(`${o.what} (${o.login.url}) refused the credentials of ${o.login.username}: every cell of a deployment needs the same secrets.json`);
+        throw new Error(o.login.cert
+          ? `${o.what} (${o.login.url}) refused the certificate of ${o.login.username}: is it revoked, or for another cell?`
+          : `${o.what} (${o.login.url}) refused the credentials of ${o.login.username}: every cell of a deployment needs the same secrets.json`);
       }
       const waited = Date.now() - started;
       if (o.deadlineMs !== undefined && waited >= o.deadlineMs) throw new Error(`${o.what} (${o.login.url}): ${(e as Error).message}`);

@@ -9,6 +9,7 @@ import { loadTopology } from '../topology/load.ts';
 import { resolvePlan } from '../topology/plan.ts';
 import { DEFAULT_TOPOLOGY, registerMultiProcessCommands } from './multi-process-commands.ts';
 import { UsageError } from './usage-error.ts';
+import { registerCertCommands } from './cert-commands.ts';
 
 
 const program = new Command('novacell')
@@ -52,6 +53,7 @@ program
   .action(async (file: string, o: { seed?: string; out?: string; set: string[]; replications: number; progress: boolean }) => (await import('./sim.ts')).sim(file, o));
 
 registerMultiProcessCommands(program);
+registerCertCommands(program);
 
 program
   .command('console')

@@ -19,8 +19,16 @@ export interface PlanSite {
 }
 
 export type PlanBroker =
-  | { kind: 'embedded'; host: string; /** 0: chosen by the system at start-up. */ port: number; url: string }
-  | { kind: 'external'; url: string; username: string | null; password: string | null; caFile: string | null };
+  | {
+      kind: 'embedded'; host: string; /** 0: chosen by the system at start-up. */ port: number; url: string;
+      /** Set with broker_tls mode mutual: the broker and its clients use the certificates in `pkiDir`. */
+      tls?: { pkiDir: string };
+    }
+  | {
+      kind: 'external'; url: string; username: string | null; password: string | null; caFile: string | null;
+      /** broker_tls mutual and an mqtts:// url: clients present their certificate from `pkiDir` (Mosquitto's use_identity_as_username). */
+      tls?: { pkiDir: string };
+    };
 
 export type PlanDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
@@ -136,6 +144,8 @@ export interface TopologyPlan {
   identity: { tokenExpirationSeconds: number; lockoutFailureAttempts: number; lockoutDurationSeconds: number };
   /** Periodic purge of soft-deleted rows: age and interval in seconds (interval 0 = off). */
   purge: { deletedRowsAgeSeconds: number; intervalSeconds: number };
+  /** mTLS of embedded brokers; `pkiDir` holds ca.crt, crl.pem and `<principal>.crt/.key`. */
+  brokerTls: { mode: 'off' | 'mutual'; pkiDir: string };
   sites: PlanSite[];
   /** Tree order: the API cell first, every parent before its children. */
   cells: PlanCell[];

@@ -3,7 +3,7 @@
  * with full names, effective broker, database, site and Nova options (inherited down the tree, a child
  * overriding its parent), hosts expanded from ranges, and the catalog with ids.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { effectiveNovaConfig, mergeNovaOverrides, type NovaOverrides } from './nova-options.ts';
 import { planAggregates, planFlavors, planImages, planProjects, planUsers } from './plan-catalog.ts';
 import type { PlanBroker, PlanCell, PlanDatabase, PlanHost, PlanSite, TopologyPlan } from './plan-types.ts';
@@ -35,13 +35,15 @@ function planSites(t: Topology): PlanSite[] {
   );
 }
 
-function planBroker(cell: Cell, embedded: { host: string; port: number } | undefined, path: (p: string) => string): PlanBroker {
+function planBroker(cell: Cell, embedded: { host: string; port: number } | undefined, path: (p: string) => string, tlsDir: string | undefined): PlanBroker {
   const b = cell.broker;
   if (b?.url !== undefined) {
-    return { kind: 'external', url: b.url, username: b.username ?? null, password: b.password ?? null, caFile: b.ca_file ? path(b.ca_file) : null };
+    const ext = { kind: 'external', url: b.url, username: b.username ?? null, password: b.password ?? null, caFile: b.ca_file ? path(b.ca_file) : null } as const;
+    return tlsDir !== undefined && b.url.startsWith('mqtts:') ? { ...ext, tls: { pkiDir: tlsDir } } : ext;
   }
   const { host, port } = embedded!;
-  return { kind: 'embedded', host, port, url: `mqtt://${hostPort(host, port)}` };
+  if (tlsDir === undefined) return { kind: 'embedded', host, port, url: `mqtt://${hostPort(host, port)}` };
+  return { kind: 'embedded', host, port, url: `mqtts://${hostPort(host, port)}`, tls: { pkiDir: tlsDir } };
 }
 
 function planDatabase(t: Topology, cell: Cell, cellPath: string, path: (p: string) => string): PlanDatabase {
@@ -55,6 +57,8 @@ export function resolvePlan(t: Topology, options: PlanOptions = {}): TopologyPla
   const sites = planSites(t);
   const siteByRef = new Map(sites.map((s) => [s.ref, s]));
   const ports = allocateBrokerPorts(t).brokers;
+  const pkiDir = path(t.broker_tls.pki_dir ?? join(t.data_dir, 'pki'));
+  const tlsDir = t.broker_tls.mode === 'mutual' ? pkiDir : undefined;
   const aggregates = planAggregates(t);
   const aggregateByName = new Map(aggregates.map((a) => [a.name, a]));
   const overridesOf = new Map<string, NovaOverrides>();
@@ -78,7 +82,7 @@ export function resolvePlan(t: Topology, options: PlanOptions = {}): TopologyPla
       isLeaf: v.cell.children.length === 0,
       description: v.cell.description ?? null,
       site: siteRef !== undefined ? (siteByRef.get(siteRef) ?? null) : null,
-      broker: planBroker(v.cell, ports.get(v.path), path),
+      broker: planBroker(v.cell, ports.get(v.path), path, tlsDir),
       database: planDatabase(t, v.cell, v.path, path),
       // A cell without its own options shares its parent's config: thousands of cells stay cheap.
       nova: own || !parent ? effectiveNovaConfig(overrides) : parent.nova,
@@ -130,6 +134,7 @@ export function resolvePlan(t: Topology, options: PlanOptions = {}): TopologyPla
       lockoutDurationSeconds: t.identity.lockout_duration,
     },
     purge: { deletedRowsAgeSeconds: t.purge.deleted_rows_age, intervalSeconds: t.purge.interval },
+    brokerTls: { mode: t.broker_tls.mode, pkiDir },
     sites,
     cells,
     hosts,

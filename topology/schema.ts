@@ -51,6 +51,18 @@ export const purgeSchema = z
   })
   .meta({ id: 'Purge' });
 
+/** Mutual TLS on the embedded brokers (one process per cell), with certificates from `novacell cert`. */
+export const brokerTlsSchema = z
+  .strictObject({
+    mode: z.enum(['off', 'mutual']).default('off').meta({
+      description: 'off: plain mqtt:// with per-principal passwords; mutual: embedded brokers listen on mqtts:// and admit only clients '
+        + 'with a certificate from the deployment CA, whose CN is the principal (cell@<cell>, link@<cell>, compute@<host>).',
+    }),
+    pki_dir: z.string().min(1).optional()
+      .meta({ description: 'Where the CA certificate, the CRL and this site\'s certificates and keys are (default <data_dir>/pki).' }),
+  })
+  .meta({ id: 'BrokerTls' });
+
 export const topologySchema = z
   .strictObject({
     version: z.literal(1, 'expected version: 1 (the only format version so far)').default(1),
@@ -59,6 +71,7 @@ export const topologySchema = z
     data_dir: z.string().min(1).default('./data').meta({ description: 'Where SQLite files and broker state go.' }),
     broker_base_port: tcpPort.default(DEFAULT_BROKER_BASE_PORT)
       .meta({ description: 'First port given to embedded brokers that do not set one.' }),
+    broker_tls: brokerTlsSchema.prefault({}),
     api: apiSchema.prefault({}),
     identity: identitySchema.prefault({}),
     purge: purgeSchema.prefault({}),

@@ -19,6 +19,7 @@ import { DEFAULT_COMPUTE_SETTINGS, mountCompute, NodeKeyGenerator, type ComputeD
 import { ApiStore, seedFromPlan } from './db/index.ts';
 import { ImageFiles, mountImage } from './image/index.ts';
 import { identityDataFromPlan } from './identity-from-plan.ts';
+import { CaStore, CertificateService } from '../cert/index.ts';
 import { CredentialCipher, DEFAULT_REGION, devstackCatalog, EncryptedCredentialStore, IdentityService, mountIdentity, type TokenRevocations } from './identity/index.ts';
 import { mountEc2 } from './ec2/index.ts';
 import { mountPlacement } from './placement/index.ts';
@@ -40,6 +41,8 @@ export interface ApiServiceOptions {
   publicUrl?: string;
   /** Data directory for clouds.yaml and image data; default the topology's data_dir. */
   dataDir?: string;
+  /** nova-cert's CA for os-certificates; default broker_tls.pki_dir (or <dataDir>/pki when dataDir is given). */
+  pkiDir?: string;
   keygen?: KeyGenerator;
   settings?: Partial<ComputeSettings>;
   /** scrypt cost of the password hashes (tests lower it). */
@@ -104,6 +107,8 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
     },
     settings,
     consoleBaseUrls: o.consoleBaseUrls ?? (() => consoleBaseUrls(o.plan.cells[0]!.nova)),
+    // nova-cert: the deployment's CA in broker_tls.pki_dir (made on first use, as Nova's was).
+    certificates: new CertificateService(new CaStore(o.pkiDir ?? (o.dataDir !== undefined ? join(o.dataDir, 'pki') : o.plan.brokerTls.pkiDir), () => o.clock.now()), () => o.clock.now(), o.plan.name),
   };
   const authUri = () => `${publicUrl()}/identity`;
   await mountCompute(app, deps, identity, { authUri: authUri() });

@@ -8,3 +8,4 @@ export { brokerPassword, passwordVerifier } from './credentials.ts';
 export { aclFor, brokerGuards, clientIdAllowed, knows, mayPublish, maySubscribe, patternWithin } from './policy.ts';
 export type { AclRule, BrokerCell } from './policy.ts';
 export { brokerPrincipals, mosquittoFiles, type MosquittoFiles } from './mosquitto.ts';
+export { cellCertificates, deploymentCertificates, type CertificatePlan } from './certificates.ts';

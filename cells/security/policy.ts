@@ -104,12 +104,16 @@ export function mayPublish(cell: BrokerCell, username: string | undefined, topic
   return aclFor(cell, p).some((r) => r.access !== 'read' && (!r.willOnly || isWill) && topicMatches(r.topic, topic));
 }
 
-/** The three predicates startBroker takes, for one cell's broker. */
+/**
+ * The three predicates startBroker takes, for one cell's broker. A client the broker `certified`
+ * (mutual TLS: `username` is its certificate's CN, signed by the deployment CA) needs no password;
+ * its principal and client id are checked all the same.
+ */
 export function brokerGuards(cell: BrokerCell, verify: (username: string, password: string | undefined) => boolean) {
   return {
-    authenticate(clientId: string, username: string | undefined, password: string | undefined): boolean {
+    authenticate(clientId: string, username: string | undefined, password: string | undefined, certified = false): boolean {
       const p = principalOf(username);
-      return !!p && clientIdAllowed(cell, p, clientId) && verify(username!, password);
+      return !!p && clientIdAllowed(cell, p, clientId) && (certified || verify(username!, password));
     },
     authorizePublish: (_clientId: string, username: string | undefined, topic: string, isWill?: boolean) => mayPublish(cell, username, topic, isWill),
     authorizeSubscribe: (_clientId: string, username: string | undefined, pattern: string) => maySubscribe(cell, username, pattern),

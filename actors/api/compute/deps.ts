@@ -11,6 +11,7 @@ import type { ApiStore } from '../db/index.ts';
 import type { KeyGenerator } from './keygen.ts';
 import type { ConsoleBaseUrls } from '../../console/console-urls.ts';
 import type { ImageFiles } from '../image/files.ts';
+import type { CertificateService } from '../../cert/index.ts';
 
 export interface ComputeSettings {
   /** `[DEFAULT] default_availability_zone`: the zone of hosts in no zone aggregate. */
@@ -54,4 +55,6 @@ export interface ComputeDeps {
   consoleBaseUrls?: () => ConsoleBaseUrls;
   /** The image service's file store, where a compute host writes a snapshot's data. */
   imageFiles?: ImageFiles;
+  /** nova-cert, for os-certificates (absent: 404, no CA). */
+  certificates?: CertificateService;
 }

@@ -8,6 +8,7 @@ import { requireToken, type Authenticator } from '../identity/index.ts';
 import { registerServerActionRoutes } from './actions/index.ts';
 import { registerAggregateRoutes } from './aggregates.ts';
 import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
+import { registerCertificateRoutes } from './certificates.ts';
 import type { ComputeDeps } from './deps.ts';
 import { registerExtensionRoutes } from './extensions.ts';
 import { registerExternalEventRoutes } from './external-events.ts';
@@ -63,6 +64,7 @@ function registerResources(app: FastifyInstance, deps: ComputeDeps): void {
   registerExternalEventRoutes(app, deps);
   registerExtensionRoutes(app);
   registerRemoteConsoleRoutes(app, deps);
+  registerCertificateRoutes(app, deps);
 }
 
 export interface MountComputeOptions {

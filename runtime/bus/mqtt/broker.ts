@@ -1,19 +1,36 @@
 /**
- * The embedded MQTT broker of a cell: aedes on a plain TCP server, in-memory persistence (QoS-1
- * sessions survive client reconnects, not a broker restart). Authentication and topic ACLs are plain
- * predicates so the cell can derive them from its credentials (a compute host reaches only its topics).
+ * The embedded MQTT broker of a cell: aedes on a plain TCP server or, with `tls`, on a TLS server that
+ * demands a client certificate from the given CA (mutual TLS; the certificate's CN is then the
+ * client's identity). In-memory persistence (QoS-1 sessions survive client reconnects, not a broker
+ * restart). Authentication and topic ACLs are plain predicates so the cell can derive them from its
+ * credentials (a compute host reaches only its topics).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
+
+/** Mutual TLS: the broker's own certificate and key, the CA its clients' certificates must chain to, and its CRL. */
+export interface BrokerTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca: string | Buffer;
+  crl?: string | Buffer;
+}
 
 export interface BrokerOptions {
   /** Interface to listen on (default 127.0.0.1: a cell's broker is private unless configured otherwise). */
   host?: string;
   /** TCP port; 0 picks a free one. */
   port: number;
-  /** true: accepted; false: refused (bad credentials); 'unavailable': not now (the cell is starting), retry later. */
-  authenticate?: (clientId: string, username: string | undefined, password: string | undefined) => boolean | 'unavailable';
+  /**
+   * true: accepted; false: refused (bad credentials); 'unavailable': not now (the cell is starting), retry later.
+   * Over mutual TLS `username` is the client certificate's CN and `certified` is true (a CONNECT
+   * username that differs from the CN is refused before this is asked).
+   */
+  authenticate?: (clientId: string, username: string | undefined, password: string | undefined, certified: boolean) => boolean | 'unavailable';
+  /** Listen with TLS and require client certificates (mqtts://). */
+  tls?: BrokerTls;
   /** `isWill`: the broker is about to publish the client's last will, not a packet the client sent. */
   authorizePublish?: (clientId: string, username: string | undefined, topic: string, isWill: boolean) => boolean;
   authorizeSubscribe?: (clientId: string, username: string | undefined, topicPattern: string) => boolean;
@@ -25,6 +42,11 @@ export interface Broker {
   url: string;
   close(): Promise<void>;
   aedes: Aedes;
+  /**
+   * Load new TLS material (a new CRL, a rotated certificate) for the next handshakes, and drop the
+   * connections whose client certificate `isRevoked` says is no longer good.
+   */
+  reloadTls(t: BrokerTls, isRevoked?: (serialHex: string) => boolean): void;
 }
 
 /** MQTT 3.1.1 §3.2.2.3 CONNACK return codes. */
@@ -40,10 +62,15 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const usernames = new WeakMap<Client, string | undefined>();
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
-      usernames.set(client, username);
+      const certified = certificateName(client.conn);
+      // Over mutual TLS the certificate says who the client is; a CONNECT username may only repeat it.
+      const identity = certified ?? username;
+      usernames.set(client, identity);
       let verdict: boolean | 'unavailable' = false;
       try {
-        verdict = opts.authenticate?.(client.id, username, password?.toString('utf8')) ?? true;
+        if (opts.tls && certified === undefined) verdict = false;
+        else if (certified !== undefined && username !== undefined && username !== certified) verdict = false;
+        else verdict = opts.authenticate?.(client.id, identity, password?.toString('utf8'), certified !== undefined) ?? true;
       } catch {
         verdict = false;
       }
@@ -53,7 +80,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
         err.returnCode = SERVER_UNAVAILABLE;
         return done(err, false);
       }
-      log.warn({ clientId: client.id, username }, 'broker: authentication failed');
+      log.warn({ clientId: client.id, username, certificate: certified }, 'broker: authentication failed');
       const err = new Error('Bad username or password') as AuthenticateError;
       err.returnCode = BAD_USERNAME_OR_PASSWORD;
       done(err, false);
@@ -80,9 +107,23 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'broker: client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'broker: connection error'));
 
-  const server = net.createServer({ noDelay: true }, aedes.handle);
+  const tlsServer = opts.tls
+    ? tls.createServer({ ...tlsContext(opts.tls), requestCert: true, rejectUnauthorized: true, noDelay: true }, aedes.handle)
+    : undefined;
+  const server: net.Server = tlsServer ?? net.createServer({ noDelay: true }, aedes.handle);
+  if (tlsServer) {
+    // A client without a certificate, or with one from another CA or revoked: refused in the handshake.
+    tlsServer.on('tlsClientError', (err, s) => log.warn({ remote: s.remoteAddress, err: err.message }, 'broker: TLS handshake refused'));
+  }
+  // Every TCP connection (for close: a TLS handshake still under way would keep server.close() waiting)
+  // and, over TLS, every established TLS socket (for dropping revoked certificates).
+  const secure = new Set<tls.TLSSocket>();
+  tlsServer?.on('secureConnection', (s: tls.TLSSocket) => {
+    secure.add(s);
+    s.once('close', () => secure.delete(s));
+  });
   const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => {
+  server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
@@ -107,7 +148,33 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     })());
 
-  return { port, url: `mqtt://${urlHost}:${port}`, close, aedes };
+  const reloadTls = (t: BrokerTls, isRevoked?: (serialHex: string) => boolean): void => {
+    if (!tlsServer) throw new Error('this broker does not listen with TLS');
+    tlsServer.setSecureContext(tlsContext(t));
+    if (!isRevoked) return;
+    for (const s of secure) {
+      const serial = s.getPeerCertificate()?.serialNumber;
+      if (serial && isRevoked(serial.toLowerCase())) {
+        log.warn({ serial, cn: certificateName(s) }, 'broker: dropping a client whose certificate was revoked');
+        s.destroy();
+      }
+    }
+  };
+
+  return { port, url: `${tlsServer ? 'mqtts' : 'mqtt'}://${urlHost}:${port}`, close, aedes, reloadTls };
+}
+
+function tlsContext(t: BrokerTls): tls.SecureContextOptions {
+  return { cert: t.cert, key: t.key, ca: t.ca, ...(t.crl !== undefined ? { crl: t.crl } : {}) };
+}
+
+/** The CN of a verified client certificate on this connection (undefined on plain TCP). */
+function certificateName(conn: unknown): string | undefined {
+  const s = conn as Partial<tls.TLSSocket> | undefined;
+  if (!s || typeof s.getPeerCertificate !== 'function' || !s.authorized) return undefined;
+  const cn = s.getPeerCertificate().subject?.CN;
+  // A certificate with several CNs gives an array: no single identity, so none.
+  return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
 }
 
 /** A predicate that throws denies: an ACL bug must not open the broker or crash it. */

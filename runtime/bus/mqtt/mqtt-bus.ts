@@ -19,6 +19,9 @@ export interface MqttBusOptions {
   password?: string;
   /** CA certificate(s) (PEM) to trust for an `mqtts://` broker (instead of the system list). */
   ca?: string | Buffer;
+  /** Client certificate and key (PEM) for a broker that demands mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   clock: Clock;
   rng: RandomStream;
   registry?: MessageRegistry;
@@ -157,6 +160,7 @@ function mqttOptions(opts: MqttBusOptions): IClientOptions {
     username: opts.username,
     password: opts.password,
     ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+    ...(opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : {}),
     clean: opts.clean ?? false,
     reconnectPeriod: opts.reconnectPeriodMs ?? 1000,
     // A broker that refuses us after a restart (not ready yet, CONNACK 3) is tried again, not given up on.

@@ -1,0 +1,8 @@
+/** @peculiar/x509 with Node's WebCrypto as its provider (and the metadata shim it needs loaded first). */
+import './reflect-shim.ts';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export { x509, webcrypto };
