@@ -58,7 +58,7 @@ export interface CellRunOptions extends PlanOverrides {
 async function serveOpenStackApis(
   plan: TopologyPlan, cell: PlanCell, computeApi: ComputeAPI,
   o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean },
-): Promise<{ url: string; cloudsYamlPath: string | undefined; close(): Promise<void> }> {
+): Promise<{ url: string; cloudsYamlPath: string | undefined; instances: ApiStore['instances']; close(): Promise<void> }> {
   const storeCfg = cell.database.kind === 'postgres' ? { url: cell.database.url } : { file: cell.database.file };
   const store = await ApiStore.open(storeCfg);
   await seedFromPlan(store, plan, o.clock.now());
@@ -69,7 +69,7 @@ async function serveOpenStackApis(
     ...(o.listenOverridden || plan.api.port === 0 ? {} : { publicUrl: plan.api.publicUrl }),
   });
   return {
-    url: api.url, cloudsYamlPath: api.cloudsYamlPath,
+    url: api.url, cloudsYamlPath: api.cloudsYamlPath, instances: store.instances,
     close: async () => {
       await api.close();
       await store.close();
@@ -172,8 +172,8 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const computeApi = apiCell ? new ComputeAPI(apiCell, clock, rng.stream('api')) : undefined;
   const api = computeApi ? await serveOpenStackApis(plan, cell, computeApi, { clock, rng, log, listenOverridden: o.apiListen !== undefined }) : undefined;
   // The API cell's process also answers guests' metadata requests (nova-api-metadata beside nova-api).
-  const metadata = computeApi
-    ? await startPlanMetadata(plan, computeApi, { clock, rng, log, listen: metadataListen ?? { host: '127.0.0.1', port: 0 } })
+  const metadata = computeApi && api
+    ? await startPlanMetadata(plan, computeApi, { clock, rng, log, listen: metadataListen ?? { host: '127.0.0.1', port: 0 }, instances: api.instances })
     : undefined;
 
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);

@@ -5,7 +5,9 @@
  * zone), the listen address flag, and what a compute host's drivers need to reach it.
  */
 import type { ComputeAPI } from '../actors/api/compute-api.ts';
-import { computeApiSource, startMetadataServer, type MetadataServer } from '../actors/api/metadata/index.ts';
+import {
+  computeApiSource, InMemoryPasswordStore, ServerAttrsPasswords, startMetadataServer, type MetadataServer, type PasswordStore, type ServerAttrsStore,
+} from '../actors/api/metadata/index.ts';
 import type { Clock } from '../runtime/clock/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import type { Rng } from '../runtime/rng/index.ts';
@@ -41,13 +43,36 @@ export function parseMetadataUrl(s: string): string {
   return u.origin;
 }
 
+type Lazy<T> = T | (() => T | undefined);
+
 /**
- * Start nova-api-metadata over the cells. `computeApi` may be a getter: `up` starts the service before
- * the cell tree (its compute hosts must know the URL) and the tree's ComputeAPI exists only after.
+ * Where posted passwords go: the API database's server attributes when this process has them (up,
+ * the API cell's process), else memory (`metadata run`, which has no API database).
+ */
+function passwordsOver(instances: Lazy<ServerAttrsStore> | undefined): PasswordStore {
+  if (instances === undefined) return new InMemoryPasswordStore();
+  const store = () => (typeof instances === 'function' ? instances() : instances);
+  return {
+    get: (uuid) => {
+      const s = store();
+      return s ? new ServerAttrsPasswords(s).get(uuid) : undefined;
+    },
+    set: async (uuid, password) => {
+      const s = store();
+      if (!s) throw new Error('the API database is not open yet');
+      await new ServerAttrsPasswords(s).set(uuid, password);
+    },
+  };
+}
+
+/**
+ * Start nova-api-metadata over the cells. `computeApi` (and `instances`, the API database's server
+ * attributes, where posted passwords are kept) may be getters: `up` starts the service before the
+ * cell tree (its compute hosts must know the URL), and the tree's ComputeAPI exists only after.
  */
 export async function startPlanMetadata(
-  plan: TopologyPlan, computeApi: ComputeAPI | (() => ComputeAPI | undefined),
-  o: { clock: Clock; rng: Rng; log: Logger; listen: { host: string; port: number } },
+  plan: TopologyPlan, computeApi: Lazy<ComputeAPI>,
+  o: { clock: Clock; rng: Rng; log: Logger; listen: { host: string; port: number }; instances?: Lazy<ServerAttrsStore> },
 ): Promise<MetadataServer> {
   const nova = plan.cells[0]!.nova;
   const api = typeof computeApi === 'function' ? computeApi : () => computeApi;
@@ -59,5 +84,6 @@ export async function startPlanMetadata(
     },
     sharedSecret: metadataSharedSecret(plan),
     cacheExpirationS: nova.api.metadata_cache_expiration, defaultAvailabilityZone: nova.DEFAULT.default_availability_zone,
+    passwords: passwordsOver(o.instances),
   });
 }

@@ -57,8 +57,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // nova-api-metadata first: the qemu hosts' guests reach it through per-guest proxies that need its
   // URL when the tree starts them; it reads instances once the tree's ComputeAPI exists.
   let computeApiRef: ComputeAPI | undefined;
+  let storeRef: Awaited<ReturnType<typeof openApiStore>> | undefined;
   const metadata = await startPlanMetadata(plan, () => computeApiRef, {
-    clock, rng, log, listen: parseMetadataListen(opts.metadataListen ?? '127.0.0.1:0'),
+    clock, rng, log, listen: parseMetadataListen(opts.metadataListen ?? '127.0.0.1:0'), instances: () => storeRef?.instances,
   });
   const sharedSecret = metadataSharedSecret(plan);
   const driverFor = (h: PlanHost) => defaultDriver(clock, rng, h, {
@@ -74,6 +75,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
     process.stdout.write(`cell ${path}: broker ${rc.broker?.url}${hosts ? `, ${hosts} hosts` : ''}\n`);
   }
   const store = await openApiStore(apiDb, plan, clock);
+  storeRef = store;
   const computeApi = tree.api;
   computeApiRef = computeApi;
   const [host, port] = [plan.api.host, plan.api.port];

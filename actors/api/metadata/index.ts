@@ -11,3 +11,5 @@ export type { MetadataAnswer } from './tree.ts';
 export { startMetadataServer } from './server.ts';
 export type { MetadataServer, MetadataServerOptions } from './server.ts';
 export { computeApiSource } from './source.ts';
+export { ServerAttrsPasswords } from './passwords.ts';
+export type { ServerAttrsStore } from './passwords.ts';
