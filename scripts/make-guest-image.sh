@@ -122,7 +122,8 @@ fi
 addr=$(ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}')
 echo "=== novacell guest$rescue: instance $uuid hostname $host ip ${addr:-none} ==="
 echo "=== novacell disk: $disk ==="
-[ -n "$rescue" ] || /etc/rc.metadata
+# In the background, so the consoles' shells never wait for a metadata service that does not answer.
+[ -n "$rescue" ] || /etc/rc.metadata &
 EOF
 
 cat >"$root/etc/rc.metadata" <<'EOF'
