@@ -135,7 +135,8 @@ say() { echo "=== novacell $* ==="; }
 json() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -1; }
 fetch() { timeout 10 wget -q -O - "$MD/$1" 2>/dev/null; }
 # First public key of a meta_data.json ("public_keys": {"name": "ssh-… …"}).
-first_key() { tr -d '\n' | sed -n 's/.*"public_keys": *{ *"\([^"]*\)": *"\([^"]*\)".*/\1 \2/p'; }
+# A JSON-escaped trailing newline of the key (an imported key file's) is dropped.
+first_key() { tr -d '\n' | sed -n 's/.*"public_keys": *{ *"\([^"]*\)": *"\([^"]*\)".*/\1 \2/p' | sed 's/\\n$//'; }
 applied=
 apply() { # source, uuid, hostname, key name + key, user-data file
   src=$1; id=$2; host=$3; key=$4; ud=$5

@@ -93,3 +93,12 @@ describe('config drive of a spawn', () => {
     expect(ec2['reservation-id']).toBe('r-abc');
   });
 });
+
+describe('libvirt domain XML', () => {
+  it('attaches the config drive as a read-only raw virtio disk after the root disk', async () => {
+    const { domainXml } = await import('../../../../../../actors/compute/drivers/libvirt/domain-xml.ts');
+    const xml = domainXml(record({ configDrive: true }), paths, 'qemu', 4000);
+    expect(xml).toContain(`<source file='${paths.configDrive}'/><target dev='vdb' bus='virtio'/><readonly/>`);
+    expect(domainXml(record(), paths, 'qemu', 4000)).not.toContain('disk.config');
+  });
+});
