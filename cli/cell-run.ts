@@ -37,6 +37,9 @@ import { brokerTlsOf, watchCrl } from './broker-tls.ts';
 import { CellObservability } from '../cells/observe/index.ts';
 import { adminByCellLogin, dashboardIdentity, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
+import { defaultDriver } from '../cells/leaf/default-driver.ts';
+import type { PlanHost } from '../topology/plan-types.ts';
+import { metadataSharedSecret, parseMetadataListen, parseMetadataUrl, startPlanMetadata } from './metadata-service.ts';
 
 export interface CellRunOptions extends PlanOverrides {
   topology: string;
@@ -46,13 +49,17 @@ export interface CellRunOptions extends PlanOverrides {
   secrets?: string;
   /** Serve /metrics and /healthcheck on host:port. */
   httpListen?: string;
+  /** API cell: where nova-api-metadata listens (default 127.0.0.1:0, a free port). */
+  metadataListen?: string;
+  /** Leaf cell with compute in this process: nova-api-metadata for the qemu guests' metadata link. */
+  metadataUrl?: string;
 }
 
 /** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
 async function serveOpenStackApis(
   plan: TopologyPlan, cell: PlanCell, computeApi: ComputeAPI,
   o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean },
-): Promise<{ url: string; cloudsYamlPath: string | undefined; close(): Promise<void> }> {
+): Promise<{ url: string; cloudsYamlPath: string | undefined; instances: ApiStore['instances']; close(): Promise<void> }> {
   const storeCfg = cell.database.kind === 'postgres' ? { url: cell.database.url } : { file: cell.database.file };
   const store = await ApiStore.open(storeCfg);
   await seedFromPlan(store, plan, o.clock.now());
@@ -63,7 +70,7 @@ async function serveOpenStackApis(
     ...(o.listenOverridden || plan.api.port === 0 ? {} : { publicUrl: plan.api.publicUrl }),
   });
   return {
-    url: api.url, cloudsYamlPath: api.cloudsYamlPath,
+    url: api.url, cloudsYamlPath: api.cloudsYamlPath, instances: store.instances,
     close: async () => {
       await api.close();
       await store.close();
@@ -116,8 +123,16 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   // The API cell keeps its routing state in a file of its own, beside the REST API's database (the
   // cell's database in the topology), exactly as `novacell up` lays them out.
   const isApiCell = cell.parentPath === null;
+  const metadataUrl = o.metadataUrl === undefined ? undefined : parseMetadataUrl(o.metadataUrl);
+  const metadataListen = o.metadataListen === undefined ? undefined : parseMetadataListen(o.metadataListen);
   const cellStarted = await startCell({
     plan, cell, clock, rng, log, system, computeInProcess: o.compute ?? true, instruments: observe.instrumentsFor(cell.path),
+    ...(metadataUrl ? {
+      driverFor: (h: PlanHost) => defaultDriver(clock, rng, h, {
+        dataDir: plan.dataDir, log, metadata: { url: metadataUrl, sharedSecret: metadataSharedSecret(plan, cell) },
+        forceConfigDrive: cell.nova.DEFAULT.force_config_drive,
+      }),
+    } : {}),
     ...(isApiCell ? { db: { file: join(plan.dataDir, 'api.cells.sqlite') } } : {}),
     connectOwn: (id) => connectWithRetry({
       login: ownLogin, clientId: id, topicPrefix: cellPrefix(cell.path), clock, rng: rng.stream(`bus:${id}`), log,
@@ -158,7 +173,12 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     await serveStatus(own, cell.path, (t) => rc.node!.status(t));
   }
   ready = true;
-  const api = apiCell ? await serveOpenStackApis(plan, cell, new ComputeAPI(apiCell, clock, rng.stream('api')), { clock, rng, log, listenOverridden: o.apiListen !== undefined }) : undefined;
+  const computeApi = apiCell ? new ComputeAPI(apiCell, clock, rng.stream('api')) : undefined;
+  const api = computeApi ? await serveOpenStackApis(plan, cell, computeApi, { clock, rng, log, listenOverridden: o.apiListen !== undefined }) : undefined;
+  // The API cell's process also answers guests' metadata requests (nova-api-metadata beside nova-api).
+  const metadata = computeApi && api
+    ? await startPlanMetadata(plan, computeApi, { clock, rng, log, listen: metadataListen ?? { host: '127.0.0.1', port: 0 }, instances: api.instances })
+    : undefined;
 
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
   const role = apiCell ? 'API cell' : cell.isLeaf ? 'leaf cell' : 'cell';
@@ -169,6 +189,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);
     if (api.cloudsYamlPath) process.stdout.write(`clouds.yaml: ${api.cloudsYamlPath} (cloud "novacell")\n`);
   }
+  if (metadata) process.stdout.write(`metadata ${metadata.url} (nova-api-metadata)\n`);
   const stopWatching = watchChildren(apiCell?.role ?? rc.role, cell.childPaths, log);
   const purger = startPeriodicPurge({
     clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
@@ -185,6 +206,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     purger.stop();
     await http?.close();
     await api?.close();
+    await metadata?.close();
     rc.compute?.stop();
     rc.node?.stop();
     rc.role?.stop();

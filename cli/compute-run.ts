@@ -21,6 +21,7 @@ import { readSecrets, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from './cell-run-helpers.ts';
+import { metadataSharedSecret, parseMetadataUrl } from './metadata-service.ts';
 
 export interface ComputeRunOptions {
   topology: string;
@@ -30,6 +31,8 @@ export interface ComputeRunOptions {
   brokerBasePort?: number;
   credentials?: string;
   secrets?: string;
+  /** nova-api-metadata, for the qemu guests' metadata link (docs/metadata.md). */
+  metadataUrl?: string;
 }
 
 function readCredentials(file: string, c: PlanCell): BrokerLogin {
@@ -62,6 +65,7 @@ function loginFor(o: ComputeRunOptions, c: PlanCell, secretsFile: string, log: L
 
 export async function computeRun(o: ComputeRunOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir, brokerBasePort: o.brokerBasePort });
+  const metadataUrl = o.metadataUrl === undefined ? undefined : parseMetadataUrl(o.metadataUrl);
   const cell = requireCell(plan, o.cell);
   const host = requireHost(plan, cell, o.host);
   // ComputeHosts binds `host` on each host's lines; the agent's own lines add it here.
@@ -80,7 +84,10 @@ export async function computeRun(o: ComputeRunOptions): Promise<void> {
   const compute = new ComputeHosts({
     cell: cell.path, parent: spawnGroup(system, `compute-${host.name}`), bus, clock, config: cell.nova, log: hostsLog, subscribe: 'per-host',
   });
-  await compute.start([{ host: host.name, nodeUuid: nodeUuidFor(cell.path, host.name), driver: defaultDriver(clock, rng, host, { dataDir: plan.dataDir, log }) }]);
+  await compute.start([{ host: host.name, nodeUuid: nodeUuidFor(cell.path, host.name), driver: defaultDriver(clock, rng, host, {
+    dataDir: plan.dataDir, log, forceConfigDrive: cell.nova.DEFAULT.force_config_drive,
+    ...(metadataUrl ? { metadata: { url: metadataUrl, sharedSecret: metadataSharedSecret(plan, cell) } } : {}),
+  }) }]);
   // Back after the cell restarted (its broker is new): report resources again straight away.
   bus.onReconnect(() => compute.each('updateAvailableResource'));
   started();

@@ -32,13 +32,30 @@ export function registerMultiProcessCommands(program: Command): void {
     .requiredOption('--cell <name>', 'full name of the cell, e.g. api!eu!fra1')
     .option('--no-compute', "leave a leaf cell's compute hosts to `novacell compute run` agents")
     .option('--http-listen <host:port>', 'serve /metrics and /healthcheck here (port 0: a free one)')
+    .option('--metadata-listen <host:port>', 'API cell: where nova-api-metadata listens (default 127.0.0.1:0, a free port)')
+    .option('--metadata-url <url>', "leaf cell: nova-api-metadata for its qemu hosts' guests (e.g. http://127.0.0.1:8775)")
     .option(...dataDirOption)
     .option(...apiListenOption)
     .option(...brokerBasePortOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; dataDir?: string; apiListen?: string; brokerBasePort?: number; secrets?: string }) => {
+    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; metadataListen?: string; metadataUrl?: string; dataDir?: string; apiListen?: string; brokerBasePort?: number; secrets?: string }) => {
       const { cellRun } = await import('./cell-run.ts');
       await cellRun(o);
+    });
+
+  program
+    .command('metadata')
+    .description('nova-api-metadata (docs/metadata.md)')
+    .command('run')
+    .description("serve guests' metadata as its own process, reading instances through the API cell's broker")
+    .requiredOption(...topologyOption)
+    .option('--listen <host:port>', 'where to listen (default 127.0.0.1:8775, Nova\'s port)')
+    .option(...dataDirOption)
+    .option(...brokerBasePortOption)
+    .option(...secretsOption)
+    .action(async (o: { topology: string; listen?: string; dataDir?: string; brokerBasePort?: number; secrets?: string }) => {
+      const { metadataRun } = await import('./metadata-run.ts');
+      await metadataRun(o);
     });
 
   const compute = program.command('compute').description('run compute host agents (one process per host)');
@@ -49,10 +66,11 @@ export function registerMultiProcessCommands(program: Command): void {
     .requiredOption('--cell <name>', 'full name of the leaf cell the host belongs to')
     .requiredOption('--host <name>', 'the host name, as in the topology')
     .option('--credentials <file>', 'JSON login printed by `novacell credentials --host` (else NOVACELL_MQTT_PASSWORD, else derived from secrets.json)')
+    .option('--metadata-url <url>', "nova-api-metadata for this host's qemu guests (e.g. http://127.0.0.1:8775)")
     .option(...dataDirOption)
     .option(...brokerBasePortOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell: string; host: string; credentials?: string; dataDir?: string; brokerBasePort?: number; secrets?: string }) => {
+    .action(async (o: { topology: string; cell: string; host: string; credentials?: string; metadataUrl?: string; dataDir?: string; brokerBasePort?: number; secrets?: string }) => {
       const { computeRun } = await import('./compute-run.ts');
       await computeRun(o);
     });

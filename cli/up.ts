@@ -23,19 +23,15 @@ import { CellObservability } from '../cells/observe/index.ts';
 import { adminByToken } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
 
-import { computeApiSource, startMetadataServer } from '../actors/api/metadata/index.ts';
+import { defaultDriver } from '../cells/leaf/default-driver.ts';
+import type { PlanHost } from '../topology/plan-types.ts';
+import type { ComputeAPI } from '../actors/api/compute-api.ts';
+import { metadataSharedSecret, parseMetadataListen, startPlanMetadata } from './metadata-service.ts';
 
 export type UpOptions = PlanOverrides & {
   /** Where nova-api-metadata listens (host:port; default 127.0.0.1:0, a free port). */
   metadataListen?: string;
 };
-
-function splitListen(s: string): [string, number] {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--metadata-listen: expected host:port, got ${JSON.stringify(s)}`);
-  return [s.slice(0, i).replace(/^\[|\]$/g, ''), port];
-}
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
@@ -58,8 +54,20 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // and `novacell credentials` work against this process too.
   const { secrets } = ensureSecrets(secretsPath(plan));
   const observe = new CellObservability();
+  // nova-api-metadata first: the qemu hosts' guests reach it through per-guest proxies that need its
+  // URL when the tree starts them; it reads instances once the tree's ComputeAPI exists.
+  let computeApiRef: ComputeAPI | undefined;
+  let storeRef: Awaited<ReturnType<typeof openApiStore>> | undefined;
+  const metadata = await startPlanMetadata(plan, () => computeApiRef, {
+    clock, rng, log, listen: parseMetadataListen(opts.metadataListen ?? '127.0.0.1:0'), instances: () => storeRef?.instances,
+  });
+  const sharedSecret = metadataSharedSecret(plan);
+  const driverFor = (h: PlanHost) => defaultDriver(clock, rng, h, {
+    dataDir: plan.dataDir, log, metadata: { url: metadata.url, sharedSecret },
+    forceConfigDrive: plan.cells.find((c) => c.path === h.cell)?.nova.DEFAULT.force_config_drive ?? false,
+  });
   const tree = await CellTree.start({
-    plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe,
+    plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe, driverFor,
     dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : (c.database as { file: string }).file),
   });
   for (const [path, rc] of tree.cells) {
@@ -67,7 +75,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
     process.stdout.write(`cell ${path}: broker ${rc.broker?.url}${hosts ? `, ${hosts} hosts` : ''}\n`);
   }
   const store = await openApiStore(apiDb, plan, clock);
+  storeRef = store;
   const computeApi = tree.api;
+  computeApiRef = computeApi;
   const [host, port] = [plan.api.host, plan.api.port];
   // The console proxies (noVNC, SPICE-HTML5, serial, XVP) on the API cell's [vnc]/[spice]/... options.
   const consoleConfig = apiCell.nova;
@@ -83,13 +93,6 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
       mountDashboard(app, { plan, apiCell: tree.apiCell, identity, clock, log: log.child({ service: 'dashboard' }) });
     },
     ...(opts.apiListen === undefined && port !== 0 ? { publicUrl: plan.api.publicUrl } : {}),
-  });
-  const md = plan.cells[0]!.nova;
-  const [mdHost, mdPort] = splitListen(opts.metadataListen ?? '127.0.0.1:0');
-  const metadata = await startMetadataServer({
-    host: mdHost, port: mdPort, log, clock, rng: rng.stream('metadata:request-ids'), source: computeApiSource(computeApi),
-    sharedSecret: md.neutron.metadata_proxy_shared_secret || apiTokenSecret(plan.dataDir, 'metadata-proxy-shared-secret'),
-    cacheExpirationS: md.api.metadata_cache_expiration, defaultAvailabilityZone: md.DEFAULT.default_availability_zone,
   });
   process.stdout.write(`metadata ${metadata.url} (nova-api-metadata)\n`);
   process.stdout.write(`API ${api.url} (identity ${api.url}/identity, compute ${api.url}/compute/v2.1, image ${api.url}/image)\n`);

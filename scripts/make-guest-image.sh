@@ -5,18 +5,24 @@
 # poweroff), a shell on the serial console and one on the screen (tty1, what a VNC/SPICE user types into), and prints a banner with the instance uuid and hostname
 # the driver passes on the kernel command line (novacell.uuid=… novacell.hostname=…), plus a qcow2
 # root disk the guest stamps on first boot (so a snapshot of it is recognisable).
+# After the banner the guest configures itself as cloud-init would, printing each step on the serial
+# console ("=== novacell metadata: …" / "=== novacell config drive: …" lines): it mounts the config
+# drive (ISO 9660 labelled config-2) when one is attached, fetches http://169.254.169.254/ (the
+# OpenStack meta_data.json and the EC2 tree) when the metadata service answers, sets its hostname,
+# installs the public key in /root/.ssh/authorized_keys and runs a user-data script (#!) once.
 #
-# Usage: scripts/make-guest-image.sh [CACHE_DIR]     (default $NOVACELL_IMAGE_CACHE or ~/.cache/novacell/guest)
+# Usage: scripts/make-guest-image.sh [CACHE_DIR]     (default $NOVACELL_IMAGE_CACHE or ~/.cache/novacell/guest-v<version>)
 # Prints the cache dir; it holds vmlinuz, initrd.img, disk.qcow2 (if qemu-img exists) and manifest.json.
 # A second run with the same inputs does nothing (the cache is reused across tests and worktrees).
 # Needs: apt-get, dpkg-deb, busybox-static, cpio, gzip; qemu-utils for the disk.
 set -euo pipefail
 
-GUEST_VERSION=6 # bump when /init or the module list changes
-CACHE=${1:-${NOVACELL_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/novacell/guest}}
+GUEST_VERSION=7 # bump when /init or the module list changes
+# One cache directory per version, so worktrees on different versions never rebuild each other's.
+CACHE=${1:-${NOVACELL_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/novacell/guest-v$GUEST_VERSION}}
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
-MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk evdev button"
+MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk cdrom isofs evdev button"
 
 # One builder at a time per cache (parallel test files call this too).
 exec 9>"$CACHE/.lock"
@@ -57,7 +63,7 @@ moddir="$work/kernel/lib/modules/$kver"
 
 # --- the initramfs ---------------------------------------------------------------------------------
 root="$work/root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,lib/modules,usr/share/udhcpc,etc/acpi/PWRF}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,lib/modules,usr/share/udhcpc,etc/acpi/PWRF,mnt/config}
 cp "$BUSYBOX" "$root/bin/busybox"
 for m in $MODULES; do
   ko=$(find "$moddir" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -1)
@@ -100,7 +106,9 @@ done
 hostname "$host"
 echo "$uuid" >/etc/instance-uuid
 ip link set lo up
-ip link set eth0 up 2>/dev/null && udhcpc -i eth0 -q -n -t 5 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
+for nic in eth0 eth1; do
+  ip link set $nic up 2>/dev/null && udhcpc -i $nic -q -n -t 5 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
+done
 mkdir -p /var/run /var/log
 acpid -c /etc/acpi -l /var/log/acpid.log -p /var/run/acpid.pid
 disk=none
@@ -114,6 +122,57 @@ fi
 addr=$(ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}')
 echo "=== novacell guest$rescue: instance $uuid hostname $host ip ${addr:-none} ==="
 echo "=== novacell disk: $disk ==="
+# In the background, so the consoles' shells never wait for a metadata service that does not answer.
+[ -n "$rescue" ] || /etc/rc.metadata &
+EOF
+
+cat >"$root/etc/rc.metadata" <<'EOF'
+#!/bin/sh
+# Configure the guest from its config drive and the metadata service, as cloud-init does (config
+# drive first), and say on the console what each source told: the test reads these lines.
+MD=http://169.254.169.254
+say() { echo "=== novacell $* ==="; }
+json() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -1; }
+fetch() { timeout 10 wget -q -O - "$MD/$1" 2>/dev/null; }
+# First public key of a meta_data.json ("public_keys": {"name": "ssh-… …"}).
+# A JSON-escaped trailing newline of the key (an imported key file's) is dropped.
+first_key() { tr -d '\n' | sed -n 's/.*"public_keys": *{ *"\([^"]*\)": *"\([^"]*\)".*/\1 \2/p' | sed 's/\\n$//'; }
+applied=
+apply() { # source, uuid, hostname, key name + key, user-data file
+  src=$1; id=$2; host=$3; key=$4; ud=$5
+  say "$src: instance $id hostname ${host:-none}"
+  say "$src: public key ${key:-none}"
+  if [ -s "$ud" ]; then say "$src: user-data $(wc -c <"$ud") bytes"; else say "$src: user-data none"; fi
+  [ -n "$applied" ] && return 0
+  applied=$src
+  [ -n "$host" ] && hostname "$host" && say "hostname set to $host (from $src)"
+  if [ -n "$key" ]; then
+    mkdir -p /root/.ssh && chmod 700 /root/.ssh
+    echo "${key#* }" >>/root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys
+    say "key ${key%% *} installed in /root/.ssh/authorized_keys (from $src)"
+  fi
+  if [ -s "$ud" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
+    cp "$ud" /tmp/user-data.sh && chmod 700 /tmp/user-data.sh
+    say "running user-data script (from $src)"
+    /tmp/user-data.sh 2>&1
+    say "user-data script exited $?"
+  fi
+}
+dev=$(findfs LABEL=config-2 2>/dev/null)
+if [ -n "$dev" ] && mount -t iso9660 -o ro "$dev" /mnt/config 2>/dev/null; then
+  m=/mnt/config/openstack/latest/meta_data.json
+  apply "config drive $dev" "$(json uuid <$m)" "$(json hostname <$m)" "$(first_key <$m)" /mnt/config/openstack/latest/user_data
+else
+  say "config drive: none"
+fi
+if ip route get 169.254.169.254 >/dev/null 2>&1 && fetch openstack/latest/meta_data.json >/tmp/meta_data.json && [ -s /tmp/meta_data.json ]; then
+  fetch latest/user-data >/tmp/user-data || : >/tmp/user-data
+  ec2key=$(fetch latest/meta-data/public-keys/0/openssh-key)
+  say "metadata service: ec2 instance-id $(fetch latest/meta-data/instance-id) key ${ec2key:-none}"
+  apply "metadata service" "$(json uuid </tmp/meta_data.json)" "$(json hostname </tmp/meta_data.json)" "$(first_key </tmp/meta_data.json)" /tmp/user-data
+else
+  say "metadata service: unreachable"
+fi
 EOF
 
 cat >"$root/etc/rc.shutdown" <<'EOF'
@@ -135,13 +194,15 @@ case "$1" in
   bound|renew)
     ip addr flush dev "$interface"
     ip addr add "$ip/${mask:-24}" dev "$interface"
+    # Only the first NIC routes and resolves; eth1 is the link-local metadata link (169.254.0.0/16).
+    [ "$interface" = eth0 ] || exit 0
     [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
     : >/etc/resolv.conf
     for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
     ;;
 esac
 EOF
-chmod 755 "$root/init" "$root/etc/rc" "$root/etc/rc.shutdown" "$root/etc/acpi/PWRF/00000080" "$root/usr/share/udhcpc/default.script"
+chmod 755 "$root/init" "$root/etc/rc" "$root/etc/rc.metadata" "$root/etc/rc.shutdown" "$root/etc/acpi/PWRF/00000080" "$root/usr/share/udhcpc/default.script"
 mkdir -p "$root/etc/acpi/PWRF"
 ln -s /bin/busybox "$root/sbin/init"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"

@@ -258,6 +258,7 @@ function spawnContextOf(i: BuildAndRunBody['instance'], reqId: string | undefine
     flavor: { flavorId: i.flavor.id, name: i.flavor.name, extraSpecs: i.flavor.extraSpecs },
     image: { id: i.image.id, properties: i.image.properties },
     injectedFiles: [], adminPassword: null, networkInfo: networkInfoOf(i), blockDeviceInfo: null, reqId, powerOn,
+    ...(i.guest ? { guest: i.guest } : {}),
   };
 }
 

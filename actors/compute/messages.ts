@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineMessage } from '../../runtime/bus/index.ts';
 import { flavorSchema, imageSchema, instanceTaskSchema, powerActionNames } from '../conductor/messages.ts';
+import { guestDataSchema } from '../objects/index.ts';
 
 export const spawnInstanceSchema = z.object({
   uuid: z.string(),
@@ -14,6 +15,8 @@ export const spawnInstanceSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   /** The fixed IP on the project's flat network (conductor/tasks/fixed-ips.ts), when the cell allocates them. */
   network: z.object({ cidr: z.string(), gateway: z.string(), address: z.string(), mac: z.string() }).optional(),
+  /** What the guest reads about itself on its config drive (objects/guest-data.ts). */
+  guest: guestDataSchema.optional(),
 });
 
 export const BuildAndRunInstance = defineMessage(

@@ -18,6 +18,10 @@ import { LibvirtDriver } from '../../actors/compute/drivers/libvirt/index.ts';
 export interface DriverEnvironment {
   dataDir: string;
   log?: Logger;
+  /** nova-api-metadata and the proxy secret, for qemu guests' metadata link (docs/metadata.md). */
+  metadata?: { url: string; sharedSecret: string };
+  /** The cell's [DEFAULT] force_config_drive. */
+  forceConfigDrive?: boolean;
 }
 
 export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverEnvironment): ComputeDriver {
@@ -42,7 +46,10 @@ export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverE
     log: env.log?.child({ host: h.name, driver: h.driver }),
   };
   if (h.driver === 'libvirt') return new LibvirtDriver({ ...common, uri: o.uri, virtType: o.virt_type });
-  return new QemuDriver({ ...common, binary: o.binary, accel: o.accel });
+  return new QemuDriver({
+    ...common, binary: o.binary, accel: o.accel,
+    ...(env.metadata ? { metadata: env.metadata } : {}), ...(env.forceConfigDrive ? { forceConfigDrive: true } : {}),
+  });
 }
 
 function hostPort(s: string): { host: string; port: number } {

@@ -1,6 +1,7 @@
 /**
  * Small per-server resources: addresses (on the simulated network, see views/addresses.ts), the
- * server password (never set, since no guest agent posts one). Remote consoles: remote-consoles.ts.
+ * server password (what the guest posted to the metadata service, actors/api/metadata/passwords.ts).
+ * Remote consoles: remote-consoles.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../../runtime/errors/index.ts';
@@ -24,11 +25,12 @@ export function registerServerExtraRoutes(app: FastifyInstance, deps: ComputeDep
   });
 
   app.get<P>('/servers/:id/os-server-password', async (request) => {
-    await loadServer(deps, request, request.params.id);
-    return { password: '' };
+    const m = await loadServer(deps, request, request.params.id);
+    return { password: deps.store.instances.attrs(m.inst.uuid).serverPassword ?? '' };
   });
   app.delete<P>('/servers/:id/os-server-password', async (request, reply) => {
-    await loadServer(deps, request, request.params.id);
+    const m = await loadServer(deps, request, request.params.id);
+    await deps.store.instances.patch(m.inst.uuid, { serverPassword: '' });
     return reply.code(204).send();
   });
 }

@@ -106,6 +106,8 @@ export interface ServerAttrs {
   userData?: string | null;
   hostname?: string;
   adminPass?: string | null;
+  /** What the guest posted to the metadata service's password (os-server-password); '' once deleted. */
+  serverPassword?: string;
   keyName?: string | null;
   /** Server group uuid, when booted into one. */
   group?: string | null;

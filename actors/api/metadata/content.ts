@@ -36,13 +36,18 @@ export interface InstanceMetadata {
 }
 
 /** The user data as the guest gets it: base64-decoded bytes, or undefined without any. */
-export function userDataOf(i: InstanceRecord): Buffer | undefined {
+export function userDataOf(i: Pick<InstanceRecord, 'extra'>): Buffer | undefined {
   const raw = i.extra['userData'];
   if (typeof raw !== 'string' || raw === '') return undefined;
   return Buffer.from(raw, 'base64');
 }
 
-export function buildInstanceMetadata(i: InstanceRecord, o: MetadataOptions): InstanceMetadata {
+/** The fields of an instance its metadata is made of (a compute host rebuilds them from GuestData). */
+export type MetadataInstance = Pick<InstanceRecord,
+  'uuid' | 'projectId' | 'hostname' | 'displayName' | 'keyName' | 'availabilityZone' | 'imageRef' | 'launchIndex' | 'reservationId' | 'metadata' | 'extra'
+> & { flavor: Pick<InstanceRecord['flavor'], 'name'> };
+
+export function buildInstanceMetadata(i: MetadataInstance, o: MetadataOptions): InstanceMetadata {
   const zone = i.availabilityZone ?? o.defaultAvailabilityZone;
   const keyData = typeof i.extra['keyData'] === 'string' ? (i.extra['keyData'] as string) : undefined;
   const hostname = typeof i.extra['hostname'] === 'string' ? (i.extra['hostname'] as string) : i.hostname;

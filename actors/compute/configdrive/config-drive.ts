@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { InstanceRecord } from '../../conductor/records.ts';
-import { buildInstanceMetadata, configDriveFiles, type InstanceMetadata } from '../../api/metadata/index.ts';
+import { buildInstanceMetadata, configDriveFiles, type InstanceMetadata, type MetadataInstance } from '../../api/metadata/index.ts';
+import type { SpawnContext } from '../drivers/spawn-context.ts';
 
 const run = promisify(execFile);
 
@@ -18,7 +19,11 @@ export const CONFIG_DRIVE_LABEL = 'config-2';
 
 /** Does this instance get a config drive? Asked for, [DEFAULT] force_config_drive, or the image demands one. */
 export function requiresConfigDrive(i: Pick<InstanceRecord, 'extra' | 'image'>, forceConfigDrive: boolean): boolean {
-  return forceConfigDrive || i.extra['configDrive'] === true || i.image.properties['img_config_drive'] === 'mandatory';
+  return configDriveRequired(i.extra['configDrive'] === true, i.image.properties, forceConfigDrive);
+}
+
+function configDriveRequired(asked: boolean, imageProperties: Readonly<Record<string, unknown>>, forceConfigDrive: boolean): boolean {
+  return forceConfigDrive || asked || imageProperties['img_config_drive'] === 'mandatory';
 }
 
 export interface ConfigDriveOptions {
@@ -47,6 +52,24 @@ export async function writeConfigDrive(md: InstanceMetadata, isoPath: string, o:
 }
 
 /** The config drive of an instance record, as a compute host builds it at spawn. */
-export async function configDriveFor(i: InstanceRecord, isoPath: string, defaultAvailabilityZone: string, randomSeed: Buffer, o: ConfigDriveOptions = {}): Promise<void> {
+export async function configDriveFor(i: MetadataInstance, isoPath: string, defaultAvailabilityZone: string, randomSeed: Buffer, o: ConfigDriveOptions = {}): Promise<void> {
   await writeConfigDrive(buildInstanceMetadata(i, { defaultAvailabilityZone, randomSeed }), isoPath, o);
+}
+
+/** Does this build get a config drive? The instance asked (config_drive True), the image demands one, or the host forces it. */
+export function spawnRequiresConfigDrive(ctx: SpawnContext, forceConfigDrive: boolean): boolean {
+  return configDriveRequired(ctx.guest?.configDrive === true, ctx.image.properties, forceConfigDrive);
+}
+
+/** The instance a spawn describes, in the shape its metadata is built from. */
+export function metadataInstanceOf(ctx: SpawnContext): MetadataInstance {
+  const i = ctx.instance;
+  const g = ctx.guest;
+  return {
+    uuid: i.uuid, projectId: i.projectId, hostname: i.hostname, displayName: g?.displayName ?? i.hostname,
+    keyName: g?.keyName ?? null, availabilityZone: g?.availabilityZone ?? null, imageRef: g?.imageRef ?? ctx.image.id,
+    launchIndex: g?.launchIndex ?? 0, reservationId: g?.reservationId ?? '', metadata: { ...i.metadata },
+    extra: { ...(g?.keyData ? { keyData: g.keyData } : {}), ...(g?.userData ? { userData: g.userData } : {}) },
+    flavor: { name: ctx.flavor?.name ?? '' },
+  };
 }

@@ -4,6 +4,7 @@
  * the block devices. Plain data, so it can be built from a bus message and logged; field names are
  * camelCase inside the process, Nova's meaning each.
  */
+import type { GuestData } from '../../objects/guest-data.ts';
 
 /** The instance as a driver needs it: identity, owner and the flavor's sizes copied onto it. */
 export interface SpawnInstance {
@@ -92,6 +93,8 @@ export interface BlockDeviceInfo {
 }
 
 export interface SpawnContext {
+  /** What the guest learns about itself (config drive, metadata service); absent from older messages. */
+  guest?: GuestData;
   instance: SpawnInstance;
   image: ImageMeta;
   injectedFiles: readonly InjectedFile[];

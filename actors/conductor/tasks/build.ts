@@ -11,7 +11,7 @@ import type { BuildResultBody, BuildSpec } from '../messages.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
 import type { ConductorContext } from '../context.ts';
 import type { Alternate, BuildRequest } from '../build-requests.ts';
-import { flavorResources } from '../../objects/index.ts';
+import { flavorResources, guestDataOf } from '../../objects/index.ts';
 import { applyProviderUsage } from '../usage.ts';
 
 export const SCHEDULE_EVENT = 'conductor_schedule_and_build_instances';
@@ -116,7 +116,7 @@ export async function sendBuild(ctx: ConductorContext, br: BuildRequest): Promis
     body: {
       instance: {
         uuid: inst.uuid, name: inst.displayName, hostname: inst.hostname, projectId: inst.projectId, userId: inst.userId,
-        flavor: inst.flavor, image: inst.image, metadata: inst.metadata, network: fixedIpOf(inst),
+        flavor: inst.flavor, image: inst.image, metadata: inst.metadata, network: fixedIpOf(inst), guest: guestDataOf(inst),
       },
       node: br.host.nodename,
       attempt: br.attempts,

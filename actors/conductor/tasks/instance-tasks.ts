@@ -15,7 +15,7 @@ import type { ActionResultBody, ComputeTaskKind, InstanceTask, InstanceTaskBody 
 import { computeTaskKinds } from '../messages.ts';
 import type { InstanceRecord } from '../records.ts';
 import { sendBuild } from './build.ts';
-import { flavorResources as resources } from '../../objects/index.ts';
+import { flavorResources as resources, guestDataOf } from '../../objects/index.ts';
 
 /** Nova's instance action names. */
 const ACTION_OF: Record<InstanceTask['kind'], string> = {
@@ -61,7 +61,7 @@ function checkState(inst: InstanceRecord, task: InstanceTask): void {
 function spawnInstance(inst: InstanceRecord) {
   return {
     uuid: inst.uuid, name: inst.displayName, hostname: inst.hostname, projectId: inst.projectId, userId: inst.userId,
-    flavor: inst.flavor, image: inst.image, metadata: inst.metadata, network: fixedIpOf(inst),
+    flavor: inst.flavor, image: inst.image, metadata: inst.metadata, network: fixedIpOf(inst), guest: guestDataOf(inst),
   };
 }
 

@@ -5,6 +5,7 @@
  * VNC and SPICE on loopback with automatic ports, and user networking with the guest's fixed IP
  * (passed as QEMU arguments: libvirt 9 cannot set slirp's dhcpstart). QEMU runs as root:root
  * (static DAC label, no relabelling), so instance directories need not be opened to libvirt-qemu.
+ * A config drive, when the instance has one, is a read-only raw virtio disk after the others.
  */
 import type { GuestPaths, GuestRecord } from '../qemu/guest-files.ts';
 import { safeHostname } from '../qemu/process.ts';
@@ -26,6 +27,10 @@ export function domainXml(r: GuestRecord, p: GuestPaths, virtType: 'qemu' | 'kvm
     `    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${esc(file)}'/><target dev='${dev}' bus='virtio'/></disk>`;
   if (rescue?.hasDisk) disks.push(disk(p.rescueDisk, 'vda'));
   if (r.hasDisk) disks.push(disk(p.disk, rescue?.hasDisk ? 'vdb' : 'vda'));
+  // The config drive (ISO 9660, config-2), read-only after the other disks.
+  if (r.configDrive) {
+    disks.push(`    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${esc(p.configDrive)}'/><target dev='vd${String.fromCharCode(97 + disks.length)}' bus='virtio'/><readonly/></disk>`);
+  }
   const n = r.network;
   const netdev = `user,id=net0,net=${n.cidr},host=${n.gateway},dhcpstart=${n.address},hostname=${safeHostname(r.hostname)}`;
   return `<domain type='${virtType}' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>

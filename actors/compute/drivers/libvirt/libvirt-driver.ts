@@ -8,6 +8,7 @@
  * libvirtd has no systemd here: start it by hand (`virtlogd -d; libvirtd -d`), see docs/hypervisors.md.
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound } from '../../../../runtime/errors/index.ts';
@@ -25,6 +26,7 @@ import { freePort } from '../qemu/process.ts';
 import { QEMU_CAPABILITIES } from '../qemu/qemu-driver.ts';
 import { BOOT_BANNER } from '../qemu/guest.ts';
 import { domainName, domainXml } from './domain-xml.ts';
+import { configDriveFor, metadataInstanceOf, spawnRequiresConfigDrive } from '../../configdrive/index.ts';
 import { Virsh } from './virsh.ts';
 
 const { NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED } = PowerState;
@@ -116,6 +118,7 @@ export class LibvirtDriver implements ComputeDriver {
       uuid: inst.uuid, name: inst.name, hostname: inst.hostname, vcpus: Math.max(1, inst.vcpus), memoryMb: Math.max(128, inst.memoryMb),
       rootGb: inst.rootGb, imageId: ctx.image.id, directKernel: false, hasDisk: false, network: guestNetwork(inst.uuid, ctx.networkInfo),
       rescue: null, ports: null, kernelId: prop(ctx.image.properties, 'kernel_id'), ramdiskId: prop(ctx.image.properties, 'ramdisk_id'),
+      projectId: inst.projectId, configDrive: spawnRequiresConfigDrive(ctx, this.cfg.forceConfigDrive),
     };
     const g: Guest = { record, paths, serialPort: 0, building: true, queue: Promise.resolve() };
     this.guests.set(inst.uuid, g);
@@ -124,6 +127,7 @@ export class LibvirtDriver implements ComputeDriver {
       await copyBootFiles(files, paths.kernel, paths.ramdisk, paths.dir);
       record.directKernel = files.kernel !== undefined;
       record.hasDisk = await prepareDisk(this.images, files, paths.disk, inst.rootGb);
+      if (record.configDrive) await configDriveFor(metadataInstanceOf(ctx), paths.configDrive, 'nova', randomBytes(512), { mkisofs: this.cfg.mkisofs });
       await this.define(g);
       if (ctx.powerOn ?? true) await this.start(g);
       if (!this.guests.has(inst.uuid)) throw new InstanceNotFound(inst.uuid);

@@ -32,6 +32,15 @@ export interface QemuDriverOptions {
   maxConcurrentBuilds?: number;
   /** Address the VNC, SPICE and serial consoles listen on (Nova's [vnc] server_listen). */
   consoleListen?: string;
+  /**
+   * nova-api-metadata for this host's guests: each guest gets a metadata link (a second user-mode
+   * NIC on 169.254.0.0/16) whose 169.254.169.254:80 reaches a per-guest proxy that signs as it.
+   */
+  metadata?: { url: string; sharedSecret: string };
+  /** Nova's [DEFAULT] force_config_drive. */
+  forceConfigDrive?: boolean;
+  /** Nova's [DEFAULT] mkisofs_cmd (genisoimage). */
+  mkisofs?: string;
   log?: Logger;
 }
 
@@ -47,6 +56,9 @@ export interface QemuDriverConfig {
   bootTimeoutS: number;
   maxConcurrentBuilds: number;
   consoleListen: string;
+  metadata: { url: string; sharedSecret: string } | undefined;
+  forceConfigDrive: boolean;
+  mkisofs: string;
   log: Logger | undefined;
 }
 
@@ -73,6 +85,9 @@ export function resolveQemuConfig(o: QemuDriverOptions): QemuDriverConfig {
     bootTimeoutS: positive('bootTimeoutS', o.bootTimeoutS, 180),
     maxConcurrentBuilds: maxBuilds,
     consoleListen: o.consoleListen ?? '127.0.0.1',
+    metadata: o.metadata,
+    forceConfigDrive: o.forceConfigDrive ?? false,
+    mkisofs: o.mkisofs ?? 'genisoimage',
     log: o.log,
   };
 }

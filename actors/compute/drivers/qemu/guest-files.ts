@@ -40,6 +40,10 @@ export const guestRecordSchema = z.object({
   network: guestNetworkSchema,
   /** Set while rescued: the rescue image, booted with the guest's own disk as the second one. */
   rescue: z.object({ imageId: z.string(), directKernel: z.boolean(), hasDisk: z.boolean() }).nullable(),
+  /** The owner, whom the metadata proxy signs requests for (absent in records of older versions). */
+  projectId: z.string().optional(),
+  /** A config drive (disk.config, ISO 9660 labelled config-2) is attached. */
+  configDrive: z.boolean().optional(),
   /** Console ports of the current (or last) QEMU process. */
   ports: z.object({ vnc: z.number().int(), spice: z.number().int(), serial: z.number().int() }).nullable(),
 });
@@ -55,6 +59,9 @@ export class GuestPaths {
   get rescueDisk(): string { return join(this.dir, 'disk.rescue'); }
   get rescueKernel(): string { return join(this.dir, 'kernel.rescue'); }
   get rescueRamdisk(): string { return join(this.dir, 'ramdisk.rescue'); }
+  get configDrive(): string { return join(this.dir, 'disk.config'); }
+  /** The per-guest metadata proxy's unix socket (QEMU's guestfwd connects to it). */
+  get metadataSocket(): string { return join(this.dir, 'metadata.sock'); }
   get serialLog(): string { return join(this.dir, 'console.log'); }
   get qmpSocket(): string { return join(this.dir, 'qmp.sock'); }
   get pidFile(): string { return join(this.dir, 'qemu.pid'); }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { NetworkInfo } from '../spawn-context.ts';
 import type { GuestNetwork } from './guest-files.ts';
+import { guestForward } from '../../metadata-proxy/index.ts';
 
 /** QEMU's own default user network, for a guest the manager gave no network. */
 export const DEFAULT_USER_NETWORK = { cidr: '10.0.2.0/24', gateway: '10.0.2.2', address: '10.0.2.15' } as const;
@@ -32,4 +33,21 @@ export function guestNetwork(uuid: string, networkInfo: NetworkInfo): GuestNetwo
     }
   }
   return { ...DEFAULT_USER_NETWORK, mac };
+}
+
+/**
+ * The guest's metadata link: a second user-mode NIC on 169.254.0.0/16 (QEMU only forwards a guest
+ * address inside the user network, and the guest's own network is the cell's fixed-IP subnet),
+ * isolated (restrict=on), whose only service is 169.254.169.254:80 → the per-guest metadata proxy.
+ */
+export function metadataLinkArgs(uuid: string, socket: string): string[] {
+  return [
+    '-netdev', `user,id=md0,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,restrict=on,${guestForward(socket)}`,
+    '-device', `virtio-net-pci,netdev=md0,mac=${macFor(`${uuid}:metadata`)}`,
+  ];
+}
+
+/** A socket path QEMU's option parser, the shell-like split of guestfwd's cmd and socat all take as is. */
+export function usableForGuestForward(socket: string): boolean {
+  return /^[A-Za-z0-9._/+-]+$/.test(socket) && Buffer.byteLength(socket) <= 107;
 }

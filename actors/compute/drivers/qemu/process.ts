@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { HypervisorError } from '../../../../runtime/errors/index.ts';
 import type { GuestPaths, GuestRecord } from './guest-files.ts';
+import { metadataLinkArgs } from './network.ts';
 
 const run = promisify(execFile);
 
@@ -18,6 +19,8 @@ export interface LaunchOptions {
   listen: string;
   /** Restore the guest's memory from the saved state file (resume after suspend). */
   incoming: boolean;
+  /** The guest's metadata proxy socket: when set, the guest gets a metadata link to it. */
+  metadataSocket?: string;
 }
 
 export interface ConsolePorts {
@@ -52,10 +55,12 @@ export function qemuArgs(r: GuestRecord, p: GuestPaths, ports: ConsolePorts, o: 
   // Rescue boots the rescue disk first with the guest's own disk behind it, as Nova's rescue does.
   if (rescue?.hasDisk) args.push('-drive', `file=${p.rescueDisk},if=virtio,format=qcow2`);
   if (r.hasDisk) args.push('-drive', `file=${p.disk},if=virtio,format=qcow2`);
+  if (r.configDrive) args.push('-drive', `file=${p.configDrive},if=virtio,format=raw,readonly=on`);
   const n = r.network;
   args.push(
     '-netdev', `user,id=net0,net=${n.cidr},host=${n.gateway},dhcpstart=${n.address},hostname=${safeHostname(r.hostname)}`,
     '-device', `virtio-net-pci,netdev=net0,mac=${n.mac}`,
+    ...(o.metadataSocket ? metadataLinkArgs(r.uuid, o.metadataSocket) : []),
     '-vga', 'std', '-display', 'none',
     '-vnc', `${o.listen}:${ports.vnc - 5900}`,
     '-spice', `port=${ports.spice},addr=${o.listen},disable-ticketing=on`,

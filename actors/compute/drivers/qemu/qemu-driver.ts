@@ -8,6 +8,7 @@
  * power-off = ACPI power-down for shutdown_timeout then quit, pause = stop/cont, suspend = the
  * guest's memory migrated to a file ("managed save") and QEMU quit, resume = a new QEMU restoring it.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound } from '../../../../runtime/errors/index.ts';
@@ -22,7 +23,9 @@ import { GuestPaths, listGuestDirs, readRecord, writeRecord, type GuestRecord } 
 import { QemuGuest } from './guest.ts';
 import { availableResource, hostFigures } from './host-resources.ts';
 import { ImageCache } from './images.ts';
-import { guestNetwork } from './network.ts';
+import { guestNetwork, usableForGuestForward } from './network.ts';
+import { configDriveFor, metadataInstanceOf, spawnRequiresConfigDrive } from '../../configdrive/index.ts';
+import { MetadataProxy } from '../../metadata-proxy/index.ts';
 import { allocatePorts, launchQemu, qemuVersion } from './process.ts';
 import { copyBootFiles, prepareDisk } from './prepare.ts';
 
@@ -50,6 +53,8 @@ export class QemuDriver implements ComputeDriver {
   protected readonly cfg: QemuDriverConfig;
   protected readonly images: ImageCache;
   private readonly guests = new Map<string, QemuGuest>();
+  /** The per-guest metadata proxies (Neutron's metadata agent in miniature), by instance uuid. */
+  private readonly proxies = new Map<string, MetadataProxy>();
   private readonly listeners: LifecycleListener[] = [];
   private host: string | undefined;
   private version = 0;
@@ -72,7 +77,10 @@ export class QemuDriver implements ComputeDriver {
       if (!record) continue; // a build that died before writing its record: nothing to re-attach
       const g = this.newGuest(uuid, paths, record);
       g.building = false;
-      if (await g.alive()) await g.attach().catch((e: unknown) => this.cfg.log?.warn({ instance: uuid, err: String(e) }, 'cannot re-attach to QEMU'));
+      if (await g.alive()) {
+        await g.attach().catch((e: unknown) => this.cfg.log?.warn({ instance: uuid, err: String(e) }, 'cannot re-attach to QEMU'));
+        await this.metadataProxyFor(g); // the running QEMU's guestfwd reaches the proxy at the same path again
+      }
       await g.refresh();
       this.cfg.log?.info({ instance: uuid, pid: g.pid, power_state: g.state }, 're-attached guest');
     }
@@ -85,6 +93,8 @@ export class QemuDriver implements ComputeDriver {
       g.qmp?.close();
     }
     this.guests.clear();
+    for (const p of this.proxies.values()) await p.close().catch(() => undefined);
+    this.proxies.clear();
     this.host = undefined;
   }
 
@@ -115,6 +125,7 @@ export class QemuDriver implements ComputeDriver {
       memoryMb: Math.max(128, inst.memoryMb), rootGb: inst.rootGb, imageId: ctx.image.id, directKernel: false,
       hasDisk: false, network: guestNetwork(inst.uuid, ctx.networkInfo), rescue: null, ports: null,
       kernelId: stringProp(ctx.image.properties, 'kernel_id'), ramdiskId: stringProp(ctx.image.properties, 'ramdisk_id'),
+      projectId: inst.projectId, configDrive: spawnRequiresConfigDrive(ctx, this.cfg.forceConfigDrive),
     };
     const g = this.newGuest(inst.uuid, paths, record);
     await this.acquireBuildSlot();
@@ -124,6 +135,10 @@ export class QemuDriver implements ComputeDriver {
       await copyBootFiles(files, paths.kernel, paths.ramdisk, paths.dir);
       record.directKernel = files.kernel !== undefined;
       record.hasDisk = await prepareDisk(this.images, files, paths.disk, inst.rootGb);
+      if (record.configDrive) {
+        // Nova's _create_configdrive: the metadata trees on an ISO labelled config-2, built on this host.
+        await configDriveFor(metadataInstanceOf(ctx), paths.configDrive, 'nova', randomBytes(512), { mkisofs: this.cfg.mkisofs });
+      }
       await writeRecord(paths, record);
       this.checkNotDestroyed(g);
       if (ctx.powerOn ?? true) await this.start(g);
@@ -136,6 +151,7 @@ export class QemuDriver implements ComputeDriver {
       await g.kill().catch(() => undefined);
       g.qmp?.close();
       this.guests.delete(inst.uuid);
+      await this.closeMetadataProxy(inst.uuid);
       await rm(paths.dir, { recursive: true, force: true });
       if (e instanceof HypervisorError || e instanceof InstanceNotFound) throw e;
       throw new HypervisorError(`Failed to spawn instance ${inst.uuid}: ${(e as Error).message}`);
@@ -152,8 +168,9 @@ export class QemuDriver implements ComputeDriver {
     this.guests.delete(instanceUuid);
     await g.kill();
     g.qmp?.close();
+    await this.closeMetadataProxy(instanceUuid);
     if (opts?.destroyDisks === false) {
-      for (const f of [g.paths.qmpSocket, g.paths.pidFile, g.paths.savedState, g.paths.rescueDisk]) await rm(f, { force: true });
+      for (const f of [g.paths.qmpSocket, g.paths.pidFile, g.paths.savedState, g.paths.rescueDisk, g.paths.metadataSocket]) await rm(f, { force: true });
     } else {
       await rm(g.paths.dir, { recursive: true, force: true });
     }
@@ -375,6 +392,7 @@ export class QemuDriver implements ComputeDriver {
   }
 
   private async launch(g: QemuGuest, incoming: boolean): Promise<void> {
+    const metadataSocket = await this.metadataProxyFor(g);
     for (let attempt = 1; ; attempt++) {
       const ports = await allocatePorts(this.cfg.consoleListen);
       g.record = { ...g.record, ports };
@@ -383,6 +401,7 @@ export class QemuDriver implements ComputeDriver {
       try {
         g.pid = await launchQemu(g.record, g.paths, ports, {
           binary: this.cfg.binary, accel: this.cfg.accel, listen: this.cfg.consoleListen, incoming,
+          ...(metadataSocket ? { metadataSocket } : {}),
         });
         break;
       } catch (e) {
@@ -391,6 +410,32 @@ export class QemuDriver implements ComputeDriver {
       }
     }
     await g.attach();
+  }
+
+  /**
+   * The guest's metadata proxy, started if need be; its socket, or undefined when this host has no
+   * metadata service configured (or the path cannot be handed to QEMU's guestfwd).
+   */
+  private async metadataProxyFor(g: QemuGuest): Promise<string | undefined> {
+    const md = this.cfg.metadata;
+    if (!md || !g.record.projectId) return undefined;
+    const socketPath = g.paths.metadataSocket;
+    if (!usableForGuestForward(socketPath)) {
+      this.cfg.log?.warn({ instance: g.uuid, socket: socketPath }, 'instances_path unusable for the metadata link (characters or length): guest gets no metadata service');
+      return undefined;
+    }
+    if (!this.proxies.has(g.uuid)) {
+      this.proxies.set(g.uuid, await MetadataProxy.start({
+        socketPath, instanceUuid: g.uuid, projectId: g.record.projectId, sharedSecret: md.sharedSecret, metadataUrl: md.url,
+      }));
+    }
+    return socketPath;
+  }
+
+  private async closeMetadataProxy(uuid: string): Promise<void> {
+    const p = this.proxies.get(uuid);
+    this.proxies.delete(uuid);
+    await p?.close().catch(() => undefined);
   }
 
   /** ACPI power button, pressed again every SHUTDOWN_RETRY_INTERVAL; true if the guest went down in time. */
