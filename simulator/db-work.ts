@@ -42,8 +42,8 @@ function skipMigrations(): void {
   if (proto.__simPatched) return;
   proto.__simPatched = true;
   const latest = proto.latest!;
-  proto.latest = function (this: { knex?: KnexLike }, ...args: unknown[]) {
-    if (discarding && this.knex?.client?.config?.connection?.filename === ':memory:') return Promise.resolve([0, []]);
+  proto.latest = function (this: unknown, ...args: unknown[]) {
+    if (discarding && (this as { knex?: KnexLike }).knex?.client?.config?.connection?.filename === ':memory:') return Promise.resolve([0, []]);
     return latest.apply(this, args);
   };
 }
