@@ -77,7 +77,9 @@ export class ParentRole {
     const fromBelow = this.handlers().handler();
     await this.o.bus.subscribe(upWildcard(this.o.self), fromBelow);
     await this.o.bus.subscribe(goneWildcard(this.o.self), fromBelow);
-    this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), 10_000));
+    // Every 10 s, or a thirtieth of mute_child_interval when that is longer (hourly reports in a big tree).
+    const silenceCheckMs = Math.max(10_000, Math.floor((this.o.config.cells.mute_child_interval * 1000) / 30));
+    this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), silenceCheckMs));
     // Ask every child for a full report: after our restart we know nothing of them.
     for (const c of this.children.paths()) void this.o.bus.cast(downTopic(this.o.self, c), { type: 'capacity_request', body: {} }).catch(() => undefined);
   }
