@@ -10,7 +10,7 @@
  *   npx tsx bench/sim-scale.ts --set database=memory             # keep SQLite writes, to see their cost
  *
  * The full run keeps ~5 × 10^5 servers alive at once: give Node a heap above its 4 GB default, with
- * NODE_OPTIONS=--max-old-space-size=12288.
+ * NODE_OPTIONS=--max-old-space-size=6000 (the full topology starts in ~1.4 GiB since 2026-12-05).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

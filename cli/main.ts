@@ -49,8 +49,13 @@ program
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
     return n;
   }, 1)
+  .option('--workers <n>', 'with --replications: run this many replications at once, each in a worker thread (default 1)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
+    return n;
+  }, 1)
   .option('--no-progress', 'no progress bar on stderr')
-  .action(async (file: string, o: { seed?: string; out?: string; set: string[]; replications: number; progress: boolean }) => (await import('./sim.ts')).sim(file, o));
+  .action(async (file: string, o: { seed?: string; out?: string; set: string[]; replications: number; workers: number; progress: boolean }) => (await import('./sim.ts')).sim(file, o));
 
 registerMultiProcessCommands(program);
 registerCertCommands(program);

@@ -110,11 +110,16 @@ export async function runSimulation(o: EngineOptions): Promise<RunOutput> {
   const rng = new SeededRng(seed);
   const needs = s.plan.flavors.map(flavorNeed);
   progress({ phase: 'start', simMs: 0, totalMs: s.durationMs, requests: 0 });
+  // Discarding from the start skips the migrations too: every cell database starts empty, so the reads
+  // of start-up find nothing either way, and a thousand cells need not each wait on SQLite's threads.
+  if (s.database === 'discard') discardMemoryDatabases(true);
   const target = await (o.target ?? targetFactory(s.target))({
     plan: s.plan, clock, rng, network: s.network, spawnTime: spawnTimes(s, rng), flavors: s.plan.flavors,
     log: o.log ?? createLogger({}, 'silent'), transport: 'memory',
+  }).catch((e: unknown) => {
+    discardMemoryDatabases(false);
+    throw e;
   });
-  if (s.database === 'discard') discardMemoryDatabases(true);
   try {
     const w1 = wall();
     const collector = new MetricsCollector(t0, s.sampleMs);

@@ -29,7 +29,8 @@ export interface ParentRoleOptions {
   self: string;
   /** Client on this cell's own broker. */
   bus: Bus;
-  children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number }>;
+  /** `hosts`: every compute host the plan puts in the child's subtree (aggregates sent down are cut to them). */
+  children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number; hosts?: readonly string[] }>;
   config: NovaConfig;
   clock: Clock;
   writer: WriteBehind;
@@ -58,6 +59,7 @@ function fromChild(s: Sender, cell: string): Verdict {
 export class ParentRole {
   readonly children: Children;
   readonly dispatcher: Dispatcher;
+  private readonly subtreeHosts = new Map<string, ReadonlySet<string>>();
   private timers: TimerHandle[] = [];
   /** Builds handed back to this cell by a child (a figure for tests, logs and metrics). */
   handbacks = 0;
@@ -69,6 +71,7 @@ export class ParentRole {
     this.dispatcher = new Dispatcher(
       o.self, o.bus, this.children, new CellScheduler(o.config), o.writer, o.clock, o.log, o.config.DEFAULT.rpc_response_timeout * 1000,
     );
+    for (const c of o.children) if (c.hosts) this.subtreeHosts.set(c.path, new Set(c.hosts));
   }
 
   async start(): Promise<void> {
@@ -77,7 +80,9 @@ export class ParentRole {
     const fromBelow = this.handlers().handler();
     await this.o.bus.subscribe(upWildcard(this.o.self), fromBelow);
     await this.o.bus.subscribe(goneWildcard(this.o.self), fromBelow);
-    this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), 10_000));
+    // Every 10 s, or a thirtieth of mute_child_interval when that is longer (hourly reports in a big tree).
+    const silenceCheckMs = Math.max(10_000, Math.floor((this.o.config.cells.mute_child_interval * 1000) / 30));
+    this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), silenceCheckMs));
     // Ask every child for a full report: after our restart we know nothing of them.
     for (const c of this.children.paths()) void this.o.bus.cast(downTopic(this.o.self, c), { type: 'capacity_request', body: {} }).catch(() => undefined);
   }
@@ -169,11 +174,22 @@ export class ParentRole {
     for (const c of this.children.paths()) this.askResync(c);
   }
 
+  /**
+   * Global data as one child needs it: each aggregate's hosts cut to those of the child's subtree (a
+   * cell's scheduler only looks up its own hosts; with 10^5 hosts, the whole list in every cell is
+   * gigabytes). A child whose hosts the plan does not give gets everything.
+   */
+  private globalFor(child: string, body: SyncGlobalBody): SyncGlobalBody {
+    const hosts = this.subtreeHosts.get(child);
+    if (!hosts) return body;
+    return { ...body, aggregates: body.aggregates.map((a) => ({ ...a, hosts: a.hosts.filter((h) => hosts.has(h)) })) };
+  }
+
   async syncGlobal(body: SyncGlobalBody): Promise<void> {
     this.children.setFlavors(body.flavors);
     await Promise.all(
       this.children.paths().map((c) =>
-        this.o.bus.call(downTopic(this.o.self, c), { type: 'sync_global', body }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 }).catch((e) =>
+        this.o.bus.call(downTopic(this.o.self, c), { type: 'sync_global', body: this.globalFor(c, body) }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 }).catch((e) =>
           this.o.log.warn({ child: c, err: (e as Error).message }, 'sync_global failed; the child gets it at its next hello'),
         ),
       ),
@@ -227,7 +243,7 @@ export class ParentRole {
           const cell = b.cell;
           this.children.heardFrom(cell);
           const g = this.o.globalData();
-          if (g) await this.o.bus.cast(downTopic(self, cell), { type: 'sync_global', body: g });
+          if (g) await this.o.bus.cast(downTopic(self, cell), { type: 'sync_global', body: this.globalFor(cell, g) });
           await this.o.bus.cast(downTopic(self, cell), { type: 'capacity_request', body: {} });
           // It (re)joined: updates it sent while we or the link were down may be lost; it re-sends them.
           this.askResync(cell);

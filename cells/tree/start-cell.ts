@@ -60,15 +60,39 @@ export interface StartCellOptions {
 
 export { defaultDriver };
 
+const subtrees = new WeakMap<TopologyPlan, Map<string, string[]>>();
+
+/** The compute hosts below each cell of a plan (its own and its descendants'), computed once per plan. */
+export function subtreeHosts(plan: TopologyPlan): Map<string, string[]> {
+  let index = subtrees.get(plan);
+  if (index) return index;
+  index = new Map();
+  for (const h of plan.hosts) {
+    // Cell paths are `api!region!site!cell`: the host belongs to every prefix of its cell's path.
+    let path = h.cell;
+    for (;;) {
+      const list = index.get(path);
+      if (list) list.push(h.name);
+      else index.set(path, [h.name]);
+      const cut = path.lastIndexOf('!');
+      if (cut < 0) break;
+      path = path.slice(0, cut);
+    }
+  }
+  subtrees.set(plan, index);
+  return index;
+}
+
 export async function startCell(o: StartCellOptions): Promise<{ running: RunningCell; apiCell?: ApiCell }> {
   const c = o.cell;
   const rc: RunningCell = { plan: c, buses: [] };
   const log = o.log;
   const root = spawnGroup(o.system, `cell-${c.path.replace(/!/g, '.')}`);
   const dbCfg: DbConfig = o.db ?? (c.database.kind === 'postgres' ? { url: c.database.url } : { file: c.database.file });
+  const subtree = subtreeHosts(o.plan);
   const childInfo = c.childPaths.map((p) => {
     const pc = o.plan.cells.find((x) => x.path === p)!;
-    return { path: p, isLeaf: pc.isLeaf, weightOffset: pc.weightOffset };
+    return { path: p, isLeaf: pc.isLeaf, weightOffset: pc.weightOffset, hosts: subtree.get(p) ?? [] };
   });
   const own = await o.connectOwn(`${c.path}:cell`);
   rc.buses.push(own);

@@ -30,6 +30,8 @@ export interface MemoryBusOptions {
   clean?: boolean;
   /** Last will, published by the hub when the link is cut (`disconnect()`), as an MQTT broker does. */
   will?: { topic: string; type: string; body: unknown };
+  /** Every client of the hub is this process's own code: no schema validation on receipt (the simulator). */
+  trusted?: boolean;
 }
 
 type LinkState = 'connected' | 'disconnected' | 'closed';
@@ -51,6 +53,7 @@ export class MemoryBus implements Bus, HubClient {
       log: o.log ?? defaultBusLogger(),
       replyTopic: replyTopic(o.topicPrefix, o.clientId),
       publish: (topic, text) => this.publish(topic, text),
+      trusted: o.trusted,
     });
     o.hub.attach(o.clientId, this, o.clean ?? false);
     o.hub.subscribe(o.clientId, replyTopic(o.topicPrefix, o.clientId));

@@ -82,6 +82,19 @@ export class MessageRegistry {
   }
 }
 
+/**
+ * Decode without validation, for a transport whose every sender is this process's own code (the
+ * simulator's in-memory cells): validation happened where the data entered the process. The JSON copy
+ * stays, so sender and receiver never share an object, exactly as over the wire.
+ */
+export function decodeTrusted(raw: string | Uint8Array): { ok: true; msg: Envelope } | { ok: false; error: string; partial?: Partial<Envelope> } {
+  try {
+    return { ok: true, msg: JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')) as Envelope };
+  } catch (e) {
+    return { ok: false, error: `not JSON: ${(e as Error).message}` };
+  }
+}
+
 /** The process-wide registry that modules define their messages in. */
 export const messages = new MessageRegistry();
 

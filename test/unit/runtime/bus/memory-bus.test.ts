@@ -14,8 +14,11 @@ function world(delay?: (from: string, topic: string) => number) {
   const clock = new VirtualClock();
   const rng = new SeededRng('memory-bus-test');
   const registry = testRegistry();
-  const make = (clientId: string, opts: { log?: BusLogger; clean?: boolean } = {}) =>
-    new MemoryBus({ hub, clientId, clock, rng: rng.stream(clientId), registry, topicPrefix: 'nova', delay, log: opts.log ?? new RecordingLog(), clean: opts.clean });
+  const make = (clientId: string, opts: { log?: BusLogger; clean?: boolean; trusted?: boolean } = {}) =>
+    new MemoryBus({
+      hub, clientId, clock, rng: rng.stream(clientId), registry, topicPrefix: 'nova', delay, log: opts.log ?? new RecordingLog(), clean: opts.clean,
+      trusted: opts.trusted,
+    });
   return { hub, clock, make };
 }
 
@@ -30,6 +33,23 @@ describeBusContract('MemoryBus', async () => {
 });
 
 describe('MemoryBus on a MemoryHub', () => {
+  it('validates on receipt unless every client is trusted in-process code (the simulator)', async () => {
+    const w = world();
+    const sender = w.make('api-1');
+    const strictLog = new RecordingLog();
+    const strict = w.make('cell-1', { log: strictLog });
+    const trusted = w.make('cell-2', { trusted: true });
+    const [a, b] = [collector(), collector()];
+    await strict.subscribe('cell/in', a.handler);
+    await trusted.subscribe('cell/in', b.handler);
+    await sender.cast('cell/in', { type: 'test.ping', body: { n: 'not a number' } });
+    await w.clock.advance(0);
+    expect(a.received).toHaveLength(0);
+    expect(strictLog.warnings.join('\n')).toMatch(/invalid test\.ping v1/);
+    // Trusted: parsed from its JSON copy, not validated.
+    expect(b.bodies()).toEqual([{ n: 'not a number' }]);
+  });
+
   it('delivers after the link delay on the virtual clock, in send order', async () => {
     const w = world((from) => (from === 'api-1' ? 50 : 0));
     const api = w.make('api-1');

@@ -1,0 +1,33 @@
+/**
+ * One replication in a worker thread (`novacell sim --replications N --workers W`). The engine patches
+ * process-wide hooks (setImmediate, sqlite3) to know when a run is quiet, so two runs can never share a
+ * thread; each worker has its own. It loads the scenario, runs one seed, writes that seed's folder and
+ * posts back the results the summary needs. Same seed, same bytes as a run in the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runSimulation } from './engine.ts';
+import { writeRunOutputs } from './report/write.ts';
+import { loadScenario } from './scenario/index.ts';
+import type { SimResults } from './report/results.ts';
+
+export interface ReplicaJob {
+  file: string;
+  set: string[];
+  seed: string;
+  dir: string;
+  machine: string;
+}
+
+export interface ReplicaDone {
+  seed: string;
+  dir: string;
+  results: SimResults;
+  decisionsPerWallS: number;
+}
+
+const job = workerData as ReplicaJob;
+const scenario = loadScenario(job.file, { set: job.set });
+const out = await runSimulation({ scenario, seed: job.seed, wallClock: () => performance.now() });
+const written = await writeRunOutputs(out, job.dir, { machine: job.machine });
+const done: ReplicaDone = { seed: job.seed, dir: job.dir, results: written.results, decisionsPerWallS: out.wall.decisionsPerWallS };
+parentPort!.postMessage(done);
