@@ -3,6 +3,7 @@
  * leaf with compute hosts) and its link to the parent's broker. The in-process tree calls this for
  * every cell; `novacell cell run` calls it for one cell in its own process.
  */
+import { dirname, join, resolve } from 'node:path';
 import { spawnGroup, type ActorSystem } from '../../runtime/actor/index.ts';
 import type { Broker, Bus, MemoryHub } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
@@ -92,7 +93,9 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
       rc.compute = new ComputeHosts({
         cell: c.path, parent: root, bus: compBus, clock: o.clock, config: c.nova, log: log.child({ service: 'nova-compute' }), subscribe: 'wildcard',
       });
-      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log }));
+      // Fake guests are kept as durably as the cell's database: beside its file, or not at all beside ':memory:'.
+      const fakeStateDir = o.db?.file === ':memory:' ? null : o.db?.file ? join(dirname(resolve(o.db.file)), 'fake-hypervisor') : undefined;
+      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log, fakeStateDir }));
       await rc.compute.start(o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })));
     }
     await rc.node.start();
