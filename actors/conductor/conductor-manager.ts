@@ -13,6 +13,8 @@ import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './ta
 import { deleteInstance, onActionResult, powerAction, type Requester } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
 import { syncInstancePowerState } from './tasks/power-sync.ts';
+import { reconcileHost } from './tasks/init-host.ts';
+import type { HostGuestsBody } from './messages.ts';
 import { VmState, type PowerAction } from '../compute/states.ts';
 import { ConsoleAuthStore } from '../console/console-auth-store.ts';
 import { issuedConsoleSchema, type ConnectInfo, type ConsoleType } from '../console/console-auth-token.ts';
@@ -98,6 +100,11 @@ export class ConductorManager {
   /** A compute host's lifecycle event or power-state sync (tasks/power-sync.ts). */
   async powerStateReport(r: PowerStateReportBody): Promise<void> {
     await syncInstancePowerState(this.ctx, r);
+  }
+
+  /** A compute host (re)started: reconcile the database with its hypervisor (tasks/init-host.ts). */
+  async hostGuests(r: HostGuestsBody): Promise<void> {
+    await reconcileHost(this.ctx, r);
   }
 
   async deleteInstance(uuid: string, reqId: string, who: Requester = { userId: '' }): Promise<void> {
