@@ -44,7 +44,14 @@ export class ConductorManager {
     await ctx.store.load(ctx.db);
     await ctx.builds.load(ctx.db);
     await this.services.load();
-    for (const inst of ctx.store.all()) if (inst.host) ctx.hostManager.addInstance(inst.host, inst.uuid);
+    this.countInstancesOn();
+  }
+
+  /** The host manager's instances per host (running_vms, affinity filters), from the database. */
+  private countInstancesOn(host?: string): void {
+    for (const inst of this.ctx.store.all()) {
+      if (inst.host && !inst.deleted && (host === undefined || inst.host === host)) this.ctx.hostManager.addInstance(inst.host, inst.uuid);
+    }
   }
 
   /** Re-send what was in flight when the cell stopped: pending builds are scheduled, dispatched ones re-cast. */
@@ -124,7 +131,10 @@ export class ConductorManager {
 
   computeNodeUpdate(r: ComputeNodeReport): void {
     const isNew = !this.services.nodes.has(r.host);
+    const known = this.ctx.hostManager.nodesOf(r.host).length > 0;
     this.services.computeNode(r);
+    // After a restart the instances were read before their host's node registered: count them now.
+    if (!known) this.countInstancesOn(r.host);
     if (isNew && this.aggregates.length > 0) this.syncAggregates(this.aggregates);
   }
 
