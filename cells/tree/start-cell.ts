@@ -21,6 +21,7 @@ import { ApiCell } from './api-cell.ts';
 import { CellNode } from './cell-node.ts';
 import { ParentRole } from './parent-role.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
+import { HandbackStore } from './handbacks.ts';
 import type { CellInstruments } from '../observe/cell-metrics.ts';
 
 export interface RunningCell {
@@ -86,7 +87,9 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
     rc.leaf = await LeafServices.start({
       cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log, instruments: o.instruments,
     });
-    rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf });
+    const leafHandbacks = new HandbackStore(rc.leaf.ctx.writer);
+    await leafHandbacks.load(rc.leaf.ctx.db);
+    rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf, handbacks: leafHandbacks });
     if (o.computeInProcess ?? true) {
       const compBus = await o.connectOwn(`${c.path}:compute`);
       rc.buses.push(compBus);
@@ -105,14 +108,17 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
   rc.db = await openDb(dbCfg, treeMigrations);
   rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
   let node!: CellNode;
+  const handbacks = new HandbackStore(rc.writer);
+  await handbacks.load(rc.db);
   rc.role = new ParentRole({
     self: c.path, bus: own, children: childInfo, config: c.nova, clock: o.clock, writer: rc.writer, db: rc.db, log,
     onInstanceUpdates: (u) => node.forwardUpdates(u),
     onExhausted: (b, reason) => node.handBackUp(b, reason),
     onCapacityChanged: () => node.capacityChanged(),
     globalData: () => node.lastGlobal(),
+    handbacks,
   });
-  node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, parent: rc.role });
+  node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, parent: rc.role, handbacks });
   rc.node = node;
   await rc.role.start();
   await node.start();
