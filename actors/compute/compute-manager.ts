@@ -52,8 +52,20 @@ export class ComputeManager {
         if (e.transition !== 'STARTED' && e.transition !== 'RESUMED') void this.reportPowerState(e.instanceUuid);
       });
     }
+    await this.reportHostGuests();
     await this.updateAvailableResource();
     await this.heartbeat();
+  }
+
+  /** init_host's reconcile: every guest the hypervisor has, for the conductor to compare with the database. */
+  private async reportHostGuests(): Promise<void> {
+    const guests: Array<{ uuid: string; powerState: number }> = [];
+    for (const uuid of await this.d.driver.listInstanceUuids()) {
+      const state = await this.d.driver.getInfo(uuid).then((i) => i.state, () => undefined);
+      if (state !== undefined) guests.push({ uuid, powerState: state });
+    }
+    for (const g of guests) this.reported.set(g.uuid, g.powerState);
+    await this.report('compute_host_guests', undefined, { host: this.d.host, guests });
   }
 
   /** _sync_power_states: every guest's power state as the hypervisor sees it, to the conductor. */
@@ -77,6 +89,8 @@ export class ComputeManager {
     const { instance: i } = body;
     const startedAt = clock.now();
     const already = (await driver.listInstanceUuids()).includes(i.uuid);
+    // A build sent again (after a restart) while its first spawn is still running: that spawn reports.
+    if (already && (await driver.getInfo(i.uuid).then((x) => x.state, () => undefined)) === 0) return;
     const run = async (): Promise<void> => {
       try {
         if (!already) await driver.spawn(spawnContextOf(i, reqId, true));

@@ -13,6 +13,8 @@ import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './ta
 import { deleteInstance, onActionResult, powerAction, type Requester } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
 import { syncInstancePowerState } from './tasks/power-sync.ts';
+import { reconcileHost } from './tasks/init-host.ts';
+import type { HostGuestsBody } from './messages.ts';
 import { VmState, type PowerAction } from '../compute/states.ts';
 import { ConsoleAuthStore } from '../console/console-auth-store.ts';
 import { issuedConsoleSchema, type ConnectInfo, type ConsoleType } from '../console/console-auth-token.ts';
@@ -42,7 +44,14 @@ export class ConductorManager {
     await ctx.store.load(ctx.db);
     await ctx.builds.load(ctx.db);
     await this.services.load();
-    for (const inst of ctx.store.all()) if (inst.host) ctx.hostManager.addInstance(inst.host, inst.uuid);
+    this.countInstancesOn();
+  }
+
+  /** The host manager's instances per host (running_vms, affinity filters), from the database. */
+  private countInstancesOn(host?: string): void {
+    for (const inst of this.ctx.store.all()) {
+      if (inst.host && !inst.deleted && (host === undefined || inst.host === host)) this.ctx.hostManager.addInstance(inst.host, inst.uuid);
+    }
   }
 
   /** Re-send what was in flight when the cell stopped: pending builds are scheduled, dispatched ones re-cast. */
@@ -100,6 +109,11 @@ export class ConductorManager {
     await syncInstancePowerState(this.ctx, r);
   }
 
+  /** A compute host (re)started: reconcile the database with its hypervisor (tasks/init-host.ts). */
+  async hostGuests(r: HostGuestsBody): Promise<void> {
+    await reconcileHost(this.ctx, r);
+  }
+
   async deleteInstance(uuid: string, reqId: string, who: Requester = { userId: '' }): Promise<void> {
     if (this.ctx.store.get(uuid)) await this.consoleAuth.purgeForInstance(uuid);
     await deleteInstance(this.ctx, uuid, reqId, who);
@@ -117,7 +131,10 @@ export class ConductorManager {
 
   computeNodeUpdate(r: ComputeNodeReport): void {
     const isNew = !this.services.nodes.has(r.host);
+    const known = this.ctx.hostManager.nodesOf(r.host).length > 0;
     this.services.computeNode(r);
+    // After a restart the instances were read before their host's node registered: count them now.
+    if (!known) this.countInstancesOn(r.host);
     if (isNew && this.aggregates.length > 0) this.syncAggregates(this.aggregates);
   }
 

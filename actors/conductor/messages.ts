@@ -110,6 +110,17 @@ export const PowerStateReport = defineMessage(
 );
 export type PowerStateReportBody = z.infer<typeof PowerStateReport>;
 
+/**
+ * init_host: every guest the compute host's hypervisor has, with its power state, sent once the host
+ * (re)started so that the conductor reconciles the database with it (tasks/init-host.ts).
+ */
+export const HostGuests = defineMessage(
+  'compute_host_guests',
+  1,
+  z.object({ host: z.string(), guests: z.array(z.object({ uuid: z.string(), powerState: z.number().int() })).max(100_000) }),
+);
+export type HostGuestsBody = z.infer<typeof HostGuests>;
+
 export const computeNodeSchema = z.object({
   host: z.string(),
   nodename: z.string(),

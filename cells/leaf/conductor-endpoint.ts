@@ -11,7 +11,7 @@ import type { Logger } from '../../runtime/log/index.ts';
 import type { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import {
-  ActionResult, BuildInstances, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetInstance, GetInstanceActions, PowerStateReport,
+  ActionResult, BuildInstances, HostGuests, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetInstance, GetInstanceActions, PowerStateReport,
   InstancePowerAction, InstanceTaskMessage, ListComputeNodes, ListInstances, ListServices, ServiceHeartbeat, SyncAggregates, UpdateService,
 } from '../../actors/conductor/messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
@@ -64,6 +64,7 @@ export function conductorHandlers(
     .on(BuildResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'buildResult', b) })
     .on(ActionResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'actionResult', b) })
     .on(PowerStateReport, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'powerStateReport', b) })
+    .on(HostGuests, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'hostGuests', b) })
     .on(ComputeNodeUpdate, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'computeNodeUpdate', b) })
     .on(ServiceHeartbeat, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'heartbeat', b.host, b.binary) });
 }

@@ -22,12 +22,24 @@ export interface DriverEnvironment {
   metadata?: { url: string; sharedSecret: string };
   /** The cell's [DEFAULT] force_config_drive. */
   forceConfigDrive?: boolean;
+  /**
+   * Where fake hosts keep their guests across restarts: default `<data_dir>/fake-hypervisor`; null
+   * keeps them in memory (a cell whose database is in memory too).
+   */
+  fakeStateDir?: string | null;
+}
+
+/** The directory fake hosts write their guests to, if any. */
+export function fakeStateDirOf(env: DriverEnvironment | undefined): string | undefined {
+  if (!env || env.fakeStateDir === null) return undefined;
+  return env.fakeStateDir ?? join(resolve(env.dataDir), 'fake-hypervisor');
 }
 
 export function defaultDriver(clock: Clock, rng: Rng, h: PlanHost, env?: DriverEnvironment): ComputeDriver {
   if (h.driver === 'fake') {
+    const stateDir = fakeStateDirOf(env);
     return new FakeDriver({
-      clock, rng: rng.stream(`fake-driver:${h.name}`),
+      clock, rng: rng.stream(`fake-driver:${h.name}`), ...(stateDir ? { stateDir } : {}), log: env?.log?.child({ host: h.name, driver: 'fake' }),
       resources: { vcpus: h.vcpus, memoryMb: h.memory_mb, localGb: h.disk_gb, hypervisorType: h.hypervisor_type, cpuArch: h.cpu_arch },
       spawnTimeMs: h.driver_options.spawn_time_ms ?? 0, failureRate: h.driver_options.failure_rate ?? 0,
       ...(h.driver_options.vnc_console ? { consoles: { vnc: hostPort(h.driver_options.vnc_console) } } : {}),

@@ -20,6 +20,7 @@ import { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
 import { InstanceStore } from '../../actors/conductor/instance-store.ts';
 import { BuildRequests } from '../../actors/conductor/build-requests.ts';
 import { cellMigrations, cellTables } from '../../actors/conductor/schema.ts';
+import { handbackMigration, handbackTables } from '../tree/handbacks.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import { computeTopic, conductorTopic } from '../topics.ts';
 import type { CellInstruments } from '../observe/cell-metrics.ts';
@@ -53,9 +54,10 @@ export class LeafServices {
   ) {}
 
   static async start(o: LeafServicesOptions): Promise<LeafServices> {
-    const db: Db = await openDb(o.db, cellMigrations);
+    // The leaf's hand-backs up the tree live beside its builds (cells/tree/handbacks.ts).
+    const db: Db = await openDb(o.db, [...cellMigrations, handbackMigration]);
     const log = o.log.child({ service: 'nova-conductor' });
-    const writer = new WriteBehind(db, cellTables, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
+    const writer = new WriteBehind(db, { ...cellTables, ...handbackTables }, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
     const hostManager = new HostManager(o.config);
     const placement = new Placement(writer, (rp) => applyProviderUsage(hostManager, rp));
     const ctx: ConductorContext = {

@@ -9,6 +9,7 @@ import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/index.ts';
+import { HandbackStore } from './handbacks.ts';
 import { InstanceNotFound, NotFound, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
@@ -48,6 +49,8 @@ const TOKEN_CELL_CACHE = 10_000;
 export class ApiCell implements CellsPort {
   readonly role: ParentRole;
   private readonly copies = new Map<string, Copy>();
+  /** Hand-backs taken from children and not yet re-dispatched or buried (cells/tree/handbacks.ts). */
+  private readonly handbacks: HandbackStore;
   private readonly pending = new Map<string, CellBuildBody>();
   private readonly inFlight = new Set<string>();
   private global: SyncGlobalBody = { flavors: [], aggregates: [] };
@@ -61,12 +64,14 @@ export class ApiCell implements CellsPort {
     private readonly db: Db,
     private readonly writer: WriteBehind,
   ) {
+    this.handbacks = new HandbackStore(writer);
     this.role = new ParentRole({
       self: o.path, bus: o.bus, children: o.children, config: o.config, clock: o.clock, writer, db, log: o.log,
       onInstanceUpdates: (u) => this.applyUpdates(u),
       onExhausted: (b, reason) => this.bury(b, reason),
       onCapacityChanged: () => undefined,
       globalData: () => (this.global.flavors.length || this.global.aggregates.length ? this.global : undefined),
+      handbacks: this.handbacks,
     });
   }
 
@@ -74,6 +79,7 @@ export class ApiCell implements CellsPort {
     const db = await openDb(o.db, treeMigrations);
     const writer = new WriteBehind(db, treeTables, (err) => o.log.error({ err }, 'API cell database write failed'), o.timeCommit);
     const cell = new ApiCell(o, db, writer);
+    await cell.handbacks.load(db);
     for (const r of await db('instance_copies').where({ deleted: false })) {
       cell.copies.set(r.uuid, { ...JSON.parse(r.record), cell: r.cell });
     }

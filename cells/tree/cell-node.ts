@@ -24,6 +24,8 @@ import { downTopic, upTopic } from '../topics.ts';
 import type { LeafServices } from '../leaf/leaf-services.ts';
 import type { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
+import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
+import type { CellBuildHandbackBody } from '../messages.ts';
 import { newInstanceOf, type FaultView } from '../../actors/objects/index.ts';
 
 /** Instance updates per message (a resync of a big cell is split). */
@@ -42,6 +44,8 @@ export interface CellNodeOptions {
   /** A leaf's services, or an intermediate cell's parent role. */
   leaf?: LeafServices;
   parent?: ParentRole;
+  /** Where hand-backs wait until the parent took them (absent: sent once, as a cast). */
+  handbacks?: HandbackStore;
 }
 
 /** Fields of an instance record worth sending up (everything the API shows). */
@@ -57,6 +61,9 @@ export class CellNode {
   private outbox: InstanceState[] = [];
   private flushing = false;
   private hostCheck: TimerHandle | undefined;
+  private handbackTimer: TimerHandle | undefined;
+  /** Hand-backs with a call to the parent under way. */
+  private readonly handingBack = new Set<string>();
   /** Cells that already handed a build back, per instance, to pass along on our own hand-back. */
   private readonly triedOf = new Map<string, string[]>();
 
@@ -91,6 +98,10 @@ export class CellNode {
     });
     await this.reporter.full();
     this.reporter.start();
+    if (o.handbacks) {
+      this.resendHandbacks();
+      this.handbackTimer = o.clock.setInterval(() => this.resendHandbacks(), HANDBACK_RESEND_MS);
+    }
     if (o.leaf) {
       // Hosts come and go without instance changes (an agent process starts, a service goes down):
       // look every report_interval, when heartbeats arrive; a delta goes up only if something changed.
@@ -101,6 +112,7 @@ export class CellNode {
   stop(): void {
     this.reporter.stop();
     this.o.clock.clearTimer(this.hostCheck);
+    this.o.clock.clearTimer(this.handbackTimer);
   }
 
   /** A graceful shutdown: tell the parent at once (a clean disconnect publishes no last will). */
@@ -135,10 +147,39 @@ export class CellNode {
 
   /** No child could place a build: it goes up to our parent with us added to the tried list. */
   handBackUp(build: CellBuildBody, reason: string): void {
-    void this.o.parentBus.cast(upTopic(this.o.parentPath, this.o.path), {
-      type: 'cell_build_handback',
-      body: { from: this.o.path, build: { ...build, tried: [...new Set([...build.tried, this.o.path])] }, reason },
-    });
+    const body: CellBuildHandbackBody = { from: this.o.path, build: { ...build, tried: [...new Set([...build.tried, this.o.path])] }, reason };
+    const store = this.o.handbacks;
+    if (!store) {
+      void this.o.parentBus.cast(upTopic(this.o.parentPath, this.o.path), { type: 'cell_build_handback', body });
+      return;
+    }
+    // Kept in the caller's commit (it lets go of the build in the same one); sent once that is under way.
+    const key = store.put('out', body, this.o.clock.now());
+    queueMicrotask(() => void this.sendHandback(key));
+  }
+
+  private resendHandbacks(): void {
+    for (const key of this.o.handbacks?.keys('out') ?? []) void this.sendHandback(key);
+  }
+
+  /** Call the parent with a kept hand-back; once it answers, the hand-back is the parent's. */
+  private async sendHandback(key: string): Promise<void> {
+    const store = this.o.handbacks!;
+    const body = store.get(key);
+    if (!body || this.handingBack.has(key)) return;
+    this.handingBack.add(key);
+    try {
+      await store.commit();
+      await this.o.parentBus.call(upTopic(this.o.parentPath, this.o.path), { type: 'cell_build_handback', body }, {
+        timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000,
+      });
+      store.remove(key);
+      await store.commit();
+    } catch (e) {
+      this.o.log.warn({ instance_uuid: body.build.instances[0]?.uuid, err: (e as Error).message }, 'hand-back not yet taken by the parent; will re-send');
+    } finally {
+      this.handingBack.delete(key);
+    }
   }
 
   capacity(): Capacity {

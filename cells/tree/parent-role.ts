@@ -20,6 +20,7 @@ import { downTopic, goneWildcard, upWildcard } from '../topics.ts';
 import { Children } from './children.ts';
 import { Dispatcher, type DispatchResult } from './dispatcher.ts';
 import type { CellStatus, ChildStatus } from './status.ts';
+import type { HandbackStore } from './handbacks.ts';
 
 /** How long a (re)started cell waits for children it has not heard from before turning builds away. */
 const REJOIN_GRACE_MS = 10_000;
@@ -44,6 +45,8 @@ export interface ParentRoleOptions {
   onCapacityChanged(): void;
   /** Global data for a child that (re)joined, if this cell has any yet. */
   globalData(): SyncGlobalBody | undefined;
+  /** Where hand-backs taken from children are kept until done (absent: taken in memory only). */
+  handbacks?: HandbackStore;
 }
 
 /** The sender is the link of child `cell` (and the message names that child, not another). */
@@ -85,6 +88,9 @@ export class ParentRole {
     this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), silenceCheckMs));
     // Ask every child for a full report: after our restart we know nothing of them.
     for (const c of this.children.paths()) void this.o.bus.cast(downTopic(this.o.self, c), { type: 'capacity_request', body: {} }).catch(() => undefined);
+    // Hand-backs taken before a restart and not yet passed on: pass them on now.
+    const store = this.o.handbacks;
+    for (const key of store?.keys('in') ?? []) void this.redispatch(store!.get(key)!, key);
   }
 
   stop(): void {
@@ -224,12 +230,9 @@ export class ParentRole {
         },
       })
       .on(CellBuildHandback, {
-        allow: (s, b) => {
-          const who = fromChild(s, b.from);
-          if (who !== true) return who;
-          const foreign = b.build.instances.find((i) => this.dispatcher.routeOf(i.uuid) !== b.from);
-          return foreign ? `instance ${foreign.uuid} was not sent to ${b.from}` : true;
-        },
+        // A child hands back only builds routed to it: others are left alone in the handler (a re-sent
+        // hand-back this cell already took no longer has its route, and is answered as taken).
+        allow: (s, b) => fromChild(s, b.from),
         handle: (b) => this.onHandback(b),
       })
       .on(ChildGone, {
@@ -272,25 +275,48 @@ export class ParentRole {
     void this.o.bus.cast(downTopic(this.o.self, child), { type: 'instances_resync', body: {} }).catch(() => undefined);
   }
 
-  private async onHandback(h: CellBuildHandbackBody): Promise<void> {
-    this.handbacks++;
+  /**
+   * Take a hand-back: forget the child's route and keep the hand-back in one commit, answer the child
+   * (it may now let go), then pass the build on. The answer says how many instances were taken.
+   */
+  private async onHandback(h: CellBuildHandbackBody): Promise<{ taken: number }> {
     this.children.heardFrom(h.from);
-    const build: CellBuildBody = { ...h.build, tried: [...new Set([...h.build.tried, h.from])] };
-    for (const i of build.instances) {
+    const mine = h.build.instances.filter((i) => this.dispatcher.routeOf(i.uuid) === h.from);
+    if (mine.length < h.build.instances.length) {
+      this.o.log.warn(
+        { child: h.from, ignored: h.build.instances.filter((i) => !mine.includes(i)).map((i) => i.uuid) },
+        `hand-back from ${h.from}: instances not routed to it (already taken, or never sent there) left alone`,
+      );
+    }
+    if (mine.length === 0) return { taken: 0 };
+    this.handbacks++;
+    const taken: CellBuildHandbackBody = { ...h, build: { ...h.build, instances: mine } };
+    for (const i of mine) {
       this.dispatcher.forget(i.uuid);
       this.children.release(i.uuid);
     }
-    if (build.tried.length > this.o.config.cells.scheduler_retries) {
-      this.o.onExhausted(build, `gave up after ${build.tried.length} cells handed it back: ${h.reason}`);
-      return;
-    }
+    const key = this.o.handbacks?.put('in', taken, this.o.clock.now());
+    await this.o.writer.commit();
+    void this.redispatch(taken, key);
+    return { taken: mine.length };
+  }
+
+  /** Pass a build handed back on: to a sibling, or further up; then it is no longer ours to keep. */
+  private async redispatch(h: CellBuildHandbackBody, key: string | undefined): Promise<void> {
+    const build: CellBuildBody = { ...h.build, tried: [...new Set([...h.build.tried, h.from])] };
     try {
-      const r = await this.dispatch(build);
-      if (!r.accepted) this.o.onExhausted({ ...build, tried: r.tried }, r.reason ?? h.reason);
+      if (build.tried.length > this.o.config.cells.scheduler_retries) {
+        this.o.onExhausted(build, `gave up after ${build.tried.length} cells handed it back: ${h.reason}`);
+      } else {
+        const r = await this.dispatch(build);
+        if (!r.accepted) this.o.onExhausted({ ...build, tried: r.tried }, r.reason ?? h.reason);
+      }
     } catch (e) {
       const why = e instanceof NovaError ? e.message : String(e);
       this.o.log.warn({ err: why }, 'redispatch after hand-back failed');
       this.o.onExhausted(build, why);
     }
+    if (key !== undefined) this.o.handbacks?.remove(key);
+    await this.o.writer.commit();
   }
 }

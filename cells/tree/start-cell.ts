@@ -3,6 +3,7 @@
  * leaf with compute hosts) and its link to the parent's broker. The in-process tree calls this for
  * every cell; `novacell cell run` calls it for one cell in its own process.
  */
+import { dirname, join, resolve } from 'node:path';
 import { spawnGroup, type ActorSystem } from '../../runtime/actor/index.ts';
 import type { Broker, Bus, MemoryHub } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
@@ -20,6 +21,7 @@ import { ApiCell } from './api-cell.ts';
 import { CellNode } from './cell-node.ts';
 import { ParentRole } from './parent-role.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
+import { HandbackStore } from './handbacks.ts';
 import type { CellInstruments } from '../observe/cell-metrics.ts';
 
 export interface RunningCell {
@@ -109,14 +111,18 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
     rc.leaf = await LeafServices.start({
       cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log, instruments: o.instruments,
     });
-    rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf });
+    const leafHandbacks = new HandbackStore(rc.leaf.ctx.writer);
+    await leafHandbacks.load(rc.leaf.ctx.db);
+    rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf, handbacks: leafHandbacks });
     if (o.computeInProcess ?? true) {
       const compBus = await o.connectOwn(`${c.path}:compute`);
       rc.buses.push(compBus);
       rc.compute = new ComputeHosts({
         cell: c.path, parent: root, bus: compBus, clock: o.clock, config: c.nova, log: log.child({ service: 'nova-compute' }), subscribe: 'wildcard',
       });
-      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log }));
+      // Fake guests are kept as durably as the cell's database: beside its file, or not at all beside ':memory:'.
+      const fakeStateDir = o.db?.file === ':memory:' ? null : o.db?.file ? join(dirname(resolve(o.db.file)), 'fake-hypervisor') : undefined;
+      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log, fakeStateDir }));
       await rc.compute.start(o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })));
     }
     await rc.node.start();
@@ -126,14 +132,17 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
   rc.db = await openDb(dbCfg, treeMigrations);
   rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
   let node!: CellNode;
+  const handbacks = new HandbackStore(rc.writer);
+  await handbacks.load(rc.db);
   rc.role = new ParentRole({
     self: c.path, bus: own, children: childInfo, config: c.nova, clock: o.clock, writer: rc.writer, db: rc.db, log,
     onInstanceUpdates: (u) => node.forwardUpdates(u),
     onExhausted: (b, reason) => node.handBackUp(b, reason),
     onCapacityChanged: () => node.capacityChanged(),
     globalData: () => node.lastGlobal(),
+    handbacks,
   });
-  node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, parent: rc.role });
+  node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, parent: rc.role, handbacks });
   rc.node = node;
   await rc.role.start();
   await node.start();

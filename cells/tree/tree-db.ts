@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Migration } from '../../runtime/db/index.ts';
+import { handbackMigration, handbackTables } from './handbacks.ts';
 
 export const treeMigrations: Migration[] = [
   {
@@ -38,6 +39,7 @@ export const treeMigrations: Migration[] = [
       });
     },
   },
+  handbackMigration,
 ];
 
 export const treeTables = {
@@ -45,4 +47,5 @@ export const treeTables = {
   instance_mappings: { key: ['instance_uuid'] },
   instance_copies: { key: ['uuid'] },
   pending_builds: { key: ['request_key'] },
+  ...handbackTables,
 };

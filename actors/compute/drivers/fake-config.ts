@@ -37,6 +37,11 @@ export interface FakeDriverOptions {
    * ConsoleTypeUnavailable rather than pointing a proxy at a port where nothing listens.
    */
   consoles?: FakeConsoles;
+  /**
+   * Keep the guests in `<stateDir>/<host>.json` (0600) so a restarted process finds them; absent,
+   * they live in memory only (unit tests, the simulator).
+   */
+  stateDir?: string;
 }
 
 export interface FakeConsoles {

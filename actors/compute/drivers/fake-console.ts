@@ -8,7 +8,7 @@ import { isoSeconds } from '../../../runtime/clock/index.ts';
 
 export type ConsoleEventKind = 'boot' | 'rescue-boot' | 'restart' | 'halt' | 'panic';
 
-interface ConsoleEvent {
+export interface ConsoleEvent {
   kind: ConsoleEventKind;
   /** Clock time (ms) of the event. */
   at: number;
@@ -39,6 +39,21 @@ export class FakeConsoleLog {
   private readonly events: ConsoleEvent[] = [];
 
   constructor(private readonly guest: ConsoleGuest) {}
+
+  /** A log written out by toJSON (the FakeDriver's state file), with its events as they were. */
+  static fromJSON(saved: { guest: ConsoleGuest; events: readonly ConsoleEvent[] }): FakeConsoleLog {
+    const log = new FakeConsoleLog(saved.guest);
+    log.events.push(...saved.events.slice(-MAX_EVENTS).map((e) => ({ ...e })));
+    return log;
+  }
+
+  toJSON(): { guest: ConsoleGuest & { interfaces: Array<{ mac: string; ips: string[] }> }; events: ConsoleEvent[] } {
+    const g = this.guest;
+    return {
+      guest: { ...g, interfaces: g.interfaces.map((i) => ({ mac: i.mac, ips: [...i.ips] })) },
+      events: this.events.map((e) => ({ ...e })),
+    };
+  }
 
   record(kind: ConsoleEventKind, at: number, imageId = this.guest.imageId): void {
     this.events.push({ kind, at, imageId });

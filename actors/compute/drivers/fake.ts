@@ -7,6 +7,8 @@
  *
  * Unlike Nova's fake, every operation checks the guest's power state the way the API and libvirt
  * would, so a manager bug that pauses a stopped guest fails in tests instead of passing silently.
+ * With `stateDir` (a deployment's data directory) the guests outlive the process, as a real
+ * hypervisor's do: they are written on every change and read back by init() (fake-state.ts).
  */
 import type { Clock, TimerHandle } from '../../../runtime/clock/index.ts';
 import type { Logger } from '../../../runtime/log/index.ts';
@@ -29,6 +31,7 @@ import { InstanceExists, invalidPowerState, invalidState } from './errors.ts';
 import { FAKE_CAPABILITIES, resolveFakeConfig, type FakeDriverOptions, type FakeDriverResources } from './fake-config.ts';
 import { fakeGuestView, lifecycleTransition, newFakeGuest, type FakeGuest, type FakeGuestView } from './fake-guest.ts';
 import { PowerState } from './power-state.ts';
+import { fakeStateFile, FakeStateFile } from './fake-state.ts';
 import type { DestroyOptions, RescueContext, SpawnContext } from './spawn-context.ts';
 
 import type { FakeConsoles } from './fake-config.ts';
@@ -60,6 +63,9 @@ export class FakeDriver implements ComputeDriver {
   private readonly usedSlots = new Set<number>();
   private readonly listeners: LifecycleListener[] = [];
   private host: string | undefined;
+  private readonly stateDir: string | undefined;
+  /** Set once the guests have been read back from disk (init may run again when the manager restarts). */
+  private stateFile: FakeStateFile | undefined;
 
   constructor(opts: FakeDriverOptions) {
     const config = resolveFakeConfig(opts);
@@ -71,10 +77,20 @@ export class FakeDriver implements ComputeDriver {
     this.failSpawn = config.failSpawn;
     this.log = opts.log;
     this.consoles = opts.consoles ?? {};
+    this.stateDir = opts.stateDir;
   }
 
   async init(host: string): Promise<void> {
     this.host = host;
+    if (this.stateDir === undefined || this.stateFile) return;
+    const file = new FakeStateFile(fakeStateFile(this.stateDir, host));
+    for (const g of file.load()) {
+      if (this.guests.has(g.uuid) || this.usedSlots.has(g.slot)) continue;
+      this.guests.set(g.uuid, g);
+      this.usedSlots.add(g.slot);
+    }
+    this.stateFile = file;
+    if (this.guests.size > 0) this.log?.info({ host, guests: this.guests.size, file: file.file }, 'fake hypervisor: guests found from before the restart');
   }
 
   async cleanup(): Promise<void> {
@@ -167,6 +183,7 @@ export class FakeDriver implements ComputeDriver {
       // The guest OS restarts itself; the virtual machine never stops, so the hypervisor reports nothing.
       g.console.record('restart', now);
       g.console.record('boot', now);
+      this.persist();
       return;
     }
     if (g.state !== SHUTDOWN && g.state !== CRASHED) this.emit(g, 'STOPPED');
@@ -229,6 +246,7 @@ export class FakeDriver implements ComputeDriver {
     // The API's allowed vm_states (active, stopped, paused, suspended) seen as power states.
     const g = this.guestIn(instanceUuid, 'snapshot', [RUNNING, SHUTDOWN, PAUSED, SUSPENDED]);
     g.snapshots.push(imageId);
+    this.persist();
   }
 
   async getInfo(instanceUuid: string): Promise<InstanceInfo> {
@@ -334,6 +352,7 @@ export class FakeDriver implements ComputeDriver {
     if (this.guests.get(g.uuid) !== g) return;
     this.guests.delete(g.uuid);
     this.usedSlots.delete(g.slot);
+    this.persist();
   }
 
   /** Wait out the build on the clock; destroy() or cleanup() end it early by rejecting. */
@@ -355,9 +374,15 @@ export class FakeDriver implements ComputeDriver {
   private setState(g: FakeGuest, to: PowerState): void {
     const from = g.state;
     g.state = to;
+    this.persist();
     if (from === to) return;
     const transition = lifecycleTransition(from, to);
     if (transition) this.emit(g, transition);
+  }
+
+  /** Write the guests out before anyone hears of the change (a no-op without stateDir). */
+  private persist(): void {
+    if (this.stateFile && this.host !== undefined) this.stateFile.save(this.host, this.guests.values());
   }
 
   private emit(g: FakeGuest, transition: LifecycleTransition): void {

@@ -9,6 +9,10 @@ import { PowerState } from '../../compute/drivers/power-state.ts';
 import { VmState } from '../../compute/states.ts';
 import type { ConductorContext } from '../context.ts';
 import type { PowerStateReportBody } from '../messages.ts';
+import type { InstanceRecord } from '../records.ts';
+
+/** The event a correction by the power-state sync is recorded under, in a `stop` instance action. */
+export const SYNC_POWER_STATE_EVENT = 'compute__sync_power_states';
 
 const STOPPED_ON_ITS_OWN = new Set<string>([VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED]);
 
@@ -18,12 +22,24 @@ export async function syncInstancePowerState(ctx: ConductorContext, r: PowerStat
   if (inst.vmState === VmState.BUILDING) return;
   const off = r.powerState === PowerState.SHUTDOWN || r.powerState === PowerState.CRASHED;
   if (off && STOPPED_ON_ITS_OWN.has(inst.vmState)) {
-    ctx.log.warn({ instance: r.uuid, vm_state: inst.vmState, power_state: r.powerState }, 'instance shut down by itself; recording it stopped');
-    ctx.store.update(r.uuid, { vmState: VmState.STOPPED, powerState: r.powerState });
+    recordSyncStop(ctx, inst, r.powerState);
   } else if (inst.powerState !== r.powerState) {
     ctx.store.update(r.uuid, { powerState: r.powerState });
   } else {
     return;
   }
   await ctx.writer.commit();
+}
+
+/**
+ * The guest is off on its own: recorded stopped, with a `stop` action by the system (Nova's sync calls
+ * the stop API as the service, so the action has no user) whose event says the sync did it.
+ */
+export function recordSyncStop(ctx: ConductorContext, inst: InstanceRecord, powerState: number): void {
+  ctx.log.warn({ instance_uuid: inst.uuid, vm_state: inst.vmState, power_state: powerState }, 'instance shut down by itself; recording it stopped');
+  const action = ctx.store.startAction(inst.uuid, 'stop', `req-${ctx.rng.uuid4()}`, '', inst.projectId);
+  ctx.store.eventStart(action, SYNC_POWER_STATE_EVENT, inst.host);
+  ctx.store.eventFinish(action, SYNC_POWER_STATE_EVENT, 'Success');
+  ctx.store.finishAction(action);
+  ctx.store.update(inst.uuid, { vmState: VmState.STOPPED, powerState });
 }

@@ -1,0 +1,88 @@
+/**
+ * The FakeDriver's hypervisor state on disk: one JSON file per compute host (`<dir>/<host>.json`,
+ * 0600 in a 0700 directory), so a restarted compute process finds its guests as a real hypervisor's
+ * domains outlive nova-compute. Written whole on every change (temporary file, then rename), so a
+ * SIGKILL at any moment leaves either the old state or the new one, never half of one. A guest still
+ * building is not written: a spawn does not survive its process, as with Nova.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { HypervisorError } from '../../../runtime/errors/index.ts';
+import { FakeConsoleLog } from './fake-console.ts';
+import type { FakeGuest } from './fake-guest.ts';
+import { PowerState } from './power-state.ts';
+
+const consoleEventSchema = z.object({
+  kind: z.enum(['boot', 'rescue-boot', 'restart', 'halt', 'panic']),
+  at: z.number(),
+  imageId: z.string(),
+});
+
+const storedGuestSchema = z.object({
+  uuid: z.string(),
+  name: z.string(),
+  imageId: z.string(),
+  vcpus: z.number(),
+  memoryMb: z.number(),
+  diskGb: z.number(),
+  slot: z.number().int().nonnegative(),
+  state: z.nativeEnum(PowerState),
+  rescued: z.boolean(),
+  snapshots: z.array(z.string()),
+  console: z.object({
+    guest: z.object({
+      uuid: z.string(), hostname: z.string(), vcpus: z.number(), memoryMb: z.number(), imageId: z.string(),
+      interfaces: z.array(z.object({ mac: z.string(), ips: z.array(z.string()) })),
+    }),
+    events: z.array(consoleEventSchema),
+  }),
+});
+
+const stateFileSchema = z.object({ version: z.literal(1), host: z.string(), guests: z.array(storedGuestSchema) });
+type StoredGuest = z.infer<typeof storedGuestSchema>;
+
+/** The state file of `host` under `dir`. */
+export function fakeStateFile(dir: string, host: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host)) throw new HypervisorError(`Cannot keep fake guests for host name ${JSON.stringify(host)}.`);
+  return join(dir, `${host}.json`);
+}
+
+export class FakeStateFile {
+  constructor(readonly file: string) {}
+
+  /** The guests written last time (none when there is no file yet). A file that does not parse is an error, not an empty host. */
+  load(): FakeGuest[] {
+    if (!existsSync(this.file)) return [];
+    let parsed: z.infer<typeof stateFileSchema>;
+    try {
+      parsed = stateFileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
+    } catch (e) {
+      throw new HypervisorError(`The fake hypervisor's state file ${this.file} is unreadable: ${(e as Error).message.slice(0, 300)}`);
+    }
+    return parsed.guests.map(restoreGuest);
+  }
+
+  save(host: string, guests: Iterable<FakeGuest>): void {
+    const out: StoredGuest[] = [];
+    for (const g of guests) if (g.state !== PowerState.NOSTATE) out.push(storeGuest(g));
+    const dir = join(this.file, '..');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, host, guests: out }), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+}
+
+function storeGuest(g: FakeGuest): StoredGuest {
+  const { uuid, name, imageId, vcpus, memoryMb, diskGb, slot, state, rescued } = g;
+  return { uuid, name, imageId, vcpus, memoryMb, diskGb, slot, state, rescued, snapshots: [...g.snapshots], console: g.console.toJSON() };
+}
+
+function restoreGuest(s: StoredGuest): FakeGuest {
+  return {
+    uuid: s.uuid, name: s.name, imageId: s.imageId, vcpus: s.vcpus, memoryMb: s.memoryMb, diskGb: s.diskGb, slot: s.slot,
+    state: s.state, rescued: s.rescued, snapshots: [...s.snapshots], console: FakeConsoleLog.fromJSON(s.console),
+  };
+}
