@@ -42,6 +42,8 @@ describe('Placement API', () => {
     const root = await f.call('GET', '/placement/', { as: null });
     expect(root.statusCode).toBe(200);
     expect(root.json().versions[0].max_version).toBe('1.39');
+    expect((await f.call('GET', '/placement', { as: null })).json().versions[0].id).toBe('v1.0');
+    expect((await call('GET', '/resource_providers', { version: 'one' })).statusCode).toBe(400);
     const bad = await call('GET', '/resource_providers', { version: '1.99' });
     expect(bad.statusCode).toBe(406);
     expect(bad.json().errors[0]).toMatchObject({ status: 406, max_version: '1.39', min_version: '1.0' });
@@ -159,5 +161,26 @@ describe('Placement API', () => {
     expect(r.statusCode).toBe(204);
     expect(cellA.allocationsOf(C1).map((a) => a.providerUuid)).toEqual([child]);
     expect(cellA.provider(RP1)!.inventories.VCPU).toBeUndefined();
+  });
+
+  it('answers granular groups (1.25), member_of, in_tree and the list form of allocations (1.0)', async () => {
+    const agg = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+    const gen = (await call('GET', `/resource_providers/${RP1}`)).json().generation;
+    expect((await call('PUT', `/resource_providers/${RP1}/aggregates`, { body: { aggregates: [agg], resource_provider_generation: gen } })).statusCode).toBe(200);
+    expect((await call('PUT', `/resource_providers/${RP1}/aggregates`, { body: [agg], version: '1.18' })).statusCode).toBe(200);
+    const member = await call('GET', `/allocation_candidates?resources=VCPU:1&member_of=in:${agg}`);
+    expect(member.json().allocation_requests.map((a: { allocations: object }) => Object.keys(a.allocations)[0])).toEqual([RP1]);
+    expect((await call('GET', `/resource_providers?member_of=!${agg}`)).json().resource_providers.map((r: { uuid: string }) => r.uuid)).toEqual([RP2]);
+    const tree = await call('GET', `/allocation_candidates?resources=VCPU:1&in_tree=${RP2}`);
+    expect(tree.json().allocation_requests).toHaveLength(1);
+    expect((await call('GET', '/allocation_candidates?resources1=VCPU:1&resources2=MEMORY_MB:512')).statusCode).toBe(400);
+    const granular = await call('GET', '/allocation_candidates?resources1=VCPU:1&resources2=MEMORY_MB:512&group_policy=none');
+    expect(granular.statusCode).toBe(200);
+    expect(granular.json().allocation_requests[0].mappings).toHaveProperty('1');
+    const isolate = await call('GET', '/allocation_candidates?resources1=VCPU:1&resources2=MEMORY_MB:512&group_policy=isolate');
+    expect(isolate.json().allocation_requests).toHaveLength(0);
+    const listForm = { allocations: [{ resource_provider: { uuid: RP2 }, resources: { VCPU: 1 } }] };
+    expect((await call('PUT', `/allocations/${C1}`, { body: listForm, version: '1.0' })).statusCode).toBe(204);
+    expect((await call('GET', `/allocations/${C1}`, { version: '1.0' })).json()).toEqual({ allocations: { [RP2]: { generation: expect.any(Number), resources: { VCPU: 1 } } } });
   });
 });
