@@ -117,6 +117,10 @@ export function registerAllocationRoutes(app: FastifyInstance, router: Placement
     const q = (request.query ?? {}) as Record<string, string | string[] | undefined>;
     const known = /^(resources|required|member_of|in_tree)([1-9]\d*|_[A-Za-z0-9_-]{1,64})?$|^(limit|group_policy|root_required|same_subtree)$/;
     for (const name of Object.keys(q)) if (!known.test(name)) throw new PlacementError(400, `Invalid query string parameters: Additional properties are not allowed ('${name}' was unexpected)`);
+    if (Object.hasOwn(q, 'same_subtree')) {
+      // Not served: refused plainly rather than ignored (every compute node here is a one-provider tree).
+      throw new PlacementError(400, v.lt('1.36') ? "Invalid query string parameters: Additional properties are not allowed ('same_subtree' was unexpected)" : 'same_subtree is not supported by this placement service.');
+    }
     const groups = parseGroups(q, v);
     const unnamed = groups.find((g) => g.suffix === '');
     if (groups.every((g) => Object.keys(g.resources).length === 0)) {
