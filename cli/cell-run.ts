@@ -7,6 +7,7 @@
  * `novacell status`. The API cell's process serves the OpenStack APIs on api.listen, as `up` does.
  * SIGINT/SIGTERM stop it cleanly; a restart on the same data directory resumes.
  */
+import type { PlacementBackend } from '../actors/api/placement/index.ts';
 import { startActorSystem, stopActor } from '../runtime/actor/index.ts';
 import { startBroker, type Broker } from '../runtime/bus/index.ts';
 import { RealClock } from '../runtime/clock/index.ts';
@@ -58,7 +59,7 @@ export interface CellRunOptions extends PlanOverrides {
 /** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
 async function serveOpenStackApis(
   plan: TopologyPlan, cell: PlanCell, computeApi: ComputeAPI,
-  o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean },
+  o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean; placement?: PlacementBackend },
 ): Promise<{ url: string; cloudsYamlPath: string | undefined; instances: ApiStore['instances']; close(): Promise<void> }> {
   const storeCfg = cell.database.kind === 'postgres' ? { url: cell.database.url } : { file: cell.database.file };
   const store = await ApiStore.open(storeCfg);
@@ -66,6 +67,7 @@ async function serveOpenStackApis(
   const api = await startApiService({
     plan, store, computeApi, clock: o.clock, rng: o.rng, log: o.log, tokenSecret: apiTokenSecret(plan.dataDir),
     listen: { host: plan.api.host, port: plan.api.port },
+    placement: o.placement,
     // With port 0 the URL is known only once listening: startApiService derives it then.
     ...(o.listenOverridden || plan.api.port === 0 ? {} : { publicUrl: plan.api.publicUrl }),
   });
@@ -174,7 +176,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   }
   ready = true;
   const computeApi = apiCell ? new ComputeAPI(apiCell, clock, rng.stream('api')) : undefined;
-  const api = computeApi ? await serveOpenStackApis(plan, cell, computeApi, { clock, rng, log, listenOverridden: o.apiListen !== undefined }) : undefined;
+  const api = computeApi && apiCell ? await serveOpenStackApis(plan, cell, computeApi, { clock, rng, log, listenOverridden: o.apiListen !== undefined, placement: apiCell }) : undefined;
   // The API cell's process also answers guests' metadata requests (nova-api-metadata beside nova-api).
   const metadata = computeApi && api
     ? await startPlanMetadata(plan, computeApi, { clock, rng, log, listen: metadataListen ?? { host: '127.0.0.1', port: 0 }, instances: api.instances })

@@ -88,6 +88,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const api = await startApiService({
     plan, store, computeApi, clock, rng, log, tokenSecret: apiTokenSecret(plan.dataDir), listen: { host, port },
     consoleBaseUrls: () => consoleBaseUrls(consoleConfig, proxies.listening),
+    placement: tree.apiCell,
     mount: (app, identity) => {
       observe.mount(app, { clock, isAdmin: adminByToken(identity) });
       mountDashboard(app, { plan, apiCell: tree.apiCell, identity, clock, log: log.child({ service: 'dashboard' }) });

@@ -22,7 +22,7 @@ import { identityDataFromPlan } from './identity-from-plan.ts';
 import { CaStore, CertificateService } from '../cert/index.ts';
 import { CredentialCipher, DEFAULT_REGION, devstackCatalog, EncryptedCredentialStore, IdentityService, mountIdentity, type TokenRevocations } from './identity/index.ts';
 import { mountEc2 } from './ec2/index.ts';
-import { mountPlacement } from './placement/index.ts';
+import { mountPlacement, type PlacementBackend } from './placement/index.ts';
 import { consoleBaseUrls, type ConsoleBaseUrls } from '../console/console-urls.ts';
 
 export interface ApiServiceOptions {
@@ -53,6 +53,8 @@ export interface ApiServiceOptions {
   revocations?: TokenRevocations;
   /** Where console URLs point (default: the API cell's [vnc]/[spice]/[serial_console]/[xvp] options). */
   consoleBaseUrls?: () => ConsoleBaseUrls;
+  /** The leaves' placements (the API cell); absent: /placement serves only its version document. */
+  placement?: PlacementBackend;
   /** More routes on the same server (metrics, health check, dashboard), mounted after the APIs. */
   mount?: (app: HttpServer, identity: IdentityService) => void | Promise<void>;
 }
@@ -115,7 +117,12 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
   await mountImage(app, {
     store: o.store, clock: o.clock, rng: o.rng.stream('api:image'), files: imageFiles,
   }, identity, { authUri: authUri() });
-  mountPlacement(app);
+  if (o.placement) {
+    const uuids = o.rng.stream('api:placement');
+    await mountPlacement(app, { backend: o.placement, auth: identity, newUuid: () => uuids.uuid4(), authUri: authUri() });
+  } else {
+    await mountPlacement(app);
+  }
   await mountEc2(app, deps, identity, { region: DEFAULT_REGION, publicUrl: () => publicUrl() || undefined });
   await o.mount?.(app, identity);
   return { app, identity };

@@ -17,6 +17,7 @@ import {
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { conductorInbox } from '../topics.ts';
 import { GetConsole, ValidateConsoleToken } from '../../actors/console/messages.ts';
+import { callPlacementOp, PlacementCall, placementOps } from '../../actors/placement/index.ts';
 
 /** Only the cell's own services. */
 export const cellOnly = (s: Sender): Verdict => s.kind === 'cell' || `only the cell's own services may send this, not a ${s.kind}`;
@@ -38,9 +39,14 @@ function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'>) {
   };
 }
 
+/** What the conductor endpoint reads; placement, clock and writer (when present) serve placement_call. */
+type EndpointContext = Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'placement' | 'clock' | 'writer'>>;
+
 export function conductorHandlers(
-  cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'>, log: Logger,
+  cell: string, conductor: ServiceRef<ConductorManager>, ctx: EndpointContext, log: Logger,
 ): HandlerTable<Sender> {
+  const { placement, clock, writer } = ctx;
+  const ops = placement && clock ? placementOps(placement, () => clock.now()) : undefined;
   const reqId = (r: string | undefined) => r ?? '';
   const who = (d: Delivery<Sender>) => ({ userId: d.msg.context?.userId ?? '', projectId: d.msg.context?.projectId });
   return new HandlerTable<Sender>({ name: `conductor ${cell}`, senderOf: (m) => senderOf(cell, m.topic), describe: describeSender, log })
@@ -61,6 +67,16 @@ export function conductorHandlers(
       handle: (b, d) => ask(conductor, 'instanceTask', { ...b, userId: d.msg.context?.userId ?? b.userId }, reqId(d.msg.reqId)),
     })
     .on(SyncAggregates, { allow: cellOnly, handle: (b) => ask(conductor, 'syncAggregates', b.aggregates) })
+    .on(PlacementCall, {
+      allow: cellOnly,
+      // Synchronous against the cell's placement (never interleaved with a claim), durable before the answer.
+      handle: async (b) => {
+        if (!ops) return { ok: false, status: 503, code: 'placement.undefined_code', detail: `cell ${cell} serves no placement` };
+        const r = callPlacementOp(ops, b.op, b.args);
+        await writer?.commit();
+        return r;
+      },
+    })
     .on(BuildResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'buildResult', b) })
     .on(ActionResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'actionResult', b) })
     .on(PowerStateReport, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'powerStateReport', b) })
@@ -71,7 +87,7 @@ export function conductorHandlers(
 
 /** Subscribe the conductor's handler table to its own topic and every host's report topic. */
 export async function serveConductor(
-  bus: Bus, cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'>, log: Logger,
+  bus: Bus, cell: string, conductor: ServiceRef<ConductorManager>, ctx: EndpointContext, log: Logger,
 ): Promise<void> {
   await bus.subscribe(conductorInbox(cell), conductorHandlers(cell, conductor, ctx, log).handler());
 }

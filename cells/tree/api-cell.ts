@@ -26,6 +26,8 @@ import { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
 import { instanceFromBuild } from '../../actors/objects/index.ts';
+import type { PlacementOp, PlacementReply } from '../../actors/placement/index.ts';
+import type { LeafReply, PlacementBackend } from '../../actors/api/placement/index.ts';
 
 export interface ApiCellOptions {
   path: string;
@@ -46,7 +48,7 @@ type Copy = InstanceView & { cell: string | null };
 /** How many token hash → cell entries the API cell remembers (a proxy's later sockets skip the broadcast). */
 const TOKEN_CELL_CACHE = 10_000;
 
-export class ApiCell implements CellsPort {
+export class ApiCell implements CellsPort, PlacementBackend {
   readonly role: ParentRole;
   private readonly copies = new Map<string, Copy>();
   /** Hand-backs taken from children and not yet re-dispatched or buried (cells/tree/handbacks.ts). */
@@ -275,6 +277,20 @@ export class ApiCell implements CellsPort {
     const hit = entries.find((e) => e.ok);
     if (!hit || !hit.ok) throw new NotFound(`Service ${change.binary} on host ${change.host} could not be found.`);
     return { ...(hit.result as ServiceView), cell: hit.cell };
+  }
+
+  // --- the leaves' placements (PlacementBackend) ----------------------------------------------
+
+  /** One leaf's placement, by cell path (`placement_call` routed like any cell_request). */
+  async placementCall(cell: string, op: PlacementOp, args: unknown, reqId: string): Promise<PlacementReply> {
+    return (await this.role.route({ target: cell, hops: 0, type: 'placement_call', body: { op, args } }, undefined, { reqId })) as PlacementReply;
+  }
+
+  /** Every leaf's placement in one broadcast, merged hop by hop. */
+  async placementBroadcast(op: PlacementOp, args: unknown, reqId: string): Promise<LeafReply[]> {
+    void reqId;
+    const entries = await this.role.broadcast('placement_call', { op, args }, 0, this.timeoutMs());
+    return entries.map((e) => (e.ok ? { cell: e.cell, reply: e.result as PlacementReply } : { cell: e.cell, error: e.error }));
   }
 
   // --- internals ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import { ApiStore, seedFromPlan } from '../../actors/api/db/index.ts';
 import type { KeyGenerator } from '../../actors/api/compute/index.ts';
 import type { HttpServer } from '../../runtime/http/index.ts';
 import { FakeCells } from './fake-cells.ts';
+import type { PlacementBackend } from '../../actors/api/placement/index.ts';
 
 const QUICKSTART = join(import.meta.dirname, '..', '..', 'topology', 'examples', 'quickstart.yaml');
 
@@ -40,7 +41,7 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function apiFixture(opts: { dataDir?: string } = {}): Promise<ApiFixture> {
+export async function apiFixture(opts: { dataDir?: string; placement?: PlacementBackend } = {}): Promise<ApiFixture> {
   const plan = resolvePlan(loadTopology(QUICKSTART));
   const clock = new VirtualClock();
   const rng = new SeededRng('api-fixture');
@@ -50,7 +51,7 @@ export async function apiFixture(opts: { dataDir?: string } = {}): Promise<ApiFi
   const computeApi = new ComputeAPI(cells, clock, rng.stream('compute-api'));
   const { app, identity } = await buildApiApp({
     plan, store, computeApi, clock, rng, log: createLogger({}, 'silent'), tokenSecret: 'fixture-token-secret-0123456789',
-    keygen: fakeKeygen, passwordHashCost: 4, dataDir: opts.dataDir ?? '/nonexistent-novacell-test', writeClouds: false,
+    keygen: fakeKeygen, passwordHashCost: 4, placement: opts.placement, dataDir: opts.dataDir ?? '/nonexistent-novacell-test', writeClouds: false,
   }, () => 'http://cloud.test:8774');
   const issue = async (name: string) => {
     const u = plan.users.find((x) => x.name === name)!;

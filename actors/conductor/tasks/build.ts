@@ -13,6 +13,7 @@ import type { ConductorContext } from '../context.ts';
 import type { Alternate, BuildRequest } from '../build-requests.ts';
 import { flavorResources, guestDataOf } from '../../objects/index.ts';
 import { applyProviderUsage } from '../usage.ts';
+import { flavorTraits } from '../../placement/index.ts';
 
 export const SCHEDULE_EVENT = 'conductor_schedule_and_build_instances';
 export const COMPUTE_BUILD_EVENT = 'compute_build_and_run_instance';
@@ -42,7 +43,12 @@ function requestSpec(ctx: ConductorContext, spec: BuildSpec, uuids: string[], tr
 function claimer(ctx: ConductorContext, spec: BuildSpec) {
   const resources = flavorResources(spec.flavor);
   const now = ctx.clock.now();
-  return (sel: Selection): boolean => ctx.placement.claim(sel.instanceUuid, sel.uuid, resources, spec.projectId, spec.userId, now);
+  // trait:<NAME>=required|forbidden: placement's allocation candidates only offer providers that match.
+  const { required, forbidden } = flavorTraits(spec.flavor.extraSpecs, spec.image?.properties);
+  const traitsOk = required.length === 0 && forbidden.length === 0
+    ? () => true
+    : (uuid: string) => ctx.placement.hasTraits(uuid, required, forbidden);
+  return (sel: Selection): boolean => traitsOk(sel.uuid) && ctx.placement.claim(sel.instanceUuid, sel.uuid, resources, spec.projectId, spec.userId, now);
 }
 
 /** Schedule the pending build requests of these instances (one multi-instance request) and dispatch them. */
