@@ -14,11 +14,14 @@ import { lifecycleActions } from './lifecycle.ts';
 import { lockActions } from './lock.ts';
 import { miscActions } from './misc.ts';
 import { powerActions } from './power.ts';
+import { securityGroupActions } from './security-groups.ts';
 import { snapshotActions } from './snapshot.ts';
 import type { ServerAction } from './types.ts';
 
 export const SERVER_ACTIONS: Readonly<Record<string, ServerAction>> = {
   ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions,
+  // After miscActions: these replace its 'default'-only security group actions.
+  ...securityGroupActions,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDeps): void {
