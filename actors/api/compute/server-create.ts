@@ -16,6 +16,7 @@ import { callerOf, contextOf, policyDenied, resourceLinks, type Caller } from '.
 import type { ComputeDeps } from './deps.ts';
 import { flavorVisibleTo } from './flavor-access.ts';
 import { checkCount, instancesAllowed, projectUsage } from './quota-usage.ts';
+import { FLAT_NETWORK } from './networks.ts';
 import { DEFAULT_GROUP } from './security-groups.ts';
 import { knownZones } from './zones.ts';
 import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6 } from './validation.ts';
@@ -151,6 +152,8 @@ function checkNetworks(networks: unknown): void {
     if (n.port) throw new BadRequest(`Port ${n.port} could not be found.`);
     if (n.uuid !== undefined) {
       if (!isUuidLike(n.uuid)) throw new BadRequest(`Bad networks format: network uuid is not in proper format (${n.uuid})`);
+      // The built-in flat network (os-networks) is the one every guest is on.
+      if (n.uuid === FLAT_NETWORK.id) continue;
       throw new BadRequest(`Network ${n.uuid} could not be found.`);
     }
   }
