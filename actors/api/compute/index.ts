@@ -28,6 +28,7 @@ import { registerRemoteConsoleRoutes } from './remote-consoles.ts';
 import { registerRemovedRoutes } from './removed.ts';
 import { registerSecurityGroupRuleRoutes } from './security-group-rules.ts';
 import { registerSecurityGroupRoutes } from './security-groups.ts';
+import { registerServerDiagnosticsRoutes } from './server-diagnostics.ts';
 import { registerServerExtraRoutes } from './server-extras.ts';
 import { registerServerGroupRoutes } from './server-groups.ts';
 import { registerServerMetadataRoutes } from './server-metadata.ts';
@@ -75,6 +76,7 @@ function registerResources(app: FastifyInstance, deps: ComputeDeps): void {
   registerNetworkRoutes(app, deps);
   registerFixedIpRoutes(app, deps);
   registerInstanceUsageAuditLogRoutes(app, deps);
+  registerServerDiagnosticsRoutes(app, deps);
   registerRemovedRoutes(app);
 }
 

@@ -21,7 +21,7 @@ import { flavorResources as resources } from '../../objects/index.ts';
 const ACTION_OF: Record<InstanceTask['kind'], string> = {
   rebuild: 'rebuild', resize: 'resize', confirm_resize: 'confirmResize', revert_resize: 'revertResize', shelve: 'shelve',
   shelve_offload: 'shelveOffload', unshelve: 'unshelve', rescue: 'rescue', unrescue: 'unrescue', snapshot: 'createImage',
-  reset_state: 'resetState',
+  reset_state: 'resetState', trigger_crash_dump: 'trigger_crash_dump',
 };
 
 /** vm_states each task starts from (nova/compute/api.py check_instance_state). */
@@ -37,6 +37,7 @@ const FROM: Record<InstanceTask['kind'], readonly string[]> = {
   unrescue: [VmState.RESCUED],
   snapshot: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED],
   reset_state: [],
+  trigger_crash_dump: [VmState.ACTIVE, VmState.ERROR],
 };
 
 const SHUTDOWN = 4;
@@ -167,6 +168,10 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
       ctx.store.update(uuid, { taskState: TaskState.IMAGE_SNAPSHOT });
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, running);
+    case 'trigger_crash_dump':
+      // No task state: Nova casts the NMI and records only the action.
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, running);
   }
 }
 
@@ -247,6 +252,10 @@ export async function onTaskResult(ctx: ConductorContext, r: ActionResultBody & 
       break;
     case 'snapshot':
       ctx.store.update(r.uuid, { taskState: null, powerState: r.powerState });
+      break;
+    case 'trigger_crash_dump':
+      // What the guest did after the NMI (crashed, rebooted, carried on) shows in its power state.
+      ctx.store.update(r.uuid, { powerState: r.powerState });
       break;
   }
   if (action) ctx.store.finishAction(action);

@@ -17,6 +17,11 @@ function checkSnapshotState(ctx: ActionContext, what: string): void {
       `Cannot '${what}' instance ${i.uuid} while it is in ${SNAPSHOT_STATES.includes(i.vmState) ? `task_state ${i.taskState}` : `vm_state ${i.vmState}`}`,
     );
   }
+  // Nova keeps the instance in task_state image_uploading until the image is saved; here the cell
+  // clears its task when the disk is captured and the API saves the image after, so an image of this
+  // server still `saving` is that same window.
+  const saving = ctx.deps.store.images.all().some((img) => img.status === 'saving' && img.properties['instance_uuid'] === i.uuid);
+  if (saving) throw new InstanceInvalidState(`Cannot '${what}' instance ${i.uuid} while it is in task_state image_uploading`);
 }
 
 function respond(ctx: ActionContext, imageId: string): ActionResult {
