@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { InstanceInvalidState } from '../../../../runtime/errors/index.ts';
 import { hostUrl } from '../context.ts';
-import { registerSnapshot, rotateBackups } from '../snapshots.ts';
+import { registerSnapshot } from '../snapshots.ts';
 import { intLike, metadataSchema, novaName, validate } from '../validation.ts';
 import { since } from '../version.ts';
 import { checkCount } from '../quota-usage.ts';
@@ -52,9 +52,8 @@ export const snapshotActions: Record<string, ServerAction> = {
     run: async (ctx, args) => {
       checkSnapshotState(ctx, 'createBackup');
       const img = await registerSnapshot(ctx.deps, ctx.request, ctx.server, {
-        name: args.name, imageType: 'backup', backupType: args.backup_type, metadata: args.metadata ?? {},
+        name: args.name, imageType: 'backup', backupType: args.backup_type, metadata: args.metadata ?? {}, rotation: args.rotation,
       });
-      await rotateBackups(ctx.deps, ctx.server, args.backup_type, args.rotation);
       if (args.rotation === 0) return { status: 202, body: since(ctx.request, '2.45') ? { image_id: img.id } : undefined };
       return respond(ctx, img.id);
     },
