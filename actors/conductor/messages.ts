@@ -152,7 +152,7 @@ export const instanceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('revert_resize') }),
   z.object({ kind: z.literal('shelve'), offload: z.boolean(), imageId: z.string().nullable() }),
   z.object({ kind: z.literal('shelve_offload') }),
-  z.object({ kind: z.literal('unshelve'), availabilityZone: z.string().nullable().optional() }),
+  z.object({ kind: z.literal('unshelve'), availabilityZone: z.string().nullable().optional(), host: z.string().optional() }),
   z.object({ kind: z.literal('rescue'), image: imageSchema.nullable() }),
   z.object({ kind: z.literal('unrescue') }),
   z.object({ kind: z.literal('snapshot'), imageId: z.string() }),

@@ -152,7 +152,7 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, false);
     case 'unshelve':
-      if (inst.vmState === VmState.SHELVED_OFFLOADED) return unshelveOffloaded(ctx, inst, task.availabilityZone ?? null, reqId);
+      if (inst.vmState === VmState.SHELVED_OFFLOADED) return unshelveOffloaded(ctx, inst, task.availabilityZone ?? null, reqId, task.host);
       ctx.store.update(uuid, { taskState: TaskState.UNSHELVING });
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, true);
@@ -176,10 +176,14 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
 }
 
 /** An offloaded server has no host: schedule it like a build (claim first), then spawn it there. */
-async function unshelveOffloaded(ctx: ConductorContext, inst: InstanceRecord, zone: string | null, reqId: string): Promise<void> {
+async function unshelveOffloaded(ctx: ConductorContext, inst: InstanceRecord, zone: string | null, reqId: string, host?: string): Promise<void> {
+  // 2.91's host is a requested destination: only that host, and the filters still run
+  // (_nova_check_type keeps force_hosts from skipping them), so a full host is NoValidHost.
   const spec = {
     projectId: inst.projectId, userId: inst.userId, flavor: inst.flavor, image: inst.image,
-    availabilityZone: zone ?? inst.availabilityZone, schedulerHints: {}, instanceGroup: null, ignoreHosts: [], forceHosts: [], forceNodes: [],
+    availabilityZone: zone ?? (host === undefined ? inst.availabilityZone : null),
+    schedulerHints: (host === undefined ? {} : { _nova_check_type: 'unshelve' }) as Record<string, string>, instanceGroup: null,
+    ignoreHosts: [] as string[], forceHosts: host === undefined ? [] : [host], forceNodes: [] as string[],
   };
   const now = ctx.clock.now();
   let chosen: Selection | undefined;

@@ -79,3 +79,16 @@ describe('FakeDriver diagnostics and crash dumps', () => {
     await expect(driver.getDiagnostics(uuid)).rejects.toThrow(/get_diagnostics/);
   });
 });
+
+describe('unshelve to a host (2.91)', () => {
+  const act = (body: unknown, o: { as?: 'admin' | 'demo'; version?: string } = {}) =>
+    fx.call('POST', `/compute/v2.1/servers/${id}/action`, { body, as: o.as ?? 'admin', version: o.version ?? '2.91' });
+  it('admin-only, only for an offloaded server, a known compute host; not before 2.91', async () => {
+    await act({ shelve: null });
+    expect((await act({ unshelve: { host: 'host-b' } }, { version: '2.90' })).statusCode).toBe(400);
+    expect((await act({ unshelve: { host: 'host-b' } }, { as: 'demo' })).statusCode).toBe(403);
+    expect((await act({ unshelve: { host: 'nowhere' } })).statusCode).toBe(400);
+    expect((await act({ unshelve: { host: 'host-b', availability_zone: null } })).statusCode).toBe(202);
+    expect(fx.cells.actionLog.get(id)!.map((a) => a.action)).toContain('unshelve');
+  });
+});
