@@ -126,6 +126,11 @@ describe('servers and security groups', () => {
     expect((await fx.call('DELETE', `${V}/os-security-groups/${g.id}`)).statusCode).toBe(400);
     expect((await act({ removeSecurityGroup: { name: 'app' } })).statusCode).toBe(202);
     expect((await act({ removeSecurityGroup: { name: 'app' } })).statusCode).toBe(400);
+    // The openstack CLI names the group by its id.
+    expect((await act({ addSecurityGroup: { name: g.id } })).statusCode).toBe(202);
+    expect((await act({ removeSecurityGroup: { name: String(g.id) } })).statusCode).toBe(202);
+    const other = await createGroup('alt-group', 'alt');
+    expect((await act({ addSecurityGroup: { name: other.id } })).statusCode).toBe(404);
     expect((await fx.call('DELETE', `${V}/os-security-groups/${g.id}`)).statusCode).toBe(202);
   });
 
