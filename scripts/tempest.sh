@@ -3,12 +3,19 @@
 # (fresh data directory, API on a free port), run the conformance kit's run-tempest.sh with the tier
 # regexes of /work/shared/conformance/README.md, stop novacell, print the SUMMARY line.
 #
-# usage: scripts/tempest.sh [1|2|12|<regex>]   (default 12: tier 1 and tier 2)
+# usage: scripts/tempest.sh [1|2|12|core|<regex>]   (default 12: tier 1 and tier 2;
+#        core: the kit's target-tests-core.txt, 443 tests)
 # environment:
 #   CONFORMANCE   the conformance kit (default /work/shared/conformance)
 #   TOPOLOGY      topology file (default topology/examples/quickstart.yaml)
 #   WORKSPACE     Tempest workspace to keep (default a new temporary directory, kept)
+#   CONCURRENCY   Tempest workers (default 1; 2 for core). Each worker needs its own admin and two
+#                 member accounts: for N > 1 the topology is copied with admin2, demo2, alt_demo2, ...
+#                 added, and they are handed to Tempest as EXTRA_ACCOUNTS.
 #   KEEP_UP=1     leave novacell running afterwards (its pid is printed)
+# [compute] fixed_network_name stays empty: with it set, Tempest looks the network up through
+# os-networks at each test's microversion, and os-networks is gone from 2.36 (as in Nova), so every
+# test above 2.35 that boots a server would fail (see docs/conformance.md).
 # Needs Debian's tempest and python3-openstackclient (apt-get install -y tempest python3-openstackclient).
 # Exit status: run-tempest.sh's (0 when no test failed).
 set -u -o pipefail
@@ -23,14 +30,44 @@ case "$TIER" in
   1) REGEX=$T1 ;;
   2) REGEX=$T2 ;;
   12) REGEX="($T1|$T2)" ;;
+  core) REGEX='' ;;
   *) REGEX=$TIER ;;
 esac
+CONCURRENCY=${CONCURRENCY:-$([ "$TIER" = core ] && echo 2 || echo 1)}
+LOAD_LIST_FILE=$([ "$TIER" = core ] && echo "$CONFORMANCE/target-tests-core.txt")
 
 [ -x "$CONFORMANCE/run-tempest.sh" ] || { echo "tempest.sh: no run-tempest.sh in $CONFORMANCE" >&2; exit 2; }
 RUN=$(mktemp -d /tmp/novacell-tempest.XXXXXX)
 DATA="$RUN/data"
 WORKSPACE=${WORKSPACE:-$RUN/workspace}
 echo "tempest.sh: data $DATA, workspace $WORKSPACE"
+
+# Accounts for workers 2..N: a copy of the topology with their projects and users, and the same
+# accounts in Tempest's accounts.yaml format.
+EXTRA_ACCOUNTS_FILE=""
+if [ "$CONCURRENCY" -gt 1 ]; then
+  EXTRA_ACCOUNTS_FILE="$RUN/extra-accounts.yaml"
+  /usr/bin/python3 - "$TOPOLOGY" "$RUN/topology.yaml" "$EXTRA_ACCOUNTS_FILE" "$CONCURRENCY" <<'PYEOF'
+import sys, yaml
+src, dst, accounts, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+topo = yaml.safe_load(open(src))
+topo.pop('data_dir', None)
+extra = []
+for i in range(2, n + 1):
+    for name, role in (('admin', 'admin'), ('demo', 'member'), ('alt_demo', 'member')):
+        user, project, password = f'{name}{i}', f'{name}{i}', f'secret{name.replace("_", "")}{i}'
+        topo['projects'].append({'name': project, 'description': f'Tempest worker {i}'})
+        topo['users'].append({'name': user, 'password': password, 'project': project, 'roles': [role]})
+        entry = {'username': user, 'password': password, 'project_name': project,
+                 'user_domain_name': 'Default', 'project_domain_name': 'Default'}
+        entry.update({'types': ['admin']} if role == 'admin' else {'roles': ['member', 'reader']})
+        extra.append(entry)
+yaml.safe_dump(topo, open(dst, 'w'), sort_keys=False)
+open(accounts, 'w').write(yaml.safe_dump(extra, sort_keys=False))
+PYEOF
+  [ $? -eq 0 ] || { echo "tempest.sh: could not write the accounts of $CONCURRENCY workers" >&2; exit 2; }
+  TOPOLOGY="$RUN/topology.yaml"
+fi
 
 # Start novacell as its own process group, so stopping it stops everything it started.
 setsid node "$HERE/node_modules/tsx/dist/cli.mjs" "$HERE/cli/main.ts" up "$TOPOLOGY" \
@@ -54,11 +91,12 @@ BASE_URL=$(sed -n 's/^API \(http:[^ ]*\).*/\1/p' "$RUN/novacell.out")
 echo "tempest.sh: novacell up at $BASE_URL"
 
 # The quickstart's users (topology/examples/quickstart.yaml): admin, demo and alt_demo.
-BASE_URL="$BASE_URL" WORKSPACE="$WORKSPACE" \
+BASE_URL="$BASE_URL" WORKSPACE="$WORKSPACE" BUILD_TIMEOUT="${BUILD_TIMEOUT:-120}" \
 ADMIN_USERNAME=admin ADMIN_PASSWORD=secretadmin \
 USER_USERNAME=demo USER_PASSWORD=secretdemo \
 ALT_USERNAME=alt_demo ALT_PASSWORD=secretaltdemo \
-TEST_REGEX="$REGEX" "$CONFORMANCE/run-tempest.sh" 2>&1 | tee "$RUN/run-tempest.out"
+CONCURRENCY="$CONCURRENCY" EXTRA_ACCOUNTS="$EXTRA_ACCOUNTS_FILE" \
+LOAD_LIST="$LOAD_LIST_FILE" TEST_REGEX="$REGEX" "$CONFORMANCE/run-tempest.sh" 2>&1 | tee "$RUN/run-tempest.out"
 RC=${PIPESTATUS[0]}
 echo "tempest.sh: full output in $RUN/run-tempest.out, results in $WORKSPACE/tempest/results.txt"
 exit "$RC"

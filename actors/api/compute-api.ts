@@ -4,7 +4,7 @@
  * conductor here, through the API cell's router in a federation.
  */
 import type { WireContext } from '../../runtime/bus/index.ts';
-import type { FaultView } from '../objects/index.ts';
+import type { Diagnostics, FaultView } from '../objects/index.ts';
 import { BadRequest, NovaError } from '../../runtime/errors/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
@@ -79,6 +79,8 @@ export interface CellsPort {
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string>;
   /** Rebuild, resize, shelve, rescue, snapshot, reset-state (optional until every cell serves them). */
   instanceTask?(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void>;
+  /** The guest's diagnostics from its compute host (optional until every cell serves them). */
+  getDiagnostics?(uuid: string, reqId: string): Promise<Diagnostics>;
   /** Have the guest's compute host issue a console token (stored by hash in the guest's leaf cell). */
   getConsole?(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken>;
   /** Find a console token by its sha256 wherever it lives; null when unknown or expired. */
@@ -194,6 +196,12 @@ export class ComputeAPI {
       return Promise.reject(new NotImplementedByCells(`The cells do not support '${task.kind}' yet.`));
     }
     return this.cells.instanceTask(uuid, task, ctx);
+  }
+
+  /** What the guest's hypervisor reports about it (GET /servers/{id}/diagnostics). */
+  getDiagnostics(uuid: string, ctx: RequestContext): Promise<Diagnostics> {
+    if (!this.cells.getDiagnostics) return Promise.reject(new NotImplementedByCells('The cells do not serve server diagnostics.'));
+    return this.cells.getDiagnostics(uuid, ctx.reqId);
   }
 
   /** A console token for the server (remote-consoles, os-getVNCConsole & co.). */

@@ -1,6 +1,7 @@
 /** A CellsPort that talks straight to one cell's conductor over the bus (one-cell deployments, tests). */
 import type { Bus } from '../../runtime/bus/index.ts';
 import { BadRequest } from '../../runtime/errors/index.ts';
+import type { Diagnostics } from '../objects/index.ts';
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../conductor/messages.ts';
 import type { InstanceRecord } from '../conductor/records.ts';
 import type { InstanceAction } from '../conductor/instance-store.ts';
@@ -40,6 +41,10 @@ export class SingleCellPort implements CellsPort {
 
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.bus.call(this.conductorTopic, { type: 'get_console_output', reqId, body: { uuid, length } });
+  }
+
+  getDiagnostics(uuid: string, reqId: string): Promise<Diagnostics> {
+    return this.bus.call(this.conductorTopic, { type: 'get_diagnostics', reqId, body: { uuid } });
   }
 
   getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {

@@ -6,7 +6,10 @@
  */
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
-import { NovaError } from '../../runtime/errors/index.ts';
+import { InstanceInvalidState, NovaError } from '../../runtime/errors/index.ts';
+import type { Diagnostics } from '../objects/diagnostics.ts';
+import { NotSupportedByDriver } from './drivers/errors.ts';
+import { PowerState, powerStateName } from './drivers/power-state.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { ComputeDriver } from './drivers/driver.ts';
 import type { SpawnContext } from './drivers/spawn-context.ts';
@@ -191,6 +194,10 @@ export class ComputeManager {
         case 'snapshot':
           if (driver.snapshot) await driver.snapshot(uuid, task.imageId);
           break;
+        case 'trigger_crash_dump':
+          if (!driver.triggerCrashDump) throw new NotSupportedByDriver(driver.name, 'trigger_crash_dump');
+          await driver.triggerCrashDump(uuid);
+          break;
         default:
           throw new NovaError(`compute does not carry out '${task.kind}'`);
       }
@@ -200,6 +207,17 @@ export class ComputeManager {
     }
     const state = await driver.getInfo(uuid).then((i) => i.state, () => 0);
     await this.report('compute_action_result', reqId, { uuid, host: this.d.host, action: task.kind, ok: error === undefined, powerState: state, error });
+  }
+
+  /** get_instance_diagnostics: only a RUNNING guest has figures to report (Nova's 409 otherwise). */
+  async getDiagnostics(uuid: string): Promise<Diagnostics> {
+    const { driver } = this.d;
+    if (!driver.getDiagnostics) throw new NotSupportedByDriver(driver.name, 'server diagnostics');
+    const { state } = await driver.getInfo(uuid);
+    if (state !== PowerState.RUNNING) {
+      throw new InstanceInvalidState(`Instance ${uuid} in power state ${powerStateName(state)}. Cannot get_diagnostics while the instance is in this state.`);
+    }
+    return driver.getDiagnostics(uuid);
   }
 
   async consoleOutput(uuid: string, length?: number): Promise<string> {

@@ -32,6 +32,7 @@ export const PowerActionToCompute = defineMessage(
   1,
   z.object({ uuid: z.string(), action: z.enum(powerActionNames) }),
 );
+export const ComputeGetDiagnostics = defineMessage('compute_get_diagnostics', 1, z.object({ uuid: z.string() }));
 export const ComputeConsoleOutput = defineMessage(
   'compute_console_output',
   1,

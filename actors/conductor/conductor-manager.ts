@@ -3,7 +3,7 @@
  * before anything is sent), runs the build task, applies what compute hosts report, and answers the
  * queries the layers above need. Hosted by a service actor, so it handles one message at a time.
  */
-import { InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
+import { InstanceInvalidState, InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import type { ConductorContext } from './context.ts';
 import type { PowerStateReportBody } from './messages.ts';
 import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody } from './messages.ts';
@@ -23,7 +23,7 @@ import { PowerState } from '../compute/drivers/power-state.ts';
 
 /** Instance tasks after which the guest's console is somewhere else (or nowhere): its tokens go. */
 const CONSOLE_MOVING_TASKS = new Set(['resize', 'revert_resize', 'shelve_offload', 'shelve', 'rebuild', 'migrate', 'live_migrate', 'evacuate']);
-import { instanceFromBuild } from '../objects/index.ts';
+import { diagnosticsSchema, instanceFromBuild, type Diagnostics } from '../objects/index.ts';
 
 export class ConductorManager {
   readonly services: ServiceTracker;
@@ -196,6 +196,15 @@ export class ConductorManager {
   instanceActions(uuid: string) {
     if (!this.ctx.store.get(uuid)) throw new InstanceNotFound(uuid);
     return this.ctx.store.actionsOf(uuid);
+  }
+
+  /** The guest's diagnostics from its compute host; a guest without a host has none (409). */
+  async getDiagnostics(uuid: string): Promise<Diagnostics> {
+    const inst = this.ctx.store.get(uuid);
+    if (!inst || inst.deleted) throw new InstanceNotFound(uuid);
+    if (!inst.host) throw new InstanceInvalidState(`Instance ${uuid} has no host: it has no diagnostics.`);
+    const raw = await this.ctx.bus.call(this.ctx.computeTopic(inst.host), { type: 'compute_get_diagnostics', body: { uuid } });
+    return diagnosticsSchema.parse(raw);
   }
 
   async consoleOutput(uuid: string, length?: number): Promise<string> {

@@ -42,6 +42,8 @@ export const ListInstances = defineMessage(
 );
 export const GetInstanceActions = defineMessage('get_instance_actions', 1, z.object({ uuid: z.string() }));
 export const ConsoleOutput = defineMessage('get_console_output', 1, z.object({ uuid: z.string(), length: z.number().int().positive().optional() }));
+/** API → leaf conductor: the guest's diagnostics from its compute host (answered with a Diagnostics). */
+export const GetDiagnostics = defineMessage('get_diagnostics', 1, z.object({ uuid: z.string() }));
 
 export const ListComputeNodes = defineMessage('list_compute_nodes', 1, z.object({}));
 export const ListServices = defineMessage('list_services', 1, z.object({}));
@@ -82,7 +84,9 @@ export const BuildResult = defineMessage(
 export type BuildResultBody = z.infer<typeof BuildResult>;
 
 /** Instance tasks a compute host carries out (see instanceTaskSchema) and reports with compute_action_result. */
-export const computeTaskKinds = ['rebuild', 'resize', 'revert_resize', 'shelve', 'shelve_offload', 'unshelve', 'rescue', 'unrescue', 'snapshot'] as const;
+export const computeTaskKinds = [
+  'rebuild', 'resize', 'revert_resize', 'shelve', 'shelve_offload', 'unshelve', 'rescue', 'unrescue', 'snapshot', 'trigger_crash_dump',
+] as const;
 export type ComputeTaskKind = (typeof computeTaskKinds)[number];
 
 export const ActionResult = defineMessage(
@@ -159,11 +163,12 @@ export const instanceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('revert_resize') }),
   z.object({ kind: z.literal('shelve'), offload: z.boolean(), imageId: z.string().nullable() }),
   z.object({ kind: z.literal('shelve_offload') }),
-  z.object({ kind: z.literal('unshelve'), availabilityZone: z.string().nullable().optional() }),
+  z.object({ kind: z.literal('unshelve'), availabilityZone: z.string().nullable().optional(), host: z.string().optional() }),
   z.object({ kind: z.literal('rescue'), image: imageSchema.nullable() }),
   z.object({ kind: z.literal('unrescue') }),
   z.object({ kind: z.literal('snapshot'), imageId: z.string() }),
   z.object({ kind: z.literal('reset_state'), vmState: z.enum(['active', 'error']) }),
+  z.object({ kind: z.literal('trigger_crash_dump') }),
 ]);
 export type InstanceTask = z.infer<typeof instanceTaskSchema>;
 export const InstanceTaskMessage = defineMessage(

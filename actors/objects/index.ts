@@ -12,3 +12,4 @@ export * from './instance.ts';
 export * from './request-spec.ts';
 export * from './instance-fault.ts';
 export * from './guest-data.ts';
+export * from './diagnostics.ts';

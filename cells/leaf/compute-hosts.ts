@@ -111,6 +111,8 @@ export class ComputeHosts {
         return tell(a, 'powerAction', b.uuid as string, b.action as PowerAction, msg.reqId);
       case 'compute_instance_task':
         return tell(a, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
+      case 'compute_get_diagnostics':
+        return ask(a, 'getDiagnostics', b.uuid as string);
       case 'compute_console_output':
         return ask(a, 'consoleOutput', b.uuid as string, b.length as number | undefined);
       case 'compute_get_console':

@@ -11,7 +11,7 @@ import type { Logger } from '../../runtime/log/index.ts';
 import type { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import {
-  ActionResult, BuildInstances, HostGuests, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetInstance, GetInstanceActions, PowerStateReport,
+  ActionResult, BuildInstances, HostGuests, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetDiagnostics, GetInstance, GetInstanceActions, PowerStateReport,
   InstancePowerAction, InstanceTaskMessage, ListComputeNodes, ListInstances, ListServices, ServiceHeartbeat, SyncAggregates, UpdateService,
 } from '../../actors/conductor/messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
@@ -57,6 +57,7 @@ export function conductorHandlers(
     .on(ListInstances, { allow: cellOnly, handle: (b) => ask(conductor, 'listInstances', b.projectId) })
     .on(GetInstanceActions, { allow: cellOnly, handle: (b) => ask(conductor, 'instanceActions', b.uuid) })
     .on(ConsoleOutput, { allow: cellOnly, handle: (b) => ask(conductor, 'consoleOutput', b.uuid, b.length) })
+    .on(GetDiagnostics, { allow: cellOnly, handle: (b) => ask(conductor, 'getDiagnostics', b.uuid) })
     .on(GetConsole, { allow: cellOnly, handle: (b) => ask(conductor, 'getConsole', b.uuid, b.consoleType) })
     .on(ValidateConsoleToken, { allow: cellOnly, handle: (b) => ask(conductor, 'validateConsoleToken', b.tokenHash, b.checkPort) })
     .on(ListServices, { allow: cellOnly, handle: () => ask(conductor, 'listServices') })

@@ -77,7 +77,7 @@ export class LeafServices {
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
     const conductor = spawnService(o.parent, 'conductor', () => manager, {
       policy: 'resume', log,
-      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'instanceTask', 'getConsole', 'validateConsoleToken']),
+      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'getDiagnostics', 'instanceTask', 'getConsole', 'validateConsoleToken']),
     });
     await serveConductor(o.bus, o.cell, conductor, ctx, log);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);

@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { openDb, WriteBehind, type Db, type DbConfig } from '../../runtime/db/index.ts';
 import { HandbackStore } from './handbacks.ts';
-import { InstanceNotFound, NotFound, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
+import { InstanceInvalidState, InstanceNotFound, NotFound, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
@@ -25,9 +25,9 @@ import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } fro
 import { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
-import { instanceFromBuild } from '../../actors/objects/index.ts';
 import type { PlacementOp, PlacementReply } from '../../actors/placement/index.ts';
 import type { LeafReply, PlacementBackend } from '../../actors/api/placement/index.ts';
+import { instanceFromBuild, type Diagnostics } from '../../actors/objects/index.ts';
 
 export interface ApiCellOptions {
   path: string;
@@ -225,6 +225,12 @@ export class ApiCell implements CellsPort, PlacementBackend {
 
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
     await this.toCell((await this.get(uuid)) as Copy, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);
+  }
+
+  async getDiagnostics(uuid: string, reqId: string): Promise<Diagnostics> {
+    const c = (await this.get(uuid)) as Copy;
+    if (c.cell === null) throw new InstanceInvalidState(`Instance ${uuid} has no host: it has no diagnostics.`);
+    return (await this.toCell(c, 'get_diagnostics', { uuid }, reqId)) as Diagnostics;
   }
 
   async getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {

@@ -14,6 +14,7 @@ import type {
 } from '../../actors/api/compute-api.ts';
 import type { CellsPortCallBody } from '../messages.ts';
 import { cellsPortTopic } from '../topics.ts';
+import type { Diagnostics } from '../../actors/objects/index.ts';
 
 export class RemoteCellsPort implements CellsPort {
   constructor(
@@ -61,6 +62,9 @@ export class RemoteCellsPort implements CellsPort {
   }
   consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
     return this.call('consoleOutput', [uuid, length ?? null, reqId], reqId);
+  }
+  getDiagnostics(uuid: string, reqId: string): Promise<Diagnostics> {
+    return this.call('getDiagnostics', [uuid, reqId], reqId);
   }
   getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {
     return this.call('getConsole', [uuid, consoleType, reqId], reqId);

@@ -9,6 +9,7 @@ import type { CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceU
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
+import { makeDiagnostics, type Diagnostics } from '../../actors/objects/index.ts';
 import { hashConsoleToken, newConsoleToken, type ConnectInfo, type ConsoleType } from '../../actors/console/console-auth-token.ts';
 import { ConsoleTypeUnavailable, InstanceNotReady } from '../../actors/console/errors.ts';
 import type { IssuedToken } from '../../actors/api/compute-api.ts';
@@ -111,6 +112,18 @@ export class FakeCells implements CellsPort {
   async actions(uuid: string): Promise<InstanceAction[]> {
     this.need(uuid);
     return [...(this.actionLog.get(uuid) ?? [])];
+  }
+
+  /** A running guest's diagnostics (as the fake driver sizes them); another power state is 409. */
+  async getDiagnostics(uuid: string): Promise<Diagnostics> {
+    const i = this.need(uuid);
+    if (i.powerState !== 1) throw new InstanceInvalidState(`Instance ${uuid} in power state shutdown. Cannot get_diagnostics while the instance is in this state.`);
+    return makeDiagnostics({
+      state: 'running', driver: 'libvirt', hypervisor: 'fake', hypervisor_os: 'fake-os', uptime: 60, config_drive: false,
+      memory_details: { maximum: i.flavor.memoryMb, used: i.flavor.memoryMb },
+      cpu_details: Array.from({ length: i.flavor.vcpus }, (_, id) => ({ id, time: 60_000_000_000, utilisation: null })),
+      nic_details: [], disk_details: [{ read_bytes: 1, read_requests: 2, write_bytes: 3, write_requests: 4, errors_count: 0 }],
+    });
   }
 
   async consoleOutput(uuid: string, length: number | undefined): Promise<string> {

@@ -14,15 +14,22 @@ import { registerExtensionRoutes } from './extensions.ts';
 import { registerExternalEventRoutes } from './external-events.ts';
 import { registerFlavorAccessRoutes } from './flavor-access-routes.ts';
 import { registerFlavorExtraSpecRoutes } from './flavor-extra-specs.ts';
+import { registerFixedIpRoutes } from './fixed-ips.ts';
 import { registerFlavorRoutes } from './flavors.ts';
 import { registerHostRoutes } from './hosts.ts';
 import { registerHypervisorRoutes } from './hypervisors.ts';
 import { registerImageProxyRoutes } from './images.ts';
 import { registerInstanceActionRoutes } from './instance-actions.ts';
+import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.ts';
 import { registerKeypairRoutes } from './keypairs.ts';
 import { registerLimitRoutes } from './limits.ts';
+import { registerNetworkRoutes } from './networks.ts';
 import { registerQuotaRoutes } from './quotas.ts';
 import { registerRemoteConsoleRoutes } from './remote-consoles.ts';
+import { registerRemovedRoutes } from './removed.ts';
+import { registerSecurityGroupRuleRoutes } from './security-group-rules.ts';
+import { registerSecurityGroupRoutes } from './security-groups.ts';
+import { registerServerDiagnosticsRoutes } from './server-diagnostics.ts';
 import { registerServerExtraRoutes } from './server-extras.ts';
 import { registerServerGroupRoutes } from './server-groups.ts';
 import { registerServerMetadataRoutes } from './server-metadata.ts';
@@ -65,6 +72,14 @@ function registerResources(app: FastifyInstance, deps: ComputeDeps): void {
   registerExtensionRoutes(app);
   registerRemoteConsoleRoutes(app, deps);
   registerCertificateRoutes(app, deps);
+  // The nova-network era APIs over the built-in flat network, and what Nova removed (410).
+  registerSecurityGroupRoutes(app, deps);
+  registerSecurityGroupRuleRoutes(app, deps);
+  registerNetworkRoutes(app, deps);
+  registerFixedIpRoutes(app, deps);
+  registerInstanceUsageAuditLogRoutes(app, deps);
+  registerServerDiagnosticsRoutes(app, deps);
+  registerRemovedRoutes(app);
 }
 
 export interface MountComputeOptions {

@@ -16,6 +16,8 @@ import { callerOf, contextOf, policyDenied, resourceLinks, type Caller } from '.
 import type { ComputeDeps } from './deps.ts';
 import { flavorVisibleTo } from './flavor-access.ts';
 import { checkCount, instancesAllowed, projectUsage } from './quota-usage.ts';
+import { FLAT_NETWORK } from './networks.ts';
+import { DEFAULT_GROUP } from './security-groups.ts';
 import { knownZones } from './zones.ts';
 import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6 } from './validation.ts';
 import { isLegacyV2, since } from './version.ts';
@@ -150,6 +152,8 @@ function checkNetworks(networks: unknown): void {
     if (n.port) throw new BadRequest(`Port ${n.port} could not be found.`);
     if (n.uuid !== undefined) {
       if (!isUuidLike(n.uuid)) throw new BadRequest(`Bad networks format: network uuid is not in proper format (${n.uuid})`);
+      // The built-in flat network (os-networks) is the one every guest is on.
+      if (n.uuid === FLAT_NETWORK.id) continue;
       throw new BadRequest(`Network ${n.uuid} could not be found.`);
     }
   }
@@ -202,8 +206,11 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest, i
   if (keyName !== undefined && !deps.store.keypairs.get(caller.userId, keyName)) throw new BadRequest('Invalid key_name provided.');
   const { zone, hosts } = parseZone(deps, caller, s['availability_zone'] as string | undefined);
   checkNetworks(s['networks']);
-  for (const sg of (s['security_groups'] as Array<{ name: string }> | undefined) ?? []) {
-    if (sg.name !== 'default') throw new BadRequest(`Unable to find security_group with name or id '${sg.name}'`);
+  const securityGroups = [...new Set(((s['security_groups'] as Array<{ name: string }> | undefined) ?? []).map((g) => g.name))];
+  for (const name of securityGroups) {
+    if (name !== DEFAULT_GROUP && !deps.store.network.byName(caller.projectId, name)) {
+      throw new BadRequest(`Unable to find security_group with name or id '${name}'`);
+    }
   }
   const metadata = (s['metadata'] as Record<string, string> | undefined) ?? {};
   checkCount(limits, 'metadata_items', 0, Object.keys(metadata).length);
@@ -234,6 +241,7 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest, i
     userData: (s['user_data'] as string | null | undefined) ?? null,
     description: (s['description'] as string | null | undefined) ?? null,
     tags: (s['tags'] as string[] | undefined) ?? [],
+    ...(securityGroups.length > 0 ? { securityGroups } : {}),
     keyName: keyName ?? null,
     group: group?.uuid ?? null,
     requestedAz: zone,

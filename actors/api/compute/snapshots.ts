@@ -24,6 +24,8 @@ export interface SnapshotOptions {
   metadata?: Record<string, string>;
   /** Ask the cell to capture the disk (default true; a shelve captures it as part of its own task). */
   capture?: boolean;
+  /** Backups: keep this many of the server's backups of `backupType` once the new one is saved. */
+  rotation?: number;
 }
 
 export async function registerSnapshot(deps: ComputeDeps, request: FastifyRequest, m: ServerModel, o: SnapshotOptions): Promise<Image> {
@@ -56,8 +58,17 @@ export async function registerSnapshot(deps: ComputeDeps, request: FastifyReques
     if (!(e instanceof NotImplementedByCells)) throw e;
     return false;
   });
-  if (captured) void finishWhenCaptured(deps, img.id, m.inst.uuid, ctx).catch((err: unknown) => deps.log.warn({ err, image: img.id }, 'snapshot upload not finished'));
-  else await activate(deps, img.id);
+  // As in Nova's compute manager, old backups are rotated out only after the new one is saved.
+  const rotate = async () => {
+    if (o.backupType !== undefined && o.rotation !== undefined) await rotateBackups(deps, m.inst.uuid, o.backupType, o.rotation);
+  };
+  if (captured) {
+    void finishWhenCaptured(deps, img.id, m.inst.uuid, ctx).then(rotate)
+      .catch((err: unknown) => deps.log.warn({ err, image: img.id }, 'snapshot upload not finished'));
+  } else {
+    await activate(deps, img.id);
+    await rotate();
+  }
   return img;
 }
 
@@ -84,9 +95,9 @@ async function activate(deps: ComputeDeps, imageId: string): Promise<void> {
 }
 
 /** Keep the newest `rotation` backups of this server and type; delete the rest (oldest first). */
-export async function rotateBackups(deps: ComputeDeps, m: ServerModel, backupType: string, rotation: number): Promise<void> {
+export async function rotateBackups(deps: ComputeDeps, serverUuid: string, backupType: string, rotation: number): Promise<void> {
   const backups = deps.store.images.all()
-    .filter((i) => i.properties['image_type'] === 'backup' && i.properties['instance_uuid'] === m.inst.uuid && i.properties['backup_type'] === backupType)
+    .filter((i) => i.properties['image_type'] === 'backup' && i.properties['instance_uuid'] === serverUuid && i.properties['backup_type'] === backupType)
     .sort((a, b) => a.createdAt - b.createdAt);
   for (const old of backups.slice(0, Math.max(0, backups.length - rotation))) await deps.store.images.delete(old.id);
 }

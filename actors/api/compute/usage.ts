@@ -1,7 +1,7 @@
 /**
  * os-simple-tenant-usage and os-migrations. Usage is derived from the servers that exist now (hours
- * since launch within the period); deleted servers are no longer known to the cells, so they do not
- * count. Migrations: none are recorded by the cells yet, so the list is empty.
+ * since launch within the period, which ends at now at the latest, as in Nova); deleted servers are
+ * no longer known to the cells, so they do not count. Migrations: none are recorded by the cells yet, so the list is empty.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, NotFound } from '../../../runtime/errors/index.ts';
@@ -26,7 +26,8 @@ function period(deps: ComputeDeps, request: FastifyRequest): { start: number; en
   const end = parse('end', now);
   const start = parse('start', end - 86_400_000);
   if (start > end) throw new BadRequest('Invalid start time. The start time cannot occur after the end time.');
-  return { start, end };
+  // As Nova does: nothing is charged beyond now, and `stop` says so.
+  return { start, end: Math.min(end, now) };
 }
 
 function usageOf(deps: ComputeDeps, project: string, list: InstanceRecord[], start: number, end: number, detailed: boolean) {

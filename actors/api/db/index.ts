@@ -8,3 +8,4 @@ export type {
   Aggregate, ArchivedAction, Flavor, GroupPolicy, Image, ImageStatus, ImageVisibility, InstanceMapping, Keypair, KeypairType, ServerAttrs,
   ServerGroup,
 } from './types.ts';
+export type { SecurityGroup, SecurityGroupRule } from './nova-network.ts';

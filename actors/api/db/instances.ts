@@ -25,6 +25,11 @@ export class InstanceMappingRepo {
     return this.byUuid.get(uuid);
   }
 
+  /** Every mapping of a server not deleted. */
+  live(): InstanceMapping[] {
+    return [...this.byUuid.values()].filter((m) => m.deletedAt === null);
+  }
+
   attrs(uuid: string): ServerAttrs {
     return this.byUuid.get(uuid)?.attrs ?? {};
   }

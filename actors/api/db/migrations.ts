@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import type { Migration } from '../../../runtime/db/index.ts';
 import { credentialsMigration } from './credentials.ts';
+import { novaNetworkMigration } from './nova-network.ts';
 
 export const apiMigrations: Migration[] = [
   {
@@ -104,4 +105,5 @@ export const apiMigrations: Migration[] = [
     },
   },
   credentialsMigration,
+  novaNetworkMigration,
 ];

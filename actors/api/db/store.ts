@@ -10,6 +10,7 @@ import { ImageRepo } from './images.ts';
 import { InstanceMappingRepo } from './instances.ts';
 import { KeypairRepo } from './keypairs.ts';
 import { LegacyIds } from './legacy-ids.ts';
+import { NovaNetworkRepo } from './nova-network.ts';
 import { apiMigrations } from './migrations.ts';
 import { QuotaRepo } from './quotas.ts';
 import { RevokedTokenRepo } from './revoked-tokens.ts';
@@ -27,6 +28,8 @@ export class ApiStore {
   readonly revokedTokens: RevokedTokenRepo;
   /** Keystone credentials (EC2 keys), encrypted by the identity service before they get here. */
   readonly credentials: CredentialRepo;
+  /** Security groups and reserved fixed IPs (the nova-network era APIs). */
+  readonly network: NovaNetworkRepo;
 
   private constructor(readonly db: Db) {
     this.flavors = new FlavorRepo(db);
@@ -39,6 +42,7 @@ export class ApiStore {
     this.legacyIds = new LegacyIds(db);
     this.revokedTokens = new RevokedTokenRepo(db);
     this.credentials = new CredentialRepo(db);
+    this.network = new NovaNetworkRepo(db);
   }
 
   static async open(cfg: DbConfig): Promise<ApiStore> {
@@ -47,6 +51,7 @@ export class ApiStore {
     await Promise.all([
       store.flavors.load(), store.keypairs.load(), store.images.load(), store.groups.load(), store.aggregates.load(),
       store.quotas.load(), store.instances.load(), store.legacyIds.load(), store.revokedTokens.load(),
+      store.network.load(),
     ]);
     return store;
   }

@@ -12,6 +12,7 @@
  *   - InstanceInvalidState  the guest's power state does not allow the operation (message names both);
  *   - HypervisorError       the hypervisor itself failed; for spawn this makes the manager reschedule.
  */
+import type { Diagnostics } from '../../objects/diagnostics.ts';
 import type { DriverCapabilities } from './capabilities.ts';
 import type { PowerState } from './power-state.ts';
 import type { DestroyOptions, GuestOpContext, RescueContext, SpawnContext } from './spawn-context.ts';
@@ -168,6 +169,18 @@ export interface ComputeDriver {
 
   /** The guest's serial console log (os-getConsoleOutput); the API trims it to the requested lines. */
   getConsoleOutput(instanceUuid: string): Promise<string>;
+
+  /**
+   * What the hypervisor knows about a running guest: CPUs, memory, NICs, disks, uptime
+   * (get_instance_diagnostics, the 2.48 format). Optional; the manager asks only for RUNNING guests.
+   */
+  getDiagnostics?(instanceUuid: string): Promise<Diagnostics>;
+
+  /**
+   * Inject an NMI into the guest so that its kernel dumps its memory (trigger_crash_dump); the guest
+   * decides what happens next. Optional: without it the manager reports the action unsupported.
+   */
+  triggerCrashDump?(instanceUuid: string): Promise<void>;
 
   /**
    * Where to reach the guest's graphical or serial console, for the console proxies after the API has

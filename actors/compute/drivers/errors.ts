@@ -31,3 +31,12 @@ export function invalidState(uuid: string, attr: string, state: string, method: 
     `Instance ${uuid} in ${attr} ${state}. Cannot ${method} while the instance is in this state.`,
   );
 }
+
+/** A driver without an optional operation (diagnostics, crash dumps): Nova's 501 notImplemented. */
+export class NotSupportedByDriver extends NovaError {
+  override readonly code = 501;
+  override readonly fault = 'notImplemented';
+  constructor(driver: string, what: string) {
+    super(`The ${driver} driver does not support ${what}.`);
+  }
+}

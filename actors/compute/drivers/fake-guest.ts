@@ -19,6 +19,8 @@ export interface FakeGuest {
   /** Index of the guest's console ports; the lowest free one is reused, as libvirt does. */
   readonly slot: number;
   readonly console: FakeConsoleLog;
+  /** The MAC of each VIF, in order (diagnostics' NICs). */
+  readonly macs: readonly string[];
   state: PowerState;
   rescued: boolean;
   readonly snapshots: string[];
@@ -63,6 +65,7 @@ export function newFakeGuest(ctx: SpawnContext, slot: number): FakeGuest {
       imageId: ctx.image.id,
       interfaces,
     }),
+    macs: interfaces.map((i) => i.mac),
     state: NOSTATE,
     rescued: false,
     snapshots: [],

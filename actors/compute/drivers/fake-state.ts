@@ -29,6 +29,7 @@ const storedGuestSchema = z.object({
   slot: z.number().int().nonnegative(),
   state: z.nativeEnum(PowerState),
   rescued: z.boolean(),
+  macs: z.array(z.string()).optional(),
   snapshots: z.array(z.string()),
   console: z.object({
     guest: z.object({
@@ -77,12 +78,12 @@ export class FakeStateFile {
 
 function storeGuest(g: FakeGuest): StoredGuest {
   const { uuid, name, imageId, vcpus, memoryMb, diskGb, slot, state, rescued } = g;
-  return { uuid, name, imageId, vcpus, memoryMb, diskGb, slot, state, rescued, snapshots: [...g.snapshots], console: g.console.toJSON() };
+  return { uuid, name, imageId, vcpus, memoryMb, diskGb, slot, state, rescued, macs: [...g.macs], snapshots: [...g.snapshots], console: g.console.toJSON() };
 }
 
 function restoreGuest(s: StoredGuest): FakeGuest {
   return {
     uuid: s.uuid, name: s.name, imageId: s.imageId, vcpus: s.vcpus, memoryMb: s.memoryMb, diskGb: s.diskGb, slot: s.slot,
-    state: s.state, rescued: s.rescued, snapshots: [...s.snapshots], console: FakeConsoleLog.fromJSON(s.console),
+    state: s.state, rescued: s.rescued, macs: [...(s.macs ?? [])], snapshots: [...s.snapshots], console: FakeConsoleLog.fromJSON(s.console),
   };
 }

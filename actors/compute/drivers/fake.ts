@@ -32,6 +32,7 @@ import { FAKE_CAPABILITIES, resolveFakeConfig, type FakeDriverOptions, type Fake
 import { fakeGuestView, lifecycleTransition, newFakeGuest, type FakeGuest, type FakeGuestView } from './fake-guest.ts';
 import { PowerState } from './power-state.ts';
 import { fakeStateFile, FakeStateFile } from './fake-state.ts';
+import { makeDiagnostics, type Diagnostics } from '../../objects/diagnostics.ts';
 import type { DestroyOptions, RescueContext, SpawnContext } from './spawn-context.ts';
 
 import type { FakeConsoles } from './fake-config.ts';
@@ -62,6 +63,8 @@ export class FakeDriver implements ComputeDriver {
   private readonly guests = new Map<string, FakeGuest>();
   private readonly usedSlots = new Set<number>();
   private readonly listeners: LifecycleListener[] = [];
+  /** When each guest last started running (its diagnostics' uptime). */
+  private readonly runningSince = new Map<string, number>();
   private host: string | undefined;
   private readonly stateDir: string | undefined;
   /** Set once the guests have been read back from disk (init may run again when the manager restarts). */
@@ -257,6 +260,30 @@ export class FakeDriver implements ComputeDriver {
     return this.requireGuest(instanceUuid).console.render();
   }
 
+  /** Nova's fake figures shape (it too reports driver libvirt), sized from the guest's flavor. */
+  async getDiagnostics(instanceUuid: string): Promise<Diagnostics> {
+    const g = this.guestIn(instanceUuid, 'get_diagnostics', [RUNNING]);
+    const since = this.runningSince.get(g.uuid) ?? this.clock.now();
+    const uptimeS = Math.max(0, Math.floor((this.clock.now() - since) / 1000));
+    return makeDiagnostics({
+      state: 'running', driver: 'libvirt', hypervisor: 'fake', hypervisor_os: 'fake-os', uptime: uptimeS, config_drive: false,
+      memory_details: { maximum: g.memoryMb, used: g.memoryMb },
+      cpu_details: Array.from({ length: g.vcpus }, (_, id) => ({ id, time: uptimeS * 1_000_000_000, utilisation: null })),
+      nic_details: [{
+        mac_address: g.macs[0] ?? null, rx_octets: 0, rx_errors: 0, rx_drop: 0, rx_packets: 0, rx_rate: null,
+        tx_octets: 0, tx_errors: 0, tx_drop: 0, tx_packets: 0, tx_rate: null,
+      }],
+      disk_details: [{ read_bytes: 0, read_requests: 0, write_bytes: 0, write_requests: 0, errors_count: 0 }],
+    });
+  }
+
+  /** The NMI reaches a running guest: the crash dump is recorded on its console and the guest is CRASHED. */
+  async triggerCrashDump(instanceUuid: string): Promise<void> {
+    const g = this.guestIn(instanceUuid, 'trigger_crash_dump', [RUNNING]);
+    g.console.record('panic', this.clock.now());
+    this.setState(g, CRASHED);
+  }
+
   async getVncConsole(instanceUuid: string): Promise<ConsoleInfo> {
     return this.realConsole(instanceUuid, 'vnc', 'get_vnc_console', 'novnc');
   }
@@ -349,6 +376,7 @@ export class FakeDriver implements ComputeDriver {
   }
 
   private removeGuest(g: FakeGuest): void {
+    this.runningSince.delete(g.uuid);
     if (this.guests.get(g.uuid) !== g) return;
     this.guests.delete(g.uuid);
     this.usedSlots.delete(g.slot);
@@ -376,6 +404,7 @@ export class FakeDriver implements ComputeDriver {
     g.state = to;
     this.persist();
     if (from === to) return;
+    if (to === RUNNING && from !== PAUSED) this.runningSince.set(g.uuid, this.clock.now());
     const transition = lifecycleTransition(from, to);
     if (transition) this.emit(g, transition);
   }

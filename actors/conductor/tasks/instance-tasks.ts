@@ -21,7 +21,7 @@ import { flavorResources as resources, guestDataOf } from '../../objects/index.t
 const ACTION_OF: Record<InstanceTask['kind'], string> = {
   rebuild: 'rebuild', resize: 'resize', confirm_resize: 'confirmResize', revert_resize: 'revertResize', shelve: 'shelve',
   shelve_offload: 'shelveOffload', unshelve: 'unshelve', rescue: 'rescue', unrescue: 'unrescue', snapshot: 'createImage',
-  reset_state: 'resetState',
+  reset_state: 'resetState', trigger_crash_dump: 'trigger_crash_dump',
 };
 
 /** vm_states each task starts from (nova/compute/api.py check_instance_state). */
@@ -37,6 +37,7 @@ const FROM: Record<InstanceTask['kind'], readonly string[]> = {
   unrescue: [VmState.RESCUED],
   snapshot: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED],
   reset_state: [],
+  trigger_crash_dump: [VmState.ACTIVE, VmState.ERROR],
 };
 
 const SHUTDOWN = 4;
@@ -151,7 +152,7 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, false);
     case 'unshelve':
-      if (inst.vmState === VmState.SHELVED_OFFLOADED) return unshelveOffloaded(ctx, inst, task.availabilityZone ?? null, reqId);
+      if (inst.vmState === VmState.SHELVED_OFFLOADED) return unshelveOffloaded(ctx, inst, task.availabilityZone ?? null, reqId, task.host);
       ctx.store.update(uuid, { taskState: TaskState.UNSHELVING });
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, true);
@@ -167,14 +168,22 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
       ctx.store.update(uuid, { taskState: TaskState.IMAGE_SNAPSHOT });
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, running);
+    case 'trigger_crash_dump':
+      // No task state: Nova casts the NMI and records only the action.
+      await ctx.writer.commit();
+      return toCompute(ctx, inst, task, reqId, running);
   }
 }
 
 /** An offloaded server has no host: schedule it like a build (claim first), then spawn it there. */
-async function unshelveOffloaded(ctx: ConductorContext, inst: InstanceRecord, zone: string | null, reqId: string): Promise<void> {
+async function unshelveOffloaded(ctx: ConductorContext, inst: InstanceRecord, zone: string | null, reqId: string, host?: string): Promise<void> {
+  // 2.91's host is a requested destination: only that host, and the filters still run
+  // (_nova_check_type keeps force_hosts from skipping them), so a full host is NoValidHost.
   const spec = {
     projectId: inst.projectId, userId: inst.userId, flavor: inst.flavor, image: inst.image,
-    availabilityZone: zone ?? inst.availabilityZone, schedulerHints: {}, instanceGroup: null, ignoreHosts: [], forceHosts: [], forceNodes: [],
+    availabilityZone: zone ?? (host === undefined ? inst.availabilityZone : null),
+    schedulerHints: (host === undefined ? {} : { _nova_check_type: 'unshelve' }) as Record<string, string>, instanceGroup: null,
+    ignoreHosts: [] as string[], forceHosts: host === undefined ? [] : [host], forceNodes: [] as string[],
   };
   const now = ctx.clock.now();
   let chosen: Selection | undefined;
@@ -247,6 +256,10 @@ export async function onTaskResult(ctx: ConductorContext, r: ActionResultBody & 
       break;
     case 'snapshot':
       ctx.store.update(r.uuid, { taskState: null, powerState: r.powerState });
+      break;
+    case 'trigger_crash_dump':
+      // What the guest did after the NMI (crashed, rebooted, carried on) shows in its power state.
+      ctx.store.update(r.uuid, { powerState: r.powerState });
       break;
   }
   if (action) ctx.store.finishAction(action);

@@ -22,6 +22,14 @@ describe('quickstart.yaml', () => {
     expect(plan.cells.filter((c) => c.isLeaf).map((c) => c.path)).toEqual(['api!cell1', 'api!cell2!cell2a']);
   });
 
+  it('enables the AggregateInstanceExtraSpecsFilter its ssd.small flavor relies on, in every leaf cell', () => {
+    for (const leaf of plan.cells.filter((c) => c.isLeaf)) {
+      expect(leaf.nova.filter_scheduler.enabled_filters).toContain('AggregateInstanceExtraSpecsFilter');
+    }
+    // cell2's own option still applies on top of the inherited list.
+    expect(findCell(plan, 'api!cell2!cell2a')!.nova.filter_scheduler.ram_weight_multiplier).toBe(-1);
+  });
+
   it('has 20 fake hosts in the leaf cells', () => {
     expect(plan.hosts).toHaveLength(20);
     expect(plan.hosts.every((h) => h.driver === 'fake' && h.hypervisor_type === 'fake')).toBe(true);

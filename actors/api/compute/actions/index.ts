@@ -10,15 +10,21 @@ import type { ComputeDeps } from '../deps.ts';
 import { checkNotLocked, loadServer } from '../server-lookup.ts';
 import { asObject } from '../validation.ts';
 import { consoleActions } from './console.ts';
+import { crashDumpActions } from './crash-dump.ts';
 import { lifecycleActions } from './lifecycle.ts';
 import { lockActions } from './lock.ts';
 import { miscActions } from './misc.ts';
 import { powerActions } from './power.ts';
+import { securityGroupActions } from './security-groups.ts';
 import { snapshotActions } from './snapshot.ts';
 import type { ServerAction } from './types.ts';
 
 export const SERVER_ACTIONS: Readonly<Record<string, ServerAction>> = {
   ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions,
+  // After miscActions: these replace its 'default'-only security group actions.
+  ...securityGroupActions,
+  // After miscActions: replaces its 501 for trigger_crash_dump.
+  ...crashDumpActions,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDeps): void {

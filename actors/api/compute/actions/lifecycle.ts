@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BadRequest, InstanceInvalidState } from '../../../../runtime/errors/index.ts';
 import type { InstanceTask } from '../../../conductor/messages.ts';
 import { imageVisibleTo } from '../../image/policy.ts';
-import { callerOf, contextOf } from '../context.ts';
+import { callerOf, contextOf, policyDenied } from '../context.ts';
 import { flavorVisibleTo } from '../flavor-access.ts';
 import { checkCount, projectUsage, QuotaExceeded } from '../quota-usage.ts';
 import { flavorSpecOf, generatePassword, imagePropertiesOf } from '../server-create.ts';
@@ -65,10 +65,24 @@ const resizeSchema = z.object({
 }).strict();
 
 const rescueSchema = z.object({ adminPass: z.string().optional(), rescue_image_ref: z.string().optional() }).strict().nullable();
-const unshelveSchema = z.object({ availability_zone: z.string().nullable().optional(), host: z.string().optional() }).strict().nullable();
+/** 2.77 adds availability_zone; 2.91 adds host (admin) and lets availability_zone be null (unpin). */
+const unshelveSchema277 = z.object({ availability_zone: z.string() }).strict().nullable();
+const unshelveSchema291 = z.object({
+  availability_zone: z.string().nullable().optional(), host: z.string().min(1).max(255).optional(),
+}).strict().nullable();
 const resetStateSchema = z.object({ state: z.enum(['active', 'error']) }).strict();
 
 const nullArg = (args: unknown) => args;
+
+/** 2.91's host: admin-only, only for an offloaded server, and a compute host this cloud has (Nova's order). */
+async function checkUnshelveHost(ctx: ActionContext, host: string): Promise<void> {
+  if (!callerOf(ctx.request).isAdmin) throw policyDenied('os_compute_api:os-shelve:unshelve_to_host');
+  if (ctx.server.inst.vmState !== 'shelved_offloaded') {
+    throw new InstanceInvalidState(`The unshelve action on a server with a host is only possible when it is shelved_offloaded, not ${ctx.server.inst.vmState}.`);
+  }
+  const services = await ctx.deps.compute.services(contextOf(ctx.request));
+  if (!services.some((s) => s.binary === 'nova-compute' && s.host === host)) throw new BadRequest(`Compute host ${host} could not be found.`);
+}
 
 export const lifecycleActions: Record<string, ServerAction> = {
   rebuild: action({
@@ -171,11 +185,15 @@ export const lifecycleActions: Record<string, ServerAction> = {
     },
   }),
   unshelve: action({
-    parse: (args, request) => (since(request, '2.77') ? validate(unshelveSchema, args ?? null) : null),
+    parse: (args, request): { availability_zone?: string | null; host?: string } | null => {
+      if (since(request, '2.91')) return validate(unshelveSchema291, args ?? null);
+      return since(request, '2.77') ? validate(unshelveSchema277, args ?? null) : null;
+    },
     run: async (ctx, a) => {
       checkState(ctx, 'unshelve', ['shelved', 'shelved_offloaded']);
       const zone = a?.availability_zone;
-      await task(ctx, { kind: 'unshelve', availabilityZone: zone ?? null });
+      if (a?.host !== undefined) await checkUnshelveHost(ctx, a.host);
+      await task(ctx, { kind: 'unshelve', availabilityZone: zone ?? null, ...(a?.host !== undefined ? { host: a.host } : {}) });
       const shelved = ctx.server.attrs.shelvedImage;
       if (shelved) {
         await ctx.deps.store.images.delete(shelved).catch(() => undefined);

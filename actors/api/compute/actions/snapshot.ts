@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { InstanceInvalidState } from '../../../../runtime/errors/index.ts';
 import { hostUrl } from '../context.ts';
-import { registerSnapshot, rotateBackups } from '../snapshots.ts';
+import { registerSnapshot } from '../snapshots.ts';
 import { intLike, metadataSchema, novaName, validate } from '../validation.ts';
 import { since } from '../version.ts';
 import { checkCount } from '../quota-usage.ts';
@@ -17,6 +17,11 @@ function checkSnapshotState(ctx: ActionContext, what: string): void {
       `Cannot '${what}' instance ${i.uuid} while it is in ${SNAPSHOT_STATES.includes(i.vmState) ? `task_state ${i.taskState}` : `vm_state ${i.vmState}`}`,
     );
   }
+  // Nova keeps the instance in task_state image_uploading until the image is saved; here the cell
+  // clears its task when the disk is captured and the API saves the image after, so an image of this
+  // server still `saving` is that same window.
+  const saving = ctx.deps.store.images.all().some((img) => img.status === 'saving' && img.properties['instance_uuid'] === i.uuid);
+  if (saving) throw new InstanceInvalidState(`Cannot '${what}' instance ${i.uuid} while it is in task_state image_uploading`);
 }
 
 function respond(ctx: ActionContext, imageId: string): ActionResult {
@@ -47,9 +52,8 @@ export const snapshotActions: Record<string, ServerAction> = {
     run: async (ctx, args) => {
       checkSnapshotState(ctx, 'createBackup');
       const img = await registerSnapshot(ctx.deps, ctx.request, ctx.server, {
-        name: args.name, imageType: 'backup', backupType: args.backup_type, metadata: args.metadata ?? {},
+        name: args.name, imageType: 'backup', backupType: args.backup_type, metadata: args.metadata ?? {}, rotation: args.rotation,
       });
-      await rotateBackups(ctx.deps, ctx.server, args.backup_type, args.rotation);
       if (args.rotation === 0) return { status: 202, body: since(ctx.request, '2.45') ? { image_id: img.id } : undefined };
       return respond(ctx, img.id);
     },

@@ -26,6 +26,8 @@ import { ImageCache } from './images.ts';
 import { guestNetwork, usableForGuestForward } from './network.ts';
 import { configDriveFor, metadataInstanceOf, spawnRequiresConfigDrive } from '../../configdrive/index.ts';
 import { MetadataProxy } from '../../metadata-proxy/index.ts';
+import { qemuDiagnostics } from './diagnostics.ts';
+import type { Diagnostics } from '../../../objects/diagnostics.ts';
 import { allocatePorts, launchQemu, qemuVersion } from './process.ts';
 import { copyBootFiles, prepareDisk } from './prepare.ts';
 
@@ -333,6 +335,24 @@ export class QemuDriver implements ComputeDriver {
   async getInfo(instanceUuid: string): Promise<InstanceInfo> {
     const g = this.requireGuest(instanceUuid, true);
     return { state: await g.refresh() };
+  }
+
+  async getDiagnostics(instanceUuid: string): Promise<Diagnostics> {
+    const g = this.requireGuest(instanceUuid);
+    const state = await g.refresh();
+    if (state !== RUNNING) throw invalidPowerState(instanceUuid, state, 'get_diagnostics');
+    return qemuDiagnostics(g, this.cfg.clock.now());
+  }
+
+  /** QMP inject-nmi: the guest kernel decides (a dump with kdump, a panic with unknown_nmi_panic, or a log line). */
+  async triggerCrashDump(instanceUuid: string): Promise<void> {
+    const g = this.requireGuest(instanceUuid);
+    await g.serial(async () => {
+      const state = await g.refresh();
+      this.checkNotRescued(g, 'trigger_crash_dump');
+      if (state !== RUNNING) throw invalidPowerState(instanceUuid, state, 'trigger_crash_dump');
+      await g.requireQmp('trigger_crash_dump').execute('inject-nmi');
+    });
   }
 
   async getConsoleOutput(instanceUuid: string): Promise<string> {

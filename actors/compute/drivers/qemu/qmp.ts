@@ -23,6 +23,15 @@ export interface QmpCommands {
   system_reset: { args: Record<string, never>; ret: Record<string, never> };
   quit: { args: Record<string, never>; ret: Record<string, never> };
   migrate: { args: { uri: string }; ret: Record<string, never> };
+  'inject-nmi': { args: Record<string, never>; ret: Record<string, never> };
+  'query-cpus-fast': { args: Record<string, never>; ret: Array<{ 'cpu-index': number; 'thread-id': number }> };
+  'query-blockstats': {
+    args: Record<string, never>;
+    ret: Array<{
+      device?: string;
+      stats: { rd_bytes: number; wr_bytes: number; rd_operations: number; wr_operations: number; failed_rd_operations: number; failed_wr_operations: number };
+    }>;
+  };
   'migrate-incoming': { args: { uri: string }; ret: Record<string, never> };
 }
 export type QmpCommand = keyof QmpCommands;

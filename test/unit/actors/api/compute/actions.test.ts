@@ -70,9 +70,17 @@ describe('server actions', () => {
     for (const n of ['b1', 'b2', 'b3']) {
       await fx.clock.advance(1000);
       expect((await act({ createBackup: { name: n, backup_type: 'daily', rotation: 2 } })).statusCode).toBe(202);
+      // The next backup waits for this one to be saved (Nova: 409 while task_state image_uploading).
+      expect((await act({ createImage: { name: 'meanwhile' } })).statusCode).toBe(409);
+      await until(`${n} saved`, async () => {
+        await fx.clock.advance(500);
+        return !fx.store.images.all().some((i) => i.status === 'saving');
+      });
     }
-    const backups = (await fx.call('GET', `/image/v2/images?image_type=backup&instance_uuid=${id}&sort_key=created_at&sort_dir=asc`)).json() as { images: Array<{ name: string }> };
-    expect(backups.images.map((i) => i.name)).toEqual(['b2', 'b3']);
+    // Rotation follows the save of the new backup, as in Nova's compute manager.
+    const names = async () => ((await fx.call('GET', `/image/v2/images?image_type=backup&instance_uuid=${id}&sort_key=created_at&sort_dir=asc`)).json() as { images: Array<{ name: string }> }).images.map((i) => i.name);
+    await until('rotated', async () => (await names()).join() === 'b2,b3');
+    expect(await names()).toEqual(['b2', 'b3']);
     expect((await act({ createBackup: { name: 'b', backup_type: 'daily' } })).statusCode).toBe(400);
   });
 

@@ -141,6 +141,19 @@ describe('QemuDriver on a real QEMU', { timeout: 240_000 }, () => {
     expect(cmd).toContain(`port=${serial.port}`);
   });
 
+  it('reports diagnostics from QMP and /proc; takes an NMI (QMP inject-nmi) and the guest carries on', async () => {
+    const d = await driver.getDiagnostics(UUID1);
+    expect(d).toMatchObject({ state: 'running', driver: 'libvirt', hypervisor: 'qemu', num_cpus: 1, num_nics: 1, memory_details: { maximum: 128 } });
+    expect(d.cpu_details[0]!.time).toBeGreaterThan(0);
+    expect(d.memory_details.used).toBeGreaterThan(0);
+    expect(d.nic_details[0]!.mac_address).toBe('fa:16:3e:00:00:01');
+    // The guest read its disk while booting (and stamped it).
+    expect(d.disk_details.some((k) => (k.read_bytes ?? 0) > 0 && (k.write_bytes ?? 0) > 0)).toBe(true);
+    await driver.triggerCrashDump(UUID1);
+    expect(await qmpStatus(UUID1)).toBe('running');
+    expect(alive(pidOf(UUID1))).toBe(true);
+  });
+
   it('pauses and unpauses the vCPUs (QMP stop/cont)', async () => {
     await driver.pause(UUID1);
     expect(await qmpStatus(UUID1)).toBe('paused');
