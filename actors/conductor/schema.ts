@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { Migration } from '../../runtime/db/index.ts';
 import { consoleAuthMigration } from '../console/console-auth-store.ts';
+import { migrationsTableMigration } from './migration-store.ts';
 
 export const cellMigrations: Migration[] = [
   {
@@ -137,6 +138,7 @@ export const cellMigrations: Migration[] = [
     },
   },
   consoleAuthMigration,
+  migrationsTableMigration,
 ];
 
 /** Primary keys, for the group-commit writer. */
@@ -150,4 +152,5 @@ export const cellTables = {
   services: { key: ['uuid'] },
   resource_providers: { key: ['uuid'] },
   allocations: { key: ['consumer_id', 'resource_provider_uuid'] },
+  migrations: { key: ['id'] },
 };

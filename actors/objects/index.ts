@@ -11,3 +11,4 @@ export * from './request-context.ts';
 export * from './instance.ts';
 export * from './request-spec.ts';
 export * from './instance-fault.ts';
+export * from './migration.ts';

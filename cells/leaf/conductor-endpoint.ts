@@ -17,6 +17,8 @@ import {
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { conductorInbox } from '../topics.ts';
 import { GetConsole, ValidateConsoleToken } from '../../actors/console/messages.ts';
+import { ListMigrations } from '../../actors/conductor/messages.ts';
+import { movingBetween } from '../../actors/conductor/tasks/migrations.ts';
 
 /** Only the cell's own services. */
 export const cellOnly = (s: Sender): Verdict => s.kind === 'cell' || `only the cell's own services may send this, not a ${s.kind}`;
@@ -29,17 +31,19 @@ const selfReport = (s: Sender, host: string): Verdict =>
  * A compute host's report on an instance: about itself, and on an instance this cell scheduled to it
  * (its current host, or a host it was tried on — a late result for an earlier attempt still counts).
  */
-function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'>) {
+function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'migrations'>>) {
   return (s: Sender, b: { uuid: string; host: string }): Verdict => {
     const self = selfReport(s, b.host);
     if (self !== true || s.kind === 'cell') return self;
     if (ctx.store.get(b.uuid)?.host === b.host || ctx.builds.get(b.uuid)?.triedHosts.includes(b.host)) return true;
+    // Either end of a move under way reports on the instance too (resize, migration, evacuation).
+    if (ctx.migrations && movingBetween({ migrations: ctx.migrations }, b.uuid, b.host)) return true;
     return `instance ${b.uuid} is not on host ${b.host}`;
   };
 }
 
 export function conductorHandlers(
-  cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'>, log: Logger,
+  cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'migrations'>>, log: Logger,
 ): HandlerTable<Sender> {
   const reqId = (r: string | undefined) => r ?? '';
   const who = (d: Delivery<Sender>) => ({ userId: d.msg.context?.userId ?? '', projectId: d.msg.context?.projectId });
@@ -54,6 +58,7 @@ export function conductorHandlers(
     .on(GetConsole, { allow: cellOnly, handle: (b) => ask(conductor, 'getConsole', b.uuid, b.consoleType) })
     .on(ValidateConsoleToken, { allow: cellOnly, handle: (b) => ask(conductor, 'validateConsoleToken', b.tokenHash, b.checkPort) })
     .on(ListServices, { allow: cellOnly, handle: () => ask(conductor, 'listServices') })
+    .on(ListMigrations, { allow: cellOnly, handle: (b) => ask(conductor, 'listMigrations', b) })
     .on(ListComputeNodes, { allow: cellOnly, handle: () => ask(conductor, 'listComputeNodes') })
     .on(UpdateService, { allow: cellOnly, handle: (b) => ask(conductor, 'updateService', b) })
     .on(InstanceTaskMessage, {
@@ -70,7 +75,7 @@ export function conductorHandlers(
 
 /** Subscribe the conductor's handler table to its own topic and every host's report topic. */
 export async function serveConductor(
-  bus: Bus, cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'>, log: Logger,
+  bus: Bus, cell: string, conductor: ServiceRef<ConductorManager>, ctx: Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'migrations'>>, log: Logger,
 ): Promise<void> {
   await bus.subscribe(conductorInbox(cell), conductorHandlers(cell, conductor, ctx, log).handler());
 }

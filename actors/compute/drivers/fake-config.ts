@@ -37,6 +37,8 @@ export interface FakeDriverOptions {
    * ConsoleTypeUnavailable rather than pointing a proxy at a port where nothing listens.
    */
   consoles?: FakeConsoles;
+  /** Live migration speed in MiB/s (Nova's [libvirt] live_migration_bandwidth); 119, a 1 Gbit/s link, by default. */
+  liveMigrationBandwidthMiBps?: number;
 }
 
 export interface FakeConsoles {

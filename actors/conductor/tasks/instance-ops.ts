@@ -8,6 +8,7 @@ import { POWER_ACTIONS, POWER_ACTION_RESULT, TaskState, VmState, type PowerActio
 import type { ActionResultBody } from '../messages.ts';
 import type { ConductorContext } from '../context.ts';
 import { isComputeTask, onTaskResult } from './instance-tasks.ts';
+import { isMoveStep, onMoveResult } from './migrations.ts';
 
 const ACTION_NAMES: Record<PowerAction, string> = {
   reboot: 'reboot', reboot_hard: 'reboot', stop: 'stop', start: 'start', pause: 'pause', unpause: 'unpause',
@@ -72,6 +73,7 @@ export async function powerAction(ctx: ConductorContext, uuid: string, action: P
 }
 
 export async function onActionResult(ctx: ConductorContext, r: ActionResultBody): Promise<void> {
+  if (isMoveStep(r.action)) return onMoveResult(ctx, r);
   if (isComputeTask(r.action)) return onTaskResult(ctx, { ...r, action: r.action });
   const inst = ctx.store.get(r.uuid);
   if (!inst || inst.host !== r.host) return;
