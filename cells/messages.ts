@@ -131,7 +131,7 @@ export const CellsPortCall = defineMessage(
   z.object({
     method: z.enum([
       'syncAggregates', 'listServices', 'listComputeNodes', 'updateService', 'build', 'get', 'list', 'delete', 'powerAction',
-      'actions', 'consoleOutput', 'instanceTask', 'getConsole', 'validateConsoleToken',
+      'actions', 'consoleOutput', 'instanceTask', 'getConsole', 'validateConsoleToken', 'listMigrations',
     ]),
     args: z.array(z.unknown()).max(4),
   }),

@@ -13,12 +13,13 @@ import { consoleActions } from './console.ts';
 import { lifecycleActions } from './lifecycle.ts';
 import { lockActions } from './lock.ts';
 import { miscActions } from './misc.ts';
+import { migrateActions } from './migrate.ts';
 import { powerActions } from './power.ts';
 import { snapshotActions } from './snapshot.ts';
 import type { ServerAction } from './types.ts';
 
 export const SERVER_ACTIONS: Readonly<Record<string, ServerAction>> = {
-  ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions,
+  ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions, ...migrateActions,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDeps): void {
