@@ -52,6 +52,20 @@ export async function onMoveResult(ctx: ConductorContext, r: ActionResultBody, r
   return onColdStep(ctx, m, inst, r, reqId);
 }
 
+/**
+ * The instance is deleted while a move is under way (a server in VERIFY_RESIZE, say): the migration's
+ * allocation goes with it and the record ends in error; a guest left on the source host is removed.
+ */
+export async function onInstanceDeleted(ctx: ConductorContext, uuid: string, host: string | null): Promise<void> {
+  const m = ctx.migrations.inProgressFor(uuid);
+  if (!m) return;
+  ctx.placement.release(m.uuid);
+  ctx.migrations.update(m.id, { status: 'error' });
+  for (const h of [m.sourceCompute, m.destCompute]) {
+    if (h && h !== host && ctx.serviceUp(h)) await ctx.bus.cast(ctx.computeTopic(h), { type: 'terminate_instance', body: { uuid } });
+  }
+}
+
 /** Hosts that may report on an instance while it moves: both ends of its migration under way. */
 export function movingBetween(ctx: Pick<ConductorContext, 'migrations'>, uuid: string, host: string): boolean {
   const m = ctx.migrations.inProgressFor(uuid);

@@ -103,6 +103,21 @@ describe('cold migration', () => {
     expect(await guests(source)).toEqual([uuid]);
   });
 
+  it('deleting a server in VERIFY_RESIZE frees both hosts: allocations and guests', async () => {
+    const { uuid, task, inst, allocations, guests, migrations } = await start();
+    const source = (await inst()).host!;
+    const dest = source === 'h1' ? 'h2' : 'h1';
+    await task({ kind: 'migrate', host: null });
+    await advance(1);
+    await cell!.api.delete(uuid, ctx);
+    await advance(1);
+    expect(allocations(uuid)).toEqual([]);
+    expect(allocations(migrations()[0]!.uuid)).toEqual([]);
+    expect(migrations()[0]!.status).toBe('error');
+    expect(await guests(source)).toEqual([]);
+    expect(await guests(dest)).toEqual([]);
+  });
+
   it('refuses to migrate to the current host, to an unknown host, and in the wrong state', async () => {
     const { task, inst } = await start();
     const source = (await inst()).host!;
