@@ -103,8 +103,8 @@ describe.skipIf(!CLI)(TITLE, () => {
   }, 300_000);
 
   it('server migrate --live-migration --host moves a running server; migration show while it runs', async () => {
-    // m1.small: 2048 MiB at the fake's 119 MiB/s, about 17 s on the wire.
-    await openstack('server', 'create', '--image', IMAGE, '--flavor', 'm1.small', '--wait', 'mig-live');
+    // m1.medium: 4096 MiB at the fake's 119 MiB/s, about 34 s on the wire (time to list and show it).
+    await openstack('server', 'create', '--image', IMAGE, '--flavor', 'm1.medium', '--wait', 'mig-live');
     const s = await server('mig-live');
     const source = s[HOST]!;
     const inCell1 = Number(/\d+/.exec(source)![0]) <= 10;
@@ -118,7 +118,7 @@ describe.skipIf(!CLI)(TITLE, () => {
     }
     expect(running).toHaveLength(1);
     const shown = await json<Record<string, unknown>>('server', 'migration', 'show', 'mig-live', String(running[0]!['Id']), ...v('2.80'));
-    expect(shown).toMatchObject({ 'Source Compute': source, 'Dest Compute': target, 'Memory Total Bytes': 2048 * 1024 * 1024 });
+    expect(shown).toMatchObject({ 'Source Compute': source, 'Dest Compute': target, 'Memory Total Bytes': 4096 * 1024 * 1024 });
     const moved = await waitFor('mig-live', (x) => x['status'] === 'ACTIVE' && x[HOST] === target, `ACTIVE on ${target}`);
     expect(String(moved['OS-EXT-STS:power_state'])).toMatch(/^(1|Running)$/i);
     const list = await json<Array<Record<string, unknown>>>('server', 'migration', 'list', '--server', 'mig-live', ...v('2.80'));
@@ -131,7 +131,12 @@ describe.skipIf(!CLI)(TITLE, () => {
     await expect(openstack('server', 'evacuate', 'mig-evac')).rejects.toThrow(/still in use/);
     await openstack('compute', 'service', 'set', '--down', source, 'nova-compute', ...v('2.11'));
     try {
-      await openstack('server', 'evacuate', 'mig-evac');
+      // python-openstackclient 6.0 sends the evacuate, gets Nova's 200, then crashes formatting its
+      // output (it expects a server where novaclient returns a tuple): that one client error is
+      // tolerated; whether the evacuation happened is checked on the server below.
+      await openstack('server', 'evacuate', 'mig-evac').catch((e: Error) => {
+        if (!/'TupleWithMeta' object has no attribute 'to_dict'/.test(e.message)) throw e;
+      });
       const after = await waitFor('mig-evac', (s) => s['status'] === 'ACTIVE' && s[HOST] !== source, 'ACTIVE elsewhere');
       expect(after[HOST]).not.toBe(source);
       const list = await json<Array<Record<string, unknown>>>('server', 'migration', 'list', '--server', 'mig-evac', ...v('2.80'));
