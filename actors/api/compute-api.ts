@@ -3,6 +3,7 @@
  * names the new instances, and hands the work to the cells through a CellsPort: straight to one cell's
  * conductor here, through the API cell's router in a federation.
  */
+import type { Migration, MigrationFilter } from '../objects/index.ts';
 import type { WireContext } from '../../runtime/bus/index.ts';
 import type { Diagnostics, FaultView } from '../objects/index.ts';
 import { BadRequest, NovaError } from '../../runtime/errors/index.ts';
@@ -83,6 +84,8 @@ export interface CellsPort {
   getDiagnostics?(uuid: string, reqId: string): Promise<Diagnostics>;
   /** Have the guest's compute host issue a console token (stored by hash in the guest's leaf cell). */
   getConsole?(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken>;
+  /** Migration records of every leaf cell, each with the cell it came from (os-migrations). */
+  listMigrations?(filter: MigrationFilter, reqId: string): Promise<Migration[]>;
   /** Find a console token by its sha256 wherever it lives; null when unknown or expired. */
   validateConsoleToken?(tokenHash: string, checkPort: boolean, reqId: string): Promise<ConnectInfo | null>;
 }
@@ -217,6 +220,12 @@ export class ComputeAPI {
 
   syncAggregates(aggregates: AggregateWithHosts[], ctx: RequestContext): Promise<void> {
     return this.cells.syncAggregates(aggregates, ctx.reqId);
+  }
+
+  /** Migration records of every cell (os-migrations); none when the cells do not keep them. */
+  migrations(filter: MigrationFilter, ctx: RequestContext): Promise<Migration[]> {
+    if (!this.cells.listMigrations) return Promise.resolve([]);
+    return this.cells.listMigrations(filter, ctx.reqId);
   }
 
   services(ctx: RequestContext): Promise<ServiceView[]> {

@@ -1,4 +1,5 @@
 /** A CellsPort that talks straight to one cell's conductor over the bus (one-cell deployments, tests). */
+import type { Migration, MigrationFilter } from '../objects/index.ts';
 import type { Bus } from '../../runtime/bus/index.ts';
 import { BadRequest } from '../../runtime/errors/index.ts';
 import type { Diagnostics } from '../objects/index.ts';
@@ -69,6 +70,10 @@ export class SingleCellPort implements CellsPort {
 
   async syncAggregates(aggregates: AggregateWithHosts[], reqId: string): Promise<void> {
     await this.bus.call(this.conductorTopic, { type: 'sync_aggregates', reqId, body: { aggregates } });
+  }
+
+  listMigrations(filter: MigrationFilter, reqId: string): Promise<Migration[]> {
+    return this.bus.call(this.conductorTopic, { type: 'list_migrations', reqId, body: filter });
   }
 
   listServices(reqId: string): Promise<ServiceView[]> {

@@ -13,7 +13,8 @@ import { PowerState, powerStateName } from './drivers/power-state.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { ComputeDriver } from './drivers/driver.ts';
 import type { SpawnContext } from './drivers/spawn-context.ts';
-import type { BuildAndRunBody, ComputeInstanceTaskBody } from './messages.ts';
+import type { BuildAndRunBody, ComputeInstanceTaskBody, ComputePreLiveMigrationBody } from './messages.ts';
+import { answersMoveStep, isMoveStepBody, preLiveMigration, runMoveStep } from './move-steps.ts';
 import type { PowerAction } from './states.ts';
 import { issueConsole, validateConsolePort } from '../console/compute-consoles.ts';
 import type { ConsoleType, IssuedConsole } from '../console/console-auth-token.ts';
@@ -161,6 +162,7 @@ export class ComputeManager {
   async instanceTask(b: ComputeInstanceTaskBody, reqId?: string): Promise<void> {
     const { driver } = this.d;
     const { uuid, task } = b;
+    if (isMoveStepBody(b)) return this.moveStep(b, reqId);
     let error: string | undefined;
     try {
       switch (task.kind) {
@@ -218,6 +220,23 @@ export class ComputeManager {
       throw new InstanceInvalidState(`Instance ${uuid} in power state ${powerStateName(state)}. Cannot get_diagnostics while the instance is in this state.`);
     }
     return driver.getDiagnostics(uuid);
+  }
+
+  /** One step of a migration, resize or evacuation (move-steps.ts); detached, as a live migration takes a while. */
+  private async moveStep(b: ComputeInstanceTaskBody, reqId?: string): Promise<void> {
+    const run = async () => {
+      const error = await runMoveStep(this.d.driver, b, spawnContextOf(b.instance, reqId, b.powerOn), { memoryMb: b.instance.flavor.memoryMb });
+      this.d.log.info({ request_id: reqId, instance_uuid: b.uuid, step: b.task.kind, ...(error ? { err: error } : {}) }, `${b.task.kind} ${error ? 'failed' : 'done'}`);
+      if (!answersMoveStep(b.task.kind)) return;
+      const state = await this.d.driver.getInfo(b.uuid).then((i) => i.state, () => 0);
+      await this.report('compute_action_result', reqId, { uuid: b.uuid, host: this.d.host, action: b.task.kind, ok: error === undefined, powerState: state, error });
+    };
+    void run().catch((err: unknown) => this.d.log.error({ err, instance_uuid: b.uuid }, 'move step failed'));
+  }
+
+  /** pre_live_migration: get ready to receive the guest; the answer says where to send it. */
+  async preLiveMigration(b: ComputePreLiveMigrationBody, reqId?: string): Promise<{ migrateUri: string | null }> {
+    return preLiveMigration(this.d.driver, spawnContextOf(b.instance, reqId, true));
   }
 
   async consoleOutput(uuid: string, length?: number): Promise<string> {
@@ -280,7 +299,7 @@ export class ComputeManager {
 }
 
 /** What driver.spawn is given for an instance (build, rebuild, resize). */
-function spawnContextOf(i: BuildAndRunBody['instance'], reqId: string | undefined, powerOn: boolean): SpawnContext {
+export function spawnContextOf(i: BuildAndRunBody['instance'], reqId: string | undefined, powerOn: boolean): SpawnContext {
   return {
     instance: {
       uuid: i.uuid, name: i.name, hostname: i.hostname, projectId: i.projectId, userId: i.userId,

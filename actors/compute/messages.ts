@@ -1,8 +1,8 @@
 /** Messages to one compute host (topic `<prefix>/compute/<host>`), sent by its cell's conductor. */
 import { z } from 'zod';
 import { defineMessage } from '../../runtime/bus/index.ts';
-import { flavorSchema, imageSchema, instanceTaskSchema, powerActionNames } from '../conductor/messages.ts';
 import { guestDataSchema } from '../objects/index.ts';
+import { flavorSchema, imageSchema, instanceTaskSchema, moveStepSchema, powerActionNames } from '../conductor/messages.ts';
 
 export const spawnInstanceSchema = z.object({
   uuid: z.string(),
@@ -47,6 +47,17 @@ export const ComputeConsoleOutput = defineMessage(
 export const ComputeInstanceTask = defineMessage(
   'compute_instance_task',
   1,
-  z.object({ uuid: z.string(), task: instanceTaskSchema, instance: spawnInstanceSchema, powerOn: z.boolean() }),
+  z.object({ uuid: z.string(), task: z.union([instanceTaskSchema, moveStepSchema]), instance: spawnInstanceSchema, powerOn: z.boolean() }),
 );
+
+/**
+ * pre_live_migration on the destination (a call): get ready to receive the guest; the answer says
+ * where the source sends it (qemu: the `-incoming` URI of a QEMU started here).
+ */
+export const ComputePreLiveMigration = defineMessage(
+  'compute_pre_live_migration',
+  1,
+  z.object({ uuid: z.string(), instance: spawnInstanceSchema, migrationId: z.number().int().positive() }),
+);
+export type ComputePreLiveMigrationBody = z.infer<typeof ComputePreLiveMigration>;
 export type ComputeInstanceTaskBody = z.infer<typeof ComputeInstanceTask>;

@@ -23,7 +23,7 @@ import { PowerState } from '../compute/drivers/power-state.ts';
 
 /** Instance tasks after which the guest's console is somewhere else (or nowhere): its tokens go. */
 const CONSOLE_MOVING_TASKS = new Set(['resize', 'revert_resize', 'shelve_offload', 'shelve', 'rebuild', 'migrate', 'live_migrate', 'evacuate']);
-import { diagnosticsSchema, instanceFromBuild, type Diagnostics } from '../objects/index.ts';
+import { diagnosticsSchema, instanceFromBuild, type Diagnostics, type Migration, type MigrationFilter } from '../objects/index.ts';
 
 export class ConductorManager {
   readonly services: ServiceTracker;
@@ -43,6 +43,7 @@ export class ConductorManager {
     await ctx.placement.load(ctx.db);
     await ctx.store.load(ctx.db);
     await ctx.builds.load(ctx.db);
+    await ctx.migrations.load(ctx.db);
     await this.services.load();
     this.countInstancesOn();
   }
@@ -140,6 +141,11 @@ export class ConductorManager {
 
   heartbeat(host: string, binary: string): void {
     this.services.heartbeat(host, binary);
+  }
+
+  /** Migration records of this cell (GET /os-migrations and /servers/{id}/migrations). */
+  listMigrations(filter: MigrationFilter = {}): Migration[] {
+    return this.ctx.migrations.list(filter);
   }
 
   listServices() {

@@ -14,6 +14,7 @@ import type { HostManager } from '../scheduler/host-manager.ts';
 import type { FilterScheduler } from '../scheduler/filter-scheduler.ts';
 import type { InstanceStore } from './instance-store.ts';
 import type { BuildRequest, BuildRequests } from './build-requests.ts';
+import type { MigrationStore } from './migration-store.ts';
 
 export interface ConductorContext {
   cell: string;
@@ -31,6 +32,8 @@ export interface ConductorContext {
   scheduler: FilterScheduler;
   store: InstanceStore;
   builds: BuildRequests;
+  /** The cell's Migration records (cold and live migrations, resizes, evacuations). */
+  migrations: MigrationStore;
   /** Is the host's nova-compute service up (heartbeats within service_down_time)? Set by the manager. */
   serviceUp(host: string): boolean;
   /**

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { defineMessage } from '../../runtime/bus/index.ts';
 import {
-  aggregateSchema, flavorSchema, imageSchema, newInstanceSchema, requestSpecWireSchema, type Aggregate, type NewInstance, type RequestSpecWire,
+  aggregateSchema, flavorSchema, imageSchema, migrationFilterSchema, newInstanceSchema, requestSpecWireSchema, type Aggregate, type NewInstance, type RequestSpecWire,
 } from '../objects/index.ts';
 
 // Flavor, image and server group are objects of their own (actors/objects); re-exported for the
@@ -89,13 +89,34 @@ export const computeTaskKinds = [
 ] as const;
 export type ComputeTaskKind = (typeof computeTaskKinds)[number];
 
+/**
+ * The compute hosts' steps of a move (nova/compute/manager.py names): cold migration and resize
+ * (resize_instance on the source, finish_resize on the destination, confirm on the source, revert on
+ * the destination then finish_revert_resize on the source), live migration (live_migration on the
+ * source, post_live_migration_at_destination), evacuation (rebuild on the destination). Only the
+ * conductor sends them (conductor/tasks/migrate.ts); each host answers with compute_action_result.
+ */
+export const moveStepKinds = [
+  'resize_instance', 'finish_resize', 'confirm_resize_source', 'revert_resize_dest', 'finish_revert_resize',
+  'live_migration', 'post_live_migration_at_destination', 'rollback_live_migration_at_destination', 'rebuild_evacuated',
+] as const;
+export type MoveStepKind = (typeof moveStepKinds)[number];
+export const moveStepSchema = z.object({
+  kind: z.enum(moveStepKinds),
+  migrationId: z.number().int().positive(),
+  /** The other end of the move (live_migration: the destination and where its QEMU listens). */
+  peerHost: z.string().optional(),
+  migrateUri: z.string().optional(),
+});
+export type MoveStep = z.infer<typeof moveStepSchema>;
+
 export const ActionResult = defineMessage(
   'compute_action_result',
   1,
   z.object({
     uuid: z.string(),
     host: z.string(),
-    action: z.enum([...powerActionNames, 'terminate', ...computeTaskKinds]),
+    action: z.enum([...powerActionNames, 'terminate', ...computeTaskKinds, ...moveStepKinds]),
     ok: z.boolean(),
     powerState: z.number().int(),
     error: z.string().optional(),
@@ -169,6 +190,12 @@ export const instanceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('snapshot'), imageId: z.string() }),
   z.object({ kind: z.literal('reset_state'), vmState: z.enum(['active', 'error']) }),
   z.object({ kind: z.literal('trigger_crash_dump') }),
+  // Moves (conductor/tasks/migrate.ts): host null lets the scheduler choose.
+  z.object({ kind: z.literal('migrate'), host: z.string().nullable() }),
+  z.object({ kind: z.literal('live_migrate'), host: z.string().nullable(), blockMigration: z.union([z.boolean(), z.literal('auto')]) }),
+  z.object({ kind: z.literal('evacuate'), host: z.string().nullable() }),
+  z.object({ kind: z.literal('abort_migration'), migrationId: z.number().int().positive() }),
+  z.object({ kind: z.literal('force_complete'), migrationId: z.number().int().positive() }),
 ]);
 export type InstanceTask = z.infer<typeof instanceTaskSchema>;
 export const InstanceTaskMessage = defineMessage(
@@ -177,3 +204,7 @@ export const InstanceTaskMessage = defineMessage(
   z.object({ uuid: z.string(), task: instanceTaskSchema, userId: z.string().optional() }),
 );
 export type InstanceTaskBody = z.infer<typeof InstanceTaskMessage>;
+
+/** Migration records of the cell (GET /os-migrations, /servers/{id}/migrations). */
+export const ListMigrations = defineMessage('list_migrations', 1, migrationFilterSchema);
+

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Migration } from '../../runtime/db/index.ts';
 import { consoleAuthMigration } from '../console/console-auth-store.ts';
 import { placementMigration, placementTables } from '../placement/schema.ts';
+import { migrationsTableMigration } from './migration-store.ts';
 
 export const cellMigrations: Migration[] = [
   {
@@ -139,6 +140,7 @@ export const cellMigrations: Migration[] = [
   },
   consoleAuthMigration,
   placementMigration,
+  migrationsTableMigration,
 ];
 
 /** Primary keys, for the group-commit writer. */
@@ -153,4 +155,5 @@ export const cellTables = {
   resource_providers: { key: ['uuid'] },
   allocations: { key: ['consumer_id', 'resource_provider_uuid'] },
   ...placementTables,
+  migrations: { key: ['id'] },
 };

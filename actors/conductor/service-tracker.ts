@@ -41,7 +41,9 @@ export class ServiceTracker {
   }
 
   isUp(host: string, binary = 'nova-compute'): boolean {
-    return this.services.get(`${host}/${binary}`)?.up ?? false;
+    // Nova's servicegroup is_up: a service forced down is down whatever its heartbeats say.
+    const s = this.services.get(`${host}/${binary}`);
+    return !!s && s.up && !s.forcedDown;
   }
 
   heartbeat(host: string, binary: string): void {

@@ -13,3 +13,4 @@ export * from './request-spec.ts';
 export * from './instance-fault.ts';
 export * from './guest-data.ts';
 export * from './diagnostics.ts';
+export * from './migration.ts';

@@ -15,7 +15,7 @@ import { ComputeManager } from '../../actors/compute/compute-manager.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 // Registers the compute message schemas with the bus registry.
 import '../../actors/compute/messages.ts';
-import type { BuildAndRunBody, ComputeInstanceTaskBody } from '../../actors/compute/messages.ts';
+import type { BuildAndRunBody, ComputeInstanceTaskBody, ComputePreLiveMigrationBody } from '../../actors/compute/messages.ts';
 import type { PowerAction } from '../../actors/compute/states.ts';
 import '../../actors/console/messages.ts';
 import type { ComputeValidateConsolePortBody, GetConsoleBody } from '../../actors/console/messages.ts';
@@ -113,6 +113,8 @@ export class ComputeHosts {
         return tell(a, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
       case 'compute_get_diagnostics':
         return ask(a, 'getDiagnostics', b.uuid as string);
+      case 'compute_pre_live_migration':
+        return ask(a, 'preLiveMigration', msg.body as ComputePreLiveMigrationBody, msg.reqId);
       case 'compute_console_output':
         return ask(a, 'consoleOutput', b.uuid as string, b.length as number | undefined);
       case 'compute_get_console':

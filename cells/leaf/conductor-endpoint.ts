@@ -18,6 +18,8 @@ import { describeSender, senderOf, type Sender } from '../security/principals.ts
 import { conductorInbox } from '../topics.ts';
 import { GetConsole, ValidateConsoleToken } from '../../actors/console/messages.ts';
 import { callPlacementOp, PlacementCall, placementOps } from '../../actors/placement/index.ts';
+import { ListMigrations } from '../../actors/conductor/messages.ts';
+import { movingBetween } from '../../actors/conductor/tasks/migrations.ts';
 
 /** Only the cell's own services. */
 export const cellOnly = (s: Sender): Verdict => s.kind === 'cell' || `only the cell's own services may send this, not a ${s.kind}`;
@@ -30,17 +32,19 @@ const selfReport = (s: Sender, host: string): Verdict =>
  * A compute host's report on an instance: about itself, and on an instance this cell scheduled to it
  * (its current host, or a host it was tried on — a late result for an earlier attempt still counts).
  */
-function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'>) {
+function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'migrations'>>) {
   return (s: Sender, b: { uuid: string; host: string }): Verdict => {
     const self = selfReport(s, b.host);
     if (self !== true || s.kind === 'cell') return self;
     if (ctx.store.get(b.uuid)?.host === b.host || ctx.builds.get(b.uuid)?.triedHosts.includes(b.host)) return true;
+    // Either end of a move under way reports on the instance too (resize, migration, evacuation).
+    if (ctx.migrations && movingBetween({ migrations: ctx.migrations }, b.uuid, b.host)) return true;
     return `instance ${b.uuid} is not on host ${b.host}`;
   };
 }
 
 /** What the conductor endpoint reads; placement, clock and writer (when present) serve placement_call. */
-type EndpointContext = Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'placement' | 'clock' | 'writer'>>;
+type EndpointContext = Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'placement' | 'clock' | 'writer' | 'migrations'>>;
 
 export function conductorHandlers(
   cell: string, conductor: ServiceRef<ConductorManager>, ctx: EndpointContext, log: Logger,
@@ -61,6 +65,7 @@ export function conductorHandlers(
     .on(GetConsole, { allow: cellOnly, handle: (b) => ask(conductor, 'getConsole', b.uuid, b.consoleType) })
     .on(ValidateConsoleToken, { allow: cellOnly, handle: (b) => ask(conductor, 'validateConsoleToken', b.tokenHash, b.checkPort) })
     .on(ListServices, { allow: cellOnly, handle: () => ask(conductor, 'listServices') })
+    .on(ListMigrations, { allow: cellOnly, handle: (b) => ask(conductor, 'listMigrations', b) })
     .on(ListComputeNodes, { allow: cellOnly, handle: () => ask(conductor, 'listComputeNodes') })
     .on(UpdateService, { allow: cellOnly, handle: (b) => ask(conductor, 'updateService', b) })
     .on(InstanceTaskMessage, {

@@ -21,6 +21,7 @@ import { InstanceStore } from '../../actors/conductor/instance-store.ts';
 import { BuildRequests } from '../../actors/conductor/build-requests.ts';
 import { cellMigrations, cellTables } from '../../actors/conductor/schema.ts';
 import { handbackMigration, handbackTables } from '../tree/handbacks.ts';
+import { MigrationStore } from '../../actors/conductor/migration-store.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import { computeTopic, conductorTopic } from '../topics.ts';
 import type { CellInstruments } from '../observe/cell-metrics.ts';
@@ -69,6 +70,7 @@ export class LeafServices {
         : new FilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`)),
       store: new InstanceStore(writer, o.clock, o.rng.stream(`store:${o.cell}`)),
       builds: new BuildRequests(writer),
+      migrations: new MigrationStore(writer, o.clock, o.rng.stream(`migrations:${o.cell}`)),
       computeTopic: (host) => computeTopic(o.cell, host),
       serviceUp: () => true,
     };

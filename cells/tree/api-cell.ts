@@ -4,6 +4,7 @@
  * only a newer version may overwrite, and the builds not yet accepted by a leaf, stored before they
  * are sent and re-sent until accepted. It implements the CellsPort the ComputeAPI facade talks to.
  */
+import type { Migration, MigrationFilter } from '../../actors/objects/index.ts';
 import { purgeDeletedRows, type PurgeCounts } from '../../actors/conductor/db-purge.ts';
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
@@ -270,6 +271,10 @@ export class ApiCell implements CellsPort, PlacementBackend {
     await this.role.syncGlobal(this.global);
   }
 
+  async listMigrations(filter: MigrationFilter): Promise<Migration[]> {
+    return this.fromLeaves<Migration>('list_migrations', filter);
+  }
+
   async listServices(): Promise<ServiceView[]> {
     return this.fromLeaves<ServiceView>('list_services');
   }
@@ -302,8 +307,8 @@ export class ApiCell implements CellsPort, PlacementBackend {
   // --- internals ---------------------------------------------------------------------------------
 
   /** Broadcast to every leaf and merge; a silent subtree is logged, not waited for forever. */
-  private async fromLeaves<T>(type: string): Promise<T[]> {
-    const entries: BroadcastEntry[] = await this.role.broadcast(type, {}, 0, this.timeoutMs());
+  private async fromLeaves<T>(type: string, body: object = {}): Promise<T[]> {
+    const entries: BroadcastEntry[] = await this.role.broadcast(type, body, 0, this.timeoutMs());
     const out: T[] = [];
     for (const e of entries) {
       if (e.ok) for (const x of e.result as T[]) out.push({ ...x, cell: e.cell });

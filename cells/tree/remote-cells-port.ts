@@ -3,6 +3,7 @@
  * cells-port-endpoint.ts). `new ComputeAPI(new RemoteCellsPort(bus, 'api'), ...)` drives a running
  * federation from outside it.
  */
+import type { Migration, MigrationFilter } from '../../actors/objects/index.ts';
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
@@ -29,6 +30,9 @@ export class RemoteCellsPort implements CellsPort {
 
   syncAggregates(aggregates: AggregateWithHosts[], reqId: string): Promise<void> {
     return this.call('syncAggregates', [aggregates, reqId], reqId);
+  }
+  listMigrations(filter: MigrationFilter, reqId: string): Promise<Migration[]> {
+    return this.call('listMigrations', [filter, reqId], reqId);
   }
   listServices(reqId: string): Promise<ServiceView[]> {
     return this.call('listServices', [reqId], reqId);

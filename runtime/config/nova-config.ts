@@ -33,6 +33,11 @@ export const novaConfigSchema = z
         default_schedule_zone: z.string().nullable().default(null),
         /** Every instance gets a config drive, asked for or not. */
         force_config_drive: z.boolean().default(false),
+        /**
+         * A resize may stay on the instance's host when the new flavor fits there (then it does; else
+         * the scheduler picks another). Nova's default is false; true is what devstack sets.
+         */
+        allow_resize_to_same_host: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -5,6 +5,7 @@
  */
 import { InstanceInvalidState, InstanceNotFound, NotFound } from '../../runtime/errors/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
+import { migrationMatches, type Migration, type MigrationFilter } from '../../actors/objects/index.ts';
 import type { CellsPort, ComputeNodeView, InstanceView, RequestContext, ServiceUpdate, ServiceView } from '../../actors/api/compute-api.ts';
 import type { AggregateWithHosts, BuildInstancesBody, InstanceTask } from '../../actors/conductor/messages.ts';
 import type { InstanceAction } from '../../actors/conductor/instance-store.ts';
@@ -22,6 +23,8 @@ export class FakeCells implements CellsPort {
   readonly actionLog = new Map<string, InstanceAction[]>();
   aggregates: AggregateWithHosts[] = [];
   readonly services: ServiceView[];
+  /** Migration records the cells answer os-migrations with (tests put them here). */
+  readonly migrations: Migration[] = [];
   /** Hold new builds in BUILDING (to test what the API shows meanwhile). */
   holdBuilds = false;
 
@@ -157,6 +160,10 @@ export class FakeCells implements CellsPort {
 
   async syncAggregates(aggregates: AggregateWithHosts[]): Promise<void> {
     this.aggregates = aggregates;
+  }
+
+  async listMigrations(filter: MigrationFilter): Promise<Migration[]> {
+    return this.migrations.filter((m) => migrationMatches(m, filter));
   }
 
   async listServices(): Promise<ServiceView[]> {

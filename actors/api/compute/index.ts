@@ -35,6 +35,7 @@ import { registerServerGroupRoutes } from './server-groups.ts';
 import { registerServerMetadataRoutes } from './server-metadata.ts';
 import { registerServerTagRoutes } from './server-tags.ts';
 import { registerServerRoutes } from './servers.ts';
+import { registerMigrationRoutes } from './migrations.ts';
 import { registerServiceRoutes } from './services.ts';
 import { registerUsageRoutes } from './usage.ts';
 import { registerLegacyV2 } from './version.ts';
@@ -80,6 +81,7 @@ function registerResources(app: FastifyInstance, deps: ComputeDeps): void {
   registerInstanceUsageAuditLogRoutes(app, deps);
   registerServerDiagnosticsRoutes(app, deps);
   registerRemovedRoutes(app);
+  registerMigrationRoutes(app, deps);
 }
 
 export interface MountComputeOptions {

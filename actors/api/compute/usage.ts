@@ -70,9 +70,4 @@ export function registerUsageRoutes(app: FastifyInstance, deps: ComputeDeps): vo
     const all = await deps.compute.list({ ...contextOf(request), projectId: request.params.project }, false);
     return { tenant_usage: usageOf(deps, request.params.project, all, start, end, true) };
   });
-
-  app.get('/os-migrations', async (request) => {
-    requireAdmin(request, 'os_compute_api:os-migrations:index');
-    return { migrations: [] };
-  });
 }

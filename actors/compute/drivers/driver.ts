@@ -164,6 +164,21 @@ export interface ComputeDriver {
    */
   snapshot?(instanceUuid: string, imageId: string): Promise<void>;
 
+  /**
+   * Live migration (nova/virt/driver.py pre_live_migration, live_migration,
+   * post_live_migration_at_destination, live_migration_abort, live_migration_force_complete). Optional:
+   * a driver without them cannot live-migrate. On the destination, preLiveMigration gets ready to
+   * receive the guest and says where the source sends it; on the source, liveMigration sends the
+   * running guest and resolves once it runs on the destination (the source copy is then gone), or
+   * rejects (aborted, failed) leaving the source guest running; postLiveMigrationAtDestination makes
+   * the received guest this host's own (it runs).
+   */
+  preLiveMigration?(ctx: SpawnContext): Promise<{ migrateUri: string | null }>;
+  liveMigration?(instanceUuid: string, dest: LiveMigrationTarget): Promise<void>;
+  postLiveMigrationAtDestination?(ctx: SpawnContext): Promise<void>;
+  liveMigrationAbort?(instanceUuid: string): Promise<void>;
+  liveMigrationForceComplete?(instanceUuid: string): Promise<void>;
+
   /** The guest's power state as the hypervisor sees it (power-state sync, end of every task). */
   getInfo(instanceUuid: string): Promise<InstanceInfo>;
 
@@ -195,4 +210,12 @@ export interface ComputeDriver {
    * that shut itself down; the manager reconciles the database with them. Optional.
    */
   registerEventListener?(listener: LifecycleListener): void;
+}
+
+/** Where a live migration sends the guest: the destination host and what its preLiveMigration answered. */
+export interface LiveMigrationTarget {
+  host: string;
+  migrateUri: string | null;
+  /** The guest's memory in MiB, for a driver that models the transfer time. */
+  memoryMb: number;
 }

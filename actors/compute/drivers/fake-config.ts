@@ -42,6 +42,8 @@ export interface FakeDriverOptions {
    * they live in memory only (unit tests, the simulator).
    */
   stateDir?: string;
+  /** Live migration speed in MiB/s (Nova's [libvirt] live_migration_bandwidth); 119, a 1 Gbit/s link, by default. */
+  liveMigrationBandwidthMiBps?: number;
 }
 
 export interface FakeConsoles {

@@ -36,6 +36,8 @@ import { makeDiagnostics, type Diagnostics } from '../../objects/diagnostics.ts'
 import type { DestroyOptions, RescueContext, SpawnContext } from './spawn-context.ts';
 
 import type { FakeConsoles } from './fake-config.ts';
+import type { LiveMigrationTarget } from './driver.ts';
+import { FakeLiveMigrations } from './fake-live-migration.ts';
 import { ConsoleTypeUnavailable } from '../../console/errors.ts';
 
 // Importers of fake.ts get its options and view types from here too.
@@ -69,6 +71,7 @@ export class FakeDriver implements ComputeDriver {
   private readonly stateDir: string | undefined;
   /** Set once the guests have been read back from disk (init may run again when the manager restarts). */
   private stateFile: FakeStateFile | undefined;
+  private readonly liveMigrations: FakeLiveMigrations;
 
   constructor(opts: FakeDriverOptions) {
     const config = resolveFakeConfig(opts);
@@ -81,6 +84,7 @@ export class FakeDriver implements ComputeDriver {
     this.log = opts.log;
     this.consoles = opts.consoles ?? {};
     this.stateDir = opts.stateDir;
+    this.liveMigrations = new FakeLiveMigrations(opts.clock, opts.liveMigrationBandwidthMiBps);
   }
 
   async init(host: string): Promise<void> {
@@ -100,6 +104,7 @@ export class FakeDriver implements ComputeDriver {
     for (const g of [...this.guests.values()]) {
       g.abortBuild?.(new HypervisorError(`Spawn of instance ${g.uuid} abandoned: the fake driver on ${this.host} was shut down.`));
     }
+    this.liveMigrations.abortAll();
     this.host = undefined;
   }
 
@@ -250,6 +255,33 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guestIn(instanceUuid, 'snapshot', [RUNNING, SHUTDOWN, PAUSED, SUSPENDED]);
     g.snapshots.push(imageId);
     this.persist();
+  }
+
+  async preLiveMigration(_ctx: SpawnContext): Promise<{ migrateUri: string | null }> {
+    this.requireHost('receive a live migration');
+    return { migrateUri: null };
+  }
+
+  /** The memory crosses on the clock; then the guest is gone from here without a STOPPED event (it runs elsewhere). */
+  async liveMigration(instanceUuid: string, dest: LiveMigrationTarget): Promise<void> {
+    const g = this.guestIn(instanceUuid, 'live_migration', [RUNNING, PAUSED]);
+    await this.liveMigrations.transfer(instanceUuid, dest.memoryMb);
+    this.removeGuest(g);
+  }
+
+  /** The guest arrives running (or paused, as it left): no boot on its console. */
+  async postLiveMigrationAtDestination(ctx: SpawnContext): Promise<void> {
+    if (this.guests.has(ctx.instance.uuid)) return;
+    const g = this.addGuest(ctx);
+    this.setState(g, ctx.powerOn === false ? PAUSED : RUNNING);
+  }
+
+  async liveMigrationAbort(instanceUuid: string): Promise<void> {
+    this.liveMigrations.abort(instanceUuid);
+  }
+
+  async liveMigrationForceComplete(instanceUuid: string): Promise<void> {
+    this.liveMigrations.forceComplete(instanceUuid);
   }
 
   async getInfo(instanceUuid: string): Promise<InstanceInfo> {

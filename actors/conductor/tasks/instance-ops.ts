@@ -8,6 +8,7 @@ import { POWER_ACTIONS, POWER_ACTION_RESULT, TaskState, VmState, type PowerActio
 import type { ActionResultBody } from '../messages.ts';
 import type { ConductorContext } from '../context.ts';
 import { isComputeTask, onTaskResult } from './instance-tasks.ts';
+import { isMoveStep, onInstanceDeleted, onMoveResult } from './migrations.ts';
 
 const ACTION_NAMES: Record<PowerAction, string> = {
   reboot: 'reboot', reboot_hard: 'reboot', stop: 'stop', start: 'start', pause: 'pause', unpause: 'unpause',
@@ -27,6 +28,7 @@ export async function deleteInstance(ctx: ConductorContext, uuid: string, reqId:
   if (!inst) throw new InstanceNotFound(uuid);
   if (inst.taskState === TaskState.DELETING) return;
   const action = ctx.store.startAction(uuid, 'delete', reqId, who.userId, who.projectId ?? inst.projectId);
+  await onInstanceDeleted(ctx, uuid, inst.host);
   ctx.log.info({ request_id: reqId, instance_uuid: uuid, host: inst.host }, 'deleting instance');
   const br = ctx.builds.get(uuid);
   const hostUp = inst.host ? ctx.serviceUp(inst.host) : false;
@@ -72,6 +74,7 @@ export async function powerAction(ctx: ConductorContext, uuid: string, action: P
 }
 
 export async function onActionResult(ctx: ConductorContext, r: ActionResultBody): Promise<void> {
+  if (isMoveStep(r.action)) return onMoveResult(ctx, r);
   if (isComputeTask(r.action)) return onTaskResult(ctx, { ...r, action: r.action });
   const inst = ctx.store.get(r.uuid);
   if (!inst || inst.host !== r.host) return;

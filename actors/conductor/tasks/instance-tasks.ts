@@ -3,8 +3,8 @@
  * confirm/revert_resize, shelve, shelve_offload, unshelve, rescue, unrescue, snapshot, reset_state):
  * the conductor checks Nova's state rules (409), records the action, sets the task state, adjusts the
  * claims in placement, and sends the work to the compute host; the host's compute_action_result
- * finishes it in onTaskResult. Resizes stay on the same host (Nova's allow_resize_to_same_host, what
- * a one-node devstack does); unshelving an offloaded server schedules it anew.
+ * finishes it in onTaskResult. Moves (resize, migrate, live migration, evacuate) are tasks/migrations.ts;
+ * unshelving an offloaded server schedules it anew.
  */
 import { InstanceInvalidState, InstanceNotFound, NoValidHost, NovaError } from '../../../runtime/errors/index.ts';
 import { fixedIpOf } from './fixed-ips.ts';
@@ -16,12 +16,14 @@ import { computeTaskKinds } from '../messages.ts';
 import type { InstanceRecord } from '../records.ts';
 import { sendBuild } from './build.ts';
 import { flavorResources as resources, guestDataOf } from '../../objects/index.ts';
+import { isMoveTask, moveTask } from './migrations.ts';
 
 /** Nova's instance action names. */
 const ACTION_OF: Record<InstanceTask['kind'], string> = {
   rebuild: 'rebuild', resize: 'resize', confirm_resize: 'confirmResize', revert_resize: 'revertResize', shelve: 'shelve',
   shelve_offload: 'shelveOffload', unshelve: 'unshelve', rescue: 'rescue', unrescue: 'unrescue', snapshot: 'createImage',
-  reset_state: 'resetState', trigger_crash_dump: 'trigger_crash_dump',
+  reset_state: 'resetState', trigger_crash_dump: 'trigger_crash_dump', migrate: 'migrate', live_migrate: 'live-migration', evacuate: 'evacuate',
+  abort_migration: 'live_migration_cancel', force_complete: 'live_migration_force_complete',
 };
 
 /** vm_states each task starts from (nova/compute/api.py check_instance_state). */
@@ -38,11 +40,11 @@ const FROM: Record<InstanceTask['kind'], readonly string[]> = {
   snapshot: [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED],
   reset_state: [],
   trigger_crash_dump: [VmState.ACTIVE, VmState.ERROR],
+  // Moves check their own states (tasks/migrations.ts).
+  migrate: [], live_migrate: [], evacuate: [], abort_migration: [], force_complete: [],
 };
 
 const SHUTDOWN = 4;
-const OLD_FLAVOR = 'old_flavor';
-const OLD_VM_STATE = 'old_vm_state';
 
 export function isComputeTask(action: string): action is ComputeTaskKind {
   return (computeTaskKinds as readonly string[]).includes(action);
@@ -72,17 +74,6 @@ async function toCompute(ctx: ConductorContext, inst: InstanceRecord, task: Inst
   });
 }
 
-/** Swap the instance's claim on its host for `flavor`; false (claim unchanged) when it does not fit. */
-function reclaim(ctx: ConductorContext, inst: InstanceRecord, from: FlavorSpec, to: FlavorSpec): boolean {
-  const rp = ctx.placement.allocationsOf(inst.uuid)[0]?.providerUuid ?? ctx.hostManager.nodesOf(inst.host!)[0]?.uuid;
-  if (!rp) return false;
-  const now = ctx.clock.now();
-  ctx.placement.release(inst.uuid);
-  if (ctx.placement.claim(inst.uuid, rp, resources(to), inst.projectId, inst.userId, now)) return true;
-  ctx.placement.claim(inst.uuid, rp, resources(from), inst.projectId, inst.userId, now);
-  return false;
-}
-
 /** Free the host of a shelved-offloaded instance. */
 function offload(ctx: ConductorContext, inst: InstanceRecord): void {
   ctx.placement.release(inst.uuid);
@@ -95,6 +86,7 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
   const { uuid, task } = body;
   const inst = ctx.store.get(uuid);
   if (!inst) throw new InstanceNotFound(uuid);
+  if (isMoveTask(task.kind)) return moveTask(ctx, body, reqId);
   checkState(inst, task);
   if (task.kind !== 'reset_state' && !(task.kind === 'unshelve' && inst.vmState === VmState.SHELVED_OFFLOADED) && !inst.host) {
     throw new InstanceInvalidState(`Instance ${uuid} has no host`);
@@ -111,38 +103,6 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
       ctx.store.update(uuid, { taskState: TaskState.REBUILDING, imageRef: task.imageRef, image: task.image });
       await ctx.writer.commit();
       return toCompute(ctx, inst, task, reqId, running);
-    case 'resize': {
-      if (!reclaim(ctx, inst, inst.flavor, task.flavor)) {
-        const e = new NoValidHost(`Host ${inst.host} cannot take flavor ${task.flavor.name}.`);
-        ctx.store.addFault(uuid, 500, e.message, '', inst.host);
-        ctx.store.finishAction(action!, 'Error');
-        await ctx.writer.commit();
-        return;
-      }
-      const systemMetadata = { ...inst.systemMetadata, [OLD_FLAVOR]: JSON.stringify(inst.flavor), [OLD_VM_STATE]: inst.vmState };
-      ctx.store.update(uuid, { taskState: TaskState.RESIZE_MIGRATING, flavor: task.flavor, systemMetadata });
-      await ctx.writer.commit();
-      return toCompute(ctx, inst, task, reqId, running);
-    }
-    case 'confirm_resize': {
-      const systemMetadata = { ...inst.systemMetadata };
-      const vmState = systemMetadata[OLD_VM_STATE] === VmState.STOPPED ? VmState.STOPPED : VmState.ACTIVE;
-      delete systemMetadata[OLD_FLAVOR];
-      delete systemMetadata[OLD_VM_STATE];
-      ctx.store.update(uuid, { vmState, taskState: null, systemMetadata });
-      ctx.store.finishAction(action!);
-      await ctx.writer.commit();
-      return;
-    }
-    case 'revert_resize': {
-      const old = inst.systemMetadata[OLD_FLAVOR];
-      if (!old) throw new InstanceInvalidState(`Instance ${uuid} has no flavor to revert to`);
-      const oldFlavor = JSON.parse(old) as FlavorSpec;
-      reclaim(ctx, inst, inst.flavor, oldFlavor);
-      ctx.store.update(uuid, { taskState: TaskState.RESIZE_REVERTING, flavor: oldFlavor });
-      await ctx.writer.commit();
-      return toCompute(ctx, inst, task, reqId, inst.systemMetadata[OLD_VM_STATE] !== VmState.STOPPED);
-    }
     case 'shelve':
       ctx.store.update(uuid, { taskState: task.offload ? TaskState.SHELVING_OFFLOADING : TaskState.SHELVING });
       await ctx.writer.commit();
@@ -230,16 +190,6 @@ export async function onTaskResult(ctx: ConductorContext, r: ActionResultBody & 
     case 'rebuild':
       ctx.store.update(r.uuid, { vmState: stoppedOrActive, taskState: null, powerState: r.powerState, launchedAt: ctx.clock.now() });
       break;
-    case 'resize':
-      ctx.store.update(r.uuid, { vmState: VmState.RESIZED, taskState: null, powerState: r.powerState });
-      break;
-    case 'revert_resize': {
-      const systemMetadata = { ...inst.systemMetadata };
-      delete systemMetadata[OLD_FLAVOR];
-      delete systemMetadata[OLD_VM_STATE];
-      ctx.store.update(r.uuid, { vmState: stoppedOrActive, taskState: null, powerState: r.powerState, systemMetadata });
-      break;
-    }
     case 'shelve':
       if (inst.taskState === TaskState.SHELVING_OFFLOADING) offload(ctx, inst);
       else ctx.store.update(r.uuid, { vmState: VmState.SHELVED, taskState: null, powerState: r.powerState });

@@ -14,6 +14,7 @@ import { crashDumpActions } from './crash-dump.ts';
 import { lifecycleActions } from './lifecycle.ts';
 import { lockActions } from './lock.ts';
 import { miscActions } from './misc.ts';
+import { migrateActions } from './migrate.ts';
 import { powerActions } from './power.ts';
 import { securityGroupActions } from './security-groups.ts';
 import { snapshotActions } from './snapshot.ts';
@@ -25,6 +26,7 @@ export const SERVER_ACTIONS: Readonly<Record<string, ServerAction>> = {
   ...securityGroupActions,
   // After miscActions: replaces its 501 for trigger_crash_dump.
   ...crashDumpActions,
+  ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions, ...migrateActions,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDeps): void {

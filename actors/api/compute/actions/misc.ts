@@ -1,8 +1,8 @@
 /**
  * The remaining actions. changePassword is accepted for a running server (no guest agent to talk
  * to, like a hypervisor without set_admin_password support would not be). Security groups: only
- * "default" exists without a networking service; removing it leaves the server in none. Migration
- * and network-injection actions need services this cloud does not have.
+ * "default" exists without a networking service; removing it leaves the server in none.
+ * Network-injection actions need services this cloud does not have. Moves are in migrate.ts.
  */
 import { z } from 'zod';
 import { BadRequest, InstanceInvalidState, NotFound } from '../../../../runtime/errors/index.ts';
@@ -54,9 +54,6 @@ export const miscActions: Record<string, ServerAction> = {
       return ACCEPTED;
     },
   }),
-  migrate: notSupported('migrate'),
-  'os-migrateLive': notSupported('os-migrateLive'),
-  evacuate: notSupported('evacuate'),
   injectNetworkInfo: notSupported('injectNetworkInfo'),
   resetNetwork: notSupported('resetNetwork'),
   addFixedIp: notSupported('addFixedIp'),

@@ -1,0 +1,65 @@
+/**
+ * The move actions (nova/api/openstack/compute/migrate_server.py, evacuate.py), admin-only by Nova's
+ * default policy: migrate (cold; a target host from 2.56), os-migrateLive (host or the scheduler's
+ * choice; block_migration "auto" from 2.25) and evacuate (from a host whose compute service is down).
+ * The leaf cell's conductor checks states and hosts and schedules; see conductor/tasks/migrations.ts.
+ */
+import { z } from 'zod';
+import { contextOf } from '../context.ts';
+import { generatePassword } from '../server-create.ts';
+import { novaBoolean, validate } from '../validation.ts';
+import { since } from '../version.ts';
+import { ACCEPTED, action, type ServerAction } from './types.ts';
+
+const hostName = z.string().min(1).max(255);
+
+function migrateSchema(request: Parameters<ServerAction['parse']>[1]) {
+  return since(request, '2.56') ? z.object({ host: hostName.nullable().optional() }).strict().nullable() : z.null();
+}
+
+function liveSchema(request: Parameters<ServerAction['parse']>[1]) {
+  const shape: Record<string, z.ZodType> = {
+    host: hostName.nullable(),
+    block_migration: since(request, '2.25') ? z.union([novaBoolean, z.literal('auto')]) : novaBoolean,
+  };
+  if (!since(request, '2.25')) shape['disk_over_commit'] = novaBoolean;
+  if (since(request, '2.30') && !since(request, '2.68')) shape['force'] = novaBoolean.optional();
+  return z.object(shape).strict();
+}
+
+function evacuateSchema(request: Parameters<ServerAction['parse']>[1]) {
+  const shape: Record<string, z.ZodType> = { host: hostName.optional(), adminPass: z.string().optional() };
+  if (!since(request, '2.14')) shape['onSharedStorage'] = novaBoolean;
+  if (since(request, '2.29') && !since(request, '2.68')) shape['force'] = novaBoolean.optional();
+  return z.object(shape).strict();
+}
+
+export const migrateActions: Record<string, ServerAction> = {
+  migrate: action({
+    adminRule: 'os_compute_api:os-migrate-server:migrate',
+    parse: (args, request) => validate(migrateSchema(request), args ?? null) as { host?: string | null } | null,
+    run: async (ctx, a) => {
+      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a?.host ?? null }, contextOf(ctx.request));
+      return ACCEPTED;
+    },
+  }),
+  'os-migrateLive': action({
+    adminRule: 'os_compute_api:os-migrate-server:migrate_live',
+    parse: (args, request) => validate(liveSchema(request), args) as { host: string | null; block_migration: boolean | 'auto' },
+    run: async (ctx, a) => {
+      await ctx.deps.compute.instanceTask(
+        ctx.server.inst.uuid, { kind: 'live_migrate', host: a.host ?? null, blockMigration: a.block_migration }, contextOf(ctx.request),
+      );
+      return ACCEPTED;
+    },
+  }),
+  evacuate: action({
+    adminRule: 'os_compute_api:os-evacuate',
+    parse: (args, request) => validate(evacuateSchema(request), args) as { host?: string; adminPass?: string },
+    run: async (ctx, a) => {
+      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'evacuate', host: a.host ?? null }, contextOf(ctx.request));
+      if (since(ctx.request, '2.14') || !ctx.deps.settings.enableInstancePassword) return { status: 200 };
+      return { status: 200, body: { adminPass: a.adminPass ?? generatePassword(ctx.deps) } };
+    },
+  }),
+};
