@@ -22,11 +22,11 @@ import type { ServerAction } from './types.ts';
 
 export const SERVER_ACTIONS: Readonly<Record<string, ServerAction>> = {
   ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions,
-  // After miscActions: these replace its 'default'-only security group actions.
+  // After miscActions: these replace its 'default'-only security group actions, its 501 for
+  // trigger_crash_dump and for the moves.
   ...securityGroupActions,
-  // After miscActions: replaces its 501 for trigger_crash_dump.
   ...crashDumpActions,
-  ...powerActions, ...lockActions, ...consoleActions, ...snapshotActions, ...lifecycleActions, ...miscActions, ...migrateActions,
+  ...migrateActions,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDeps): void {
