@@ -1,5 +1,5 @@
-/** @peculiar/x509 with Node's WebCrypto as its provider (and the metadata shim it needs loaded first). */
-import './reflect-shim.ts';
+/** @peculiar/x509 with Node's WebCrypto as its provider (reflect-metadata, which its tsyringe wants, loaded first). */
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

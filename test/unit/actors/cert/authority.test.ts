@@ -32,7 +32,7 @@ describe('CertificateAuthority', () => {
     expect(leaf.verify(ca.publicKey)).toBe(true);
     expect(leaf.checkIssued(ca)).toBe(true);
     expect(leaf.subject).toBe('CN=link@api!eu');
-    expect(leaf.serialNumber.toLowerCase()).toBe(c.serial.replace(/^0+/, ''));
+    expect(leaf.serialNumber.toLowerCase().replace(/^0+/, '')).toBe(c.serial.replace(/^0+/, '')); // leading zeros vary by encoder
     expect(Date.parse(leaf.validFrom)).toBeLessThanOrEqual(NOW);
     expect(Date.parse(leaf.validTo)).toBe(Math.floor((NOW + 365 * 86_400_000) / 1000) * 1000);
     expect(leaf.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
