@@ -2,23 +2,12 @@
  * Instance tasks through one cell (conductor, placement, compute manager, FakeDriver) on the
  * in-memory bus: rebuild keeps the power state, resize swaps the claim on the same host until
  * confirmed or reverted, shelve offloads (frees the host) and unshelve schedules anew, rescue and
- * unrescue, reset-state; a wrong state is 409. Until the cell's endpoints route instance_task and
- * compute_instance_task, the test delivers them itself (the two dispatch lines it stands in for).
+ * unrescue, reset-state; a wrong state is 409.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealClock } from '../../runtime/clock/index.ts';
-import { SeededRng } from '../../runtime/rng/index.ts';
-import { novaConfig } from '../../runtime/config/index.ts';
-import { createLogger } from '../../runtime/log/index.ts';
-import { MemoryBus, MemoryHub, type Envelope } from '../../runtime/bus/index.ts';
 import { InstanceInvalidState } from '../../runtime/errors/index.ts';
-import { ask, tell } from '../../runtime/actor/index.ts';
-import { SingleCell } from '../../cells/single-cell.ts';
-import { cellPrefix, computeWildcard, conductorTopic } from '../../cells/topics.ts';
-import { NotImplementedByCells } from '../../actors/api/compute-api.ts';
-import { SingleCellPort } from '../../actors/api/single-cell-port.ts';
 import type { InstanceTask } from '../../actors/conductor/messages.ts';
-import type { ComputeInstanceTaskBody } from '../../actors/compute/messages.ts';
+import { startOneCell, type OneCell } from '../support/one-cell.ts';
 import { until } from '../support/waits.ts';
 
 const tiny = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
@@ -27,44 +16,16 @@ const image = { id: 'img-1', properties: {} };
 const image2 = { id: 'img-2', properties: {} };
 const ctx = { projectId: 'p', userId: 'u', reqId: 'req-tasks' };
 
-let cell: SingleCell | undefined;
-let shim: MemoryBus | undefined;
-
+let one: OneCell | undefined;
 afterEach(async () => {
-  await shim?.close();
-  await cell?.stop();
-  cell = undefined;
-  shim = undefined;
+  await one?.stop();
+  one = undefined;
 });
 
 async function start() {
-  const hub = new MemoryHub();
-  const clock = new RealClock();
-  const rng = new SeededRng('tasks');
-  cell = await SingleCell.start({
-    name: 'c1', transport: { kind: 'memory', hub }, db: { file: ':memory:' },
-    hosts: [{ name: 'h1', vcpus: 8, memoryMb: 16384, diskGb: 100 }, { name: 'h2', vcpus: 8, memoryMb: 16384, diskGb: 100 }],
-    clock, rng, config: novaConfig(), log: createLogger({}, 'silent'),
-  });
-  const c = cell;
-  await until('hosts registered', () => c.services.ctx.hostManager.hosts().length === 2);
-  const bus = new MemoryBus({ hub, clientId: 'c1:test-api', clock, rng: rng.stream('test-api'), topicPrefix: cellPrefix('c1') });
-  shim = bus;
-  const port = new SingleCellPort(bus, conductorTopic('c1'));
-  const routed = await port.instanceTask('00000000-0000-4000-8000-000000000000', { kind: 'unrescue' }, ctx).then(
-    () => true, (e: unknown) => !(e instanceof NotImplementedByCells),
-  );
-  if (!routed) {
-    // Stand in for compute-hosts' routing of compute_instance_task.
-    await bus.subscribe(computeWildcard('c1'), (msg: Envelope, m) => {
-      if (msg.type !== 'compute_instance_task') return undefined;
-      const host = m.topic.slice(m.topic.lastIndexOf('/') + 1);
-      tell(c.compute.actorOf(host)!, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
-      return undefined;
-    });
-  }
-  const task = (uuid: string, t: InstanceTask) =>
-    routed ? port.instanceTask(uuid, t, ctx) : ask(c.services.conductor, 'instanceTask', { uuid, task: t, userId: 'u' }, ctx.reqId);
+  one = await startOneCell('tasks', ['h1', 'h2']);
+  const { cell: c, port } = one;
+  const task = (uuid: string, t: InstanceTask) => port.instanceTask(uuid, t, ctx);
   const { instanceUuids: [uuid] } = await c.api.create({ name: 'vm', flavor: tiny, image }, ctx);
   await until('ACTIVE', async () => (await c.api.get(uuid!, ctx)).vmState === 'active');
   const state = async () => {
