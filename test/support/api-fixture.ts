@@ -38,6 +38,8 @@ export interface ApiFixture {
   project: { admin: string; demo: string; alt: string };
   /** inject with a token (default demo) and JSON body; `version` sets the compute microversion. */
   call(method: string, url: string, opts?: { as?: 'admin' | 'demo' | 'alt' | null; body?: unknown; version?: string; headers?: Record<string, string>; raw?: string }): Promise<LightMyRequestResponse>;
+  /** POST /servers with the first image and flavor 1 (as demo unless told); the new server's id. */
+  createServer(o?: { as?: 'admin' | 'demo' | 'alt'; name?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export async function apiFixture(opts: { dataDir?: string; placement?: Placement
   const token = { admin: await issue('admin'), demo: await issue('demo'), alt: await issue('alt_demo') };
   const pid = (name: string) => plan.projects.find((p) => p.name === name)!.id;
   const project = { admin: pid('admin'), demo: pid('demo'), alt: pid('alt_demo') };
-  return {
+  const fx: ApiFixture = {
     app, plan, store, cells, clock, token, project,
     call: (method, url, o = {}) => {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -80,9 +82,16 @@ export async function apiFixture(opts: { dataDir?: string; placement?: Placement
       }
       return app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
     },
+    createServer: async (o = {}) => {
+      const body = { server: { name: o.name ?? 'vm', imageRef: plan.images[0]!.id, flavorRef: '1' } };
+      const res = await fx.call('POST', '/compute/v2.1/servers', { body, ...(o.as ? { as: o.as } : {}) });
+      if (res.statusCode !== 202) throw new Error(`server create answered ${res.statusCode}: ${res.body}`);
+      return (res.json() as { server: { id: string } }).server.id;
+    },
     close: async () => {
       await app.close();
       await store.close();
     },
   };
+  return fx;
 }

@@ -12,8 +12,7 @@ let id: string;
 
 beforeEach(async () => {
   fx = await apiFixture();
-  const res = await fx.call('POST', '/compute/v2.1/servers', { body: { server: { name: 'vm', imageRef: fx.plan.images[0]!.id, flavorRef: '1' } } });
-  id = (res.json() as { server: { id: string } }).server.id;
+  id = await fx.createServer();
 });
 afterEach(async () => { await fx.close(); });
 

@@ -92,7 +92,7 @@ describe('os-hosts (≤ 2.42), external events, usage', () => {
   });
 
   it('answers external events per server', async () => {
-    const id = ((await fx.call('POST', '/compute/v2.1/servers', { body: { server: { name: 'vm', imageRef: fx.plan.images[0]!.id, flavorRef: '1' } } })).json() as { server: { id: string } }).server.id;
+    const id = await fx.createServer();
     const res = await fx.call('POST', '/compute/v2.1/os-server-external-events', { as: 'admin', body: { events: [{ name: 'network-changed', server_uuid: id }] } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ events: [{ name: 'network-changed', server_uuid: id, status: 'completed', code: 200 }] });

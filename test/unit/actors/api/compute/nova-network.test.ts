@@ -19,10 +19,7 @@ async function createGroup(name: string, as: 'demo' | 'alt' | 'admin' = 'demo'):
   return (res.json() as { security_group: Group }).security_group;
 }
 
-async function boot(): Promise<string> {
-  const res = await fx.call('POST', `${V}/servers`, { body: { server: { name: 'vm', imageRef: fx.plan.images[0]!.id, flavorRef: '1' } } });
-  return (res.json() as { server: { id: string } }).server.id;
-}
+const boot = () => fx.createServer();
 
 describe('os-security-groups', () => {
   it('create, show, update, list, delete; names keep their spaces; the default group exists', async () => {
