@@ -15,7 +15,7 @@ import { MetricsCollector, type BucketSeries, type OutcomeCounts, type ZoneSerie
 import { faultImpact, type FaultImpact } from './metrics/recovery.ts';
 import { Sampler } from './metrics/sampler.ts';
 import { runOracle, type OracleResult } from './oracle/run.ts';
-import { discardMemoryDatabases, runClockUntil, trackAsyncWork } from './quiesce.ts';
+import { runClockUntil } from './quiesce.ts';
 import type { Scenario } from './scenario/model.ts';
 import type { SimBuildRequest, SimCounters, SimTargetFactory } from './target.ts';
 import { targetFactory } from './targets/index.ts';
@@ -104,21 +104,16 @@ export async function runSimulation(o: EngineOptions): Promise<RunOutput> {
   const wall = o.wallClock ?? (() => 0);
   const progress = o.onProgress ?? (() => undefined);
   const w0 = wall();
-  trackAsyncWork();
   const clock = new VirtualClock();
   const t0 = clock.now();
   const rng = new SeededRng(seed);
   const needs = s.plan.flavors.map(flavorNeed);
   progress({ phase: 'start', simMs: 0, totalMs: s.durationMs, requests: 0 });
-  // Discarding from the start skips the migrations too: every cell database starts empty, so the reads
-  // of start-up find nothing either way, and a thousand cells need not each wait on SQLite's threads.
-  if (s.database === 'discard') discardMemoryDatabases(true);
+  // Discarding databases skip the migrations too: every cell database starts empty, so the reads of
+  // start-up find nothing either way, and a thousand cells need not each wait on SQLite's threads.
   const target = await (o.target ?? targetFactory(s.target))({
     plan: s.plan, clock, rng, network: s.network, spawnTime: spawnTimes(s, rng), flavors: s.plan.flavors,
-    log: o.log ?? createLogger({}, 'silent'), transport: 'memory',
-  }).catch((e: unknown) => {
-    discardMemoryDatabases(false);
-    throw e;
+    log: o.log ?? createLogger({}, 'silent'), transport: 'memory', discardDb: s.database === 'discard',
   });
   try {
     const w1 = wall();
@@ -192,7 +187,6 @@ export async function runSimulation(o: EngineOptions): Promise<RunOutput> {
       },
     };
   } finally {
-    discardMemoryDatabases(false);
     await target.stop();
   }
 }

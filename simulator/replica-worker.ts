@@ -1,7 +1,7 @@
 /**
- * One replication in a worker thread (`novacell sim --replications N --workers W`). The engine patches
- * process-wide hooks (setImmediate, sqlite3) to know when a run is quiet, so two runs can never share a
- * thread; each worker has its own. It loads the scenario, runs one seed, writes that seed's folder and
+ * One replication in a worker thread (`novacell sim --replications N --workers W`). A run waits for its
+ * own clock's work port to be idle between timers, and its actors and databases share the thread's event
+ * loop, so runs in parallel each get a thread of their own. It loads the scenario, runs one seed, writes that seed's folder and
  * posts back the results the summary needs. Same seed, same bytes as a run in the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';

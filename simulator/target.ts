@@ -94,6 +94,8 @@ export interface SimTargetContext {
   transport: 'memory' | 'mqtt';
   /** SQLite file of a cell's database (default `:memory:`). */
   dbFile?: (cellPath: string) => string;
+  /** `:memory:` cell databases run no statement at all (the scenario's `database: discard`). */
+  discardDb?: boolean;
 }
 
 export type SimTargetFactory = (ctx: SimTargetContext) => Promise<SimTarget>;

@@ -61,7 +61,7 @@ export class ComputeHosts {
           driver: h.driver, log: o.log.child({ host: h.host }), shutdownTimeoutS: o.config.DEFAULT.shutdown_timeout,
         });
       this.actors.set(h.host, spawnService(group, h.host, factory, {
-        policy: 'restart', log: o.log, onCrash: (err) => o.onCrash?.(h.host, err),
+        policy: 'restart', log: o.log, onCrash: (err) => o.onCrash?.(h.host, err), work: o.clock.work,
       }));
     });
     const handler = (msg: Envelope, ctx: { topic: string }) => this.route(msg, ctx.topic);

@@ -56,7 +56,7 @@ export class LeafServices {
 
   static async start(o: LeafServicesOptions): Promise<LeafServices> {
     // The leaf's hand-backs up the tree live beside its builds (cells/tree/handbacks.ts).
-    const db: Db = await openDb(o.db, [...cellMigrations, handbackMigration]);
+    const db: Db = await openDb(o.db, [...cellMigrations, handbackMigration], { work: o.clock.work });
     const log = o.log.child({ service: 'nova-conductor' });
     const writer = new WriteBehind(db, { ...cellTables, ...handbackTables }, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
     const hostManager = new HostManager(o.config);
@@ -78,7 +78,7 @@ export class LeafServices {
     await manager.start();
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
     const conductor = spawnService(o.parent, 'conductor', () => manager, {
-      policy: 'resume', log,
+      policy: 'resume', log, work: o.clock.work,
       pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'getDiagnostics', 'instanceTask', 'getConsole', 'validateConsoleToken']),
     });
     await serveConductor(o.bus, o.cell, conductor, ctx, log);

@@ -79,7 +79,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   static async start(o: ApiCellOptions): Promise<ApiCell> {
-    const db = await openDb(o.db, treeMigrations);
+    const db = await openDb(o.db, treeMigrations, { work: o.clock.work });
     const writer = new WriteBehind(db, treeTables, (err) => o.log.error({ err }, 'API cell database write failed'), o.timeCommit);
     const cell = new ApiCell(o, db, writer);
     await cell.handbacks.load(db);

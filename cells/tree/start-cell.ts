@@ -129,7 +129,7 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
     await rc.leaf.replayBuilds();
     return { running: rc };
   }
-  rc.db = await openDb(dbCfg, treeMigrations);
+  rc.db = await openDb(dbCfg, treeMigrations, { work: o.clock.work });
   rc.writer = new WriteBehind(rc.db, treeTables, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
   let node!: CellNode;
   const handbacks = new HandbackStore(rc.writer);

@@ -7,6 +7,7 @@
 import { startActorSystem, stopActor, type ActorSystem } from '../../runtime/actor/index.ts';
 import { MemoryBus, MemoryHub, MqttBus, startBroker, type Broker, type Bus } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
+import type { DbConfig } from '../../runtime/db/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { Rng } from '../../runtime/rng/index.ts';
 import type { TopologyPlan, PlanCell, PlanHost } from '../../topology/plan-types.ts';
@@ -40,6 +41,8 @@ export interface TreeOptions {
   transport?: TreeTransport;
   /** Override each cell's database (tests: ':memory:' or a temp dir). */
   dbFile?: (cell: PlanCell) => string;
+  /** `:memory:` databases from `dbFile` run no statement (the simulator's `database: discard`). */
+  discardDb?: boolean;
   /** Brokers on ports chosen by the system instead of the plan's. */
   ephemeralPorts?: boolean;
   driverFor?: (h: PlanHost) => ComputeDriver;
@@ -135,7 +138,7 @@ export class CellTree {
         plan: o.plan, cell: c, clock: o.clock, rng: o.rng, log: o.log.child({ cell: c.path }), system,
         connectOwn: (id) => connect(rc, id, { kind: 'cell', cell: c.path }),
         connectParent: parent ? (id, will) => connect(parent, id, { kind: 'link', child: c.path }, will) : undefined,
-        db: o.dbFile ? { file: o.dbFile(c) } : undefined,
+        db: o.dbFile ? dbOf(o.dbFile(c), o.discardDb) : undefined,
         driverFor: o.driverFor,
         instruments: o.observe?.instrumentsFor(c.path),
       });
@@ -176,4 +179,8 @@ export class CellTree {
     stopActor(this.system);
     for (const rc of list) await rc.broker?.close();
   }
+}
+
+function dbOf(file: string, discard: boolean | undefined): DbConfig {
+  return file === ':memory:' && discard ? { file, discard } : { file };
 }

@@ -9,6 +9,7 @@ import nact from 'nact';
 import type { Ref } from 'nact';
 import { NovaError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import type { WorkPort } from '../clock/work.ts';
 import { supervisionDirective, type SupervisionPolicyName } from './supervision.ts';
 
 interface ServiceMsg {
@@ -22,6 +23,8 @@ interface ServiceMsg {
 export interface ServiceRef<S> {
   readonly name: string;
   readonly ref: Ref<ServiceMsg>;
+  /** Where each message counts as work from dispatch until its handler is done (virtual clocks). */
+  readonly work?: WorkPort;
   /** Phantom field carrying the service type. */
   readonly __service?: S;
 }
@@ -41,6 +44,8 @@ export interface SpawnServiceOptions {
   log?: Logger;
   /** Called after a crash, with the error, before the policy applies (metrics, tests). */
   onCrash?: (err: unknown) => void;
+  /** The clock's work port: a message is work from `ask`/`tell` until its handler is done. */
+  work?: WorkPort;
 }
 
 /** Spawn an actor hosting the service built by `factory` (called again on restart). */
@@ -51,39 +56,18 @@ export function spawnService<S extends object>(
   opts: SpawnServiceOptions = {},
 ): ServiceRef<S> {
   const policy = opts.policy ?? 'restart';
+  const work = opts.work;
   const ref = nact.spawn(
     parent as Ref<never>,
-    async (state: S | undefined, msg: ServiceMsg) => {
-      const svc = state ?? factory();
-      const fn = (svc as Record<string, unknown>)[msg.method];
-      if (typeof fn !== 'function') {
-        msg.reject?.(new NovaError(`${name} has no method ${msg.method}`));
-        return svc;
-      }
-      let result: unknown;
-      try {
-        result = (fn as (...a: unknown[]) => unknown).apply(svc, msg.args);
-        if (result instanceof Promise && opts.pipelined?.has(msg.method)) {
-          result.then(
-            (v) => msg.resolve?.(v),
-            (e) => {
-              if (!(e instanceof NovaError)) opts.log?.error({ err: e, actor: name, method: msg.method }, 'pipelined call failed');
-              msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${(e as Error)?.message}`));
-            },
-          );
-          return svc;
+    work
+      ? async (state: S | undefined, msg: ServiceMsg) => {
+          try {
+            return await handle(state, msg);
+          } finally {
+            work.end();
+          }
         }
-        result = await result;
-      } catch (e) {
-        if (e instanceof NovaError) {
-          msg.reject?.(e);
-          return svc;
-        }
-        throw e;
-      }
-      msg.resolve?.(result);
-      return svc;
-    },
+      : handle,
     name,
     {
       onCrash: (msg: ServiceMsg | undefined, err: Error | undefined, ctx) => {
@@ -94,17 +78,51 @@ export function spawnService<S extends object>(
       },
     },
   ) as Ref<ServiceMsg>;
-  return { name, ref };
+  return { name, ref, work };
+
+  async function handle(state: S | undefined, msg: ServiceMsg): Promise<S> {
+    const svc = state ?? factory();
+    const fn = (svc as Record<string, unknown>)[msg.method];
+    if (typeof fn !== 'function') {
+      msg.reject?.(new NovaError(`${name} has no method ${msg.method}`));
+      return svc;
+    }
+    let result: unknown;
+    try {
+      result = (fn as (...a: unknown[]) => unknown).apply(svc, msg.args);
+      if (result instanceof Promise && opts.pipelined?.has(msg.method)) {
+        result.then(
+          (v) => msg.resolve?.(v),
+          (e) => {
+            if (!(e instanceof NovaError)) opts.log?.error({ err: e, actor: name, method: msg.method }, 'pipelined call failed');
+            msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${(e as Error)?.message}`));
+          },
+        );
+        return svc;
+      }
+      result = await result;
+    } catch (e) {
+      if (e instanceof NovaError) {
+        msg.reject?.(e);
+        return svc;
+      }
+      throw e;
+    }
+    msg.resolve?.(result);
+    return svc;
+  }
 }
 
 /** Call a method on a service actor and wait for its result. */
 export function ask<S, K extends Methods<S>>(svc: ServiceRef<S>, method: K, ...args: Args<S, K>): Promise<Result<S, K>> {
   return new Promise((resolve, reject) => {
+    svc.work?.begin();
     nact.dispatch(svc.ref, { method: method as string, args, resolve: resolve as (v: unknown) => void, reject });
   });
 }
 
 /** Send a method call to a service actor without waiting. Failures are logged by the actor. */
 export function tell<S, K extends Methods<S>>(svc: ServiceRef<S>, method: K, ...args: Args<S, K>): void {
+  svc.work?.begin();
   nact.dispatch(svc.ref, { method: method as string, args });
 }

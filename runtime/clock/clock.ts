@@ -2,6 +2,8 @@
  * The Clock port: the only way control-plane code reads time or waits.
  * RealClock wraps the wall clock and Node timers; VirtualClock drives simulations and unit tests.
  */
+import type { WorkPort } from './work.ts';
+
 export type TimerHandle = { readonly id: number };
 
 export interface Clock {
@@ -14,6 +16,8 @@ export interface Clock {
   clearTimer(handle: TimerHandle | undefined): void;
   /** Resolve after `ms` milliseconds of this clock's time. */
   sleep(ms: number): Promise<void>;
+  /** Where the runtime reports work in flight, for a clock that waits for it (virtual time); absent: none. */
+  readonly work?: WorkPort;
 }
 
 /** ISO-8601 timestamp as Nova prints it (no milliseconds, trailing Z). */

@@ -3,6 +3,7 @@
  * deterministic. `advance()` moves time and lets awaited work settle between timer firings.
  */
 import type { Clock, TimerHandle } from './clock.ts';
+import { WorkCounter } from './work.ts';
 
 interface Timer {
   id: number;
@@ -18,6 +19,8 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private readonly heap: Timer[] = [];
   private readonly live = new Map<number, Timer>();
+  /** Work the runtime has set off and not finished (simulator/quiesce.ts waits for it between timers). */
+  readonly work = new WorkCounter();
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.current = startMs;

@@ -5,6 +5,9 @@
  * durable, so "write before send" costs one shared transaction instead of one per request.
  */
 import type { Knex } from 'knex';
+import type { WorkPort } from '../clock/work.ts';
+import { workPortOf } from './connect.ts';
+import { discards } from './discard.ts';
 
 type Row = Record<string, unknown>;
 
@@ -34,6 +37,10 @@ export class WriteBehind {
   private closed = false;
   /** SQLite has no boolean type (0/1); PostgreSQL's boolean columns want true/false. */
   private readonly booleansAsInts: boolean;
+  /** A discarding database (the simulator's): batches are dropped without building their SQL. */
+  private readonly discard: boolean;
+  /** A scheduled flush is work until it has committed (virtual clocks wait for it). */
+  private readonly work: WorkPort | undefined;
 
   constructor(
     private readonly db: Knex,
@@ -43,6 +50,8 @@ export class WriteBehind {
     private readonly timeCommit: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
   ) {
     this.booleansAsInts = !/^(pg|postgres|postgresql)$/.test(String(db.client.config.client));
+    this.discard = discards(db);
+    this.work = workPortOf(db);
   }
 
   /** Insert or replace a whole row (keyed by the table's key); later upserts of the same key win. */
@@ -105,10 +114,11 @@ export class WriteBehind {
   private schedule(): void {
     if (this.scheduled || this.flushing || this.closed) return;
     this.scheduled = true;
+    this.work?.begin();
     // setImmediate, not a timer: coalesce what this turn of the event loop queued, wait for no clock.
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      void this.flush().finally(() => this.work?.end());
     });
   }
 
@@ -132,6 +142,7 @@ export class WriteBehind {
   }
 
   private async write(batch: Pending): Promise<void> {
+    if (this.discard) return;
     await this.timeCommit(() => this.transaction(batch));
   }
 

@@ -45,7 +45,7 @@ export class CellTreeTarget implements SimTarget {
     const byPath = new Map(ctx.plan.cells.map((c) => [c.path, c]));
     t.tree = await CellTree.start({
       plan: ctx.plan, clock: ctx.clock, rng: ctx.rng, log: ctx.log,
-      dbFile: (c) => ctx.dbFile?.(c.path) ?? ':memory:',
+      dbFile: (c) => ctx.dbFile?.(c.path) ?? ':memory:', discardDb: ctx.discardDb,
       transport: ctx.transport === 'memory'
         ? {
             kind: 'memory',

@@ -11,6 +11,7 @@
  * (a persistent MQTT session), and the dispatcher stops sending there (its client sees the drop).
  */
 import { replyTopic } from '../../runtime/bus/index.ts';
+import type { DbConfig } from '../../runtime/db/index.ts';
 import { InstanceNotFound, MessagingTimeout, NoValidHost } from '../../runtime/errors/index.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
 import type { HostState } from '../../actors/scheduler/types.ts';
@@ -88,7 +89,7 @@ export class FlatCells implements SimTarget {
       const cell = await SingleCell.start({
         name: pc.path,
         transport: hub ? { kind: 'memory', hub, delay: this.delayFor(pc, siteDelayMs(apiSite, pc.site, this.ctx.network)) } : { kind: 'mqtt' },
-        db: { file: this.ctx.dbFile?.(pc.path) ?? ':memory:' },
+        db: memoryOrFile(this.ctx.dbFile?.(pc.path), this.ctx.discardDb),
         hosts: hosts.map((h) => ({ name: h.name, vcpus: h.vcpus, memoryMb: h.memory_mb, diskGb: h.disk_gb })),
         clock, rng, config: pc.nova, log: log.child({ cell: pc.path }),
         driverFor: (spec) => {
@@ -257,3 +258,7 @@ export class FlatCells implements SimTarget {
 }
 
 export const startFlatCells = (ctx: SimTargetContext): Promise<SimTarget> => FlatCells.start(ctx);
+
+function memoryOrFile(file: string | undefined, discard: boolean | undefined): DbConfig {
+  return file ? { file } : discard ? { file: ':memory:', discard } : { file: ':memory:' };
+}

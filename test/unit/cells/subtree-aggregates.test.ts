@@ -9,7 +9,7 @@ import { SeededRng } from '../../../runtime/rng/index.ts';
 import { createLogger } from '../../../runtime/log/index.ts';
 import { CellTree } from '../../../cells/tree/tree.ts';
 import { subtreeHosts } from '../../../cells/tree/start-cell.ts';
-import { runClockUntil, trackAsyncWork } from '../../../simulator/quiesce.ts';
+import { runClockUntil } from '../../../simulator/quiesce.ts';
 import { treePlan } from '../../support/tree-topology.ts';
 
 let tree: CellTree | undefined;
@@ -30,7 +30,6 @@ describe('aggregates in the cell tree', () => {
   });
 
   it('sends each leaf only its own hosts, and every host keeps its aggregate', async () => {
-    trackAsyncWork();
     const plan = treePlan({ children: 2, grandchildren: 2, hostsPerLeaf: 3 });
     const clock = new VirtualClock();
     tree = await CellTree.start({ plan, clock, rng: new SeededRng('agg'), log: createLogger({}, 'silent'), transport: { kind: 'memory' }, dbFile: () => ':memory:' });
