@@ -6,6 +6,7 @@
 import type { ComputeNodeReport } from './messages.ts';
 import type { ConductorContext } from './context.ts';
 import { computeNodeInventories } from '../placement/index.ts';
+import { applyProviderUsage } from './usage.ts';
 
 export interface ServiceRecord {
   uuid: string;
@@ -122,12 +123,16 @@ export class ServiceTracker {
       diskAllocationRatio: cfg.disk_allocation_ratio, reservedHostMemoryMb: cfg.reserved_host_memory_mb,
       reservedHostDiskMb: cfg.reserved_host_disk_mb,
     });
-    this.ctx.placement.setInventory(r.uuid, r.nodename, computeNodeInventories({
+    const rp = this.ctx.placement.setInventory(r.uuid, r.nodename, computeNodeInventories({
       vcpus: r.vcpus, memoryMb: r.memoryMb, localGb: r.localGb,
       cpuAllocationRatio: cfg.cpu_allocation_ratio, ramAllocationRatio: cfg.ram_allocation_ratio,
       diskAllocationRatio: cfg.disk_allocation_ratio, reservedHostMemoryMb: cfg.reserved_host_memory_mb,
       reservedHostDiskMb: cfg.reserved_host_disk_mb, reservedHostCpus: cfg.reserved_host_cpus,
     }));
+    // The host state takes its usage from placement, the source of truth. A host state created just now
+    // (the node's first report after a cell restart) would otherwise start from zero: placement read
+    // its allocations before the node was known, and an unchanged inventory tells no one.
+    applyProviderUsage(this.ctx.hostManager, rp);
     this.ctx.writer.upsert('compute_nodes', {
       uuid: r.uuid, host: r.host, hypervisor_hostname: r.nodename, hypervisor_type: r.hypervisorType,
       hypervisor_version: r.hypervisorVersion, cpu_arch: r.cpuArch, vcpus: r.vcpus, memory_mb: r.memoryMb,

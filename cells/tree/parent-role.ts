@@ -8,7 +8,7 @@ import { HandlerTable, type Bus, type Verdict, type WireContext } from '../../ru
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import type { Db, WriteBehind } from '../../runtime/db/index.ts';
-import { BadRequest, NotFound, NovaError } from '../../runtime/errors/index.ts';
+import { BadRequest, MessagingTimeout, NotFound, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import {
   CapacityReport, CellBuildHandback, ChildGone, ChildHello, ChildLeave, InstanceUpdates,
@@ -20,7 +20,7 @@ import { downTopic, goneWildcard, upWildcard } from '../topics.ts';
 import { Children } from './children.ts';
 import { Dispatcher, type DispatchResult } from './dispatcher.ts';
 import type { CellStatus, ChildStatus } from './status.ts';
-import type { HandbackStore } from './handbacks.ts';
+import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
 
 /** How long a (re)started cell waits for children it has not heard from before turning builds away. */
 const REJOIN_GRACE_MS = 10_000;
@@ -66,6 +66,8 @@ export class ParentRole {
   private timers: TimerHandle[] = [];
   /** Builds handed back to this cell by a child (a figure for tests, logs and metrics). */
   handbacks = 0;
+  /** Kept hand-backs (`in` keys) being passed on right now. */
+  private readonly redispatching = new Set<string>();
   private startedAt = 0;
 
   constructor(private readonly o: ParentRoleOptions) {
@@ -88,9 +90,18 @@ export class ParentRole {
     this.timers.push(this.o.clock.setInterval(() => this.children.checkSilence(), silenceCheckMs));
     // Ask every child for a full report: after our restart we know nothing of them.
     for (const c of this.children.paths()) void this.o.bus.cast(downTopic(this.o.self, c), { type: 'capacity_request', body: {} }).catch(() => undefined);
-    // Hand-backs taken before a restart and not yet passed on: pass them on now.
+    // Hand-backs taken before a restart and not yet passed on: pass them on now, and again every
+    // HANDBACK_RESEND_MS while a child we sent one to has not answered.
     const store = this.o.handbacks;
-    for (const key of store?.keys('in') ?? []) void this.redispatch(store!.get(key)!, key);
+    if (store) {
+      this.redispatchKept();
+      this.timers.push(this.o.clock.setInterval(() => this.redispatchKept(), HANDBACK_RESEND_MS));
+    }
+  }
+
+  private redispatchKept(): void {
+    const store = this.o.handbacks!;
+    for (const key of store.keys('in')) if (!this.redispatching.has(key)) void this.redispatch(store.get(key)!, key);
   }
 
   stop(): void {
@@ -301,9 +312,15 @@ export class ParentRole {
     return { taken: mine.length };
   }
 
-  /** Pass a build handed back on: to a sibling, or further up; then it is no longer ours to keep. */
+  /**
+   * Pass a build handed back on: to a sibling, or further up; then it is no longer ours to keep. A
+   * child that does not answer may have it (or get it yet): the kept hand-back stays, and is sent
+   * again along the same route, which the child deduplicates; handing it up instead could build it
+   * twice.
+   */
   private async redispatch(h: CellBuildHandbackBody, key: string | undefined): Promise<void> {
     const build: CellBuildBody = { ...h.build, tried: [...new Set([...h.build.tried, h.from])] };
+    if (key !== undefined) this.redispatching.add(key);
     try {
       if (build.tried.length > this.o.config.cells.scheduler_retries) {
         this.o.onExhausted(build, `gave up after ${build.tried.length} cells handed it back: ${h.reason}`);
@@ -312,9 +329,15 @@ export class ParentRole {
         if (!r.accepted) this.o.onExhausted({ ...build, tried: r.tried }, r.reason ?? h.reason);
       }
     } catch (e) {
+      if (e instanceof MessagingTimeout && key !== undefined) {
+        this.o.log.warn({ instance_uuid: build.instances[0]?.uuid, err: e.message }, 'handed-back build not yet taken by a child cell; will send it again');
+        return;
+      }
       const why = e instanceof NovaError ? e.message : String(e);
       this.o.log.warn({ err: why }, 'redispatch after hand-back failed');
       this.o.onExhausted(build, why);
+    } finally {
+      if (key !== undefined) this.redispatching.delete(key);
     }
     if (key !== undefined) this.o.handbacks?.remove(key);
     await this.o.writer.commit();

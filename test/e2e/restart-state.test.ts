@@ -3,16 +3,18 @@
  * them stopped, stopped with SIGTERM and restarted on the same data directory, then killed with
  * SIGKILL and restarted again. After each restart, over real HTTP: every server is still there with
  * its status and power state, on the same host; the hypervisors API shows running_vms and vCPU usage
- * (placement's allocations) matching the servers; each leaf database holds exactly one allocation per
- * server; the fake hypervisors' state files are 0600; stop, start, reboot and the console log work on
- * the servers that came back.
+ * (placement's allocations) matching the servers; the capacity rolled up to the API cell
+ * (`novacell status`) counts every server; each leaf database holds exactly one allocation per
+ * server; the fake hypervisors' state files are 0600; stop, start, reboot and the console log work
+ * on the servers that came back.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../runtime/db/index.ts';
-import { NovacellProcess } from '../support/novacell-process.ts';
+import type { CellStatus } from '../../cells/tree/status.ts';
+import { NovacellProcess, runNovacell } from '../support/novacell-process.ts';
 import { NovaClient, QUICKSTART } from '../support/up-process.ts';
 import { until } from '../support/waits.ts';
 
@@ -49,6 +51,14 @@ async function hypervisorTotals(nova: NovaClient): Promise<{ runningVms: number;
   const r = await nova.request<{ hypervisors: Array<{ running_vms: number; vcpus_used: number }> }>('GET', '/compute/v2.1/os-hypervisors/detail');
   expect(r.status).toBe(200);
   return r.body.hypervisors.reduce((a, h) => ({ runningVms: a.runningVms + h.running_vms, vcpusUsed: a.vcpusUsed + h.vcpus_used }), { runningVms: 0, vcpusUsed: 0 });
+}
+
+/** The capacity the API cell has rolled up from its subtree (`novacell status --json`), as used: hosts and vCPU. */
+async function topUsage(): Promise<{ hosts: number; hostsUp: number; vcpusUsed: number; memoryMbUsed: number }> {
+  const r = await runNovacell(['status', '--topology', QUICKSTART, '--data-dir', data, '--json'], join(dir, 'status.log'));
+  expect(r.code).toBe(0);
+  const c = (JSON.parse(r.stdout) as CellStatus).capacity;
+  return { hosts: c.hosts, hostsUp: c.hostsUp, vcpusUsed: c.vcpus - c.vcpusFree, memoryMbUsed: c.memoryMb - c.memoryMbFree };
 }
 
 /** consumer → allocation rows over every leaf database in the data directory. */
@@ -89,6 +99,12 @@ async function expectSame(nova: NovaClient, before: View, ids: string[]): Promis
     const h = await hypervisorTotals(nova);
     return h.runningVms === N && h.vcpusUsed === N;
   }, 60_000).catch(async (e) => { throw new Error(`${(e as Error).message}: ${JSON.stringify(await hypervisorTotals(nova))}`); });
+  // …and so does the capacity the cells report up the tree (the scheduler's host states after the restart).
+  let top = await topUsage();
+  await until('the top counts every server', async () => {
+    top = await topUsage();
+    return top.hostsUp === top.hosts && top.vcpusUsed === N && top.memoryMbUsed === N * 512;
+  }, 30_000).catch((e) => { throw new Error(`${(e as Error).message}: ${JSON.stringify(top)}`); });
   const allocs = await allocations();
   expect(allocs.size).toBe(N);
   for (const id of ids) expect(allocs.get(id), `allocation of ${id}`).toBe(1);

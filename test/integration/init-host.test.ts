@@ -4,7 +4,8 @@
  * what changed on the hypervisor while the cell was down is reconciled in both directions — a guest
  * found powered off is recorded stopped with a `stop` action by the sync, a vanished guest gets
  * power_state NOSTATE, a stop under way when the cell died is finished, a reboot under way is sent
- * again, a build dispatched and never answered is sent again and ends ACTIVE once.
+ * again, a build dispatched and never answered is sent again and ends ACTIVE once; the scheduler's host
+ * state counts the servers' usage again as soon as the node re-registers.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,10 @@ describe('init_host after a restart on the same data', () => {
 
     cell = await start(dir, 'two');
     const c2 = cell;
+    // The scheduler's host state (what the cell's capacity report is made of) counts the servers as soon
+    // as the node is back: placement read their allocations before the node re-registered.
+    const hs = c2.services.ctx.hostManager.hosts()[0]!;
+    expect([hs.vcpusUsed, hs.memoryMbUsed, hs.localGbUsed, hs.numInstances]).toEqual([5, 5 * 512, 5, 5]);
     await until('reconciled', async () => (await state(c2, off)) === 'stopped/-/4' && (await state(c2, rebooting)) === 'active/-/1', 10_000);
     expect(await state(c2, kept)).toBe('active/-/1');
     expect(await state(c2, gone)).toBe('active/-/0');

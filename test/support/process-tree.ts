@@ -79,6 +79,12 @@ users:
 `;
 }
 
+/** Another tree than the default one: its topology text and its cells in start order (g11 keeps the agents). */
+export interface TreeLayout {
+  topology: string;
+  cells: readonly string[];
+}
+
 export class ProcessTree {
   readonly cells = new Map<string, NovacellProcess>();
   readonly agents = new Map<string, NovacellProcess>();
@@ -86,9 +92,9 @@ export class ProcessTree {
   private bus?: MqttBus;
   readonly topology: string;
 
-  constructor(readonly dir: string, readonly ports: number[], readonly external?: ExternalCell) {
+  constructor(readonly dir: string, readonly ports: number[], readonly external?: ExternalCell, readonly layout?: TreeLayout) {
     this.topology = join(dir, 'topology.yaml');
-    writeFileSync(this.topology, processTreeTopology(dir, ports, external));
+    writeFileSync(this.topology, layout?.topology ?? processTreeTopology(dir, ports, external));
   }
 
   log(name: string): string {
@@ -114,7 +120,7 @@ export class ProcessTree {
 
   /** Start every cell and agent; resolve once all say they are ready and the client is connected. */
   async start(o: { agentsAfterLeaf?: boolean } = {}): Promise<void> {
-    for (const c of CELLS) this.startCell(c);
+    for (const c of this.layout?.cells ?? CELLS) this.startCell(c);
     if (o.agentsAfterLeaf) await this.cells.get('api!c1!g11')!.waitFor(/ready/, 60_000);
     await Promise.all(AGENT_HOSTS.map((h) => this.startAgent(h)));
     await Promise.all([...this.cells.values(), ...this.agents.values()].map((p) => p.waitFor(/ready/, 60_000)));
@@ -136,8 +142,8 @@ export class ProcessTree {
     return this.bus!.call<CellStatus>(statusTopic('api'), { type: 'cell_status', body: { timeoutMs } }, { timeoutMs: timeoutMs + 2000 });
   }
 
-  /** A leaf's database, opened from the test (SQLite file in the data dir, or the external PostgreSQL). */
-  leafDb(path: 'api!c1!g11' | 'api!c2'): Promise<Db> {
+  /** A cell's database, opened from the test (SQLite file in the data dir, or the external PostgreSQL). */
+  leafDb(path: string): Promise<Db> {
     if (path === 'api!c1!g11' && this.external) return openDb({ url: this.external.pgUrl });
     return openDb({ file: join(this.dir, 'data', `${path.replace(/!/g, '.')}.sqlite`) });
   }
