@@ -7,7 +7,8 @@
 #   core  the kit's target-tests-core.txt (443 tests), the kit's default feature flags
 #   wide  every tempest.api.compute test (the kit's default exclusions), with the console, migration,
 #         personality and xenapi flags on as well (vnc_console, cold_migration, live_migration,
-#         personality, xenapi_apis), block migration for live migration, and min_compute_nodes 2:
+#         personality, xenapi_apis), block migration for live migration, min_compute_nodes 2 and
+#         SameHostFilter/DifferentHostFilter enabled (in novacell and in tempest.conf):
 #         the quickstart's cells are replaced by one leaf cell with two large fake compute hosts
 #         (a live migration or a host-to-host move needs both in one cell), whose guests offer the
 #         VNC display of a headless QEMU started for the run (`-machine none`), so the noVNC tests
@@ -111,6 +112,11 @@ topo['cell']['children'] = [{
                'driver_options': {'spawn_time_ms': 200, 'vnc_console': vnc},
                'vcpus': 64, 'memory_mb': 262144, 'disk_gb': 8000}],
 }]
+# Scheduler hints same_host / different_host (Tempest's multinode tests need the two filters on).
+filters = topo['cell'].setdefault('nova', {}).setdefault('filter_scheduler.enabled_filters', [])
+for f in ('SameHostFilter', 'DifferentHostFilter'):
+    if f not in filters:
+        filters.append(f)
 # The ssd aggregate's hosts are gone: so is the flavor that only lands there.
 topo.pop('aggregates', None)
 topo['flavors'] = [f for f in topo['flavors'] if 'aggregate_instance_extra_specs:ssd' not in f.get('extra_specs', {})]
@@ -118,7 +124,8 @@ yaml.safe_dump(topo, open(dst, 'w'), sort_keys=False)
 PYEOF
   [ $? -eq 0 ] || { echo "tempest.sh: could not write the wide topology" >&2; exit 2; }
   TOPOLOGY="$RUN/topology-wide.yaml"
-  printf '[compute-feature-enabled]\nblock_migration_for_live_migration = true\n' >"$RUN/wide.conf"
+  FILTERS=$(/usr/bin/python3 -c 'import sys, yaml; print(",".join(yaml.safe_load(open(sys.argv[1]))["cell"]["nova"]["filter_scheduler.enabled_filters"]))' "$TOPOLOGY")
+  printf '[compute-feature-enabled]\nblock_migration_for_live_migration = true\nscheduler_enabled_filters = %s\n' "$FILTERS" >"$RUN/wide.conf"
   WIDE_ENV=(MIN_COMPUTE_NODES=2 EXTRA_CONF="$RUN/wide.conf"
     COMPUTE_FEATURES=disk_config,enable_instance_password,console_output,pause,suspend,shelve,resize,rescue,snapshot,change_password,vnc_console,cold_migration,live_migration,personality,xenapi_apis)
 fi
