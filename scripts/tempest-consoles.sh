@@ -5,11 +5,11 @@
 # vnc_console = true on the noVNC tests and the console actions of test_server_actions.
 #
 # usage: scripts/tempest-consoles.sh [<regex>]
-# environment: CONFORMANCE (default /work/shared/conformance), WORKSPACE, KEEP_UP=1.
+# environment: CONFORMANCE (default ../shared/conformance beside this repository), WORKSPACE, KEEP_UP=1.
 # Guests that Tempest leaves behind are killed by pid from the data directory on exit.
 set -u -o pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CONFORMANCE=${CONFORMANCE:-/work/shared/conformance}
+CONFORMANCE=${CONFORMANCE:-$(cd "$HERE/../shared/conformance" 2>/dev/null && pwd)}
 REGEX=${1:-'^tempest\.api\.compute\.servers\.(test_novnc\.|test_server_actions\.ServerActionsTestJSON\.test_get_(vnc_console|console_output))'}
 RUN=$(mktemp -d /tmp/novacell-tempest-consoles.XXXXXX)
 DATA="$RUN/data"

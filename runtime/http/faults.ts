@@ -5,27 +5,9 @@
  * Keystone's `{"error": {...}}` for the identity surface.
  */
 import { STATUS_CODES } from 'node:http';
-import { NovaError } from '../errors/index.ts';
+import { NovaError, novaFaultName } from '../errors/index.ts';
 
-/** Nova's Fault._fault_names; any other status is a computeFault. */
-const NOVA_FAULT_NAMES: Readonly<Record<number, string>> = {
-  400: 'badRequest',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'itemNotFound',
-  405: 'badMethod',
-  409: 'conflictingRequest',
-  413: 'overLimit',
-  415: 'badMediaType',
-  429: 'overLimit',
-  501: 'notImplemented',
-  503: 'serviceUnavailable',
-};
-
-/** The key of Nova's fault body for an HTTP status. */
-export function novaFaultName(status: number): string {
-  return NOVA_FAULT_NAMES[status] ?? 'computeFault';
-}
+export { novaFaultName };
 
 /** `{"<faultName>": {"code": status, "message": message}}`, exactly as Nova writes it. */
 export function novaFaultBody(status: number, message: string): Record<string, { code: number; message: string }> {

@@ -20,8 +20,12 @@ function naive(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000');
 }
 
-function flavorIdOf(id: string): number | string {
-  return /^\d+$/.test(id) ? Number(id) : id;
+/**
+ * Nova's old/new_instance_type_id: the flavor's integer database id (flavors.id), not its API id. A
+ * flavor deleted since has no id left to give here: null, which Nova's schema allows.
+ */
+function instanceTypeId(deps: ComputeDeps, flavorId: string): number | null {
+  return deps.store.flavors.get(flavorId)?.internalId ?? null;
 }
 
 function links(request: FastifyRequest, m: Migration): Array<{ rel: string; href: string }> {
@@ -30,13 +34,13 @@ function links(request: FastifyRequest, m: Migration): Array<{ rel: string; href
   return [{ rel: 'self', href: `${base}/v2.1/${path}` }, { rel: 'bookmark', href: `${base}/${path}` }];
 }
 
-/** One record of GET /os-migrations. */
-function indexView(request: FastifyRequest, m: Migration): Record<string, unknown> {
+/** One record of GET /os-migrations: exactly Nova's fields (Tempest's schema allows no others). */
+function indexView(deps: ComputeDeps, request: FastifyRequest, m: Migration): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: m.id, status: m.status, instance_uuid: m.instanceUuid,
     source_node: m.sourceNode, dest_node: m.destNode, source_compute: m.sourceCompute, dest_compute: m.destCompute,
-    dest_host: m.destHost, source_region: null, dest_region: null,
-    old_instance_type_id: flavorIdOf(m.oldFlavorId), new_instance_type_id: flavorIdOf(m.newFlavorId),
+    dest_host: m.destHost,
+    old_instance_type_id: instanceTypeId(deps, m.oldFlavorId), new_instance_type_id: instanceTypeId(deps, m.newFlavorId),
     created_at: naive(m.createdAt), updated_at: naive(m.updatedAt),
   };
   if (since(request, '2.23')) {
@@ -136,7 +140,7 @@ export function registerMigrationRoutes(app: FastifyInstance, deps: ComputeDeps)
   app.get('/os-migrations', async (request) => {
     requireAdmin(request, 'os_compute_api:os-migrations:index');
     const list = page(request, await listAll(deps, request, filterOf(request)));
-    const body: Record<string, unknown> = { migrations: list.map((m) => indexView(request, m)) };
+    const body: Record<string, unknown> = { migrations: list.map((m) => indexView(deps, request, m)) };
     const limit = queryValue(request.query, 'limit');
     if (since(request, '2.59') && limit !== undefined && list.length > 0 && list.length === Number(limit)) {
       body['migrations_links'] = [{ rel: 'next', href: `${request.protocol}://${request.headers.host ?? 'localhost'}/v2.1/os-migrations?limit=${limit}&marker=${list[list.length - 1]!.uuid}` }];

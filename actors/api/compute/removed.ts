@@ -15,8 +15,13 @@ const REMOVED: ReadonlyArray<readonly ['GET' | 'POST' | 'PUT' | 'DELETE', string
   ['GET', '/os-agents'], ['POST', '/os-agents'], ['PUT', '/os-agents/:id'], ['DELETE', '/os-agents/:id'],
 ];
 
+/** What a removed API answers. */
+export function removedApi(): Gone {
+  return new Gone('This API was removed from the Compute service.');
+}
+
 export function registerRemovedRoutes(app: FastifyInstance): void {
   for (const [method, url] of REMOVED) {
-    app.route({ method, url, handler: async () => { throw new Gone('This API was removed from the Compute service.'); } });
+    app.route({ method, url, handler: async () => { throw removedApi(); } });
   }
 }

@@ -13,8 +13,14 @@ import { ACCEPTED, action, type ServerAction } from './types.ts';
 
 const hostName = z.string().min(1).max(255);
 
-function migrateSchema(request: Parameters<ServerAction['parse']>[1]) {
-  return since(request, '2.56') ? z.object({ host: hostName.nullable().optional() }).strict().nullable() : z.null();
+/**
+ * Nova validates the body only from 2.56 (`{"migrate": null}` or `{"migrate": {"host": ...}}`); before
+ * that any argument is accepted and ignored — Tempest sends `{"migrate": {}}`, the api-ref shows null.
+ */
+function parseMigrate(args: unknown, request: Parameters<ServerAction['parse']>[1]): { host: string | null } {
+  if (!since(request, '2.56')) return { host: null };
+  const a = validate(z.object({ host: hostName.nullable().optional() }).strict().nullable(), args ?? null);
+  return { host: a?.host ?? null };
 }
 
 function liveSchema(request: Parameters<ServerAction['parse']>[1]) {
@@ -37,9 +43,9 @@ function evacuateSchema(request: Parameters<ServerAction['parse']>[1]) {
 export const migrateActions: Record<string, ServerAction> = {
   migrate: action({
     adminRule: 'os_compute_api:os-migrate-server:migrate',
-    parse: (args, request) => validate(migrateSchema(request), args ?? null) as { host?: string | null } | null,
+    parse: parseMigrate,
     run: async (ctx, a) => {
-      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a?.host ?? null }, contextOf(ctx.request));
+      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a.host }, contextOf(ctx.request));
       return ACCEPTED;
     },
   }),

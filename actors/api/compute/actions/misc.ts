@@ -2,11 +2,15 @@
  * The remaining actions. changePassword is accepted for a running server (no guest agent to talk
  * to, like a hypervisor without set_admin_password support would not be). Security groups: only
  * "default" exists without a networking service; removing it leaves the server in none.
- * Network-injection actions need services this cloud does not have. Moves are in migrate.ts.
+ * injectNetworkInfo is admin-only and accepted (202) as Nova does — there is no guest agent to push
+ * network data to; resetNetwork went with the XenAPI driver and answers 410 Gone, before any lookup or
+ * policy check, as Nova's admin_actions.py does. The other nova-network-era actions need services
+ * this cloud does not have. Moves are in migrate.ts.
  */
 import { z } from 'zod';
 import { BadRequest, InstanceInvalidState, NotFound } from '../../../../runtime/errors/index.ts';
 import { NotImplementedByCells } from '../../compute-api.ts';
+import { removedApi } from '../removed.ts';
 import { ensureMapping } from '../servers.ts';
 import { novaName, validate } from '../validation.ts';
 import { ACCEPTED, action, type ServerAction } from './types.ts';
@@ -54,8 +58,17 @@ export const miscActions: Record<string, ServerAction> = {
       return ACCEPTED;
     },
   }),
-  injectNetworkInfo: notSupported('injectNetworkInfo'),
-  resetNetwork: notSupported('resetNetwork'),
+  injectNetworkInfo: action({
+    adminRule: 'os_compute_api:os-admin-actions:inject_network_info',
+    parse: (args) => args,
+    run: async () => ACCEPTED,
+  }),
+  resetNetwork: action({
+    parse: () => {
+      throw removedApi();
+    },
+    run: async () => ACCEPTED,
+  }),
   addFixedIp: notSupported('addFixedIp'),
   removeFixedIp: notSupported('removeFixedIp'),
   addFloatingIp: notSupported('addFloatingIp'),

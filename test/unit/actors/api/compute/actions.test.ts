@@ -154,4 +154,19 @@ describe('metadata, tags, instance actions', () => {
     expect(one.instanceAction).toMatchObject({ action: 'stop', request_id: reqId, events: [expect.objectContaining({ result: 'Success' })] });
     expect((await fx.call('GET', `/compute/v2.1/servers/${id}/os-instance-actions/req-nope`)).statusCode).toBe(404);
   });
+
+  it('injectNetworkInfo is accepted (202) for an admin only; a member is refused by its policy (403)', async () => {
+    expect((await act({ injectNetworkInfo: null }, { as: 'admin' })).statusCode).toBe(202);
+    const member = await act({ injectNetworkInfo: null });
+    expect(member.statusCode).toBe(403);
+    expect(member.json()).toHaveProperty('forbidden.message', expect.stringContaining('os_compute_api:os-admin-actions:inject_network_info'));
+    const missing = await fx.call('POST', '/compute/v2.1/servers/00000000-0000-4000-8000-000000000000/action', { as: 'admin', body: { injectNetworkInfo: null } });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('resetNetwork is gone (410) for everyone, as in Nova since the XenAPI driver went', async () => {
+    for (const as of ['admin', 'demo'] as const) expect((await act({ resetNetwork: null }, { as })).statusCode).toBe(410);
+    const missing = await fx.call('POST', '/compute/v2.1/servers/00000000-0000-4000-8000-000000000000/action', { body: { resetNetwork: null } });
+    expect(missing.statusCode).toBe(410);
+  });
 });
