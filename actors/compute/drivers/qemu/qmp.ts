@@ -22,6 +22,8 @@ export interface QmpCommands {
       ram?: { total: number; transferred: number; remaining: number };
     };
   };
+  /** The human monitor (diagnostics and tests: `info …`, `qemu-io`). */
+  'human-monitor-command': { args: { 'command-line': string }; ret: string };
   'migrate-set-parameters': { args: { 'max-bandwidth': number }; ret: Record<string, never> };
   migrate_cancel: { args: Record<string, never>; ret: Record<string, never> };
   'nbd-server-start': { args: { addr: { type: 'inet'; data: { host: string; port: string } } }; ret: Record<string, never> };
