@@ -4,7 +4,9 @@
 # whose /init loads the virtio modules, takes its address by DHCP, runs acpid (ACPI power button →
 # poweroff), a shell on the serial console and one on the screen (tty1, what a VNC/SPICE user types into), and prints a banner with the instance uuid and hostname
 # the driver passes on the kernel command line (novacell.uuid=… novacell.hostname=…), plus a qcow2
-# root disk the guest stamps on first boot (so a snapshot of it is recognisable).
+# root disk the guest stamps on first boot (so a snapshot of it is recognisable). Every 10 s the guest
+# prints its uptime and disk stamp ("=== novacell uptime: N s, disk: … ===") so a live-migrated guest
+# is seen to keep running, on its own disk.
 # After the banner the guest configures itself as cloud-init would, printing each step on the serial
 # console ("=== novacell metadata: …" / "=== novacell config drive: …" lines): it mounts the config
 # drive (ISO 9660 labelled config-2) when one is attached, fetches http://169.254.169.254/ (the
@@ -17,7 +19,7 @@
 # Needs: apt-get, dpkg-deb, busybox-static, cpio, gzip; qemu-utils for the disk.
 set -euo pipefail
 
-GUEST_VERSION=7 # bump when /init or the module list changes
+GUEST_VERSION=8 # bump when /init or the module list changes
 # One cache directory per version, so worktrees on different versions never rebuild each other's.
 CACHE=${1:-${NOVACELL_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/novacell/guest-v$GUEST_VERSION}}
 mkdir -p "$CACHE"
@@ -124,6 +126,13 @@ echo "=== novacell guest$rescue: instance $uuid hostname $host ip ${addr:-none} 
 echo "=== novacell disk: $disk ==="
 # In the background, so the consoles' shells never wait for a metadata service that does not answer.
 [ -n "$rescue" ] || /etc/rc.metadata &
+# Every 10 s the guest's uptime and the stamp its disk holds (read past the page cache): after a live
+# migration the same guest goes on counting (no new banner), reading the disk that came along.
+(while sleep 10; do
+  d=none
+  [ -b /dev/vda ] && d=$(dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | tr -d '\000' | head -1)
+  echo "=== novacell uptime: $(cut -d' ' -f1 /proc/uptime) s, disk: ${d:-blank} ==="
+done) &
 EOF
 
 cat >"$root/etc/rc.metadata" <<'EOF'

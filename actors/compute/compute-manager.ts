@@ -11,7 +11,7 @@ import type { Diagnostics } from '../objects/diagnostics.ts';
 import { NotSupportedByDriver } from './drivers/errors.ts';
 import { PowerState, powerStateName } from './drivers/power-state.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import type { ComputeDriver } from './drivers/driver.ts';
+import type { ComputeDriver, LiveMigrationProgress } from './drivers/driver.ts';
 import type { SpawnContext } from './drivers/spawn-context.ts';
 import type { BuildAndRunBody, ComputeInstanceTaskBody, ComputePreLiveMigrationBody } from './messages.ts';
 import { answersMoveStep, isMoveStepBody, preLiveMigration, runMoveStep } from './move-steps.ts';
@@ -37,6 +37,8 @@ export interface ComputeManagerDeps {
 
 /** Drivers whose lifecycle events already reach a manager (the actor may restart; the driver stays). */
 const listening = new WeakSet<ComputeDriver>();
+/** Live migration progress goes to the conductor at most this often (Nova polls libvirt's job every 0.5 s, logs every few). */
+const PROGRESS_INTERVAL_MS = 1000;
 
 export class ComputeManager {
   private reportCount = 0;
@@ -225,13 +227,27 @@ export class ComputeManager {
   /** One step of a migration, resize or evacuation (move-steps.ts); detached, as a live migration takes a while. */
   private async moveStep(b: ComputeInstanceTaskBody, reqId?: string): Promise<void> {
     const run = async () => {
-      const error = await runMoveStep(this.d.driver, b, spawnContextOf(b.instance, reqId, b.powerOn), { memoryMb: b.instance.flavor.memoryMb });
+      const progress = b.task.kind === 'live_migration' ? this.progressReporter(b.uuid, b.task.migrationId) : undefined;
+      const error = await runMoveStep(this.d.driver, b, spawnContextOf(b.instance, reqId, b.powerOn), {
+        memoryMb: b.instance.flavor.memoryMb, ...(progress ? { onProgress: progress } : {}),
+      });
       this.d.log.info({ request_id: reqId, instance_uuid: b.uuid, step: b.task.kind, ...(error ? { err: error } : {}) }, `${b.task.kind} ${error ? 'failed' : 'done'}`);
       if (!answersMoveStep(b.task.kind)) return;
       const state = await this.d.driver.getInfo(b.uuid).then((i) => i.state, () => 0);
       await this.report('compute_action_result', reqId, { uuid: b.uuid, host: this.d.host, action: b.task.kind, ok: error === undefined, powerState: state, error });
     };
     void run().catch((err: unknown) => this.d.log.error({ err, instance_uuid: b.uuid }, 'move step failed'));
+  }
+
+  /** The driver's live migration figures to the conductor, at most one report a second. */
+  private progressReporter(uuid: string, migrationId: number): (p: LiveMigrationProgress) => void {
+    let last = -Infinity;
+    return (p) => {
+      const now = this.d.clock.now();
+      if (now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      void this.report('compute_migration_progress', undefined, { uuid, host: this.d.host, migrationId, ...p });
+    };
   }
 
   /** pre_live_migration: get ready to receive the guest; the answer says where to send it. */

@@ -7,7 +7,7 @@
  */
 import { NovaError } from '../../runtime/errors/index.ts';
 import type { MoveStep } from '../conductor/messages.ts';
-import type { ComputeDriver } from './drivers/driver.ts';
+import type { ComputeDriver, LiveMigrationTarget } from './drivers/driver.ts';
 import { PowerState } from './drivers/power-state.ts';
 import type { SpawnContext } from './drivers/spawn-context.ts';
 import type { ComputeInstanceTaskBody, ComputePreLiveMigrationBody } from './messages.ts';
@@ -31,7 +31,7 @@ async function exists(driver: ComputeDriver, uuid: string): Promise<boolean> {
 
 /** Carry out one step; resolves with the error message, or undefined when it worked. */
 export async function runMoveStep(
-  driver: ComputeDriver, b: MoveTaskBody, spawnCtx: SpawnContext, peer: { memoryMb: number },
+  driver: ComputeDriver, b: MoveTaskBody, spawnCtx: SpawnContext, peer: Pick<LiveMigrationTarget, 'memoryMb' | 'onProgress'>,
 ): Promise<string | undefined> {
   const { uuid } = b;
   const task = b.task as MoveStep | { kind: 'abort_migration' | 'force_complete' };
@@ -64,7 +64,9 @@ export async function runMoveStep(
       case 'live_migration': {
         if (!driver.liveMigration) throw new NovaError(`The ${driver.name} driver does not support live migration.`);
         const step = task as MoveStep;
-        await driver.liveMigration(uuid, { host: step.peerHost ?? '', migrateUri: step.migrateUri ?? null, memoryMb: peer.memoryMb });
+        await driver.liveMigration(uuid, {
+          host: step.peerHost ?? '', migrateUri: step.migrateUri ?? null, memoryMb: peer.memoryMb, ...(peer.onProgress ? { onProgress: peer.onProgress } : {}),
+        });
         // The guest runs on the destination now; what is left here (a paused source) goes.
         await driver.destroy(uuid);
         break;

@@ -5,7 +5,8 @@
  */
 import { InstanceInvalidState, InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import type { ConductorContext } from './context.ts';
-import type { PowerStateReportBody } from './messages.ts';
+import type { MigrationProgressBody, PowerStateReportBody } from './messages.ts';
+import { onLiveProgress } from './tasks/migrate-live.ts';
 import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody } from './messages.ts';
 import type { InstanceRecord } from './records.ts';
 import { ServiceTracker } from './service-tracker.ts';
@@ -103,6 +104,11 @@ export class ConductorManager {
 
   async actionResult(r: ActionResultBody): Promise<void> {
     await onActionResult(this.ctx, r);
+  }
+
+  /** The source host's figures for a live migration under way (tasks/migrate-live.ts). */
+  async migrationProgress(r: MigrationProgressBody): Promise<void> {
+    await onLiveProgress(this.ctx, r);
   }
 
   /** A compute host's lifecycle event or power-state sync (tasks/power-sync.ts). */

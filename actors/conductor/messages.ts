@@ -125,6 +125,24 @@ export const ActionResult = defineMessage(
 export type ActionResultBody = z.infer<typeof ActionResult>;
 
 /**
+ * How far a live migration's transfer is (Nova's Migration memory_* and disk_* counters, which
+ * libvirt's job info feeds), sent by the source host while it runs; accepted only from that host.
+ */
+const bytes = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const MigrationProgress = defineMessage(
+  'compute_migration_progress',
+  1,
+  z.object({
+    uuid: z.string(),
+    host: z.string(),
+    migrationId: z.number().int().positive(),
+    memoryTotalBytes: bytes, memoryProcessedBytes: bytes, memoryRemainingBytes: bytes,
+    diskTotalBytes: bytes, diskProcessedBytes: bytes, diskRemainingBytes: bytes,
+  }),
+);
+export type MigrationProgressBody = z.infer<typeof MigrationProgress>;
+
+/**
  * A compute host's view of a guest's power state, from a hypervisor lifecycle event or the periodic
  * power-state sync (Nova's handle_lifecycle_event / _sync_power_states).
  */

@@ -3,7 +3,8 @@
  * actor and answered, casts are told (the actor handles them one at a time). Each entry states who may
  * send it. The cell's own services (the API, the cell's node) may send anything; a compute host may
  * report only on itself and on instances scheduled to it, from its own report topic — it can neither
- * list nor delete instances, nor speak for another host.
+ * list nor delete instances, nor speak for another host; a live migration's progress comes only from
+ * its source host.
  */
 import { ask, tell, type ServiceRef } from '../../runtime/actor/index.ts';
 import { HandlerTable, type Bus, type Delivery, type Verdict } from '../../runtime/bus/index.ts';
@@ -11,7 +12,7 @@ import type { Logger } from '../../runtime/log/index.ts';
 import type { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import {
-  ActionResult, BuildInstances, HostGuests, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetDiagnostics, GetInstance, GetInstanceActions, PowerStateReport,
+  ActionResult, BuildInstances, MigrationProgress, HostGuests, BuildResult, ComputeNodeUpdate, ConsoleOutput, DeleteInstance, GetDiagnostics, GetInstance, GetInstanceActions, PowerStateReport,
   InstancePowerAction, InstanceTaskMessage, ListComputeNodes, ListInstances, ListServices, ServiceHeartbeat, SyncAggregates, UpdateService,
 } from '../../actors/conductor/messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
@@ -40,6 +41,17 @@ function ownInstance(ctx: Pick<ConductorContext, 'store' | 'builds'> & Partial<P
     // Either end of a move under way reports on the instance too (resize, migration, evacuation).
     if (ctx.migrations && movingBetween({ migrations: ctx.migrations }, b.uuid, b.host)) return true;
     return `instance ${b.uuid} is not on host ${b.host}`;
+  };
+}
+
+/** Live migration progress: only from the source host of that instance's migration under way. */
+function migrationSource(ctx: Partial<Pick<ConductorContext, 'migrations'>>) {
+  return (s: Sender, b: { uuid: string; host: string; migrationId: number }): Verdict => {
+    const self = selfReport(s, b.host);
+    if (self !== true || s.kind === 'cell') return self;
+    const m = ctx.migrations?.inProgressFor(b.uuid);
+    if (m && m.id === b.migrationId && m.migrationType === 'live-migration' && m.sourceCompute === b.host) return true;
+    return `host ${b.host} is not the source of live migration ${b.migrationId} of instance ${b.uuid}`;
   };
 }
 
@@ -85,6 +97,7 @@ export function conductorHandlers(
     })
     .on(BuildResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'buildResult', b) })
     .on(ActionResult, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'actionResult', b) })
+    .on(MigrationProgress, { allow: migrationSource(ctx), handle: (b) => tell(conductor, 'migrationProgress', b) })
     .on(PowerStateReport, { allow: ownInstance(ctx), handle: (b) => tell(conductor, 'powerStateReport', b) })
     .on(HostGuests, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'hostGuests', b) })
     .on(ComputeNodeUpdate, { allow: (s, b) => selfReport(s, b.host), handle: (b) => tell(conductor, 'computeNodeUpdate', b) })

@@ -1,15 +1,17 @@
 /**
- * End to end with real guests: `novacell up topology/examples/qemu.yaml` as a child process, the
- * guest image built by scripts/make-guest-image.sh and registered AMI-style by
- * scripts/register-guest-image.sh, and the `openstack` CLI driving a server's whole life on the
- * qemu host — every step checked on the hypervisor's side too (the QEMU process, its files). Then
+ * End to end with real guests: `novacell up topology/examples/qemu.yaml` (with a second qemu host
+ * beside qemu01) as a child process, the guest image built by scripts/make-guest-image.sh and
+ * registered AMI-style by scripts/register-guest-image.sh, and the `openstack` CLI driving a server's
+ * whole life on a qemu host — every step checked on the hypervisor's side too (the QEMU process, its
+ * files). `server migrate --live-migration --host` moves the running guest to the other qemu host:
+ * the guest's own uptime on its console carries on, with no new boot, on the disk it stamped. Then
  * the control plane is SIGKILLed with two guests running and started again: the same QEMU processes
  * are still there and still obey; a guest that powers itself off ends SHUTOFF; the mixed tree also
  * schedules to its fake leaf; `hypervisor show` reports this machine's figures for the qemu host.
  * At most two guests run at once (2 cores). Skipped, saying so, without the openstack CLI or QEMU.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,10 +61,15 @@ function alive(pid: number): boolean {
 describe.skipIf(!CLI || !QEMU)(TITLE, { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'novacell-qemu-e2e-'));
   const home = mkdtempSync(join(tmpdir(), 'novacell-qemu-home-'));
-  const up = new NovacellUp(join(ROOT, 'topology', 'examples', 'qemu.yaml'), dataDir, home, CLI ?? '');
-  const instances = join(dataDir, 'instances', 'qemu01');
+  // The example topology with qemu02 beside qemu01, so that a guest can be live-migrated.
+  const topology = join(home, 'qemu-two-hosts.yaml');
+  const example = readFileSync(join(ROOT, 'topology', 'examples', 'qemu.yaml'), 'utf8');
+  if (!example.includes('- names: qemu01\n')) throw new Error('topology/examples/qemu.yaml no longer names its host qemu01');
+  writeFileSync(topology, example.replace('- names: qemu01\n', '- names: qemu[01:02]\n'));
+  const up = new NovacellUp(topology, dataDir, home, CLI ?? '');
   const ids = new Map<string, string>();
-  const guestDir = (name: string) => join(instances, ids.get(name)!);
+  const hosts = new Map<string, string>();
+  const guestDir = (name: string) => join(dataDir, 'instances', hosts.get(name)!, ids.get(name)!);
   const pidOf = (name: string) => Number(readFileSync(join(guestDir(name), 'qemu.pid'), 'utf8'));
   const show = (name: string) => up.json<Server>('server', 'show', name);
   const waitStatus = (name: string, status: string, ms = 180_000) =>
@@ -77,6 +84,7 @@ describe.skipIf(!CLI || !QEMU)(TITLE, { timeout: 300_000 }, () => {
     const s = await up.json<Server>('server', 'create', '--flavor', 'm1.nano', '--image', image, '--availability-zone', 'qemu', '--wait', name);
     process.stderr.write(`[e2e qemu] ${name}: create --wait → ${s.status} in ${Math.round(performance.now() - t0)} ms\n`);
     ids.set(name, s.id);
+    hosts.set(name, s['OS-EXT-SRV-ATTR:host']);
     return s;
   }
 
@@ -103,7 +111,7 @@ describe.skipIf(!CLI || !QEMU)(TITLE, { timeout: 300_000 }, () => {
   it('server create --wait boots a real guest: ACTIVE, a QEMU process, its banner with its uuid on the console', async () => {
     const s = await create('vm1');
     expect(s.status).toBe('ACTIVE');
-    expect(s['OS-EXT-SRV-ATTR:host']).toBe('qemu01');
+    expect(s['OS-EXT-SRV-ATTR:host']).toMatch(/^qemu0[12]$/);
     expect(alive(pidOf('vm1'))).toBe(true);
     const log = await up.openstack('console', 'log', 'show', 'vm1');
     expect(log).toContain(`=== novacell guest: instance ${s.id} hostname vm1`);
@@ -161,6 +169,36 @@ describe.skipIf(!CLI || !QEMU)(TITLE, { timeout: 300_000 }, () => {
     await up.openstack('server', 'delete', '--wait', 'from-snap');
     expect(alive(pid)).toBe(false);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('server migrate --live-migration --host moves the running guest to the other qemu host: its uptime carries on', async () => {
+    const source = hosts.get('vm1')!;
+    const target = source === 'qemu01' ? 'qemu02' : 'qemu01';
+    const sourcePid = pidOf('vm1');
+    const sourceDir = guestDir('vm1');
+    const uptime = /=== novacell uptime: ([\d.]+) s, disk: (.*?) ===/g;
+    const last = async () => [...(await up.openstack('console', 'log', 'show', 'vm1')).matchAll(uptime)].at(-1);
+    const before = await until('an uptime line', last, 30_000);
+    const t0 = performance.now();
+    await up.openstack('server', 'migrate', '--live-migration', '--host', target, '--wait', 'vm1', '--os-compute-api-version', '2.30');
+    const moved = await waitStatus('vm1', 'ACTIVE');
+    process.stderr.write(`[e2e qemu] vm1: live migration ${source} → ${target} (--wait) in ${Math.round(performance.now() - t0)} ms\n`);
+    expect(moved['OS-EXT-SRV-ATTR:host']).toBe(target);
+    hosts.set('vm1', target);
+    // The source QEMU and its files are gone; the guest runs in a QEMU on the target.
+    expect(alive(sourcePid)).toBe(false);
+    expect(existsSync(sourceDir)).toBe(false);
+    expect(alive(pidOf('vm1'))).toBe(true);
+    const list = await up.json<Array<Record<string, unknown>>>('server', 'migration', 'list', '--server', 'vm1', '--os-compute-api-version', '2.80');
+    expect(list[0]).toMatchObject({ Status: 'completed', Type: 'live-migration', 'Source Compute': source, 'Dest Compute': target });
+    // The guest's own word, from the target's console: still counting, never booted there, same disk.
+    const after = await until('an uptime line past the one before', async () => {
+      const m = await last();
+      return m && Number(m[1]) > Number(before[1]) ? m : undefined;
+    }, 30_000);
+    expect(after[2]).toBe(`NOVACELL-DISK first booted by ${ids.get('vm1')}`);
+    expect(after[2]).toBe(before[2]);
+    expect(await banners('vm1')).toBe(0);
   });
 
   it('SIGKILL of the control plane leaves both guests running; after a restart they are the same processes and obey', async () => {

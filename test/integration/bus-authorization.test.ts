@@ -1,9 +1,10 @@
 /**
  * Authorization on the bus by the sender the broker authenticated, on a real tree of aedes brokers with
  * credentials (as `novacell cell run` starts them): a compute host that lists instances, deletes or
- * reports on another host's instance, or speaks for another host is denied; a child's link that updates
- * an instance of another subtree, speaks for a sibling, or forges `child_gone` is denied — each denial
- * logged with the principal, the state unchanged. The broker's own last will for a link still counts.
+ * reports on another host's instance, speaks for another host, or reports a live migration's progress
+ * when it is not its source is denied; a child's link that updates an instance of another subtree,
+ * speaks for a sibling, or forges `child_gone` is denied — each denial logged with the principal, the
+ * state unchanged. The broker's own last will for a link still counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -91,6 +92,36 @@ describe('a compute host may report only on itself and its own instances', () =>
     await denied('compute_action_result', `compute@${other}`, (l) => String(l.reason).includes(`report on host ${owner}`));
     await denied('service_heartbeat', `compute@${other}`);
     expect(leaf.store.get(uuid)).toMatchObject({ vmState: before.vmState, powerState: before.powerState, host: owner });
+  });
+
+  it("a live migration's progress is taken only from its source host, not from the destination", async () => {
+    const leaf = tree.cells.get(LEAF)!.leaf!.ctx;
+    // Live-migrate the victim to the attacker's host: the fake source reports the transfer every second.
+    await tree.apiCell.instanceTask(uuid, { kind: 'live_migrate', host: other, blockMigration: 'auto' }, { ...ctx, isAdmin: true });
+    const m = await until('the migration running', () => {
+      const r = leaf.migrations.inProgressFor(uuid);
+      return r?.status === 'running' ? r : undefined;
+    }, 20_000);
+    expect(m).toMatchObject({ sourceCompute: owner, destCompute: other });
+    const forged = (host: string) => ({
+      uuid, host, migrationId: m.id, memoryTotalBytes: 1, memoryProcessedBytes: 1, memoryRemainingBytes: 0,
+      diskTotalBytes: 7, diskProcessedBytes: 7, diskRemainingBytes: 0,
+    });
+    const topic = conductorTopicOfHost(LEAF, other);
+    // The destination on its own behalf, then in the source's name.
+    await attacker.cast(topic, { type: 'compute_migration_progress', body: forged(other) });
+    await attacker.cast(topic, { type: 'compute_migration_progress', body: forged(owner) });
+    await denied('compute_migration_progress', `compute@${other}`, (l) => String(l.reason).includes(`is not the source of live migration ${m.id}`));
+    await denied('compute_migration_progress', `compute@${other}`, (l) => String(l.reason).includes(`report on host ${owner}`));
+    // The source's own reports are heard: bytes move while it runs, and the forged figures never appear.
+    const seen = await until('progress from the source', () => {
+      const r = leaf.migrations.get(m.id)!;
+      return (r.memoryProcessedBytes ?? 0) > 1 && r.status === 'running' ? r : undefined;
+    }, 20_000);
+    expect(seen.memoryTotalBytes).toBe(m.memoryTotalBytes);
+    expect(seen.diskTotalBytes).toBe(0);
+    await until('the migration completed', () => leaf.migrations.get(m.id)!.status === 'completed', 30_000);
+    expect(leaf.store.get(uuid)!.host).toBe(other);
   });
 });
 

@@ -218,4 +218,16 @@ export interface LiveMigrationTarget {
   migrateUri: string | null;
   /** The guest's memory in MiB, for a driver that models the transfer time. */
   memoryMb: number;
+  /** Told how far the transfer is, as often as the driver measures it (the Migration record's counters). */
+  onProgress?: (p: LiveMigrationProgress) => void;
+}
+
+/** A live migration's progress in bytes (Nova's Migration memory_* and disk_* fields). */
+export interface LiveMigrationProgress {
+  memoryTotalBytes: number;
+  memoryProcessedBytes: number;
+  memoryRemainingBytes: number;
+  diskTotalBytes: number;
+  diskProcessedBytes: number;
+  diskRemainingBytes: number;
 }

@@ -2,16 +2,21 @@
  * The fake hypervisor's live migration: a modelled memory transfer on the injected Clock. It takes
  * memoryMb / bandwidth seconds (Nova's [libvirt] live_migration_bandwidth, in MiB/s; the fake's
  * default 119 MiB/s is a 1 Gbit/s link), can be aborted (live_migration_abort) or forced to finish
- * now (live_migration_force_complete, as pausing the guest lets the last pass converge).
+ * now (live_migration_force_complete, as pausing the guest lets the last pass converge). Progress
+ * (bytes across so far) is told every second of the transfer, as a real driver polls its hypervisor.
  */
 import type { Clock, TimerHandle } from '../../../runtime/clock/index.ts';
 import { InstanceInvalidState } from '../../../runtime/errors/index.ts';
 import { HypervisorError } from '../../../runtime/errors/index.ts';
+import type { LiveMigrationProgress } from './driver.ts';
 
 export const FAKE_LIVE_MIGRATION_MIBPS = 119;
+const PROGRESS_EVERY_MS = 1000;
+const MIB = 1024 * 1024;
 
 interface Transfer {
   timer: TimerHandle;
+  ticker: TimerHandle | undefined;
   finish(): void;
   fail(err: Error): void;
 }
@@ -29,15 +34,31 @@ export class FakeLiveMigrations {
   }
 
   /** Resolves when the memory has crossed; rejects when aborted. */
-  transfer(uuid: string, memoryMb: number): Promise<void> {
+  transfer(uuid: string, memoryMb: number, onProgress?: (p: LiveMigrationProgress) => void): Promise<void> {
     if (this.transfers.has(uuid)) return Promise.reject(new InstanceInvalidState(`Instance ${uuid} is already being live-migrated.`));
+    const total = memoryMb * MIB;
+    const started = this.clock.now();
+    const duration = this.durationMs(memoryMb);
+    const report = () => {
+      const done = Math.min(total, Math.floor((total * (this.clock.now() - started)) / duration));
+      onProgress?.({
+        memoryTotalBytes: total, memoryProcessedBytes: done, memoryRemainingBytes: total - done,
+        diskTotalBytes: 0, diskProcessedBytes: 0, diskRemainingBytes: 0,
+      });
+    };
     return new Promise<void>((resolve, reject) => {
       const end = () => {
         this.clock.clearTimer(t.timer);
+        if (t.ticker) this.clock.clearTimer(t.ticker);
         this.transfers.delete(uuid);
       };
+      const tick = () => {
+        report();
+        t.ticker = this.clock.setTimeout(tick, PROGRESS_EVERY_MS);
+      };
       const t: Transfer = {
-        timer: this.clock.setTimeout(() => t.finish(), this.durationMs(memoryMb)),
+        timer: this.clock.setTimeout(() => t.finish(), duration),
+        ticker: onProgress ? this.clock.setTimeout(tick, PROGRESS_EVERY_MS) : undefined,
         finish: () => { end(); resolve(); },
         fail: (err) => { end(); reject(err); },
       };

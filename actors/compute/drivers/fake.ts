@@ -265,7 +265,7 @@ export class FakeDriver implements ComputeDriver {
   /** The memory crosses on the clock; then the guest is gone from here without a STOPPED event (it runs elsewhere). */
   async liveMigration(instanceUuid: string, dest: LiveMigrationTarget): Promise<void> {
     const g = this.guestIn(instanceUuid, 'live_migration', [RUNNING, PAUSED]);
-    await this.liveMigrations.transfer(instanceUuid, dest.memoryMb);
+    await this.liveMigrations.transfer(instanceUuid, dest.memoryMb, dest.onProgress);
     this.removeGuest(g);
   }
 

@@ -10,7 +10,7 @@ import { BadRequest, Conflict, NovaError } from '../../../runtime/errors/index.t
 import { VmState } from '../../compute/states.ts';
 import { MigrationStatus, type Migration } from '../../objects/index.ts';
 import type { ConductorContext } from '../context.ts';
-import type { InstanceTask, InstanceTaskBody } from '../messages.ts';
+import type { InstanceTask, InstanceTaskBody, MigrationProgressBody } from '../messages.ts';
 import type { InstanceRecord } from '../records.ts';
 import type { StepResult } from './migrate.ts';
 import {
@@ -96,6 +96,7 @@ export async function onLiveStep(ctx: ConductorContext, m: Migration, inst: Inst
       }
       ctx.migrations.update(m.id, {
         status: MigrationStatus.POST_MIGRATING, memoryProcessedBytes: m.memoryTotalBytes, memoryRemainingBytes: 0,
+        diskProcessedBytes: m.diskTotalBytes, diskRemainingBytes: 0,
       });
       await ctx.writer.commit();
       return sendStep(ctx, m.destCompute!, inst, { kind: 'post_live_migration_at_destination', peerHost: m.sourceCompute! }, m, reqId, {
@@ -118,6 +119,18 @@ export async function onLiveStep(ctx: ConductorContext, m: Migration, inst: Inst
     default:
       return;
   }
+}
+
+/** The source host's progress figures (the endpoint checked it is the source); kept while the migration runs. */
+export async function onLiveProgress(ctx: ConductorContext, p: MigrationProgressBody): Promise<void> {
+  const m = ctx.migrations.get(p.migrationId);
+  if (!m || m.instanceUuid !== p.uuid || m.sourceCompute !== p.host) return;
+  if (m.status !== MigrationStatus.RUNNING && m.status !== MigrationStatus.CANCELLING) return;
+  ctx.migrations.update(m.id, {
+    memoryTotalBytes: p.memoryTotalBytes, memoryProcessedBytes: p.memoryProcessedBytes, memoryRemainingBytes: p.memoryRemainingBytes,
+    diskTotalBytes: p.diskTotalBytes, diskProcessedBytes: p.diskProcessedBytes, diskRemainingBytes: p.diskRemainingBytes,
+  });
+  await ctx.writer.commit();
 }
 
 /** The guest stays (or is again) on the source: the destination's copy and claim go, the allocation comes back. */

@@ -39,6 +39,8 @@ export interface QemuDriverOptions {
   metadata?: { url: string; sharedSecret: string };
   /** Nova's [DEFAULT] force_config_drive. */
   forceConfigDrive?: boolean;
+  /** Nova's [libvirt] live_migration_bandwidth: MiB/s a live migration may use; 0 leaves QEMU's default. */
+  liveMigrationBandwidthMiBps?: number;
   /** Nova's [DEFAULT] mkisofs_cmd (genisoimage). */
   mkisofs?: string;
   log?: Logger;
@@ -58,6 +60,7 @@ export interface QemuDriverConfig {
   consoleListen: string;
   metadata: { url: string; sharedSecret: string } | undefined;
   forceConfigDrive: boolean;
+  liveMigrationBandwidthMiBps: number;
   mkisofs: string;
   log: Logger | undefined;
 }
@@ -87,6 +90,7 @@ export function resolveQemuConfig(o: QemuDriverOptions): QemuDriverConfig {
     consoleListen: o.consoleListen ?? '127.0.0.1',
     metadata: o.metadata,
     forceConfigDrive: o.forceConfigDrive ?? false,
+    liveMigrationBandwidthMiBps: positive('liveMigrationBandwidthMiBps', o.liveMigrationBandwidthMiBps, 0),
     mkisofs: o.mkisofs ?? 'genisoimage',
     log: o.log,
   };

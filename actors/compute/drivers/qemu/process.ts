@@ -54,7 +54,8 @@ export function qemuArgs(r: GuestRecord, p: GuestPaths, ports: ConsolePorts, o: 
   }
   // Rescue boots the rescue disk first with the guest's own disk behind it, as Nova's rescue does.
   if (rescue?.hasDisk) args.push('-drive', `file=${p.rescueDisk},if=virtio,format=qcow2`);
-  if (r.hasDisk) args.push('-drive', `file=${p.disk},if=virtio,format=qcow2`);
+  // Named, so a live migration can mirror it (live-migration.ts ROOT_DRIVE_ID).
+  if (r.hasDisk) args.push('-drive', `file=${p.disk},if=virtio,format=qcow2,id=disk`);
   if (r.configDrive) args.push('-drive', `file=${p.configDrive},if=virtio,format=raw,readonly=on`);
   const n = r.network;
   args.push(

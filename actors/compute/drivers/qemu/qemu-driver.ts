@@ -7,13 +7,14 @@
  * maps them to libvirt: soft reboot = ACPI power-down then start, hard reboot = system_reset,
  * power-off = ACPI power-down for shutdown_timeout then quit, pause = stop/cont, suspend = the
  * guest's memory migrated to a file ("managed save") and QEMU quit, resume = a new QEMU restoring it.
+ * Live migration goes to a QEMU started on the destination with `-incoming` (live-migration.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound } from '../../../../runtime/errors/index.ts';
 import { DEFAULT_CAPABILITIES, type DriverCapabilities } from '../capabilities.ts';
-import type { AvailableResource, ComputeDriver, ConsoleInfo, InstanceInfo, LifecycleListener } from '../driver.ts';
+import type { AvailableResource, ComputeDriver, ConsoleInfo, InstanceInfo, LifecycleListener, LiveMigrationTarget } from '../driver.ts';
 import { InstanceExists, invalidPowerState, invalidState } from '../errors.ts';
 import { lifecycleTransition } from '../fake-guest.ts';
 import { PowerState } from '../power-state.ts';
@@ -28,7 +29,8 @@ import { configDriveFor, metadataInstanceOf, spawnRequiresConfigDrive } from '..
 import { MetadataProxy } from '../../metadata-proxy/index.ts';
 import { qemuDiagnostics } from './diagnostics.ts';
 import type { Diagnostics } from '../../../objects/diagnostics.ts';
-import { allocatePorts, launchQemu, qemuVersion } from './process.ts';
+import { allocatePorts, freePort, launchQemu, qemuVersion } from './process.ts';
+import { formatMigrateUri, OutgoingMigration, parseMigrateUri, receive } from './live-migration.ts';
 import { copyBootFiles, prepareDisk } from './prepare.ts';
 
 const { NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED } = PowerState;
@@ -55,6 +57,8 @@ export class QemuDriver implements ComputeDriver {
   protected readonly cfg: QemuDriverConfig;
   protected readonly images: ImageCache;
   private readonly guests = new Map<string, QemuGuest>();
+  /** Live migrations this host is sending, by instance uuid (abort and force-complete reach them). */
+  private readonly outgoing = new Map<string, OutgoingMigration>();
   /** The per-guest metadata proxies (Neutron's metadata agent in miniature), by instance uuid. */
   private readonly proxies = new Map<string, MetadataProxy>();
   private readonly listeners: LifecycleListener[] = [];
@@ -119,47 +123,112 @@ export class QemuDriver implements ComputeDriver {
 
   async spawn(ctx: SpawnContext): Promise<void> {
     this.requireHost('spawn');
-    const inst = ctx.instance;
-    if (this.guests.has(inst.uuid)) throw new InstanceExists(inst.name);
-    const paths = new GuestPaths(join(this.cfg.instancesPath, inst.uuid));
-    const record: GuestRecord = {
-      uuid: inst.uuid, name: inst.name, hostname: inst.hostname, vcpus: Math.max(1, inst.vcpus),
-      memoryMb: Math.max(128, inst.memoryMb), rootGb: inst.rootGb, imageId: ctx.image.id, directKernel: false,
-      hasDisk: false, network: guestNetwork(inst.uuid, ctx.networkInfo), rescue: null, ports: null,
-      kernelId: stringProp(ctx.image.properties, 'kernel_id'), ramdiskId: stringProp(ctx.image.properties, 'ramdisk_id'),
-      projectId: inst.projectId, configDrive: spawnRequiresConfigDrive(ctx, this.cfg.forceConfigDrive),
-    };
-    const g = this.newGuest(inst.uuid, paths, record);
+    const g = this.newGuestFor(ctx);
     await this.acquireBuildSlot();
     try {
-      const files = await this.images.bootFiles(ctx.image);
-      this.checkNotDestroyed(g);
-      await copyBootFiles(files, paths.kernel, paths.ramdisk, paths.dir);
-      record.directKernel = files.kernel !== undefined;
-      record.hasDisk = await prepareDisk(this.images, files, paths.disk, inst.rootGb);
-      if (record.configDrive) {
-        // Nova's _create_configdrive: the metadata trees on an ISO labelled config-2, built on this host.
-        await configDriveFor(metadataInstanceOf(ctx), paths.configDrive, 'nova', randomBytes(512), { mkisofs: this.cfg.mkisofs });
-      }
-      await writeRecord(paths, record);
-      this.checkNotDestroyed(g);
+      await this.layOut(g, ctx);
       if (ctx.powerOn ?? true) await this.start(g);
       else g.state = SHUTDOWN;
       this.checkNotDestroyed(g);
       g.building = false;
-      this.cfg.log?.info({ instance: inst.uuid, pid: g.pid, request_id: ctx.reqId }, 'guest spawned');
+      this.cfg.log?.info({ instance: g.uuid, pid: g.pid, request_id: ctx.reqId }, 'guest spawned');
     } catch (e) {
-      if (g.destroyed) throw new InstanceNotFound(inst.uuid);
-      await g.kill().catch(() => undefined);
-      g.qmp?.close();
-      this.guests.delete(inst.uuid);
-      await this.closeMetadataProxy(inst.uuid);
-      await rm(paths.dir, { recursive: true, force: true });
+      await this.discardBuild(g);
       if (e instanceof HypervisorError || e instanceof InstanceNotFound) throw e;
-      throw new HypervisorError(`Failed to spawn instance ${inst.uuid}: ${(e as Error).message}`);
+      throw new HypervisorError(`Failed to spawn instance ${g.uuid}: ${(e as Error).message}`);
     } finally {
       this.releaseBuildSlot();
     }
+  }
+
+  /**
+   * pre_live_migration: the guest's directory as a spawn lays it out (a fresh overlay on the same
+   * image), and a QEMU with the same machine waiting for the migration (`-incoming defer`); it
+   * listens on free loopback ports and exports the disk over NBD for the source to mirror into.
+   * The guest counts as building here until post_live_migration_at_destination.
+   */
+  async preLiveMigration(ctx: SpawnContext): Promise<{ migrateUri: string | null }> {
+    this.requireHost('receive a live migration');
+    const g = this.newGuestFor(ctx);
+    try {
+      await this.layOut(g, ctx);
+      await this.launch(g, true);
+      const listen = this.cfg.consoleListen;
+      const target = await receive(g.requireQmp('pre_live_migration'), listen, {
+        migration: await freePort(listen), nbd: g.record.hasDisk ? await freePort(listen) : null,
+      });
+      this.checkNotDestroyed(g);
+      this.cfg.log?.info({ instance: g.uuid, pid: g.pid, request_id: ctx.reqId }, 'waiting for the incoming live migration');
+      return { migrateUri: formatMigrateUri(target) };
+    } catch (e) {
+      await this.discardBuild(g);
+      if (e instanceof HypervisorError || e instanceof InstanceNotFound) throw e;
+      throw new HypervisorError(`Failed to prepare instance ${g.uuid} for live migration: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * live_migration on the source: mirror the disk, migrate the memory, then the source QEMU (paused
+   * in postmigrate) quits and its files go. Rejects, leaving the guest running here, when aborted or
+   * when QEMU fails.
+   */
+  async liveMigration(instanceUuid: string, dest: LiveMigrationTarget): Promise<void> {
+    const g = this.requireGuest(instanceUuid);
+    if (!dest.migrateUri) throw new HypervisorError(`The destination ${dest.host} gave no address to migrate instance ${instanceUuid} to.`);
+    const target = parseMigrateUri(dest.migrateUri);
+    await g.serial(async () => {
+      const state = await g.refresh();
+      this.checkNotRescued(g, 'live_migration');
+      if (state !== RUNNING && state !== PAUSED) throw invalidPowerState(g.uuid, state, 'live_migration');
+      if (this.outgoing.has(g.uuid)) throw new InstanceInvalidState(`Instance ${g.uuid} is already being live-migrated.`);
+      const m = new OutgoingMigration(g.requireQmp('live_migration'), this.cfg.clock, g.uuid, dest.onProgress);
+      this.outgoing.set(g.uuid, m);
+      try {
+        const f = await m.run(target, g.record.hasDisk, this.cfg.liveMigrationBandwidthMiBps);
+        this.cfg.log?.info({
+          instance: g.uuid, dest: dest.host, total_time_ms: f.totalTimeMs, downtime_ms: f.downtimeMs, memory_bytes: f.memoryBytes, disk_bytes: f.diskBytes,
+        }, 'live migration completed');
+      } finally {
+        this.outgoing.delete(g.uuid);
+      }
+      // The guest runs on the destination: this copy goes without a lifecycle event (it did not stop).
+      g.destroyed = true;
+      this.guests.delete(g.uuid);
+      await g.kill();
+      g.qmp?.close();
+      await this.closeMetadataProxy(g.uuid);
+      await rm(g.paths.dir, { recursive: true, force: true });
+    });
+  }
+
+  /** The incoming QEMU has the guest: wait for the stream's end, stop the NBD export, the guest is ours. */
+  async postLiveMigrationAtDestination(ctx: SpawnContext): Promise<void> {
+    const g = this.guests.get(ctx.instance.uuid);
+    if (!g) throw new InstanceNotFound(ctx.instance.uuid);
+    const qmp = g.requireQmp('post_live_migration_at_destination');
+    const deadline = this.cfg.clock.now() + this.cfg.bootTimeoutS * 1000;
+    for (;;) {
+      const status = (await qmp.execute('query-status')).status;
+      if (status !== 'inmigrate') break;
+      if (this.cfg.clock.now() > deadline) throw new HypervisorError(`Instance ${g.uuid} did not arrive within ${this.cfg.bootTimeoutS} s.`);
+      await this.cfg.clock.sleep(100);
+    }
+    await qmp.execute('nbd-server-stop').catch(() => undefined);
+    g.building = false;
+    await g.refresh();
+    this.cfg.log?.info({ instance: g.uuid, pid: g.pid, power_state: g.state, request_id: ctx.reqId }, 'live-migrated guest arrived');
+  }
+
+  async liveMigrationAbort(instanceUuid: string): Promise<void> {
+    const m = this.outgoing.get(instanceUuid);
+    if (!m) throw new InstanceInvalidState(`Instance ${instanceUuid} has no live migration to abort.`);
+    await m.abort();
+  }
+
+  async liveMigrationForceComplete(instanceUuid: string): Promise<void> {
+    const m = this.outgoing.get(instanceUuid);
+    if (!m) throw new InstanceInvalidState(`Instance ${instanceUuid} has no live migration to complete.`);
+    await m.forceComplete();
   }
 
   async destroy(instanceUuid: string, opts?: DestroyOptions): Promise<void> {
@@ -388,6 +457,47 @@ export class QemuDriver implements ComputeDriver {
   }
 
   // --- internals -------------------------------------------------------------------------------------
+
+  /** A new guest (building) with the record a spawn or an incoming migration starts from. */
+  private newGuestFor(ctx: SpawnContext): QemuGuest {
+    const inst = ctx.instance;
+    if (this.guests.has(inst.uuid)) throw new InstanceExists(inst.name);
+    const paths = new GuestPaths(join(this.cfg.instancesPath, inst.uuid));
+    const record: GuestRecord = {
+      uuid: inst.uuid, name: inst.name, hostname: inst.hostname, vcpus: Math.max(1, inst.vcpus),
+      memoryMb: Math.max(128, inst.memoryMb), rootGb: inst.rootGb, imageId: ctx.image.id, directKernel: false,
+      hasDisk: false, network: guestNetwork(inst.uuid, ctx.networkInfo), rescue: null, ports: null,
+      kernelId: stringProp(ctx.image.properties, 'kernel_id'), ramdiskId: stringProp(ctx.image.properties, 'ramdisk_id'),
+      projectId: inst.projectId, configDrive: spawnRequiresConfigDrive(ctx, this.cfg.forceConfigDrive),
+    };
+    return this.newGuest(inst.uuid, paths, record);
+  }
+
+  /** The guest's directory: boot files, the overlay on the cached image, the config drive, the record. */
+  private async layOut(g: QemuGuest, ctx: SpawnContext): Promise<void> {
+    const { record, paths } = g;
+    const files = await this.images.bootFiles(ctx.image);
+    this.checkNotDestroyed(g);
+    await copyBootFiles(files, paths.kernel, paths.ramdisk, paths.dir);
+    record.directKernel = files.kernel !== undefined;
+    record.hasDisk = await prepareDisk(this.images, files, paths.disk, ctx.instance.rootGb);
+    if (record.configDrive) {
+      // Nova's _create_configdrive: the metadata trees on an ISO labelled config-2, built on this host.
+      await configDriveFor(metadataInstanceOf(ctx), paths.configDrive, 'nova', randomBytes(512), { mkisofs: this.cfg.mkisofs });
+    }
+    await writeRecord(paths, record);
+    this.checkNotDestroyed(g);
+  }
+
+  /** A build (or incoming migration) failed: nothing of it is left. */
+  private async discardBuild(g: QemuGuest): Promise<void> {
+    if (g.destroyed) throw new InstanceNotFound(g.uuid);
+    await g.kill().catch(() => undefined);
+    g.qmp?.close();
+    this.guests.delete(g.uuid);
+    await this.closeMetadataProxy(g.uuid);
+    await rm(g.paths.dir, { recursive: true, force: true });
+  }
 
   private newGuest(uuid: string, paths: GuestPaths, record: GuestRecord): QemuGuest {
     const g = new QemuGuest(uuid, paths, record, this.cfg.clock, (guest, from, to) => {

@@ -15,7 +15,29 @@ export interface QmpCommands {
   'query-vnc': { args: Record<string, never>; ret: { enabled: boolean; host?: string; service?: string; family?: string } };
   'query-spice': { args: Record<string, never>; ret: { enabled: boolean; host?: string; port?: number; 'tls-port'?: number } };
   'query-chardev': { args: Record<string, never>; ret: Array<{ label: string; filename: string; 'frontend-open': boolean }> };
-  'query-migrate': { args: Record<string, never>; ret: { status?: string; 'error-desc'?: string } };
+  'query-migrate': {
+    args: Record<string, never>;
+    ret: {
+      status?: string; 'error-desc'?: string; 'total-time'?: number; downtime?: number;
+      ram?: { total: number; transferred: number; remaining: number };
+    };
+  };
+  /** The human monitor (diagnostics and tests: `info …`, `qemu-io`). */
+  'human-monitor-command': { args: { 'command-line': string }; ret: string };
+  'migrate-set-parameters': { args: { 'max-bandwidth': number }; ret: Record<string, never> };
+  migrate_cancel: { args: Record<string, never>; ret: Record<string, never> };
+  'nbd-server-start': { args: { addr: { type: 'inet'; data: { host: string; port: string } } }; ret: Record<string, never> };
+  'nbd-server-add': { args: { device: string; writable: boolean }; ret: Record<string, never> };
+  'nbd-server-stop': { args: Record<string, never>; ret: Record<string, never> };
+  'drive-mirror': {
+    args: { 'job-id': string; device: string; target: string; format: string; sync: 'top' | 'full'; mode: 'existing'; 'copy-mode': 'write-blocking' | 'background' };
+    ret: Record<string, never>;
+  };
+  'query-block-jobs': {
+    args: Record<string, never>;
+    ret: Array<{ device: string; len: number; offset: number; ready: boolean; status: string; error?: string }>;
+  };
+  'block-job-cancel': { args: { device: string; force: boolean }; ret: Record<string, never> };
   'query-pci': { args: Record<string, never>; ret: unknown[] };
   stop: { args: Record<string, never>; ret: Record<string, never> };
   cont: { args: Record<string, never>; ret: Record<string, never> };

@@ -173,6 +173,10 @@ describe('live migration', () => {
     await advance(4_000);
     expect((await inst()).host).toBe(source);
     expect(await guests(source)).toEqual([uuid]);
+    // The source reports the transfer every second: 4 s of the 4.3 s have crossed.
+    const m = migrations()[0]!;
+    expect(m.memoryProcessedBytes).toBe(Math.floor((512 * 1024 * 1024 * 4000) / 4303));
+    expect(m.memoryRemainingBytes).toBe(512 * 1024 * 1024 - m.memoryProcessedBytes!);
     await advance(400);
     expect(await inst()).toMatchObject({ vmState: 'active', taskState: null, host: dest, powerState: 1 });
     expect(migrations()[0]!.status).toBe('completed');

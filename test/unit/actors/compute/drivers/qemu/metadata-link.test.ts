@@ -58,7 +58,7 @@ describe('QEMU arguments for metadata', () => {
   it('a config drive is a read-only raw virtio disk after the root disk', () => {
     const args = qemuArgs(record({ configDrive: true }), paths, ports, launch);
     const drives = args.flatMap((a, i) => (args[i - 1] === '-drive' ? [a] : []));
-    expect(drives).toEqual([`file=${paths.disk},if=virtio,format=qcow2`, `file=${paths.configDrive},if=virtio,format=raw,readonly=on`]);
+    expect(drives).toEqual([`file=${paths.disk},if=virtio,format=qcow2,id=disk`, `file=${paths.configDrive},if=virtio,format=raw,readonly=on`]);
     expect(qemuArgs(record(), paths, ports, launch).join(' ')).not.toContain('disk.config');
   });
 
