@@ -47,6 +47,8 @@ function indexView(request: FastifyRequest, m: Migration): Record<string, unknow
   if (since(request, '2.80')) {
     out['user_id'] = m.userId;
     out['project_id'] = m.projectId;
+    // Nova keeps cross_cell_move on the object (1.7); shown here so an operator sees which moves left their cell.
+    out['cross_cell_move'] = m.crossCellMove ?? false;
   }
   return out;
 }

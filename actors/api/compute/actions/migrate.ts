@@ -5,7 +5,7 @@
  * The leaf cell's conductor checks states and hosts and schedules; see conductor/tasks/migrations.ts.
  */
 import { z } from 'zod';
-import { contextOf } from '../context.ts';
+import { callerOf, contextOf, policyAllows } from '../context.ts';
 import { generatePassword } from '../server-create.ts';
 import { novaBoolean, validate } from '../validation.ts';
 import { since } from '../version.ts';
@@ -39,7 +39,9 @@ export const migrateActions: Record<string, ServerAction> = {
     adminRule: 'os_compute_api:os-migrate-server:migrate',
     parse: (args, request) => validate(migrateSchema(request), args ?? null) as { host?: string | null } | null,
     run: async (ctx, a) => {
-      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a?.host ?? null }, contextOf(ctx.request));
+      // Nova checks compute:servers:resize:cross_cell for cold migrations too (compute/api.py resize).
+      const crossCell = policyAllows(ctx.deps.settings.crossCellResizeRule, callerOf(ctx.request));
+      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a?.host ?? null, crossCell }, contextOf(ctx.request));
       return ACCEPTED;
     },
   }),
