@@ -56,6 +56,19 @@ describe('os-migrations', () => {
     expect(res.json()).toHaveProperty('forbidden.message', expect.stringMatching(/^Policy doesn't allow/));
   });
 
+  it('marks migrate and resize as allowed across cells only for whom compute:servers:resize:cross_cell allows (the quickstart: admins)', async () => {
+    const admins = await fx.createServer({ as: 'admin', name: 'xc-admin' });
+    const members = await fx.createServer({ as: 'demo', name: 'xc-demo' });
+    const act = (uuid: string, as: 'admin' | 'demo', body: unknown, version = '2.56') =>
+      fx.call('POST', `/compute/v2.1/servers/${uuid}/action`, { as, version, body });
+    expect((await act(admins, 'admin', { migrate: { host: 'compute11' } })).statusCode).toBe(202);
+    expect((await act(members, 'demo', { resize: { flavorRef: '2' } })).statusCode).toBe(202);
+    expect(fx.cells.tasks).toEqual([
+      { uuid: admins, task: { kind: 'migrate', host: 'compute11', crossCell: true } },
+      { uuid: members, task: expect.objectContaining({ kind: 'resize', crossCell: false }) },
+    ]);
+  });
+
   it('rejects a malformed os-migrateLive body with 400 before anything else', async () => {
     const res = await fx.call('POST', '/compute/v2.1/servers/00000000-0000-4000-8000-000000000001/action', {
       as: 'admin', version: '2.30', body: { 'os-migrateLive': { host: 'h', block_migration: 'sometimes' } },
