@@ -246,7 +246,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
    */
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
     const c = (await this.get(uuid)) as Copy;
-    if ((task.kind === 'confirm_resize' || task.kind === 'revert_resize') && this.crossCell.awaitingConfirm(uuid)) {
+    if ((task.kind === 'confirm_resize' || task.kind === 'revert_resize') && this.crossCell.has(uuid)) {
       return task.kind === 'confirm_resize' ? this.crossCell.confirm(uuid, viaOf(ctx)) : this.crossCell.revert(uuid, viaOf(ctx));
     }
     const r = await this.toCell(c, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);

@@ -76,9 +76,9 @@ export class CrossCellMigrations {
     }
   }
 
-  /** A cross-cell move of this instance waits for confirm or revert. */
-  awaitingConfirm(uuid: string): boolean {
-    return this.moves.get(uuid)?.phase === 'finished';
+  /** A cross-cell move of this instance is under way (confirm and revert are this task's). */
+  has(uuid: string): boolean {
+    return this.moves.has(uuid);
   }
 
   /**
@@ -135,9 +135,10 @@ export class CrossCellMigrations {
       await this.step(m.source, { op: 'stop_source', uuid: m.uuid, destHost: dest.host, destNode: dest.node }, via);
       await this.step(m.target, { op: 'finish_dest', uuid: m.uuid }, via);
       const { version } = (await this.step(m.source, { op: 'hide_source', uuid: m.uuid }, via)) as { version: number };
-      await this.step(m.target, { op: 'show_dest', uuid: m.uuid, version: version + 1 }, via);
+      // Finished before the target shows it: a confirm or revert may follow as soon as the API sees it.
       this.save({ ...m, phase: 'finished' });
       await this.o.writer.commit();
+      await this.step(m.target, { op: 'show_dest', uuid: m.uuid, version: version + 1 }, via);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       this.o.log.warn({ instance_uuid: m.uuid, source: m.source, target: m.target, err: why }, 'cross-cell move failed; rolling back');

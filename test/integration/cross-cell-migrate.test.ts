@@ -24,7 +24,7 @@ import { until } from '../support/waits.ts';
 const ctx = { projectId: 'demo', userId: 'demo', reqId: 'req-xcell', isAdmin: true };
 const image = { id: 'cirros', properties: {} };
 const lines: Array<Record<string, unknown>> = [];
-const log = pino({ level: 'warn' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+const log = pino({ level: process.env['XC_LOG'] ?? 'warn' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); if (process.env['XC_LOG']) process.stderr.write(s); } });
 
 let tree: CellTree;
 let dir: string;

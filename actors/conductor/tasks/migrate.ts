@@ -108,7 +108,8 @@ function withoutResizeKeys(inst: InstanceRecord): Record<string, string> {
 
 function resizedMigration(ctx: ConductorContext, inst: InstanceRecord, what: string): Migration {
   const m = ctx.migrations.inProgressFor(inst.uuid);
-  if (inst.vmState !== VmState.RESIZED || inst.taskState !== null || !m || m.status !== MigrationStatus.FINISHED) {
+  // A cross-cell move is confirmed or reverted by the API cell's task (tasks/cross-cell.ts), not here.
+  if (inst.vmState !== VmState.RESIZED || inst.taskState !== null || !m || m.status !== MigrationStatus.FINISHED || m.crossCellMove) {
     throw new InstanceInvalidState(`Cannot '${what}' instance ${inst.uuid} while it is in vm_state ${inst.vmState}`);
   }
   return m;
