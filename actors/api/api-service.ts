@@ -96,6 +96,7 @@ export async function buildApiApp(o: ApiServiceOptions, publicUrl: () => string)
   const settings: ComputeSettings = {
     ...DEFAULT_COMPUTE_SETTINGS,
     defaultAvailabilityZone: o.plan.cells[0]?.nova.DEFAULT.default_availability_zone ?? DEFAULT_COMPUTE_SETTINGS.defaultAvailabilityZone,
+    crossCellResizeRule: o.plan.cells[0]?.nova.policy['compute:servers:resize:cross_cell'] ?? DEFAULT_COMPUTE_SETTINGS.crossCellResizeRule,
     ...o.settings,
   };
   const imageFiles = new ImageFiles(join(dataDir, 'images'));

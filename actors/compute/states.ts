@@ -34,6 +34,7 @@ export const TaskState = {
   SUSPENDING: 'suspending',
   RESUMING: 'resuming',
   REBUILDING: 'rebuilding',
+  RESIZE_PREP: 'resize_prep',
   RESIZE_MIGRATING: 'resize_migrating',
   RESIZE_REVERTING: 'resize_reverting',
   RESIZE_CONFIRMING: 'resize_confirming',

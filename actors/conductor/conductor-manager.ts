@@ -13,6 +13,9 @@ import { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
 import { deleteInstance, onActionResult, powerAction, type Requester } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
+import * as xc from './tasks/cross-cell.ts';
+import type { CrossCellSource } from './tasks/cross-cell.ts';
+import type { CrossCellStepBody } from './messages.ts';
 import { syncInstancePowerState } from './tasks/power-sync.ts';
 import { reconcileHost } from './tasks/init-host.ts';
 import type { HostGuestsBody } from './messages.ts';
@@ -131,9 +134,36 @@ export class ConductorManager {
   }
 
   /** Rebuild, resize, shelve, rescue, snapshot, reset-state (tasks/instance-tasks.ts). */
-  async instanceTask(body: InstanceTaskBody, reqId: string): Promise<void> {
+  /** Answers what a cross-cell move needs from the source when the move must leave the cell (tasks/cross-cell.ts). */
+  async instanceTask(body: InstanceTaskBody, reqId: string): Promise<CrossCellSource | null> {
     if (CONSOLE_MOVING_TASKS.has(body.task.kind)) await this.consoleAuth.purgeForInstance(body.uuid);
-    await instanceTask(this.ctx, body, reqId);
+    return (await instanceTask(this.ctx, body, reqId)) ?? null;
+  }
+
+  /**
+   * One step of a cross-cell move (tasks/cross-cell.ts). Steps that wait for a compute host answer
+   * `{done}`: the caller awaits it outside this actor, which must stay free to take the host's answer.
+   */
+  async crossCell(b: CrossCellStepBody, reqId: string, userId: string | undefined): Promise<unknown> {
+    const { ctx } = this;
+    switch (b.op) {
+      case 'prep_dest': return xc.prepDest(ctx, b);
+      case 'abort_source': return xc.abortSource(ctx, b.uuid, b.reason);
+      case 'stop_source':
+        await this.consoleAuth.purgeForInstance(b.uuid);
+        return xc.stopSource(ctx, b.uuid, b.destHost, b.destNode, reqId);
+      case 'finish_dest': return xc.finishDest(ctx, b.uuid, reqId);
+      case 'hide_source': return xc.hideSource(ctx, b.uuid);
+      case 'show_dest': return xc.showDest(ctx, b.uuid, b.version, reqId, userId);
+      case 'abort_dest': return xc.abortDest(ctx, b.uuid);
+      case 'confirm_source': return xc.confirmSource(ctx, b.uuid, reqId);
+      case 'confirm_dest': return xc.confirmDest(ctx, b.uuid, reqId, userId);
+      case 'revert_dest':
+        await this.consoleAuth.purgeForInstance(b.uuid);
+        return xc.revertDest(ctx, b.uuid, reqId);
+      case 'revert_source': return xc.revertSource(ctx, b.uuid, b.version, reqId, userId);
+      case 'purge_dest': return xc.purgeDest(ctx, b.uuid);
+    }
   }
 
   computeNodeUpdate(r: ComputeNodeReport): void {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { defineMessage } from '../../runtime/bus/index.ts';
 import {
-  aggregateSchema, flavorSchema, imageSchema, migrationFilterSchema, newInstanceSchema, requestSpecWireSchema, type Aggregate, type NewInstance, type RequestSpecWire,
+  aggregateSchema, flavorSchema, imageSchema, instanceSchema, migrationFilterSchema, migrationSchema, newInstanceSchema, requestSpecWireSchema, type Aggregate, type NewInstance, type RequestSpecWire,
 } from '../objects/index.ts';
 
 // Flavor, image and server group are objects of their own (actors/objects); re-exported for the
@@ -197,7 +197,8 @@ export const ServiceHeartbeat = defineMessage(
  */
 export const instanceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rebuild'), image: imageSchema, imageRef: z.string(), name: z.string().max(255).optional() }),
-  z.object({ kind: z.literal('resize'), flavor: flavorSchema }),
+  // crossCell: the caller passed compute:servers:resize:cross_cell, so the move may leave the leaf cell.
+  z.object({ kind: z.literal('resize'), flavor: flavorSchema, crossCell: z.boolean().optional() }),
   z.object({ kind: z.literal('confirm_resize') }),
   z.object({ kind: z.literal('revert_resize') }),
   z.object({ kind: z.literal('shelve'), offload: z.boolean(), imageId: z.string().nullable() }),
@@ -209,7 +210,7 @@ export const instanceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reset_state'), vmState: z.enum(['active', 'error']) }),
   z.object({ kind: z.literal('trigger_crash_dump') }),
   // Moves (conductor/tasks/migrate.ts): host null lets the scheduler choose.
-  z.object({ kind: z.literal('migrate'), host: z.string().nullable() }),
+  z.object({ kind: z.literal('migrate'), host: z.string().nullable(), crossCell: z.boolean().optional() }),
   z.object({ kind: z.literal('live_migrate'), host: z.string().nullable(), blockMigration: z.union([z.boolean(), z.literal('auto')]) }),
   z.object({ kind: z.literal('evacuate'), host: z.string().nullable() }),
   z.object({ kind: z.literal('abort_migration'), migrationId: z.number().int().positive() }),
@@ -226,3 +227,28 @@ export type InstanceTaskBody = z.infer<typeof InstanceTaskMessage>;
 /** Migration records of the cell (GET /os-migrations, /servers/{id}/migrations). */
 export const ListMigrations = defineMessage('list_migrations', 1, migrationFilterSchema);
 
+
+/**
+ * The steps of a cross-cell resize or cold migration a leaf carries out for the API cell's task
+ * (conductor/tasks/cross-cell.ts; cells/tree/cross-cell-migrate.ts). Only the cell's own services send
+ * them: in a tree, the cell's node, passing on what its parent cell sent down.
+ */
+export const crossCellStepSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('prep_dest'), uuid: z.string(), instance: instanceSchema, migration: migrationSchema, flavor: flavorSchema,
+    host: z.string().nullable(),
+  }),
+  z.object({ op: z.literal('abort_source'), uuid: z.string(), reason: z.string().max(4096) }),
+  z.object({ op: z.literal('stop_source'), uuid: z.string(), destHost: z.string(), destNode: z.string() }),
+  z.object({ op: z.literal('finish_dest'), uuid: z.string() }),
+  z.object({ op: z.literal('hide_source'), uuid: z.string() }),
+  z.object({ op: z.literal('show_dest'), uuid: z.string(), version: z.number().int().nonnegative() }),
+  z.object({ op: z.literal('abort_dest'), uuid: z.string() }),
+  z.object({ op: z.literal('confirm_source'), uuid: z.string() }),
+  z.object({ op: z.literal('confirm_dest'), uuid: z.string() }),
+  z.object({ op: z.literal('revert_dest'), uuid: z.string() }),
+  z.object({ op: z.literal('revert_source'), uuid: z.string(), version: z.number().int().nonnegative() }),
+  z.object({ op: z.literal('purge_dest'), uuid: z.string() }),
+]);
+export type CrossCellStepBody = z.infer<typeof crossCellStepSchema>;
+export const CrossCellStep = defineMessage('cross_cell', 1, crossCellStepSchema);

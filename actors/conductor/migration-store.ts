@@ -41,10 +41,11 @@ export class MigrationStore {
     }
   }
 
+  /** A new record; `uuid` given: the copy of another cell's record (a cross-cell move). */
   create(fields: Omit<Migration, 'id' | 'uuid' | 'createdAt' | 'updatedAt' | 'memoryTotalBytes' | 'memoryProcessedBytes'
-    | 'memoryRemainingBytes' | 'diskTotalBytes' | 'diskProcessedBytes' | 'diskRemainingBytes'>): Migration {
+    | 'memoryRemainingBytes' | 'diskTotalBytes' | 'diskProcessedBytes' | 'diskRemainingBytes'>, uuid?: string): Migration {
     const m: Migration = {
-      ...fields, id: this.nextId++, uuid: this.rng.uuid4(), createdAt: this.clock.now(), updatedAt: null,
+      ...fields, id: this.nextId++, uuid: uuid ?? this.rng.uuid4(), createdAt: this.clock.now(), updatedAt: null,
       memoryTotalBytes: null, memoryProcessedBytes: null, memoryRemainingBytes: null,
       diskTotalBytes: null, diskProcessedBytes: null, diskRemainingBytes: null,
     };

@@ -47,6 +47,11 @@ export const migrationSchema = z.object({
   newFlavorId: z.string(),
   projectId: z.string(),
   userId: z.string(),
+  /**
+   * The instance moves to another leaf cell (Nova's Migration.cross_cell_move): the record exists in
+   * both cells, with the same uuid (conductor/tasks/cross-cell.ts).
+   */
+  crossCellMove: z.boolean().optional(),
   /** Live migration progress (bytes), as the driver reports it. */
   memoryTotalBytes: z.number().nullable(),
   memoryProcessedBytes: z.number().nullable(),

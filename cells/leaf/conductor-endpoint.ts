@@ -19,7 +19,8 @@ import { describeSender, senderOf, type Sender } from '../security/principals.ts
 import { conductorInbox } from '../topics.ts';
 import { GetConsole, ValidateConsoleToken } from '../../actors/console/messages.ts';
 import { callPlacementOp, PlacementCall, placementOps } from '../../actors/placement/index.ts';
-import { ListMigrations } from '../../actors/conductor/messages.ts';
+import { CrossCellStep, ListMigrations } from '../../actors/conductor/messages.ts';
+import { stepFailed, type StepOutcome } from '../../actors/conductor/tasks/cross-cell.ts';
 import { movingBetween } from '../../actors/conductor/tasks/migrations.ts';
 
 /** Only the cell's own services. */
@@ -83,6 +84,18 @@ export function conductorHandlers(
     .on(InstanceTaskMessage, {
       allow: cellOnly,
       handle: (b, d) => ask(conductor, 'instanceTask', { ...b, userId: d.msg.context?.userId ?? b.userId }, reqId(d.msg.reqId)),
+    })
+    .on(CrossCellStep, {
+      allow: cellOnly,
+      handle: async (b, d) => {
+        const r = await ask(conductor, 'crossCell', b, reqId(d.msg.reqId), d.msg.context?.userId);
+        // A step that waits for a compute host: awaited here, outside the conductor actor.
+        const done = (r as { done?: Promise<StepOutcome> } | null)?.done;
+        if (!done) return r;
+        const outcome = await done;
+        if (!outcome.ok) throw stepFailed(`${b.op} of instance ${b.uuid}`, outcome);
+        return outcome;
+      },
     })
     .on(SyncAggregates, { allow: cellOnly, handle: (b) => ask(conductor, 'syncAggregates', b.aggregates) })
     .on(PlacementCall, {

@@ -24,6 +24,8 @@ import {
 } from '../../actors/api/compute-api.ts';
 import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
 import { ParentRole } from './parent-role.ts';
+import { CrossCellMigrations } from './cross-cell-migrate.ts';
+import type { CrossCellSource } from '../../actors/conductor/tasks/cross-cell.ts';
 import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
 import type { PlacementOp, PlacementReply } from '../../actors/placement/index.ts';
@@ -46,6 +48,11 @@ export interface ApiCellOptions {
 
 type Copy = InstanceView & { cell: string | null };
 
+/** The request id and the caller's context, as they travel with a request down the tree. */
+function viaOf(ctx: RequestContext) {
+  return { reqId: ctx.reqId, context: wireContext(ctx) };
+}
+
 /** How many token hash → cell entries the API cell remembers (a proxy's later sockets skip the broadcast). */
 const TOKEN_CELL_CACHE = 10_000;
 
@@ -54,6 +61,8 @@ export class ApiCell implements CellsPort, PlacementBackend {
   private readonly copies = new Map<string, Copy>();
   /** Hand-backs taken from children and not yet re-dispatched or buried (cells/tree/handbacks.ts). */
   private readonly handbacks: HandbackStore;
+  /** Cross-cell resizes and cold migrations (cross-cell-migrate.ts). */
+  private readonly crossCell: CrossCellMigrations;
   private readonly pending = new Map<string, CellBuildBody>();
   private readonly inFlight = new Set<string>();
   private global: SyncGlobalBody = { flavors: [], aggregates: [] };
@@ -68,6 +77,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
     private readonly writer: WriteBehind,
   ) {
     this.handbacks = new HandbackStore(writer);
+
     this.role = new ParentRole({
       self: o.path, bus: o.bus, children: o.children, config: o.config, clock: o.clock, writer, db, log: o.log,
       onInstanceUpdates: (u) => this.applyUpdates(u),
@@ -76,6 +86,10 @@ export class ApiCell implements CellsPort, PlacementBackend {
       globalData: () => (this.global.flavors.length || this.global.aggregates.length ? this.global : undefined),
       handbacks: this.handbacks,
     });
+    this.crossCell = new CrossCellMigrations({
+      role: this.role, writer, log: o.log, now: () => o.clock.now(),
+      computeNodes: () => this.fromLeaves<ComputeNodeView & { cell: string }>('list_compute_nodes'),
+    });
   }
 
   static async start(o: ApiCellOptions): Promise<ApiCell> {
@@ -83,6 +97,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
     const writer = new WriteBehind(db, treeTables, (err) => o.log.error({ err }, 'API cell database write failed'), o.timeCommit);
     const cell = new ApiCell(o, db, writer);
     await cell.handbacks.load(db);
+    await cell.crossCell.load(db);
     for (const r of await db('instance_copies').where({ deleted: false })) {
       cell.copies.set(r.uuid, { ...JSON.parse(r.record), cell: r.cell });
     }
@@ -224,8 +239,20 @@ export class ApiCell implements CellsPort, PlacementBackend {
     return (await this.toCell(c, 'get_console_output', { uuid, length }, reqId)) as string;
   }
 
+  /**
+   * An instance task for the instance's leaf. A resize or cold migration the leaf cannot place, when
+   * the request allows a cross-cell move, comes back as what the move needs and continues from here;
+   * confirm and revert of a cross-cell move are run from here too.
+   */
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
-    await this.toCell((await this.get(uuid)) as Copy, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);
+    const c = (await this.get(uuid)) as Copy;
+    if ((task.kind === 'confirm_resize' || task.kind === 'revert_resize') && this.crossCell.has(uuid)) {
+      return task.kind === 'confirm_resize' ? this.crossCell.confirm(uuid, viaOf(ctx)) : this.crossCell.revert(uuid, viaOf(ctx));
+    }
+    const r = await this.toCell(c, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);
+    if (c.cell && (task.kind === 'resize' || task.kind === 'migrate') && r && typeof r === 'object' && 'migration' in r) {
+      await this.crossCell.start(r as CrossCellSource, c.cell, viaOf(ctx));
+    }
   }
 
   async getDiagnostics(uuid: string, reqId: string): Promise<Diagnostics> {
@@ -271,8 +298,15 @@ export class ApiCell implements CellsPort, PlacementBackend {
     await this.role.syncGlobal(this.global);
   }
 
+  /** A cross-cell move's record is in both cells (same uuid): the one of the cell the instance is mapped to is shown. */
   async listMigrations(filter: MigrationFilter): Promise<Migration[]> {
-    return this.fromLeaves<Migration>('list_migrations', filter);
+    const all = await this.fromLeaves<Migration & { cell: string }>('list_migrations', filter);
+    const byUuid = new Map<string, Migration & { cell: string }>();
+    for (const m of all) {
+      const seen = byUuid.get(m.uuid);
+      if (!seen || this.copies.get(m.instanceUuid)?.cell === m.cell) byUuid.set(m.uuid, m);
+    }
+    return [...byUuid.values()];
   }
 
   async listServices(): Promise<ServiceView[]> {
@@ -323,9 +357,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
 
   /** A request for the cell that holds `c`, with the request id and the caller's context (a string: a request id alone). */
   private toCell(c: Copy, type: string, body: unknown, ctx: RequestContext | string): Promise<unknown> {
-    const via = typeof ctx === 'string'
-      ? { reqId: ctx }
-      : { reqId: ctx.reqId, context: wireContext(ctx) };
+    const via = typeof ctx === 'string' ? { reqId: ctx } : viaOf(ctx);
     if (c.cell) return this.role.route({ target: c.cell, hops: 0, type, body }, undefined, via);
     // Sent but not yet placed: follow the route the build took.
     return this.role.route({ target: '', hops: 0, type, body }, c.uuid, via);

@@ -27,6 +27,7 @@ import type { CellStatus } from './status.ts';
 import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
 import type { CellBuildHandbackBody } from '../messages.ts';
 import { newInstanceOf, type FaultView } from '../../actors/objects/index.ts';
+import { isHidden } from '../../actors/conductor/tasks/cross-cell.ts';
 
 /** Instance updates per message (a resync of a big cell is split). */
 const UPDATES_PER_MESSAGE = 500;
@@ -85,6 +86,8 @@ export class CellNode {
       ctx.store.onChange((inst) => {
         // Not yet placed here means not yet worth telling: it may still be handed back.
         if (inst.host === null && inst.vmState === 'building') return;
+        // A hidden copy (a cross-cell move's other end) is not the instance the tree shows.
+        if (isHidden(inst)) return;
         this.queueUpdate(instanceState(o.path, inst, ctx.store.faultOf(inst.uuid)));
         this.reporter.changed();
       });
@@ -216,7 +219,7 @@ export class CellNode {
     }
     const ctx = o.leaf.ctx;
     for (const inst of ctx.store.all()) {
-      if (inst.host === null && inst.vmState === 'building') continue;
+      if ((inst.host === null && inst.vmState === 'building') || isHidden(inst)) continue;
       this.queueUpdate(instanceState(o.path, inst, ctx.store.faultOf(inst.uuid)));
     }
     const since = o.clock.now() - RESYNC_DELETED_MS;

@@ -43,6 +43,13 @@ export class Dispatcher {
     return this.routes.get(uuid);
   }
 
+  /** The instance now lives below `child` (a cross-cell move): its updates count from there. */
+  reroute(uuid: string, child: string): void {
+    if (this.routes.get(uuid) === child) return;
+    this.routes.set(uuid, child);
+    this.writer.upsert('build_routes', { instance_uuid: uuid, child, created_at: this.clock.now() });
+  }
+
   forget(uuid: string): void {
     if (this.routes.delete(uuid)) this.writer.delete('build_routes', { instance_uuid: uuid });
   }

@@ -145,9 +145,26 @@ export class ParentRole {
     } else {
       throw new BadRequest('cell_request needs a target cell or an instance');
     }
+    await this.followMove(req, child);
     return this.o.bus.call(downTopic(this.o.self, child), { type: 'cell_request', ...via, body: { ...req, hops: req.hops + 1 } }, {
       timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000,
     });
+  }
+
+  /**
+   * A cross-cell move passing through (cells/tree/cross-cell-migrate.ts): the step that shows the
+   * instance in its new leaf (or again in its old one, on revert) moves this cell's route to the child
+   * it goes down to, before the leaf sends the instance's state up; a step that deletes a copy below
+   * a child forgets that child's route. Only the parent sends cell_request, so the route follows it alone.
+   */
+  private async followMove(req: CellRequestBody, child: string): Promise<void> {
+    if (req.type !== 'cross_cell') return;
+    const b = req.body as { op?: unknown; uuid?: unknown } | null;
+    if (typeof b?.uuid !== 'string' || typeof b.op !== 'string') return;
+    if (b.op === 'show_dest' || b.op === 'revert_source') this.dispatcher.reroute(b.uuid, child);
+    else if ((b.op === 'confirm_source' || b.op === 'purge_dest') && this.dispatcher.routeOf(b.uuid) === child) this.dispatcher.forget(b.uuid);
+    else return;
+    await this.o.writer.commit();
   }
 
   /** Ask every child subtree; a subtree that does not answer in time is one failure entry. */

@@ -2,11 +2,12 @@
  * The database of a cell that has children (an intermediate cell or the API cell): where each build
  * was sent (so a re-sent build takes the same path and is never built twice), and for the API cell
  * the instance mappings (cells v2's InstanceMapping), its copy of every instance, and the builds it
- * has not yet seen accepted by a leaf.
+ * has not yet seen accepted by a leaf, and the cross-cell moves waiting for confirm or revert.
  */
 import type { Knex } from 'knex';
 import type { Migration } from '../../runtime/db/index.ts';
 import { handbackMigration, handbackTables } from './handbacks.ts';
+import { crossCellMovesMigration, crossCellTables } from './cross-cell-migrate.ts';
 
 export const treeMigrations: Migration[] = [
   {
@@ -40,6 +41,7 @@ export const treeMigrations: Migration[] = [
     },
   },
   handbackMigration,
+  crossCellMovesMigration,
 ];
 
 export const treeTables = {
@@ -48,4 +50,5 @@ export const treeTables = {
   instance_copies: { key: ['uuid'] },
   pending_builds: { key: ['request_key'] },
   ...handbackTables,
+  ...crossCellTables,
 };

@@ -156,6 +156,17 @@ export const novaConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Rules of Nova's policy.yaml this cloud reads from the topology (oslo.policy check strings: `!`
+     * no one, `@` everyone, `role:admin` / `rule:admin_api` admins). Nova's default for cross-cell
+     * resize is `!`: a resize or cold migration stays in its cell unless this allows it.
+     */
+    policy: z
+      .object({
+        'compute:servers:resize:cross_cell': z.enum(['!', '@', 'role:admin', 'rule:admin_api']).default('!'),
+      })
+      .strict()
+      .prefault({}),
     neutron: z
       .object({
         /** HMAC key of X-Instance-ID-Signature between the metadata proxy and the service; empty: made per data directory. */

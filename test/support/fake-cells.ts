@@ -21,6 +21,8 @@ export const FAKE_HOSTS = ['host-a', 'host-b'];
 export class FakeCells implements CellsPort {
   readonly instances = new Map<string, InstanceRecord>();
   readonly actionLog = new Map<string, InstanceAction[]>();
+  /** Every instance task asked of the cells, as the API sent it. */
+  readonly tasks: Array<{ uuid: string; task: InstanceTask }> = [];
   aggregates: AggregateWithHosts[] = [];
   readonly services: ServiceView[];
   /** Migration records the cells answer os-migrations with (tests put them here). */
@@ -101,6 +103,7 @@ export class FakeCells implements CellsPort {
 
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
     const i = this.need(uuid);
+    this.tasks.push({ uuid, task });
     this.action(uuid, task.kind, ctx, i.projectId);
     if (task.kind === 'rebuild') Object.assign(i, { imageRef: task.imageRef, image: task.image });
     if (task.kind === 'resize') Object.assign(i, { flavor: task.flavor, vmState: 'resized' });

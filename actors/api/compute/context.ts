@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { Forbidden } from '../../../runtime/errors/index.ts';
 import { authOf, type AuthContext } from '../identity/index.ts';
 import type { RequestContext } from '../compute-api.ts';
-import type { ComputeDeps } from './deps.ts';
+import type { CheckString, ComputeDeps } from './deps.ts';
 
 export interface Caller extends AuthContext {
   /** The token's project (tokens without one are refused before this). */
@@ -29,6 +29,13 @@ export function contextOf(request: FastifyRequest): RequestContext {
 /** Nova's message when a policy rule refuses an action. */
 export function policyDenied(rule: string): Forbidden {
   return new Forbidden(`Policy doesn't allow ${rule} to be performed.`);
+}
+
+/** A configurable rule (an oslo.policy check string) applied to the caller. */
+export function policyAllows(rule: CheckString, c: Pick<Caller, 'isAdmin'>): boolean {
+  if (rule === '@') return true;
+  if (rule === '!') return false;
+  return c.isAdmin;
 }
 
 /** Admin-only rules (Nova's default "role:admin" / ADMIN). */

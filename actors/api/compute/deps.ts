@@ -24,7 +24,12 @@ export interface ComputeSettings {
   maxLimit: number;
   /** The largest microversion served (e.g. "2.96"). */
   maxMicroversion: string;
+  /** policy.yaml's `compute:servers:resize:cross_cell` (Nova's default `!`: no one). */
+  crossCellResizeRule: CheckString;
 }
+
+/** The oslo.policy check strings this cloud understands for its configurable rules. */
+export type CheckString = '!' | '@' | 'role:admin' | 'rule:admin_api';
 
 export const DEFAULT_COMPUTE_SETTINGS: ComputeSettings = {
   defaultAvailabilityZone: 'nova',
@@ -32,6 +37,7 @@ export const DEFAULT_COMPUTE_SETTINGS: ComputeSettings = {
   enableInstancePassword: true,
   maxLimit: 1000,
   maxMicroversion: '2.96',
+  crossCellResizeRule: '!',
 };
 
 /** What the API needs to know about Keystone projects and users. */

@@ -51,6 +51,8 @@ function indexView(deps: ComputeDeps, request: FastifyRequest, m: Migration): Re
   if (since(request, '2.80')) {
     out['user_id'] = m.userId;
     out['project_id'] = m.projectId;
+    // Nova keeps cross_cell_move on the object (1.7); shown here so an operator sees which moves left their cell.
+    out['cross_cell_move'] = m.crossCellMove ?? false;
   }
   return out;
 }

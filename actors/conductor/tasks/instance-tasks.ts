@@ -17,6 +17,7 @@ import type { InstanceRecord } from '../records.ts';
 import { sendBuild } from './build.ts';
 import { flavorResources as resources, guestDataOf } from '../../objects/index.ts';
 import { isMoveTask, moveTask } from './migrations.ts';
+import type { CrossCellSource } from './cross-cell.ts';
 
 /** Nova's instance action names. */
 const ACTION_OF: Record<InstanceTask['kind'], string> = {
@@ -82,7 +83,7 @@ function offload(ctx: ConductorContext, inst: InstanceRecord): void {
 }
 
 /** Accept a task: state checked, action recorded and durable, work sent. */
-export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody, reqId: string): Promise<void> {
+export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody, reqId: string): Promise<CrossCellSource | void> {
   const { uuid, task } = body;
   const inst = ctx.store.get(uuid);
   if (!inst) throw new InstanceNotFound(uuid);

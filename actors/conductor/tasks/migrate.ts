@@ -7,7 +7,7 @@
  * guest and claim, gives the source allocation back to the instance and starts it there again.
  * Resizing stays on the source when [DEFAULT] allow_resize_to_same_host allows it and it fits.
  */
-import { InstanceInvalidState, NovaError } from '../../../runtime/errors/index.ts';
+import { BadRequest, InstanceInvalidState, NovaError } from '../../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
 import { MigrationStatus, type Flavor, type Migration } from '../../objects/index.ts';
 import type { ConductorContext } from '../context.ts';
@@ -17,6 +17,7 @@ import {
   checkHostExists, checkMoveState, finishMoveAction, moveAllocations, moveInstanceHost, providerOf, releaseOn, selectDestination,
   sendStep, startMoveAction,
 } from './migration-common.ts';
+import { crossCellFallback, type CrossCellSource } from './cross-cell.ts';
 
 const SHUTDOWN = 4;
 export const OLD_FLAVOR = 'old_flavor';
@@ -30,13 +31,16 @@ function actionOf(m: Migration): string {
 /** resize or migrate: schedule, claim, hand the source allocation to the migration, stop the source guest. */
 export async function coldMigrate(
   ctx: ConductorContext, inst: InstanceRecord, body: InstanceTaskBody, reqId: string, newFlavor: Flavor | null, host: string | null,
-): Promise<void> {
+): Promise<CrossCellSource | undefined> {
   const resize = newFlavor !== null;
   const action = resize ? 'resize' : 'migrate';
+  // The caller may move it to another cell (compute:servers:resize:cross_cell) and this is a tree leaf.
+  const crossCell = 'crossCell' in body.task && body.task.crossCell === true && ctx.handBack !== undefined;
   checkMoveState(inst, action, [VmState.ACTIVE, VmState.STOPPED]);
+  const hostHere = host === null || ctx.hostManager.nodesOf(host).length > 0;
   if (host !== null) {
     if (host === inst.host) throw new InstanceInvalidState(`Unable to migrate instance (${inst.uuid}) to current host (${host}).`);
-    checkHostExists(ctx, host);
+    if (!crossCell) checkHostExists(ctx, host);
   }
   const flavor = newFlavor ?? inst.flavor;
   const source = inst.host!;
@@ -50,9 +54,17 @@ export async function coldMigrate(
   const sameHost = resize && host === null && ctx.config.DEFAULT.allow_resize_to_same_host;
   let dest;
   try {
+    if (!hostHere) throw new BadRequest(`Compute host ${host} is not in cell ${ctx.cell}.`);
     dest = sameHost ? trySameHost(ctx, inst, flavor) : undefined;
     dest ??= selectDestination(ctx, inst, { flavor, host, ignoreHosts: sameHost ? [] : [source], checkType: resize ? 'resize' : 'migrate' });
   } catch (e) {
+    if (crossCell && e instanceof NovaError) {
+      // Nova's MigrationTask hands over to CrossCellMigrationTask: the API cell looks for another cell.
+      const src = crossCellFallback(ctx, inst, m, flavor, host, e.message);
+      await ctx.writer.commit();
+      ctx.log.info({ request_id: reqId, instance_uuid: inst.uuid, migration: m.uuid, reason: e.message }, `${action}: not in ${ctx.cell}; cross-cell`);
+      return src;
+    }
     moveAllocations(ctx, m.uuid, inst.uuid);
     ctx.migrations.update(m.id, { status: MigrationStatus.ERROR });
     ctx.store.finishAction(act, e instanceof NovaError ? e.message : 'Error');
@@ -67,6 +79,7 @@ export async function coldMigrate(
   await ctx.writer.commit();
   ctx.log.info({ request_id: reqId, instance_uuid: inst.uuid, source, dest: dest.host, migration: m.id }, `${action}: ${source} → ${dest.host}`);
   await sendStep(ctx, source, inst, { kind: 'resize_instance', peerHost: dest.host }, m, reqId, { powerOn: false });
+  return undefined;
 }
 
 /** The source host itself, when the new flavor fits beside the old one there (both are held until confirm). */
@@ -95,7 +108,8 @@ function withoutResizeKeys(inst: InstanceRecord): Record<string, string> {
 
 function resizedMigration(ctx: ConductorContext, inst: InstanceRecord, what: string): Migration {
   const m = ctx.migrations.inProgressFor(inst.uuid);
-  if (inst.vmState !== VmState.RESIZED || inst.taskState !== null || !m || m.status !== MigrationStatus.FINISHED) {
+  // A cross-cell move is confirmed or reverted by the API cell's task (tasks/cross-cell.ts), not here.
+  if (inst.vmState !== VmState.RESIZED || inst.taskState !== null || !m || m.status !== MigrationStatus.FINISHED || m.crossCellMove) {
     throw new InstanceInvalidState(`Cannot '${what}' instance ${inst.uuid} while it is in vm_state ${inst.vmState}`);
   }
   return m;

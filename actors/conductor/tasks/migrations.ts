@@ -8,6 +8,7 @@ import { moveStepKinds, type ActionResultBody, type InstanceTask, type InstanceT
 import type { ConductorContext } from '../context.ts';
 import { evacuate, onEvacuateStep } from './evacuate.ts';
 import { coldMigrate, confirmResize, onColdStep, revertResize } from './migrate.ts';
+import { onCrossCellStep, type CrossCellSource } from './cross-cell.ts';
 import { abortLiveMigration, forceCompleteLiveMigration, liveMigrate, onLiveStep } from './migrate-live.ts';
 
 const MOVE_TASKS = new Set<InstanceTask['kind']>([
@@ -22,7 +23,7 @@ export function isMoveStep(action: string): action is MoveStepKind {
   return (moveStepKinds as readonly string[]).includes(action);
 }
 
-export async function moveTask(ctx: ConductorContext, body: InstanceTaskBody, reqId: string): Promise<void> {
+export async function moveTask(ctx: ConductorContext, body: InstanceTaskBody, reqId: string): Promise<CrossCellSource | void> {
   const inst = ctx.store.get(body.uuid);
   if (!inst) throw new InstanceNotFound(body.uuid);
   const t = body.task;
@@ -47,6 +48,7 @@ export async function onMoveResult(ctx: ConductorContext, r: ActionResultBody, r
     ctx.log.info({ instance_uuid: r.uuid, host: r.host, step: r.action, ok: r.ok }, 'move step answered after its migration ended');
     return;
   }
+  if (m.crossCellMove) return onCrossCellStep(ctx, m, inst, r);
   if (m.migrationType === 'live-migration') return onLiveStep(ctx, m, inst, r, reqId);
   if (m.migrationType === 'evacuation') return onEvacuateStep(ctx, m, inst, r);
   return onColdStep(ctx, m, inst, r, reqId);

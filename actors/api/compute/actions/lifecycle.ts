@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BadRequest, InstanceInvalidState } from '../../../../runtime/errors/index.ts';
 import type { InstanceTask } from '../../../conductor/messages.ts';
 import { imageVisibleTo } from '../../image/policy.ts';
-import { callerOf, contextOf, policyDenied } from '../context.ts';
+import { callerOf, contextOf, policyAllows, policyDenied } from '../context.ts';
 import { flavorVisibleTo } from '../flavor-access.ts';
 import { checkCount, projectUsage, QuotaExceeded } from '../quota-usage.ts';
 import { flavorSpecOf, generatePassword, imagePropertiesOf } from '../server-create.ts';
@@ -139,7 +139,7 @@ export const lifecycleActions: Record<string, ServerAction> = {
       const dRam = f.ram - server.inst.flavor.memoryMb;
       if (dCores > 0 && limits['cores']! >= 0 && used.cores + dCores > limits['cores']!) throw new QuotaExceeded('cores', dCores, used.cores, limits['cores']!);
       if (dRam > 0 && limits['ram']! >= 0 && used.ram + dRam > limits['ram']!) throw new QuotaExceeded('ram', dRam, used.ram, limits['ram']!);
-      await task(ctx, { kind: 'resize', flavor: flavorSpecOf(f) });
+      await task(ctx, { kind: 'resize', flavor: flavorSpecOf(f), crossCell: policyAllows(deps.settings.crossCellResizeRule, caller) });
       if (a['OS-DCF:diskConfig'] !== undefined) {
         await ensureMapping(deps, server.inst.uuid, server.inst.projectId, server.inst.userId);
         await deps.store.instances.patch(server.inst.uuid, { autoDiskConfig: a['OS-DCF:diskConfig'] === 'AUTO' });

@@ -5,7 +5,7 @@
  * The leaf cell's conductor checks states and hosts and schedules; see conductor/tasks/migrations.ts.
  */
 import { z } from 'zod';
-import { contextOf } from '../context.ts';
+import { callerOf, contextOf, policyAllows } from '../context.ts';
 import { generatePassword } from '../server-create.ts';
 import { novaBoolean, validate } from '../validation.ts';
 import { since } from '../version.ts';
@@ -45,7 +45,9 @@ export const migrateActions: Record<string, ServerAction> = {
     adminRule: 'os_compute_api:os-migrate-server:migrate',
     parse: parseMigrate,
     run: async (ctx, a) => {
-      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a.host }, contextOf(ctx.request));
+      // Nova checks compute:servers:resize:cross_cell for cold migrations too (compute/api.py resize).
+      const crossCell = policyAllows(ctx.deps.settings.crossCellResizeRule, callerOf(ctx.request));
+      await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'migrate', host: a.host, crossCell }, contextOf(ctx.request));
       return ACCEPTED;
     },
   }),

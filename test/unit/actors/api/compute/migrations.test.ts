@@ -87,7 +87,7 @@ describe('os-migrations', () => {
     const task = vi.spyOn(fx.cells, 'instanceTask');
     const res = await fx.call('POST', `/compute/v2.1/servers/${id}/action`, { as: 'admin', version, body: { migrate: args } });
     expect(res.statusCode).toBe(202);
-    expect(task).toHaveBeenCalledWith(id, { kind: 'migrate', host }, expect.anything());
+    expect(task).toHaveBeenCalledWith(id, expect.objectContaining({ kind: 'migrate', host }), expect.anything());
   });
 
   it('checks the migrate body from 2.56: an unknown field or a bad host is 400', async () => {
@@ -96,6 +96,19 @@ describe('os-migrations', () => {
       const res = await fx.call('POST', `/compute/v2.1/servers/${id}/action`, { as: 'admin', version: '2.56', body: { migrate: args } });
       expect(res.statusCode, JSON.stringify(args)).toBe(400);
     }
+  });
+
+  it('marks migrate and resize as allowed across cells only for whom compute:servers:resize:cross_cell allows (the quickstart: admins)', async () => {
+    const admins = await fx.createServer({ as: 'admin', name: 'xc-admin' });
+    const members = await fx.createServer({ as: 'demo', name: 'xc-demo' });
+    const act = (uuid: string, as: 'admin' | 'demo', body: unknown, version = '2.56') =>
+      fx.call('POST', `/compute/v2.1/servers/${uuid}/action`, { as, version, body });
+    expect((await act(admins, 'admin', { migrate: { host: 'compute11' } })).statusCode).toBe(202);
+    expect((await act(members, 'demo', { resize: { flavorRef: '2' } })).statusCode).toBe(202);
+    expect(fx.cells.tasks).toEqual([
+      { uuid: admins, task: { kind: 'migrate', host: 'compute11', crossCell: true } },
+      { uuid: members, task: expect.objectContaining({ kind: 'resize', crossCell: false }) },
+    ]);
   });
 
   it('rejects a malformed os-migrateLive body with 400 before anything else', async () => {
