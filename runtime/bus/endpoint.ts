@@ -200,7 +200,11 @@ export class BusEndpoint {
       const answer = isCall && i === 0;
       runHandler(regs[i]!.handler, msg, ctx, (err, result) => {
         if (answer) this.sendReply(msg, err !== undefined ? { ok: false, error: asNovaError(err).toWire() } : { ok: true, result });
-        else if (err !== undefined) this.o.log.error({ clientId: this.o.clientId, topic, type: msg.type, err }, 'bus: handler failed');
+        else if (err instanceof NovaError && err.code < 500) {
+          // The sender's fault (a type this topic does not serve, a refused request): a warning without a
+          // stack, so a client cannot fill the error log.
+          this.o.log.warn({ clientId: this.o.clientId, topic, type: msg.type, error: err.message }, 'bus: cast refused');
+        } else if (err !== undefined) this.o.log.error({ clientId: this.o.clientId, topic, type: msg.type, err }, 'bus: handler failed');
       });
     }
   }
