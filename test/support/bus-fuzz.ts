@@ -288,7 +288,9 @@ export async function sentinel(c: MqttClient, cred: FuzzCredential, id: string, 
  * the capacity at the top. `volatile` columns (heartbeat counters and times) are left out.
  */
 export const VOLATILE: Readonly<Record<string, readonly string[]>> = {
+  // Heartbeats (report_interval) and resource tracker reports (update_resources_interval) of the real hosts.
   services: ['report_count', 'last_seen_up', 'updated_at'],
+  compute_nodes: ['updated_at'],
 };
 
 export async function snapshot(tree: SecureTree): Promise<Record<string, unknown>> {
