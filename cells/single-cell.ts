@@ -18,6 +18,7 @@ import { LeafServices } from './leaf/leaf-services.ts';
 import { ComputeHosts } from './leaf/compute-hosts.ts';
 import { nodeUuidFor } from './leaf/host-uuid.ts';
 import { cellPrefix, conductorTopic } from './topics.ts';
+import { replySenders } from './security/principals.ts';
 
 export interface FakeHostSpec {
   name: string;
@@ -64,7 +65,7 @@ export class SingleCell {
     const broker = transport.kind === 'mqtt' ? await startBroker({ port: o.brokerPort ?? 0 }) : undefined;
     const prefix = cellPrefix(o.name);
     const mk = async (id: string): Promise<Bus> => {
-      const common = { clientId: `${o.name}:${id}`, clock: o.clock, rng: o.rng.stream(`bus:${o.name}:${id}`), topicPrefix: prefix };
+      const common = { clientId: `${o.name}:${id}`, clock: o.clock, rng: o.rng.stream(`bus:${o.name}:${id}`), topicPrefix: prefix, replySender: replySenders(o.name) };
       if (transport.kind === 'memory') return new MemoryBus({ ...common, hub: transport.hub, delay: transport.delay });
       return MqttBus.connect({ ...common, url: broker!.url });
     };

@@ -2,6 +2,10 @@
 export function cellPrefix(cell: string): string {
   return `nc/${cell}`;
 }
+/** The cell whose broker a topic prefix names (the inverse of cellPrefix); undefined for another prefix. */
+export function cellOfPrefix(prefix: string): string | undefined {
+  return prefix.startsWith('nc/') && prefix.length > 3 ? prefix.slice(3) : undefined;
+}
 /** The conductor's topic for the cell's own services (only the cell's own principal may write it). */
 export function conductorTopic(cell: string): string {
   return `${cellPrefix(cell)}/conductor`;

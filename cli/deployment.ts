@@ -15,7 +15,8 @@ import { loadTopology } from '../topology/load.ts';
 import { resolvePlan } from '../topology/plan.ts';
 import type { Topology } from '../topology/index.ts';
 import type { PlanCell, PlanHost, TopologyPlan } from '../topology/plan-types.ts';
-import { brokerPassword, usernameOf, type BrokerCell, type Principal } from '../cells/security/index.ts';
+import { brokerPassword, replySenders, usernameOf, type BrokerCell, type Principal } from '../cells/security/index.ts';
+import { cellOfPrefix } from '../cells/topics.ts';
 import { UsageError } from './usage-error.ts';
 import { caPaths, certFiles } from '../actors/cert/index.ts';
 
@@ -132,6 +133,12 @@ export interface ConnectOptions {
   what: string;
 }
 
+/** On a cell's broker, a call's reply goes only to its sender's own reply topic (runtime/bus/endpoint.ts). */
+function replyCheck(topicPrefix: string): Pick<MqttBusOptions, 'replySender'> {
+  const cell = cellOfPrefix(topicPrefix);
+  return cell === undefined ? {} : { replySender: replySenders(cell) };
+}
+
 /** Connect, retrying every RETRY_MS while the broker is unreachable or starting; refused credentials fail at once. */
 export async function connectWithRetry(o: ConnectOptions): Promise<MqttBus> {
   const started = Date.now();
@@ -141,7 +148,7 @@ export async function connectWithRetry(o: ConnectOptions): Promise<MqttBus> {
       return await MqttBus.connect({
         url: o.login.url, clientId: o.clientId, username: o.login.username, password: o.login.password || undefined, ca: o.login.ca,
         cert: o.login.cert, key: o.login.key,
-        clock: o.clock, rng: o.rng, topicPrefix: o.topicPrefix, will: o.will, clean: o.clean, log: o.log,
+        clock: o.clock, rng: o.rng, topicPrefix: o.topicPrefix, will: o.will, clean: o.clean, log: o.log, ...replyCheck(o.topicPrefix),
       });
     } catch (e) {
       if (e instanceof Unauthorized) {

@@ -26,6 +26,8 @@ export interface ServiceRecord {
 export class ServiceTracker {
   readonly services = new Map<string, ServiceRecord>();
   readonly nodes = new Map<string, ComputeNodeReport>();
+  /** When each compute node (by uuid) was first recorded: a report updates its row, never its created_at. */
+  private readonly nodeCreatedAt = new Map<string, number>();
 
   constructor(private readonly ctx: ConductorContext) {}
 
@@ -38,6 +40,7 @@ export class ServiceTracker {
         updatedAt: s.updated_at === null ? null : Number(s.updated_at), up: false,
       });
     }
+    for (const n of await this.ctx.db('compute_nodes').select('uuid', 'created_at')) this.nodeCreatedAt.set(n.uuid, Number(n.created_at));
     this.checkLiveness();
   }
 
@@ -114,6 +117,8 @@ export class ServiceTracker {
     const now = this.ctx.clock.now();
     const cfg = this.ctx.config.DEFAULT;
     const isNew = !this.nodes.has(r.host);
+    const createdAt = this.nodeCreatedAt.get(r.uuid) ?? now;
+    this.nodeCreatedAt.set(r.uuid, createdAt);
     this.nodes.set(r.host, r);
     this.ctx.hostManager.upsertComputeNode({
       host: r.host, nodename: r.nodename, uuid: r.uuid, hypervisorType: r.hypervisorType,
@@ -140,7 +145,7 @@ export class ServiceTracker {
       running_vms: r.runningVms, cpu_allocation_ratio: cfg.cpu_allocation_ratio,
       ram_allocation_ratio: cfg.ram_allocation_ratio, disk_allocation_ratio: cfg.disk_allocation_ratio,
       host_ip: r.hostIp, cpu_info: r.cpuInfo, extra: JSON.stringify({ supportedInstances: r.supportedInstances }),
-      created_at: now, updated_at: now,
+      created_at: createdAt, updated_at: now,
     });
     if (isNew) this.ctx.log.debug({ host: r.host }, 'compute node registered');
   }

@@ -76,3 +76,21 @@ export function senderOf(brokerCell: string, topic: string): Sender | undefined 
 export function describeSender(s: Sender): string {
   return s.viaWill ? `${usernameOf(s)} (last will)` : usernameOf(s);
 }
+
+/**
+ * For the bus's replyTo check (runtime/bus/endpoint.ts): who sent a call that arrived on `topic` of
+ * the broker of `brokerCell`, and which reply topic is theirs — a compute host's is
+ * `reply/compute:<host>`, a child link's `reply/link:<child>`, the cell's own services' any
+ * `reply/<cell>:…`. A last will is a cast and gets no reply.
+ */
+export function replySenders(brokerCell: string): (topic: string) => { principal: string; ownsReplyId(id: string): boolean } | undefined {
+  return (topic) => {
+    const s = senderOf(brokerCell, topic);
+    if (!s) return undefined;
+    const principal = describeSender(s);
+    if (s.viaWill) return { principal, ownsReplyId: () => false };
+    if (s.kind === 'compute') return { principal, ownsReplyId: (id) => id === computeClientId(s.host) };
+    if (s.kind === 'link') return { principal, ownsReplyId: (id) => id === linkClientId(s.child) };
+    return { principal, ownsReplyId: (id) => id.startsWith(`${brokerCell}:`) };
+  };
+}

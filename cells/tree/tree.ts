@@ -15,7 +15,7 @@ import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import { ComputeAPI } from '../../actors/api/compute-api.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import type { AggregateWithHosts } from '../../actors/conductor/messages.ts';
-import { brokerGuards, brokerPassword, passwordVerifier, usernameOf, type Principal } from '../security/index.ts';
+import { brokerGuards, brokerPassword, passwordVerifier, replySenders, usernameOf, type Principal } from '../security/index.ts';
 import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
@@ -119,7 +119,7 @@ export class CellTree {
     const connect = async (rc: RunningCell, id: string, as: Principal, will?: { topic: string; type: string; body: unknown }): Promise<Bus> => {
       const username = usernameOf(as);
       const login = { username, password: brokerPassword(secret, rc.plan.path, username) };
-      const common = { clientId: id, clock: o.clock, rng: o.rng.stream(`bus:${id}`), topicPrefix: cellPrefix(rc.plan.path), will };
+      const common = { clientId: id, clock: o.clock, rng: o.rng.stream(`bus:${id}`), topicPrefix: cellPrefix(rc.plan.path), will, replySender: replySenders(rc.plan.path) };
       const bus = rc.hub
         ? new MemoryBus({
             ...common, hub: rc.hub, trusted: transport.kind === 'memory' && transport.trusted === true,

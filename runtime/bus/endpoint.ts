@@ -38,7 +38,23 @@ export interface EndpointOptions {
   maxParked?: number;
   /** Every sender is trusted code in this process: skip schema validation on receipt (see decodeTrusted). */
   trusted?: boolean;
+  /**
+   * Who sent what arrives on `topic` (the transport authenticated it: see cells/security) and which
+   * reply topics `…/reply/<id>` are its own. A call whose `replyTo` is not one of them is refused: a
+   * sender must not make this client publish to a topic of its choosing. Without it a call's reply
+   * may go to any client's reply topic on this broker, and nowhere else.
+   */
+  replySender?: ReplySenderOf;
 }
+
+/** The authenticated sender of a call, for the replyTo check. */
+export interface ReplySender {
+  /** For log lines (`compute@h1`). */
+  principal: string;
+  /** Is `…/reply/<id>` this sender's reply topic? */
+  ownsReplyId(id: string): boolean;
+}
+export type ReplySenderOf = (topic: string) => ReplySender | undefined;
 
 interface PendingCall {
   resolve: (result: unknown) => void;
@@ -60,8 +76,13 @@ export class BusEndpoint {
   private parkedOverflowWarned = false;
   private readonly maxParked: number;
 
+  /** `<prefix>/reply/`: the only topics a reply is ever published to. */
+  private readonly replySpace: string;
+
   constructor(private readonly o: EndpointOptions) {
     this.maxParked = o.maxParked ?? DEFAULT_MAX_PARKED;
+    const at = o.replyTopic.lastIndexOf('/reply/');
+    this.replySpace = at < 0 ? `${o.replyTopic}/` : o.replyTopic.slice(0, at + '/reply/'.length);
   }
 
   cast(topic: string, msg: OutgoingMessage): Promise<void> {
@@ -173,12 +194,17 @@ export class BusEndpoint {
     }
     const ctx: MessageContext = { topic };
     const isCall = msg.replyTo !== undefined && msg.corrId !== undefined;
+    if (msg.replyTo !== undefined && !this.replyToAllowed(topic, msg.type, msg.replyTo)) return;
     for (let i = 0; i < regs.length; i++) {
       // For a call, the first handler subscribed answers; any others only observe it.
       const answer = isCall && i === 0;
       runHandler(regs[i]!.handler, msg, ctx, (err, result) => {
         if (answer) this.sendReply(msg, err !== undefined ? { ok: false, error: asNovaError(err).toWire() } : { ok: true, result });
-        else if (err !== undefined) this.o.log.error({ clientId: this.o.clientId, topic, type: msg.type, err }, 'bus: handler failed');
+        else if (err instanceof NovaError && err.code < 500) {
+          // The sender's fault (a type this topic does not serve, a refused request): a warning without a
+          // stack, so a client cannot fill the error log.
+          this.o.log.warn({ clientId: this.o.clientId, topic, type: msg.type, error: err.message }, 'bus: cast refused');
+        } else if (err !== undefined) this.o.log.error({ clientId: this.o.clientId, topic, type: msg.type, err }, 'bus: handler failed');
       });
     }
   }
@@ -212,7 +238,7 @@ export class BusEndpoint {
     const invalid = new InvalidMessage(`Invalid message: ${error}`);
     if (topic === this.o.replyTopic) {
       this.settle(corrId, undefined, invalid);
-    } else if (typeof partial?.replyTo === 'string' && partial.type !== 'reply') {
+    } else if (typeof partial?.replyTo === 'string' && partial.type !== 'reply' && this.replyToAllowed(topic, partial.type, partial.replyTo)) {
       // Answer the caller so it does not wait for its timeout.
       this.sendReply(
         { replyTo: partial.replyTo, corrId, reqId: typeof partial.reqId === 'string' ? partial.reqId : undefined },
@@ -234,6 +260,23 @@ export class BusEndpoint {
     this.o.publish(to.replyTo!, text).catch((err: unknown) =>
       this.o.log.warn({ clientId: this.o.clientId, replyTo: to.replyTo, err }, 'bus: reply not sent'),
     );
+  }
+
+  /**
+   * A reply goes only to the reply topic of the client that sent the call: `<prefix>/reply/<id>` on
+   * this broker, one level, no wildcard, and (with replySender) an id of the sender's own. Anything
+   * else is a forged replyTo: the message is dropped (its handler does not run) and logged.
+   */
+  private replyToAllowed(topic: string, type: unknown, replyTo: string): boolean {
+    const id = replyTo.startsWith(this.replySpace) ? replyTo.slice(this.replySpace.length) : '';
+    const wellFormed = id.length > 0 && !/[\/+#\u0000]/.test(id);
+    const sender = this.o.replySender?.(topic);
+    if (wellFormed && (!this.o.replySender || sender?.ownsReplyId(id))) return true;
+    this.o.log.warn(
+      { clientId: this.o.clientId, topic, type: typeof type === 'string' ? type : undefined, replyTo, principal: sender?.principal ?? 'unknown' },
+      'bus: call refused: its reply topic is not the sender\'s own',
+    );
+    return false;
   }
 
   private handlersFor(topic: string): Registration[] {

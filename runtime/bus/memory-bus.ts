@@ -9,7 +9,7 @@ import { NovaError } from '../errors/index.ts';
 import type { RandomStream } from '../rng/index.ts';
 import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMessage, type Subscription } from './bus.ts';
 import { defaultBusLogger, type BusLogger } from './bus-log.ts';
-import { BusEndpoint } from './endpoint.ts';
+import { BusEndpoint, type ReplySenderOf } from './endpoint.ts';
 import { MemoryHub, type HubClient } from './memory-hub.ts';
 import { messages, type MessageRegistry } from './messages.ts';
 
@@ -30,6 +30,8 @@ export interface MemoryBusOptions {
   clean?: boolean;
   /** Last will, published by the hub when the link is cut (`disconnect()`), as an MQTT broker does. */
   will?: { topic: string; type: string; body: unknown };
+  /** Who sends on each topic and which reply topics are theirs: a call's forged replyTo is refused (see EndpointOptions). */
+  replySender?: ReplySenderOf;
   /** Every client of the hub is this process's own code: no schema validation on receipt (the simulator). */
   trusted?: boolean;
 }
@@ -54,6 +56,7 @@ export class MemoryBus implements Bus, HubClient {
       replyTopic: replyTopic(o.topicPrefix, o.clientId),
       publish: (topic, text) => this.publish(topic, text),
       trusted: o.trusted,
+      replySender: o.replySender,
     });
     o.hub.attach(o.clientId, this, o.clean ?? false);
     o.hub.subscribe(o.clientId, replyTopic(o.topicPrefix, o.clientId));

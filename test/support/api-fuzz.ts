@@ -1,6 +1,6 @@
 /**
  * A seeded generator of hostile OpenStack API requests (compute, identity, image) for the API fuzz
- * suite and its long mode (scripts/fuzz-api.ts): real routes with wrong ids, garbage path segments,
+ * suite and its long mode (bench/fuzz-api.ts): real routes with wrong ids, garbage path segments,
  * query strings full of prototype names, regex bombs, unicode oddities and huge values, and bodies
  * that are valid ones mutated, random JSON, or not JSON at all. Deterministic per seed.
  */

@@ -11,7 +11,7 @@ import type { Logger } from '../../runtime/log/index.ts';
 import { SeededRng } from '../../runtime/rng/index.ts';
 import type { PlanCell, TopologyPlan } from '../../topology/plan-types.ts';
 import { ComputeAPI } from '../../actors/api/compute-api.ts';
-import { brokerGuards, brokerPassword, linkClientId, passwordVerifier, usernameOf, type Principal } from '../../cells/security/index.ts';
+import { brokerGuards, brokerPassword, linkClientId, passwordVerifier, replySenders, usernameOf, type Principal } from '../../cells/security/index.ts';
 import { cellPrefix } from '../../cells/topics.ts';
 import { planAggregates, planFlavors } from '../../cells/tree/tree.ts';
 import { startCell, type RunningCell, type Will } from '../../cells/tree/start-cell.ts';
@@ -42,7 +42,7 @@ export async function startSecureTree(plan: TopologyPlan, log: Logger, dbFile: (
     const username = usernameOf(principal);
     const bus = await MqttBus.connect({
       url: brokers.get(cell)!.url, clientId, username, password: brokerPassword(TREE_SECRET, cell, username),
-      clock, rng: rng.stream(`bus:${clientId}`), topicPrefix: cellPrefix(cell), will, log, reconnectPeriodMs: 100,
+      clock, rng: rng.stream(`bus:${clientId}`), topicPrefix: cellPrefix(cell), will, log, reconnectPeriodMs: 100, replySender: replySenders(cell),
     });
     extra.push(bus);
     return bus;

@@ -9,7 +9,7 @@ import { Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
 import type { RandomStream } from '../../rng/index.ts';
 import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMessage, type Subscription } from '../bus.ts';
 import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
-import { BusEndpoint } from '../endpoint.ts';
+import { BusEndpoint, type ReplySenderOf } from '../endpoint.ts';
 import { messages, type MessageRegistry } from '../messages.ts';
 
 export interface MqttBusOptions {
@@ -32,6 +32,8 @@ export interface MqttBusOptions {
   clean?: boolean;
   /** Pause between reconnect attempts (mqtt.js' own timer; default 1000). */
   reconnectPeriodMs?: number;
+  /** Who sends on each topic and which reply topics are theirs: a call's forged replyTo is refused (see EndpointOptions). */
+  replySender?: ReplySenderOf;
   /** Last will: the broker publishes it if this client's link breaks without a clean disconnect. */
   will?: { topic: string; type: string; body: unknown };
 }
@@ -65,6 +67,7 @@ export class MqttBus implements Bus {
       log,
       replyTopic: replyTopic(opts.topicPrefix, opts.clientId),
       publish: (topic, text) => publish(client, topic, text),
+      replySender: opts.replySender,
     });
     // Listen before CONNACK: a persistent session replays queued messages right after it.
     client.on('message', (topic, payload) => endpoint.receive(topic, payload.toString('utf8')));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   aclFor, brokerGuards, brokerPassword, clientIdAllowed, mayPublish, maySubscribe, mosquittoFiles, passwordVerifier,
-  patternWithin, principalOf, type BrokerCell,
+  patternWithin, principalOf, replySenders, type BrokerCell,
 } from '../../../cells/security/index.ts';
 
 const leaf: BrokerCell = { path: 'api!eu!fra1', childPaths: [], hostNames: ['h1', 'h2'] };
@@ -86,6 +86,27 @@ describe('topic access', () => {
     expect(aclFor(leaf, { kind: 'cell', cell: 'api!eu' })).toEqual([]);
     expect(maySubscribe(leaf, 'someone', 'nc/api!eu!fra1/compute/h1')).toBe(false);
     expect(mayPublish(leaf, undefined, 'nc/api!eu!fra1/conductor')).toBe(false);
+  });
+});
+
+describe('reply topics', () => {
+  it("binds a call's reply topic to the sender the topic proves: a host's, a link's, the cell's own clients'", () => {
+    const leafSender = replySenders('api!eu!fra1');
+    const host = leafSender('nc/api!eu!fra1/conductor/h1')!;
+    expect(host.principal).toBe('compute@h1');
+    expect(host.ownsReplyId('compute:h1')).toBe(true);
+    for (const id of ['compute:h2', 'api!eu!fra1:conductor', 'link:api!eu!fra1']) expect(host.ownsReplyId(id), id).toBe(false);
+    const own = leafSender('nc/api!eu!fra1/compute/h1')!;
+    expect(own.principal).toBe('cell@api!eu!fra1');
+    expect(own.ownsReplyId('api!eu!fra1:conductor')).toBe(true);
+    expect(own.ownsReplyId('compute:h1')).toBe(false);
+    const midSender = replySenders('api!eu');
+    expect(midSender('nc/api!eu/up/api!eu!fra1')!.ownsReplyId('link:api!eu!fra1')).toBe(true);
+    expect(midSender('nc/api!eu/up/api!eu!fra1')!.ownsReplyId('link:api!eu!ams1')).toBe(false);
+    // The link's child answers its parent's calls (down/<child>) to the parent's own clients only.
+    expect(replySenders('api!eu')('nc/api!eu/down/api!eu!fra1')!.ownsReplyId('api!eu:cell')).toBe(true);
+    expect(midSender('nc/api!eu/gone/api!eu!fra1')!.ownsReplyId('link:api!eu!fra1')).toBe(false);
+    expect(midSender('nc/api!other/up/x')).toBeUndefined();
   });
 });
 

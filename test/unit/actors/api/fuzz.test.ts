@@ -1,7 +1,7 @@
 /**
  * The API fuzz suite (bounded): 5,000 seeded hostile requests across compute, identity and image —
  * no answer is a 5xx, and the API still serves a normal request afterwards. The long mode is
- * `npx tsx scripts/fuzz-api.ts 100000` (docs/reliability.md).
+ * `npx tsx bench/fuzz-api.ts 100000` (docs/reliability.md).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SeededRng } from '../../../../runtime/rng/index.ts';

@@ -161,6 +161,24 @@ export function describeBusContract(name: string, makeWorld: () => Promise<BusWo
       await expect(caller.call('svc/strict', { type: 'test.ping', body: { n: 2 } })).resolves.toBe('should not run');
     });
 
+    it('refuses a call whose replyTo is not a reply topic of this broker: the handler does not run, nothing is published there', async () => {
+      const c = collector(() => 'answered');
+      await server.subscribe('svc/strict', c.handler);
+      const victim = collector();
+      await caller.subscribe('cell/eu/compute/h2', victim.handler);
+      const forged = (replyTo: string, body: unknown) => JSON.stringify({ type: 'test.ping', v: 1, id: `f-${replyTo}`, corrId: 'c-1', replyTo, body });
+      // Another service's topic, a wildcard, a level below a reply topic, another prefix; then a malformed call likewise.
+      const bad = ['cell/eu/compute/h2', 'nova/reply/+', 'nova/reply/api-1/x', 'other/reply/api-1', 'nova/reply/'];
+      for (const t of bad) await world.publishRaw('svc/strict', forged(t, { n: 1 }));
+      await world.publishRaw('svc/strict', forged('cell/eu/compute/h2', { n: 'x' }));
+      await serverLog.until('warn', bad.length + 2);
+      expect(serverLog.warnings.filter((w) => /reply topic is not the sender's own/.test(w))).toHaveLength(bad.length + 1);
+      // A real call from a client's own reply topic is still answered, and the victim heard nothing.
+      await expect(caller.call('svc/strict', { type: 'test.ping', body: { n: 2 } })).resolves.toBe('answered');
+      expect(c.bodies()).toEqual([{ n: 2 }]);
+      expect(victim.received).toHaveLength(0);
+    });
+
     it('survives a handler that throws on a cast', async () => {
       let calls = 0;
       const c = collector((m) => {
