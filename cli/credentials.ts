@@ -50,7 +50,9 @@ export function credentials(o: CredentialsOptions): void {
   if (b.tls) {
     const username = usernameOf(principal);
     const { cert, key } = certFiles(b.tls.pkiDir, username);
-    const out = { broker_cell: on.path, url: b.url, username, client_id: clientId, ca_file: caPaths(b.tls.pkiDir).caCert, cert_file: cert, key_file: key };
+    // --admin: the password still opens the cell's HTTP endpoints (/healthcheck details, /metrics).
+    const http = o.admin ? { password: brokerLogin(on, principal, ensureSecrets(secretsPath(plan, o.secrets)).secrets.broker_secret, { tls: false }).password } : {};
+    const out = { broker_cell: on.path, url: b.url, username, client_id: clientId, ca_file: caPaths(b.tls.pkiDir).caCert, cert_file: cert, key_file: key, ...http };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }

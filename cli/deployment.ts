@@ -127,12 +127,12 @@ export function brokerUrl(c: PlanCell): string {
 }
 
 /** How `principal` logs in to the broker of cell `c`. */
-export function brokerLogin(c: PlanCell, principal: Principal, secret: string): BrokerLogin {
+export function brokerLogin(c: PlanCell, principal: Principal, secret: string, o: { tls?: boolean } = {}): BrokerLogin {
   const url = brokerUrl(c);
   const b = c.broker;
   const ca = b.kind === 'external' && b.caFile ? readFileSync(b.caFile) : undefined;
   // Over mutual TLS the certificate is the credential; no password is derived (nor a secret needed).
-  if (b.tls) {
+  if (b.tls && o.tls !== false) {
     const username = usernameOf(principal);
     return { url, username, password: '', tls: tlsProvider(b.tls.pkiDir, username, ca), ...(ca ? { ca } : {}) };
   }

@@ -66,6 +66,7 @@ cell:
     expect(JSON.parse(admin!.stdout)).toEqual({
       broker_cell: 'api', url: `mqtts://127.0.0.1:${port}`, username: 'cell@api', client_id: 'api:admin',
       ca_file: join(dir, 'data', 'pki', 'ca.crt'), cert_file: join(dir, 'data', 'pki', 'cell@api.crt'), key_file: join(dir, 'data', 'pki', 'cell@api.key'),
+      password: expect.stringMatching(/^\S{16,}$/),
     });
     expect(plainAdmin!.code).toBe(0);
     expect(JSON.parse(plainAdmin!.stdout)).toMatchObject({ broker_cell: 'api', url: `mqtt://127.0.0.1:${port}`, username: 'cell@api', client_id: 'api:admin' });
