@@ -2,12 +2,13 @@
  * One process per cell and per compute host, on loopback: the API cell, two child cells and a
  * grandchild as `novacell cell run` processes (each its own broker port and SQLite file, brokers with
  * ACLs, linked over mutual TLS by default: the API cell makes the CA and the certificates on first
- * start), two `novacell compute run` agents holding only their certificate. Servers are built and deleted through the
- * cells; child cell c1 is SIGKILLed mid-burst and restarted; `novacell status` shows the tree; every
- * process stops cleanly on SIGTERM, and the API cell restarted on its data directory still knows every
- * server. Then the same tree with `broker_tls: {mode: off}` and the grandchild on an external
- * Mosquitto broker (password file and ACL from `novacell broker-config`) and an external PostgreSQL database behaves the same. The two run
- * one after the other (one file), as each starts eight processes.
+ * start), two `novacell compute run` agents holding only their certificate. Servers are built and
+ * deleted through the cells; child cell c1 is SIGKILLed mid-burst and restarted; `novacell status`
+ * shows the tree; every process stops cleanly on SIGTERM, and the API cell restarted on its data
+ * directory still knows every server. Then the same tree with `broker_tls: {mode: off}` and the
+ * grandchild on an external Mosquitto broker (password file and ACL from `novacell broker-config`)
+ * and an external PostgreSQL database behaves the same. The two run one after the other (one file),
+ * as each starts eight processes.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
