@@ -8,7 +8,7 @@
  * site — then gives up with the command that issues them.
  */
 import { existsSync } from 'node:fs';
-import { CaStore, caPaths, certFiles, withPkiLock } from '../actors/cert/index.ts';
+import { CaStore, caPaths, certFiles, pkiLockHeld, withPkiLock } from '../actors/cert/index.ts';
 import { cellUser, deploymentCertificates, linkUser } from '../cells/security/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import type { PlanCell, TopologyPlan } from '../topology/plan-types.ts';
@@ -59,14 +59,19 @@ export interface AwaitOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Wait for the CA certificate and `names`' certificates and keys in the pki dir; a UsageError (exit 2) if they do not come. */
+/**
+ * Wait for the CA certificate and `names`' certificates and keys in the pki dir; a UsageError (exit 2)
+ * if they do not come within `waitMs` — not counting the time a live process holds the pki dir's lock.
+ */
 export async function awaitCertificates(plan: TopologyPlan, names: readonly string[], o: AwaitOptions): Promise<void> {
   const dir = plan.brokerTls.pkiDir;
   const waitMs = o.waitMs ?? CERTIFICATE_WAIT_MS;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let missing = missingFiles(dir, names);
   if (missing.length > 0) o.log.warn({ dir, missing }, `waiting up to ${Math.round(waitMs / 1000)} s for certificates (broker_tls is mutual)`);
-  for (let waited = 0; missing.length > 0; waited += POLL_MS) {
+  // While the API cell is still issuing (it holds the pki dir's lock: a large topology takes a while),
+  // the wait does not run down.
+  for (let waited = 0; missing.length > 0; waited += pkiLockHeld(dir) ? 0 : POLL_MS) {
     if (waited >= waitMs) throw new UsageError(missingCertificatesMessage(plan, names, missing, o.topologyFile, waitMs));
     await sleep(POLL_MS);
     missing = missingFiles(dir, names);

@@ -45,6 +45,16 @@ function tryLock(file: string): boolean {
   }
 }
 
+/** Whether a live process holds the lock of `dir` now (the CA being created or certificates issued). */
+export function pkiLockHeld(dir: string): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dir, '.lock'), 'utf8'), 10);
+    return !Number.isInteger(pid) || pid <= 0 || alive(pid);
+  } catch {
+    return false;
+  }
+}
+
 export async function withPkiLock<T>(dir: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, '.lock');

@@ -105,6 +105,23 @@ describe('a process waiting for its certificate', () => {
     expect(msg).toContain('broker_tls: {mode: off}');
   });
 
+  it('does not run its wait down while a live process holds the pki dir (the API cell still issuing)', async () => {
+    const plan = loadPlan(topology);
+    const pki = plan.brokerTls.pkiDir;
+    mkdirSync(pki, { recursive: true });
+    writeFileSync(join(pki, '.lock'), `${process.ppid}\n`);
+    let polls = 0;
+    const sleep = async () => {
+      // 40 polls of 250 ms is twice the 5 s wait; then the holder finishes and the files appear.
+      if (++polls === 40) {
+        rmSync(join(pki, '.lock'));
+        await bootstrapPki(plan, silent);
+      }
+    };
+    await awaitCertificates(plan, ['compute@h1'], { topologyFile: 't.yaml', log: silent, waitMs: 5000, sleep });
+    expect(polls).toBe(40);
+  });
+
   it('goes on as soon as the files appear', async () => {
     const plan = loadPlan(topology);
     let polls = 0;
