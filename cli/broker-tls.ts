@@ -1,19 +1,22 @@
 /**
  * A cell's embedded broker over mutual TLS: its certificate (`cell@<cell>`), the deployment CA and
- * the CRL from the pki directory; and a watch on the CRL, so `novacell cert revoke` (with the new
- * crl.pem copied to the site) takes effect without a restart: later handshakes refuse the revoked
- * certificate and connections already made with it are dropped.
+ * the CRL from the pki directory; and a watch on those files, so rotation and revocation take effect
+ * without a restart: after `novacell cert rotate` (or a new certificate copied to the site) the next
+ * handshakes present the new certificate; after `novacell cert revoke` (with the new crl.pem copied
+ * to the site) later handshakes refuse the revoked certificate and connections made with it are dropped.
  */
 import { chmodSync, existsSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caPaths, revokedSerials } from '../actors/cert/index.ts';
+import { caPaths, certFiles, revokedSerials } from '../actors/cert/index.ts';
 import { cellUser } from '../cells/security/index.ts';
 import type { Broker, BrokerTls } from '../runtime/bus/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import { tlsMaterial } from './deployment.ts';
 
-/** How often the CRL file is looked at (fs.watchFile polls; it works on every file system). */
-const CRL_POLL_MS = 1000;
+/** How often the files are looked at (fs.watchFile polls; it works on every file system, and on files replaced by rename). */
+const POLL_MS = 1000;
+/** A rotation writes the key, then the certificate, then the CRL: reload once they have all landed. */
+const SETTLE_MS = 300;
 
 export function brokerTlsOf(pkiDir: string, cellPath: string): BrokerTls {
   const { ca, cert, key } = tlsMaterial(pkiDir, cellUser(cellPath));
@@ -21,23 +24,35 @@ export function brokerTlsOf(pkiDir: string, cellPath: string): BrokerTls {
   return { ca, cert, key, ...(existsSync(crl) ? { crl: readFileSync(crl) } : {}) };
 }
 
-export function watchCrl(broker: Broker, pkiDir: string, cellPath: string, log: Logger): () => void {
-  const file = caPaths(pkiDir).crl;
+/** Watch the broker's certificate, key, CA and CRL; reload the broker's TLS context when one changes. Returns the unwatch. */
+export function watchBrokerTls(broker: Broker, pkiDir: string, cellPath: string, log: Logger): () => void {
+  const paths = caPaths(pkiDir);
+  const own = certFiles(pkiDir, cellUser(cellPath));
+  const files = [paths.crl, paths.caCert, own.cert, own.key];
+  let timer: NodeJS.Timeout | undefined;
   const reload = (): void => {
+    timer = undefined;
     try {
       const t = brokerTlsOf(pkiDir, cellPath);
       const revoked = t.crl ? revokedSerials(t.crl.toString('utf8')) : new Set<string>();
       broker.reloadTls(t, (serial) => revoked.has(serial.replace(/^0+/, '')));
-      log.info({ file, revoked: revoked.size }, 'broker: TLS material reloaded');
+      log.info({ dir: pkiDir, revoked: revoked.size }, 'broker: TLS material reloaded');
     } catch (e) {
-      // A half-copied or broken CRL must not open the broker: the previous context stays in force.
-      log.error({ file, err: (e as Error).message }, 'broker: could not reload the CRL; keeping the previous one');
+      // A half-copied or broken file must not open the broker: the previous context stays in force.
+      log.error({ dir: pkiDir, err: (e as Error).message }, 'broker: could not reload its TLS material; keeping the previous');
     }
   };
-  watchFile(file, { interval: CRL_POLL_MS }, (cur, prev) => {
-    if (cur.mtimeMs !== prev.mtimeMs) reload();
-  });
-  return () => unwatchFile(file);
+  for (const file of files) {
+    watchFile(file, { interval: POLL_MS }, (cur, prev) => {
+      if (cur.mtimeMs === prev.mtimeMs && cur.ino === prev.ino) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(reload, SETTLE_MS);
+    });
+  }
+  return () => {
+    if (timer) clearTimeout(timer);
+    for (const file of files) unwatchFile(file);
+  };
 }
 
 /**

@@ -34,7 +34,8 @@ import { ApiStore, seedFromPlan } from '../actors/api/db/index.ts';
 import { apiTokenSecret, ensureSecrets, looseMode, secretsPath } from './secrets.ts';
 import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { redactUrl, watchChildren } from './cell-run-helpers.ts';
-import { brokerTlsOf, watchCrl } from './broker-tls.ts';
+import { brokerTlsOf, watchBrokerTls } from './broker-tls.ts';
+import { awaitCertificates, bootstrapPki, cellCertificateNames, warnIfPlainBrokers } from './pki-bootstrap.ts';
 import { CellObservability } from '../cells/observe/index.ts';
 import { adminByCellLogin, dashboardIdentity, parseListen, startCellHttp, type CellHttp } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
@@ -98,6 +99,12 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const started = exitOnSignalWhileStarting(log);
   const clock = new RealClock();
   const rng = entropyRng();
+  // Mutual TLS (the default): the API cell makes the CA and the certificates on first start; every
+  // cell then waits for the certificates it presents (made here, or copied from the CA's site).
+  warnIfPlainBrokers(plan, log);
+  if (plan.brokerTls.mode === 'mutual' && !parent) await bootstrapPki(plan, log);
+  const certificates = cellCertificateNames(cell, parent);
+  if (certificates.length > 0) await awaitCertificates(plan, certificates, { topologyFile: o.topology, log });
 
   // Until the cell is up, its children and compute agents are told to come back later (CONNACK 3):
   // what they would send now would find nobody subscribed on a fresh broker.
@@ -117,8 +124,8 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     });
   }
 
-  const stopCrlWatch = broker && cell.broker.kind === 'embedded' && cell.broker.tls
-    ? watchCrl(broker, cell.broker.tls.pkiDir, cell.path, log) : () => undefined;
+  const stopTlsWatch = broker && cell.broker.kind === 'embedded' && cell.broker.tls
+    ? watchBrokerTls(broker, cell.broker.tls.pkiDir, cell.path, log) : () => undefined;
   const system = startActorSystem();
   const observe = new CellObservability();
   const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
@@ -204,7 +211,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
 
   await untilSignal(log, async () => {
     stopWatching();
-    stopCrlWatch();
+    stopTlsWatch();
     purger.stop();
     await http?.close();
     await api?.close();

@@ -5,7 +5,7 @@
  * named ones; `rotate` replaces one and revokes the old; `revoke` adds to the CRL brokers check;
  * `list` shows what was issued; `crl` re-signs the CRL before it expires.
  */
-import { CaStore, CertificateError, type IssuedRecord } from '../actors/cert/index.ts';
+import { CaStore, CertificateError, withPkiLock, type IssuedRecord } from '../actors/cert/index.ts';
 import { deploymentCertificates, type CertificatePlan } from '../cells/security/index.ts';
 import { loadPlan } from './deployment.ts';
 import { UsageError } from './usage-error.ts';
@@ -20,10 +20,13 @@ function storeOf(o: CertOptions): { store: CaStore; plan: ReturnType<typeof load
   return { store: new CaStore(plan.brokerTls.pkiDir, () => Date.now()), plan };
 }
 
-/** CA errors are the operator's to fix (exit 2 with the message), not crashes. */
-async function asUsage<T>(f: () => Promise<T>): Promise<T> {
+/**
+ * CA errors are the operator's to fix (exit 2 with the message), not crashes. Every change to the pki
+ * dir happens under its lock (a `cell run` of the API cell may be creating it at the same moment).
+ */
+async function asUsage<T>(f: () => Promise<T>, dir?: string): Promise<T> {
   try {
-    return await f();
+    return await (dir === undefined ? f() : withPkiLock(dir, f));
   } catch (e) {
     if (e instanceof CertificateError) throw new UsageError(e.message);
     throw e;
@@ -32,7 +35,7 @@ async function asUsage<T>(f: () => Promise<T>): Promise<T> {
 
 export async function certInit(o: CertOptions & { days?: number }): Promise<void> {
   const { store, plan } = storeOf(o);
-  const ca = await asUsage(() => store.init(`${plan.name} CA`, o.days));
+  const ca = await asUsage(() => store.init(`${plan.name} CA`, o.days), store.paths.dir);
   process.stdout.write(`CA "${ca.subject}" created in ${store.paths.dir} (ca.key 0600: keep it on this machine only)\n`);
 }
 
@@ -50,8 +53,9 @@ export async function certIssue(o: CertOptions & { name: string[]; days?: number
   const { store, plan } = storeOf(o);
   let issued = 0;
   for (const c of wanted(plan, o.name)) {
-    if (!o.force && store.current(c.name)) continue;
-    const cert = await asUsage(() => store.issue(c.name, { commonName: c.name, usage: c.usage, altNames: c.altNames, days: o.days }));
+    const cert = await asUsage(async () => (!o.force && store.current(c.name) ? undefined
+      : store.issue(c.name, { commonName: c.name, usage: c.usage, altNames: c.altNames, days: o.days })), store.paths.dir);
+    if (!cert) continue;
     process.stdout.write(`${c.name}: serial ${cert.serial}, ${c.role}\n`);
     issued++;
   }
@@ -62,7 +66,7 @@ export async function certRotate(o: CertOptions & { name: string[]; days?: numbe
   const { store, plan } = storeOf(o);
   if (o.name.length === 0) throw new UsageError('name the certificates to rotate (--name cell@api!eu ...)');
   for (const c of wanted(plan, o.name)) {
-    const { issued, revoked } = await asUsage(() => store.rotate(c.name, { commonName: c.name, usage: c.usage, altNames: c.altNames, days: o.days }));
+    const { issued, revoked } = await asUsage(() => store.rotate(c.name, { commonName: c.name, usage: c.usage, altNames: c.altNames, days: o.days }), store.paths.dir);
     process.stdout.write(`${c.name}: serial ${issued.serial}${revoked.length ? `, revoked ${revoked.join(', ')}` : ''}\n`);
   }
   process.stdout.write(`copy the new certificates and ${store.paths.crl} to their sites; brokers reload the CRL by themselves\n`);
@@ -70,13 +74,13 @@ export async function certRotate(o: CertOptions & { name: string[]; days?: numbe
 
 export async function certRevoke(o: CertOptions & { target: string }): Promise<void> {
   const { store } = storeOf(o);
-  const serials = await asUsage(() => store.revoke(o.target));
+  const serials = await asUsage(() => store.revoke(o.target), store.paths.dir);
   process.stdout.write(`revoked ${serials.join(', ')}; CRL ${store.paths.crl} (copy it to every site with a broker)\n`);
 }
 
 export async function certCrl(o: CertOptions): Promise<void> {
   const { store } = storeOf(o);
-  await asUsage(() => store.writeCrl());
+  await asUsage(() => store.writeCrl(), store.paths.dir);
   process.stdout.write(`${store.paths.crl} re-signed\n`);
 }
 

@@ -1,7 +1,8 @@
 /**
  * `novacell compute run --topology t.yaml --cell api!eu!fra1 --host fra1-compute007`: one compute
  * host's agent in this process. It talks to its cell only over MQTT — no database — with credentials
- * that reach only its own topics: from --credentials (the JSON `novacell credentials` prints), or
+ * that reach only its own topics: over mutual TLS (the default) its certificate compute@<host> in the
+ * pki dir (waited for a while); else from --credentials (the JSON `novacell credentials` prints), or
  * NOVACELL_MQTT_USERNAME / NOVACELL_MQTT_PASSWORD, or, on a machine that holds the deployment's
  * secrets.json, derived from it.
  */
@@ -22,6 +23,7 @@ import { exitOnSignalWhileStarting, untilSignal } from './shutdown.ts';
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from './cell-run-helpers.ts';
 import { metadataSharedSecret, parseMetadataUrl } from './metadata-service.ts';
+import { awaitCertificates, warnIfPlainBrokers } from './pki-bootstrap.ts';
 
 export interface ComputeRunOptions {
   topology: string;
@@ -71,6 +73,8 @@ export async function computeRun(o: ComputeRunOptions): Promise<void> {
   // ComputeHosts binds `host` on each host's lines; the agent's own lines add it here.
   const hostsLog = createLogger({ service: 'nova-compute', cell: cell.path });
   const log = hostsLog.child({ host: host.name });
+  warnIfPlainBrokers(plan, log);
+  if (cell.broker.tls) await awaitCertificates(plan, [computeUser(host.name)], { topologyFile: o.topology, log });
   const login = loginFor(o, cell, secretsPath(plan, o.secrets), log);
   const clock = new RealClock();
   const rng = entropyRng();

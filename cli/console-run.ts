@@ -1,8 +1,8 @@
 /**
  * `novacell console run novnc|spice|serial|xvp [...]`: console proxies as their own process, for a
  * deployment run as one process per cell (`novacell cell run`). The proxy logs in to the API cell's
- * broker with the cell's login (it needs secrets.json, like `novacell status`) and asks the tree for
- * each token by hash; listen addresses come from the API cell's [vnc], [spice], [serial_console] and
+ * broker as the cell, like `novacell status` (its certificate over mutual TLS; else its login from
+ * secrets.json), and asks the tree for each token by hash; listen addresses come from the API cell's [vnc], [spice], [serial_console] and
  * [xvp] options, or --listen. A site can run its own near its hosts.
  */
 import { RealClock } from '../runtime/clock/index.ts';
@@ -10,7 +10,8 @@ import { createLogger } from '../runtime/log/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import '../cells/messages.ts';
 import { cellPrefix } from '../cells/topics.ts';
-import { internalClientId } from '../cells/security/index.ts';
+import { cellUser, internalClientId } from '../cells/security/index.ts';
+import { awaitCertificates, warnIfPlainBrokers } from './pki-bootstrap.ts';
 import { RemoteCellsPort } from '../cells/tree/remote-cells-port.ts';
 import { startConsoleProxies, tokenCheckOver, PROXY_KINDS } from '../actors/console/proxies/index.ts';
 import { consoleBaseUrls, type ProxyKind } from '../actors/console/console-urls.ts';
@@ -44,7 +45,10 @@ export async function consoleRun(kinds: string[], o: ConsoleRunOptions): Promise
   const api = plan.cells[0]!;
   const log = createLogger({ service: 'nova-consoleproxy' });
   const starting = exitOnSignalWhileStarting(log);
-  const secret = readSecrets(secretsPath(plan, o.secrets)).broker_secret;
+  // The API cell's certificate over mutual TLS (the default), else its login from secrets.json.
+  warnIfPlainBrokers(plan, log);
+  if (api.broker.tls) await awaitCertificates(plan, [cellUser(api.path)], { topologyFile: o.topology, log });
+  const secret = api.broker.tls ? '' : readSecrets(secretsPath(plan, o.secrets)).broker_secret;
   const rng = entropyRng();
   const clock = new RealClock();
   const bus = await connectWithRetry({

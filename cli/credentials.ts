@@ -1,12 +1,14 @@
 /**
  * Operator commands for broker credentials. `novacell credentials` prints the login of one principal
  * (a compute host's agent, a cell's link to its parent, or a cell's own admin login) as JSON, to hand
- * to that process and no other. `novacell broker-config` writes a Mosquitto password list and ACL file
+ * to that process and no other: over mutual TLS (the default) the certificate files to copy, else a
+ * password. `novacell broker-config` writes a Mosquitto password list and ACL file
  * for a cell whose broker is external, from the same policy the embedded brokers enforce.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeClientId, internalClientId, linkClientId, mosquittoFiles, type Principal } from '../cells/security/index.ts';
+import { computeClientId, internalClientId, linkClientId, mosquittoFiles, usernameOf, type Principal } from '../cells/security/index.ts';
+import { caPaths, certFiles } from '../actors/cert/index.ts';
 import { brokerCellOf, brokerLogin, loadPlan, requireCell, requireHost } from './deployment.ts';
 import { ensureSecrets, secretsPath } from './secrets.ts';
 import { UsageError } from './usage-error.ts';
@@ -27,7 +29,6 @@ export function credentials(o: CredentialsOptions): void {
   if (picked !== 1) throw new UsageError('pick exactly one of --host <name>, --link, --admin');
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
   const cell = requireCell(plan, o.cell);
-  const secret = ensureSecrets(secretsPath(plan, o.secrets)).secrets.broker_secret;
   let on = cell;
   let principal: Principal;
   let clientId: string;
@@ -44,6 +45,18 @@ export function credentials(o: CredentialsOptions): void {
     principal = { kind: 'cell', cell: cell.path };
     clientId = internalClientId(cell.path, 'admin');
   }
+  // Over mutual TLS the login is a certificate: which files to hand to that process (no password, no secret).
+  const b = on.broker;
+  if (b.tls) {
+    const username = usernameOf(principal);
+    const { cert, key } = certFiles(b.tls.pkiDir, username);
+    // --admin: the password still opens the cell's HTTP endpoints (/healthcheck details, /metrics).
+    const http = o.admin ? { password: brokerLogin(on, principal, ensureSecrets(secretsPath(plan, o.secrets)).secrets.broker_secret, { tls: false }).password } : {};
+    const out = { broker_cell: on.path, url: b.url, username, client_id: clientId, ca_file: caPaths(b.tls.pkiDir).caCert, cert_file: cert, key_file: key, ...http };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
+  const secret = ensureSecrets(secretsPath(plan, o.secrets)).secrets.broker_secret;
   const login = brokerLogin(on, principal, secret);
   const out = { broker_cell: on.path, url: login.url, username: login.username, password: login.password, client_id: clientId };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -4,9 +4,10 @@
  * (derived password, or the topology's for an external broker), and connecting with retries while the
  * broker is not there yet or not ready.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MqttBus, type MqttBusOptions } from '../runtime/bus/index.ts';
+import { MqttBus, type MqttBusOptions, type TlsMaterial } from '../runtime/bus/index.ts';
 import type { Clock } from '../runtime/clock/index.ts';
 import { Unauthorized } from '../runtime/errors/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
@@ -42,8 +43,12 @@ export function withOverrides(t: Topology, o: PlanOverrides): Topology {
   } as Topology;
 }
 
-export function loadPlan(file: string, o: PlanOverrides = {}): TopologyPlan {
-  return resolvePlan(withOverrides(loadTopology(resolve(file)), o), { baseDir: process.cwd() });
+/**
+ * The plan of a topology file for one process per cell (broker_tls mutual unless it says off), or for
+ * `novacell up` with `processes: 'single'` (plain MQTT with passwords).
+ */
+export function loadPlan(file: string, o: PlanOverrides = {}, processes: 'single' | 'processes' = 'processes'): TopologyPlan {
+  return resolvePlan(withOverrides(loadTopology(resolve(file)), o), { baseDir: process.cwd(), processes });
 }
 
 export function requireCell(plan: TopologyPlan, path: string): PlanCell {
@@ -73,20 +78,42 @@ export interface BrokerLogin {
   username: string;
   password: string;
   ca?: Buffer;
-  /** Mutual TLS: the principal's client certificate and key (its CN is `username`). */
-  cert?: Buffer;
-  key?: Buffer;
+  /**
+   * Mutual TLS: the CA, and the principal's client certificate and key (its CN is `username`), read
+   * from the pki dir at every (re)connect, so a rotated certificate is used without a restart.
+   */
+  tls?: () => TlsMaterial;
 }
 
-/** The CA, certificate and key `name` presents on a broker with mutual TLS (a clear error if one is missing). */
+/** The CA, certificate and key `name` presents on a broker with mutual TLS (a clear error if one is missing or they do not match). */
 export function tlsMaterial(pkiDir: string, name: string): { ca: Buffer; cert: Buffer; key: Buffer } {
   const files = { ca: caPaths(pkiDir).caCert, ...certFiles(pkiDir, name) };
   for (const f of Object.values(files)) {
     if (!existsSync(f)) {
-      throw new UsageError(`${f} is missing: broker_tls is mutual, so ${name} needs its certificate (novacell cert issue --topology <file> --name ${name}, then copy ${pkiDir}/ca.crt, ${name}.crt and ${name}.key here)`);
+      throw new UsageError(`${f} is missing: broker_tls is mutual (the default with one process per cell), so ${name} needs its certificate (novacell cert issue --topology <file> --name ${name}, then copy ${pkiDir}/ca.crt, ${name}.crt and ${name}.key here)`);
     }
   }
-  return { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
+  const m = { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
+  // A rotation writes the key, then the certificate: between the two they do not belong together.
+  if (!new X509Certificate(m.cert).checkPrivateKey(createPrivateKey(m.key))) throw new UsageError(`${files.cert} and ${files.key} do not belong together`);
+  return m;
+}
+
+/**
+ * Reads `name`'s TLS material now (it must be there) and again at each call; a call that finds the
+ * files half-rotated or unreadable keeps to the last good material.
+ */
+export function tlsProvider(pkiDir: string, name: string, ca?: Buffer): () => TlsMaterial {
+  let last = tlsMaterial(pkiDir, name);
+  const read = (): TlsMaterial => {
+    try {
+      last = tlsMaterial(pkiDir, name);
+    } catch {
+      // keep `last`
+    }
+    return ca ? { ...last, ca } : last;
+  };
+  return read;
 }
 
 /** The URL of a cell's broker; an embedded broker must have a fixed port for other processes to find it. */
@@ -101,15 +128,14 @@ export function brokerUrl(c: PlanCell): string {
 }
 
 /** How `principal` logs in to the broker of cell `c`. */
-export function brokerLogin(c: PlanCell, principal: Principal, secret: string): BrokerLogin {
+export function brokerLogin(c: PlanCell, principal: Principal, secret: string, o: { tls?: boolean } = {}): BrokerLogin {
   const url = brokerUrl(c);
   const b = c.broker;
   const ca = b.kind === 'external' && b.caFile ? readFileSync(b.caFile) : undefined;
   // Over mutual TLS the certificate is the credential; no password is derived (nor a secret needed).
-  if (b.tls) {
+  if (b.tls && o.tls !== false) {
     const username = usernameOf(principal);
-    const m = tlsMaterial(b.tls.pkiDir, username);
-    return { url, username, password: '', ...m, ...(ca ? { ca } : {}) };
+    return { url, username, password: '', tls: tlsProvider(b.tls.pkiDir, username, ca), ...(ca ? { ca } : {}) };
   }
   if (b.kind === 'external' && principal.kind === 'cell' && b.username !== null) {
     return { url, username: b.username, password: b.password ?? '', ca };
@@ -147,12 +173,12 @@ export async function connectWithRetry(o: ConnectOptions): Promise<MqttBus> {
     try {
       return await MqttBus.connect({
         url: o.login.url, clientId: o.clientId, username: o.login.username, password: o.login.password || undefined, ca: o.login.ca,
-        cert: o.login.cert, key: o.login.key,
+        ...(o.login.tls ? { tls: o.login.tls } : {}),
         clock: o.clock, rng: o.rng, topicPrefix: o.topicPrefix, will: o.will, clean: o.clean, log: o.log, ...replyCheck(o.topicPrefix),
       });
     } catch (e) {
       if (e instanceof Unauthorized) {
-        throw new Error(o.login.cert
+        throw new Error(o.login.tls
           ? `${o.what} (${o.login.url}) refused the certificate of ${o.login.username}: is it revoked, or for another cell?`
           : `${o.what} (${o.login.url}) refused the credentials of ${o.login.username}: every cell of a deployment needs the same secrets.json`);
       }

@@ -1,15 +1,16 @@
 /**
  * `novacell metadata run`: nova-api-metadata as its own process, for a deployment run as one process
- * per cell. Like `console run`, it logs in to the API cell's broker with the cell's login (it needs
- * secrets.json) and reads each instance through the tree (RemoteCellsPort → the leaf that owns it);
- * a site can run one near its hosts. Listens on --listen (default Nova's 127.0.0.1:8775).
+ * per cell. Like `console run`, it logs in to the API cell's broker as the cell (its certificate
+ * over mutual TLS, else its login from secrets.json) and reads each instance through the tree
+ * (RemoteCellsPort → the leaf that owns it); a site can run one near its hosts. Listens on --listen (default Nova's 127.0.0.1:8775).
  */
 import { RealClock } from '../runtime/clock/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
 import '../cells/messages.ts';
 import { cellPrefix } from '../cells/topics.ts';
-import { internalClientId } from '../cells/security/index.ts';
+import { cellUser, internalClientId } from '../cells/security/index.ts';
+import { awaitCertificates, warnIfPlainBrokers } from './pki-bootstrap.ts';
 import { RemoteCellsPort } from '../cells/tree/remote-cells-port.ts';
 import { ComputeAPI } from '../actors/api/compute-api.ts';
 import { brokerLogin, connectWithRetry, loadPlan } from './deployment.ts';
@@ -31,7 +32,10 @@ export async function metadataRun(o: MetadataRunOptions): Promise<void> {
   const api = plan.cells[0]!;
   const log = createLogger({ service: 'nova-api-metadata' });
   const starting = exitOnSignalWhileStarting(log);
-  const secret = readSecrets(secretsPath(plan, o.secrets)).broker_secret;
+  // The API cell's certificate over mutual TLS (the default), else its login from secrets.json.
+  warnIfPlainBrokers(plan, log);
+  if (api.broker.tls) await awaitCertificates(plan, [cellUser(api.path)], { topologyFile: o.topology, log });
+  const secret = api.broker.tls ? '' : readSecrets(secretsPath(plan, o.secrets)).broker_secret;
   const rng = entropyRng();
   const clock = new RealClock();
   const bus = await connectWithRetry({

@@ -1,7 +1,8 @@
 /**
  * `novacell status`: asks a running deployment (the API cell, or --cell) for its tree and prints each
  * cell's link state and rolled-up capacity — as a table, or as JSON with --json. It logs in to that
- * cell's broker with the cell's admin login, so it runs where the deployment's secrets.json is.
+ * cell's broker as the cell: with its certificate over mutual TLS (the default with one process per
+ * cell), else with the admin login derived from the deployment's secrets.json (as against `up`).
  */
 import { RealClock } from '../runtime/clock/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
@@ -9,7 +10,8 @@ import { entropyRng } from '../runtime/rng/index.ts';
 import type { PlanCell, TopologyPlan } from '../topology/plan-types.ts';
 import '../cells/messages.ts';
 import { statusTopic, cellPrefix } from '../cells/topics.ts';
-import { internalClientId } from '../cells/security/index.ts';
+import { cellUser, internalClientId } from '../cells/security/index.ts';
+import { awaitCertificates } from './pki-bootstrap.ts';
 import type { CellStatus } from '../cells/tree/status.ts';
 import { brokerLogin, connectWithRetry, loadPlan, requireCell } from './deployment.ts';
 import { readSecrets, secretsPath } from './secrets.ts';
@@ -26,17 +28,20 @@ export interface StatusOptions {
   secrets?: string;
 }
 
-export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutMs: number, secretsFile?: string): Promise<CellStatus> {
+export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutMs: number, secretsFile?: string, topologyFile?: string): Promise<CellStatus> {
   const cell = requireCell(plan, cellPath);
-  const secret = readSecrets(secretsPath(plan, secretsFile)).broker_secret;
   const log = createLogger({ service: 'novacell-status' });
   const clientId = internalClientId(cell.path, `status-${process.pid}`);
   const rng = entropyRng();
   // A running `up` on this data directory says where its brokers are (their ports may be picked at start).
+  // `up` runs plain brokers with passwords whatever broker_tls says.
   const running = readUpState(plan.dataDir)?.brokers[cell.path];
   const at: PlanCell = running && cell.broker.kind === 'embedded'
-    ? { ...cell, broker: { ...cell.broker, port: Number(new URL(running).port), url: running } }
+    ? { ...cell, broker: { kind: 'embedded', host: cell.broker.host, port: Number(new URL(running).port), url: running, ...(running.startsWith('mqtts:') ? { tls: cell.broker.tls } : {}) } }
     : cell;
+  // Over mutual TLS the cell's certificate is the login (no secrets.json needed); wait for it a while.
+  if (at.broker.tls) await awaitCertificates(plan, [cellUser(cell.path)], { topologyFile: topologyFile ?? '<topology>', log, waitMs: timeoutMs });
+  const secret = at.broker.tls ? '' : readSecrets(secretsPath(plan, secretsFile)).broker_secret;
   const login = brokerLogin(at, { kind: 'cell', cell: cell.path }, secret);
   const bus = await connectWithRetry({
     login, clientId, topicPrefix: cellPrefix(cell.path),
@@ -54,6 +59,6 @@ export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutM
 export async function status(o: StatusOptions): Promise<void> {
   const plan = loadPlan(o.topology, { dataDir: o.dataDir, brokerBasePort: o.brokerBasePort });
   const cellPath = o.cell ?? plan.cells[0]!.path;
-  const s = await fetchStatus(plan, cellPath, (o.timeout ?? 5) * 1000, o.secrets);
+  const s = await fetchStatus(plan, cellPath, (o.timeout ?? 5) * 1000, o.secrets, o.topology);
   process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s, plan));
 }

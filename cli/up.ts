@@ -37,7 +37,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
   const log = createLogger({});
   const path = resolve(file);
-  const plan = loadPlan(path, opts);
+  // One process: every broker and client is in here, so plain MQTT with a password per principal.
+  const plan = loadPlan(path, opts, 'single');
+  if (plan.brokerTls.mode === 'mutual') log.warn('broker_tls mutual applies to one process per cell (novacell cell run); novacell up keeps plain MQTT with passwords');
   ensurePrivateDir(plan.dataDir, true);
   const clock = new RealClock();
   const rng = entropyRng();

@@ -21,7 +21,7 @@ export interface PlanSite {
 export type PlanBroker =
   | {
       kind: 'embedded'; host: string; /** 0: chosen by the system at start-up. */ port: number; url: string;
-      /** Set with broker_tls mode mutual: the broker and its clients use the certificates in `pkiDir`. */
+      /** Set with broker_tls mode mutual (the default with one process per cell): the broker and its clients use the certificates in `pkiDir`. */
       tls?: { pkiDir: string };
     }
   | {
@@ -144,8 +144,11 @@ export interface TopologyPlan {
   identity: { tokenExpirationSeconds: number; lockoutFailureAttempts: number; lockoutDurationSeconds: number };
   /** Periodic purge of soft-deleted rows: age and interval in seconds (interval 0 = off). */
   purge: { deletedRowsAgeSeconds: number; intervalSeconds: number };
-  /** mTLS of embedded brokers; `pkiDir` holds ca.crt, crl.pem and `<principal>.crt/.key`. */
-  brokerTls: { mode: 'off' | 'mutual'; pkiDir: string };
+  /**
+   * Mutual TLS on the brokers: on by default with one process per cell, off in `up`; `explicit` when the
+   * topology says which. `pkiDir` holds ca.crt, crl.pem and `<principal>.crt/.key`.
+   */
+  brokerTls: { mode: 'off' | 'mutual'; pkiDir: string; explicit: boolean };
   sites: PlanSite[];
   /** Tree order: the API cell first, every parent before its children. */
   cells: PlanCell[];

@@ -16,6 +16,11 @@ import { CELL_PATH_SEPARATOR, defaultDatabaseFile, effectiveSite, walkCells } fr
 export interface PlanOptions {
   /** Resolve relative paths (data_dir, database files, CA files) against this directory. Default: keep them relative. */
   baseDir?: string;
+  /**
+   * How the plan is run, for broker_tls' default: 'processes' (one process per cell: mutual) or 'single'
+   * (`novacell up`, the simulator, `validate`: off; `up` runs plain brokers with passwords whatever it says). Default 'single'.
+   */
+  processes?: 'single' | 'processes';
 }
 
 const HYPERVISOR_TYPE: Record<DriverName, string> = { fake: 'fake', libvirt: 'QEMU', qemu: 'QEMU' };
@@ -58,7 +63,9 @@ export function resolvePlan(t: Topology, options: PlanOptions = {}): TopologyPla
   const siteByRef = new Map(sites.map((s) => [s.ref, s]));
   const ports = allocateBrokerPorts(t).brokers;
   const pkiDir = path(t.broker_tls.pki_dir ?? join(t.data_dir, 'pki'));
-  const tlsDir = t.broker_tls.mode === 'mutual' ? pkiDir : undefined;
+  const multi = options.processes === 'processes';
+  const tlsMode = t.broker_tls.mode ?? (multi ? 'mutual' : 'off');
+  const tlsDir = tlsMode === 'mutual' ? pkiDir : undefined;
   const aggregates = planAggregates(t);
   const aggregateByName = new Map(aggregates.map((a) => [a.name, a]));
   const overridesOf = new Map<string, NovaOverrides>();
@@ -134,7 +141,7 @@ export function resolvePlan(t: Topology, options: PlanOptions = {}): TopologyPla
       lockoutDurationSeconds: t.identity.lockout_duration,
     },
     purge: { deletedRowsAgeSeconds: t.purge.deleted_rows_age, intervalSeconds: t.purge.interval },
-    brokerTls: { mode: t.broker_tls.mode, pkiDir },
+    brokerTls: { mode: tlsMode, pkiDir, explicit: t.broker_tls.mode !== undefined },
     sites,
     cells,
     hosts,

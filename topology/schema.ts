@@ -51,12 +51,14 @@ export const purgeSchema = z
   })
   .meta({ id: 'Purge' });
 
-/** Mutual TLS on the embedded brokers (one process per cell), with certificates from `novacell cert`. */
+/** Mutual TLS on the brokers of one process per cell (on by default there), with certificates from the deployment CA. */
 export const brokerTlsSchema = z
   .strictObject({
-    mode: z.enum(['off', 'mutual']).default('off').meta({
-      description: 'off: plain mqtt:// with per-principal passwords; mutual: embedded brokers listen on mqtts:// and admit only clients '
-        + 'with a certificate from the deployment CA, whose CN is the principal (cell@<cell>, link@<cell>, compute@<host>).',
+    mode: z.enum(['off', 'mutual']).optional().meta({
+      description: 'mutual (the default with one process per cell: cell run, compute run, status...): embedded brokers listen on '
+        + 'mqtts:// and admit only clients with a certificate from the deployment CA, whose CN is the principal (cell@<cell>, '
+        + 'link@<cell>, compute@<host>); the API cell creates the CA and the certificates on first start. off: plain mqtt:// with '
+        + 'per-principal passwords (logged as a warning). `novacell up` (one process) always uses plain mqtt:// with passwords.',
     }),
     pki_dir: z.string().min(1).optional()
       .meta({ description: 'Where the CA certificate, the CRL and this site\'s certificates and keys are (default <data_dir>/pki).' }),

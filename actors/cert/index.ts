@@ -7,4 +7,5 @@ export { CertificateAuthority, CertificateError, dnValue } from './authority.ts'
 export type { CertUsage, IssueRequest, IssuedCertificate, KeyType, Revocation } from './authority.ts';
 export { CaStore, caPaths, certFiles, checkCertName, type CaPaths, type IssuedRecord } from './store.ts';
 export { revokedSerials } from './crl.ts';
+export { pkiLockHeld, withPkiLock, type LockOptions } from './lock.ts';
 export { CaNotFound, CertificateService, type UserCertificate } from './service.ts';

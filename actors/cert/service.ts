@@ -8,6 +8,7 @@
  */
 import { CertificateError } from './authority.ts';
 import type { CaStore } from './store.ts';
+import { withPkiLock } from './lock.ts';
 
 /** nova/crypto.py's default `cert_subject` before the CN. */
 const NOVA_SUBJECT = 'C=US, ST=California, O=OpenStack, OU=NovaDev';
@@ -36,10 +37,16 @@ export class CertificateService {
   }
 
   async generateX509Cert(userId: string, projectId: string): Promise<UserCertificate> {
-    if (!this.store.exists()) await (this.creating ??= this.store.init(`${this.deploymentName} CA`).finally(() => (this.creating = undefined)));
+    // Under the pki dir's lock: `novacell cert` or the API cell's first start may be at work on it too.
+    const dir = this.store.paths.dir;
+    if (!this.store.exists()) {
+      await (this.creating ??= withPkiLock(dir, async () => {
+        if (!this.store.exists()) await this.store.init(`${this.deploymentName} CA`);
+      }).finally(() => (this.creating = undefined)));
+    }
     const isotime = new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const cn = `${projectId.slice(0, 16)}-${userId.slice(0, 16)}-${isotime}`;
-    const c = await this.store.issue(`user@${projectId}.${userId}`, { commonName: cn, subjectPrefix: NOVA_SUBJECT, usage: 'client', keyType: 'rsa' }, { save: false });
+    const c = await withPkiLock(dir, () => this.store.issue(`user@${projectId}.${userId}`, { commonName: cn, subjectPrefix: NOVA_SUBJECT, usage: 'client', keyType: 'rsa' }, { save: false }));
     return { certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem };
   }
 }

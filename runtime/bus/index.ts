@@ -21,4 +21,4 @@ export { defineMessage, envelopeSchema, MessageRegistry, messages, replySchema }
 export { anySender, HandlerTable, type Delivery, type HandlerEntry, type HandlerTableOptions, type Verdict } from './handlers.ts';
 export { DEFAULT_CALL_TIMEOUT_MS, type ReplySender, type ReplySenderOf } from './endpoint.ts';
 export { MemoryBus, MemoryHub, type MemoryBusOptions } from './memory-bus.ts';
-export { MqttBus, startBroker, type Broker, type BrokerOptions, type BrokerTls, type MqttBusOptions } from './mqtt/index.ts';
+export { MqttBus, startBroker, type Broker, type BrokerOptions, type BrokerTls, type MqttBusOptions, type TlsMaterial } from './mqtt/index.ts';

@@ -17,49 +17,24 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { MqttBus } from '../../runtime/bus/index.ts';
-import { RealClock } from '../../runtime/clock/index.ts';
-import { SeededRng } from '../../runtime/rng/index.ts';
-import { ComputeAPI } from '../../actors/api/compute-api.ts';
-import { RemoteCellsPort } from '../../cells/tree/remote-cells-port.ts';
-import { cellPrefix } from '../../cells/topics.ts';
 import { CaStore } from '../../actors/cert/index.ts';
 import { freePorts, ProcessTree } from '../support/process-tree.ts';
-import { NovacellProcess, runNovacell } from '../support/novacell-process.ts';
+import { runNovacell } from '../support/novacell-process.ts';
 import { until } from '../support/waits.ts';
 
 const run = promisify(execFile);
 const CLI = ['/usr/bin/openstack', '/usr/local/bin/openstack'].find((p) => existsSync(p));
 
-/** The process tree of cell-processes.test.ts with broker_tls mutual, a spare host h3 (no agent) in g11, and certificates. */
+/** The process tree of cell-processes.test.ts (mutual TLS by default) saying so explicitly, with a spare host h3 (no agent) in g11. */
 class MtlsTree extends ProcessTree {
-  readonly pki: string;
-
   constructor(dir: string, ports: number[]) {
     super(dir, ports);
-    this.pki = join(dir, 'data', 'pki');
     const yaml = readFileSync(this.topology, 'utf8').replace('data_dir:', 'broker_tls: {mode: mutual}\ndata_dir:').replace('"h[1:2]"', '"h[1:3]"');
     writeFileSync(this.topology, yaml);
   }
 
   tls(name: string): { ca: Buffer; cert: Buffer; key: Buffer } {
     return { ca: readFileSync(join(this.pki, 'ca.crt')), cert: readFileSync(join(this.pki, `${name}.crt`)), key: readFileSync(join(this.pki, `${name}.key`)) };
-  }
-
-  /** An agent with nothing but the topology and its own certificate: no secrets file, no password. */
-  override async startAgent(host: string): Promise<NovacellProcess> {
-    const p = new NovacellProcess(host, ['compute', 'run', '--topology', this.topology, '--cell', 'api!c1!g11', '--host', host, '--secrets', join(this.dir, 'no-such-secrets.json')], this.log(host));
-    this.agents.set(host, p);
-    return p;
-  }
-
-  override async connectClient(): Promise<void> {
-    const bus = await MqttBus.connect({
-      url: `mqtts://127.0.0.1:${this.ports[0]}`, clientId: 'api:e2e-client', ...this.tls('cell@api'),
-      clock: new RealClock(), rng: new SeededRng('e2e').stream('client'), topicPrefix: cellPrefix('api'), clean: true,
-    });
-    (this as unknown as { bus: MqttBus }).bus = bus;
-    this.api = new ComputeAPI(new RemoteCellsPort(bus, 'api', 20_000), new RealClock(), new SeededRng('e2e').stream('api'));
   }
 }
 

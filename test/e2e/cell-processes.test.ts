@@ -1,14 +1,16 @@
 /**
  * One process per cell and per compute host, on loopback: the API cell, two child cells and a
  * grandchild as `novacell cell run` processes (each its own broker port and SQLite file, brokers with
- * credentials and ACLs), two `novacell compute run` agents. Servers are built and deleted through the
- * cells; child cell c1 is SIGKILLed mid-burst and restarted; `novacell status` shows the tree; every
- * process stops cleanly on SIGTERM, and the API cell restarted on its data directory still knows every
- * server. Then the same tree with the grandchild on an external Mosquitto broker (password file and
- * ACL from `novacell broker-config`) and an external PostgreSQL database behaves the same. The two run
- * one after the other (one file), as each starts eight processes.
+ * ACLs, linked over mutual TLS by default: the API cell makes the CA and the certificates on first
+ * start), two `novacell compute run` agents holding only their certificate. Servers are built and
+ * deleted through the cells; child cell c1 is SIGKILLed mid-burst and restarted; `novacell status`
+ * shows the tree; every process stops cleanly on SIGTERM, and the API cell restarted on its data
+ * directory still knows every server. Then the same tree with `broker_tls: {mode: off}` and the
+ * grandchild on an external Mosquitto broker (password file and ACL from `novacell broker-config`)
+ * and an external PostgreSQL database behaves the same. The two run one after the other (one file),
+ * as each starts eight processes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,6 +45,11 @@ describe('a cell tree with one process per cell and per compute host', () => {
     const t0 = Date.now();
     await tree.start();
     const startedMs = Date.now() - t0;
+    // Mutual TLS by default: the API cell made the CA and every certificate on first start, every
+    // broker listens on mqtts://, and the agents hold only their certificate (no secrets file).
+    for (const c of tree.cells.values()) expect(await c.waitFor(/ready/)).toMatch(/broker mqtts:\/\/127\.0\.0\.1:\d+ \(embedded\)/);
+    expect(readFileSync(join(dir, 'api.log'), 'utf8')).toContain('created the deployment CA');
+    expect(statSync(join(dir, 'data', 'pki', 'ca.key')).mode & 0o777).toBe(0o600);
     const { crashRecoveryMs } = await buildDeleteAndSurviveACrash(tree);
     process.stderr.write(`[e2e] embedded: tree up in ${startedMs} ms; c1 SIGKILLed mid-burst, every build ACTIVE ${crashRecoveryMs} ms after the kill\n`);
 

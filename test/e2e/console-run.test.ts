@@ -17,10 +17,10 @@ import { RealClock } from '../../runtime/clock/index.ts';
 import { SeededRng } from '../../runtime/rng/index.ts';
 import { ComputeAPI } from '../../actors/api/compute-api.ts';
 import { RemoteCellsPort } from '../../cells/tree/remote-cells-port.ts';
-import { brokerPassword, cellUser } from '../../cells/security/index.ts';
+import { cellUser } from '../../cells/security/index.ts';
+import { tlsProvider } from '../../cli/deployment.ts';
 import { cellPrefix } from '../../cells/topics.ts';
 import '../../cells/messages.ts';
-import { readSecrets } from '../../cli/secrets.ts';
 import { ByteReader } from '../../actors/console/proxies/byte-reader.ts';
 import { freePorts } from '../support/process-tree.ts';
 import { NovacellProcess } from '../support/novacell-process.ts';
@@ -97,10 +97,10 @@ projects: [{name: demo}]
     const line = await proxy.waitFor(/console proxy novnc: listening on 127\.0\.0\.1:\d+/, 60_000);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
 
-    const secret = readSecrets(join(dir, 'data', 'secrets.json')).broker_secret;
+    // Mutual TLS is the default: the API cell made the CA and cell@api's certificate in data/pki.
     bus = await MqttBus.connect({
-      url: `mqtt://127.0.0.1:${apiPort}`, clientId: 'api:e2e-console-client', username: cellUser('api'),
-      password: brokerPassword(secret, 'api', cellUser('api')), clock: new RealClock(), rng: new SeededRng('e2e').stream('client'),
+      url: `mqtts://127.0.0.1:${apiPort}`, clientId: 'api:e2e-console-client', username: cellUser('api'),
+      tls: tlsProvider(join(dir, 'data', 'pki'), cellUser('api')), clock: new RealClock(), rng: new SeededRng('e2e').stream('client'),
       topicPrefix: cellPrefix('api'), clean: true,
     });
     const api = new ComputeAPI(new RemoteCellsPort(bus, 'api', 20_000), new RealClock(), new SeededRng('e2e').stream('api'));

@@ -38,6 +38,7 @@ describe.skipIf(!!SKIP)(TITLE, () => {
     const topology = join(dir, 'topology.yaml');
     writeFileSync(topology, `version: 1
 name: health
+broker_tls: {mode: off}
 data_dir: ${join(dir, 'data')}
 api: {listen: "127.0.0.1:0"}
 cell:

@@ -88,7 +88,7 @@ cell:
   }
   function as(principal: Parameters<typeof brokerLogin>[1]): IClientOptions {
     const l = brokerLogin(requireCell(loadPlan(topology), 'api!iad1'), principal, '');
-    return { ca: l.ca, cert: l.cert, key: l.key, username: l.username };
+    return { ...l.tls!(), username: l.username };
   }
 
   it("lets the cell and its hosts in by certificate, and a host hears only its own topic", async () => {

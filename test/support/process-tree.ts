@@ -1,8 +1,8 @@
 /**
  * A cell tree of real processes on loopback for end-to-end tests: the API cell, child cells c1 and c2,
  * grandchild g11 under c1, each `novacell cell run` in its own process with its own broker port and
- * database; g11's hosts h1 and h2 are `novacell compute run` agents, c2's hosts k1 and k2 run inside
- * c2. The test drives it as an outside API would: a ComputeAPI over RemoteCellsPort on the API cell's
+ * database, linked over mutual TLS (the default; the API cell makes the CA and certificates); g11's
+ * hosts h1 and h2 are `novacell compute run` agents, c2's hosts k1 and k2 run inside c2. The test drives it as an outside API would: a ComputeAPI over RemoteCellsPort on the API cell's
  * broker, and `cell_status` calls for link states and capacity.
  */
 import { writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { brokerPassword, cellUser } from '../../cells/security/index.ts';
 import { cellPrefix, statusTopic } from '../../cells/topics.ts';
 import '../../cells/messages.ts';
 import { readSecrets } from '../../cli/secrets.ts';
+import { tlsProvider } from '../../cli/deployment.ts';
 import { NovacellProcess, runNovacell, type Exit } from './novacell-process.ts';
 
 export interface ExternalCell {
@@ -44,6 +45,10 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * The tree's topology. Mutual TLS is the default with one process per cell; with an external cell the
+ * topology says `broker_tls: {mode: off}` (the test's Mosquitto takes passwords).
+ */
 export function processTreeTopology(dir: string, ports: number[], external?: ExternalCell): string {
   const host = 'vcpus: 4, memory_mb: 8192, disk_gb: 100, driver_options: {spawn_time_ms: 300}';
   const g11 = external
@@ -51,7 +56,7 @@ export function processTreeTopology(dir: string, ports: number[], external?: Ext
     : `          broker: {port: ${ports[2]}}\n`;
   return `version: 1
 name: e2e
-data_dir: ${join(dir, 'data')}
+${external ? 'broker_tls: {mode: off}\n' : ''}data_dir: ${join(dir, 'data')}
 api: {listen: "127.0.0.1:0"}
 cell:
   name: api
@@ -108,7 +113,23 @@ export class ProcessTree {
     return p;
   }
 
+  /** Mutual TLS (the default): the API cell makes the CA and every certificate in data/pki on first start. */
+  get mtls(): boolean {
+    return !this.external;
+  }
+
+  get pki(): string {
+    return join(this.dir, 'data', 'pki');
+  }
+
   async startAgent(host: string): Promise<NovacellProcess> {
+    if (this.mtls) {
+      // Its certificate is its only credential: no secrets file, no password.
+      const args = ['compute', 'run', '--topology', this.topology, '--cell', 'api!c1!g11', '--host', host, '--secrets', join(this.dir, 'no-such-secrets.json')];
+      const p = new NovacellProcess(host, args, this.log(host));
+      this.agents.set(host, p);
+      return p;
+    }
     const creds = join(this.dir, `${host}.credentials.json`);
     const r = await runNovacell(['credentials', '--topology', this.topology, '--cell', 'api!c1!g11', '--host', host], this.log(`credentials-${host}`));
     if (r.code !== 0) throw new Error(`novacell credentials exited ${r.code}`);
@@ -129,12 +150,15 @@ export class ProcessTree {
 
   /** Connect the test's client to the API cell's broker, with the API cell's admin login. */
   async connectClient(): Promise<void> {
-    const secret = readSecrets(join(this.dir, 'data', 'secrets.json')).broker_secret;
-    this.bus = await MqttBus.connect({
-      url: `mqtt://127.0.0.1:${this.ports[0]}`, clientId: 'api:e2e-client', username: cellUser('api'),
-      password: brokerPassword(secret, 'api', cellUser('api')), clock: new RealClock(), rng: new SeededRng('e2e').stream('client'),
-      topicPrefix: cellPrefix('api'), clean: true,
-    });
+    const common = { clientId: 'api:e2e-client', clock: new RealClock(), rng: new SeededRng('e2e').stream('client'), topicPrefix: cellPrefix('api'), clean: true };
+    if (this.mtls) {
+      this.bus = await MqttBus.connect({ ...common, url: `mqtts://127.0.0.1:${this.ports[0]}`, username: cellUser('api'), tls: tlsProvider(this.pki, cellUser('api')) });
+    } else {
+      const secret = readSecrets(join(this.dir, 'data', 'secrets.json')).broker_secret;
+      this.bus = await MqttBus.connect({
+        ...common, url: `mqtt://127.0.0.1:${this.ports[0]}`, username: cellUser('api'), password: brokerPassword(secret, 'api', cellUser('api')),
+      });
+    }
     this.api = new ComputeAPI(new RemoteCellsPort(this.bus, 'api', 20_000), new RealClock(), new SeededRng('e2e').stream('api'));
   }
 

@@ -3,7 +3,9 @@
  * QoS 1 everywhere and, by default, a persistent session, so a link that drops loses nothing: the
  * broker queues for us while we are away and mqtt.js resends what we published but saw no PUBACK for.
  */
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import net from 'node:net';
+import tls from 'node:tls';
+import { connect, MqttClient, type IClientOptions } from 'mqtt';
 import type { Clock } from '../../clock/index.ts';
 import { Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
 import type { RandomStream } from '../../rng/index.ts';
@@ -22,6 +24,11 @@ export interface MqttBusOptions {
   /** Client certificate and key (PEM) for a broker that demands mutual TLS. */
   cert?: string | Buffer;
   key?: string | Buffer;
+  /**
+   * Mutual TLS material asked for at every (re)connect of an `mqtts://` URL, instead of `ca`/`cert`/`key`:
+   * a certificate rotated on disk is presented at the next reconnect, without a restart.
+   */
+  tls?: () => TlsMaterial;
   clock: Clock;
   rng: RandomStream;
   registry?: MessageRegistry;
@@ -36,6 +43,13 @@ export interface MqttBusOptions {
   replySender?: ReplySenderOf;
   /** Last will: the broker publishes it if this client's link breaks without a clean disconnect. */
   will?: { topic: string; type: string; body: unknown };
+}
+
+/** What a client presents over mutual TLS: the CA it trusts, its certificate and key (PEM). */
+export interface TlsMaterial {
+  ca: string | Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
 }
 
 const QOS1 = { qos: 1 } as const;
@@ -58,7 +72,9 @@ export class MqttBus implements Bus {
   /** Connect, subscribe to our reply topic, and resolve once both are done. Rejects if the first attempt fails. */
   static async connect(opts: MqttBusOptions): Promise<MqttBus> {
     const log = opts.log ?? defaultBusLogger();
-    const client = connect(opts.url, mqttOptions(opts));
+    const client = opts.tls && opts.url.startsWith('mqtts:')
+      ? new MqttClient(tlsStream(new URL(opts.url), opts.tls), mqttOptions(opts))
+      : connect(opts.url, mqttOptions(opts));
     const endpoint = new BusEndpoint({
       clientId: opts.clientId,
       clock: opts.clock,
@@ -155,6 +171,29 @@ function watchLink(c: MqttClient, log: BusLogger, clientId: string): void {
     (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     log.debug({ clientId }, 'bus: link up');
   });
+}
+
+/**
+ * mqtt.js' own TLS stream, but with the material read at each connect (mqtt.js would reuse what it
+ * was given first). As mqtt.js does, a handshake error goes to the client and ends the socket, so the
+ * reconnect timer runs.
+ */
+function tlsStream(url: URL, material: () => TlsMaterial): (client: MqttClient) => tls.TLSSocket {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port === '' ? 8883 : Number(url.port);
+  return (client) => {
+    const m = material();
+    const conn = tls.connect({
+      host, port, ca: m.ca, cert: m.cert, key: m.key, rejectUnauthorized: true, ...(net.isIP(host) === 0 ? { servername: host } : {}),
+    });
+    const onError = (err: Error): void => {
+      client.emit('error', err);
+      conn.end();
+    };
+    conn.on('error', onError);
+    conn.on('secureConnect', () => conn.removeListener('error', onError));
+    return conn;
+  };
 }
 
 function mqttOptions(opts: MqttBusOptions): IClientOptions {

@@ -28,9 +28,9 @@ cell:
 `;
 
 describe('broker_tls in the plan', () => {
-  it('is off by default: plain mqtt:// and no TLS material', () => {
+  it('off: plain mqtt:// and no TLS material (the default only for up; see pki-bootstrap.test.ts)', () => {
     const p = resolvePlan(parseTopology(yaml('off')));
-    expect(p.brokerTls).toEqual({ mode: 'off', pkiDir: '/srv/nc/pki' });
+    expect(p.brokerTls).toEqual({ mode: 'off', pkiDir: '/srv/nc/pki', explicit: true });
     expect(p.cells.map((c) => c.broker.url)).toEqual(['mqtt://10.0.0.1:1883', 'mqtt://0.0.0.0:1884', 'mqtts://mq.iad.example.net:8883', 'mqtt://mq.sea.example.net:1883']);
     expect(p.cells.every((c) => c.broker.tls === undefined)).toBe(true);
   });

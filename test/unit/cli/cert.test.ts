@@ -63,6 +63,6 @@ describe('novacell cert', () => {
     await certIssue({ topology, name: ['compute@h1'] });
     const login = brokerLogin(fra1, { kind: 'compute', host: 'h1' }, '');
     expect(login).toMatchObject({ url: 'mqtts://127.0.0.1:21884', username: 'compute@h1', password: '' });
-    expect(login.cert?.toString()).toMatch(/BEGIN CERTIFICATE/);
+    expect(login.tls!().cert.toString()).toMatch(/BEGIN CERTIFICATE/);
   });
 });
