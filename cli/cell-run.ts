@@ -54,6 +54,21 @@ export interface CellRunOptions extends PlanOverrides {
   metadataListen?: string;
   /** Leaf cell with compute in this process: nova-api-metadata for the qemu guests' metadata link. */
   metadataUrl?: string;
+  /** Stop (as on SIGTERM) when stdin closes: `up --processes` holds the other end, so no child outlives it. */
+  stopWithParent?: boolean;
+}
+
+/** `--stop-with-parent`: the parent's end of our stdin closes when it exits, even by SIGKILL. */
+function stopWithParent(log: Logger): void {
+  // With the parent gone nobody reads our stdout: a write must not crash the orderly stop.
+  process.stdout.on('error', () => undefined);
+  const gone = () => {
+    log.warn('parent process gone: stopping');
+    process.kill(process.pid, 'SIGTERM');
+  };
+  process.stdin.once('end', gone);
+  process.stdin.once('error', gone);
+  process.stdin.resume();
 }
 
 /** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
@@ -96,6 +111,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   if (looseMode(file)) log.warn({ file }, 'the secrets file is readable by others: chmod 600 it');
   const secret = secrets.broker_secret;
   const started = exitOnSignalWhileStarting(log);
+  if (o.stopWithParent) stopWithParent(log);
   const clock = new RealClock();
   const rng = entropyRng();
 
