@@ -64,20 +64,28 @@ describe('novacell up --processes', () => {
     pids.push(...cells.values());
     expect(new Set([up.pid, ...cells.values()]).size).toBe(4);
     const url = /API (http:\/\/\S+)/.exec(up.stdout())![1]!;
-    const demo = await NovaClient.login(url, 'demo', 'secretdemo', 'demo');
-    const flavors = await demo.request<{ flavors: Array<{ id: string; name: string }> }>('GET', '/compute/v2.1/flavors');
-    const ssd = flavors.body.flavors.find((f) => f.name === 'ssd.small')!.id;
+    const admin = await NovaClient.login(url, 'admin', 'secretadmin', 'admin');
+    const imageRef = await admin.imageId();
+    // Microversion 2.74: the admin names the host; the API cell routes the build down to its subtree.
+    const create = async (name: string, host: string): Promise<string> => {
+      const r = await fetch(`${url}/compute/v2.1/servers`, {
+        method: 'POST', headers: { 'x-auth-token': admin.token, 'content-type': 'application/json', 'openstack-api-version': 'compute 2.74' },
+        body: JSON.stringify({ server: { name, flavorRef: '1', imageRef, networks: 'none', host } }),
+      });
+      expect(r.status).toBe(202);
+      return ((await r.json()) as { server: { id: string } }).server.id;
+    };
     // Every cell linked and reporting: a first server in each leaf goes ACTIVE.
-    const warm = [...await demo.createServers(1, 'warm-ssd', ssd), ...await demo.createServers(1, 'warm-tiny', '1')];
-    await demo.waitActive(warm, 60_000);
+    const warm = [await create('warm-cell2a', 'ssd01'), await create('warm-cell1', 'compute01')];
+    await admin.waitActive(warm, 60_000);
 
     const cell1 = cells.get('api!cell1')!;
     process.kill(cell1, 'SIGSTOP');
     await until('cell1 stopped', () => procState(cell1) === 'T');
     const sent = Date.now();
-    const [id] = await demo.createServers(1, 'while-cell1-stopped', ssd);
+    const id = await create('while-cell1-stopped', 'ssd02');
     const server = await until('the server in cell2a ACTIVE', async () => {
-      const r = await demo.request<{ server: { status: string; 'OS-SRV-USG:launched_at': string | null } }>('GET', `/compute/v2.1/servers/${id}`);
+      const r = await admin.request<{ server: { status: string; 'OS-SRV-USG:launched_at': string | null } }>('GET', `/compute/v2.1/servers/${id}`);
       return r.body.server.status === 'ACTIVE' || r.body.server.status === 'ERROR' ? r.body.server : undefined;
     }, 60_000);
     expect(procState(cell1)).toBe('T');
@@ -99,8 +107,8 @@ describe('novacell up --processes', () => {
     const newPids = [...cellPids(again).values()];
     pids.push(...newPids);
     const url2 = /API (http:\/\/\S+)/.exec(again.stdout())![1]!;
-    const demo2 = await NovaClient.login(url2, 'demo', 'secretdemo', 'demo');
-    await demo2.waitActive([...warm, id!], 30_000);
+    const admin2 = await NovaClient.login(url2, 'admin', 'secretadmin', 'admin');
+    await admin2.waitActive([...warm, id], 30_000);
     expect(await again.stop()).toEqual({ code: 0, signal: null });
     expect(newPids.every(gone)).toBe(true);
   });
