@@ -58,7 +58,7 @@ async function once(run: number) {
   if (multi) {
     children = startCellProcesses({
       topology: multi.file, cells: plan.cells.slice(1), dataDir: plan.dataDir, brokerBasePort: multi.base, log,
-      env: { NOVACELL_LOG_LEVEL: 'warn' },
+      env: { NOVACELL_LOG_LEVEL: 'error' },
     });
     await children.ready;
   }
