@@ -2,16 +2,22 @@
  * Builds per second through the 3-level cell tree over real MQTT (API cell; 2 child cells; 2 leaf cells
  * under each; every cell with its own aedes broker on loopback and its own SQLite file; FakeDriver with
  * zero spawn time): N servers in one burst, from the first request to the last ACTIVE at the top.
- *   npx tsx bench/tree-builds.ts [servers=2000] [runs=3] [hostsPerLeaf=10] [mqtt|memory]
+ * `processes`: as `up --processes` runs it, the API cell here and every other cell a `novacell cell run`
+ * child process (real MQTT between them), so the tree uses every core.
+ *   npx tsx bench/tree-builds.ts [servers=2000] [runs=3] [hostsPerLeaf=10] [mqtt|memory|processes]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealClock } from '../runtime/clock/index.ts';
 import { SeededRng } from '../runtime/rng/index.ts';
 import { createLogger } from '../runtime/log/index.ts';
 import { CellTree, planFlavors } from '../cells/tree/tree.ts';
-import { treePlan } from '../test/support/tree-topology.ts';
+import { treePlan, treeTopology } from '../test/support/tree-topology.ts';
+import { loadPlan } from '../cli/deployment.ts';
+import { ensureSecrets, secretsPath } from '../cli/secrets.ts';
+import { freeBasePort, startCellProcesses, type CellProcesses } from '../cli/cell-processes.ts';
+import type { TopologyPlan } from '../topology/plan-types.ts';
 import { Command } from 'commander';
 import { machine, median, percentile, rssMiB } from './machine.ts';
 import { aedesRoundTripsPerSecond } from './reference.ts';
@@ -21,19 +27,41 @@ const cli = new Command('tree-builds')
   .argument('[servers]', 'servers in the burst', '2000')
   .argument('[runs]', 'runs (the median is reported)', '3')
   .argument('[hostsPerLeaf]', 'fake compute hosts per leaf cell', '10')
-  .argument('[transport]', 'mqtt or memory', 'mqtt')
+  .argument('[transport]', 'mqtt, memory, or processes (one process per cell but the API cell, as up --processes)', 'mqtt')
   .parse();
 const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number) as [number, number, number];
-const kind = cli.processedArgs[3] === 'memory' ? 'memory' : 'mqtt';
+const kind = (['memory', 'processes'] as const).find((k) => k === cli.processedArgs[3]) ?? 'mqtt';
+const HOST = { vcpus: 64, memory_mb: 262144, disk_gb: 4000 };
+
+/** The tree's topology as a file the child processes load, on a free port range; its plan and secret. */
+async function processesPlan(dir: string): Promise<{ file: string; plan: TopologyPlan; base: number; secret: string }> {
+  const file = join(dir, 'tree.yaml');
+  writeFileSync(file, treeTopology({ hostsPerLeaf: perLeaf, host: HOST, dataDir: join(dir, 'data') }));
+  const cells = loadPlan(file).cells.length;
+  const base = await freeBasePort(cells);
+  const plan = loadPlan(file, { brokerBasePort: base });
+  return { file, plan, base, secret: ensureSecrets(secretsPath(plan)).secrets.broker_secret };
+}
 
 async function once(run: number) {
   const dir = mkdtempSync(join(tmpdir(), 'novacell-tree-bench-'));
-  const plan = treePlan({ hostsPerLeaf: perLeaf, host: { vcpus: 64, memory_mb: 262144, disk_gb: 4000 } });
+  const multi = kind === 'processes' ? await processesPlan(dir) : undefined;
+  const plan = multi?.plan ?? treePlan({ hostsPerLeaf: perLeaf, host: HOST });
+  const log = createLogger({}, 'silent');
   const tree = await CellTree.start({
-    plan, clock: new RealClock(), rng: new SeededRng(`tree-bench-${run}`), log: createLogger({}, 'silent'),
-    dbFile: (c) => join(dir, `${c.path.replace(/!/g, '.')}.sqlite`), ephemeralPorts: true,
+    plan, clock: new RealClock(), rng: new SeededRng(`tree-bench-${run}`), log,
+    dbFile: (c) => join(dir, `${c.path.replace(/!/g, '.')}.sqlite`), ephemeralPorts: !multi,
     transport: kind === 'memory' ? { kind: 'memory' } : { kind: 'mqtt' },
+    ...(multi ? { only: (c: { parentPath: string | null }) => c.parentPath === null, brokerSecret: multi.secret } : {}),
   });
+  let children: CellProcesses | undefined;
+  if (multi) {
+    children = startCellProcesses({
+      topology: multi.file, cells: plan.cells.slice(1), dataDir: plan.dataDir, brokerBasePort: multi.base, log,
+      env: { NOVACELL_LOG_LEVEL: 'error' },
+    });
+    await children.ready;
+  }
   while (tree.capacity().hostsUp < plan.hosts.length) await new Promise((r) => setTimeout(r, 5));
   const tiny = planFlavors(plan).find((f) => f.id === '1')!;
   const started = new Map<string, number>();
@@ -57,6 +85,7 @@ async function once(run: number) {
   }));
   await all;
   const secs = (performance.now() - t0) / 1000;
+  await children?.stop();
   await tree.stop();
   rmSync(dir, { recursive: true, force: true });
   return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };

@@ -55,6 +55,21 @@ export interface CellRunOptions extends PlanOverrides {
   metadataListen?: string;
   /** Leaf cell with compute in this process: nova-api-metadata for the qemu guests' metadata link. */
   metadataUrl?: string;
+  /** Stop (as on SIGTERM) when stdin closes: `up --processes` holds the other end, so no child outlives it. */
+  stopWithParent?: boolean;
+}
+
+/** `--stop-with-parent`: the parent's end of our stdin closes when it exits, even by SIGKILL. */
+function stopWithParent(log: Logger): void {
+  // With the parent gone nobody reads our stdout: a write must not crash the orderly stop.
+  process.stdout.on('error', () => undefined);
+  const gone = () => {
+    log.warn('parent process gone: stopping');
+    process.kill(process.pid, 'SIGTERM');
+  };
+  process.stdin.once('end', gone);
+  process.stdin.once('error', gone);
+  process.stdin.resume();
 }
 
 /** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
@@ -82,7 +97,8 @@ async function serveOpenStackApis(
 }
 
 export async function cellRun(o: CellRunOptions): Promise<void> {
-  const plan = loadPlan(o.topology, o);
+  // A child of `up --processes` (--stop-with-parent) runs as `up` does: plain MQTT with passwords.
+  const plan = loadPlan(o.topology, o, o.stopWithParent ? 'single' : 'processes');
   const httpListen = o.httpListen === undefined ? undefined : parseListen(o.httpListen);
   const cell = requireCell(plan, o.cell);
   ensurePrivateDir(plan.dataDir, true);
@@ -97,6 +113,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   if (looseMode(file)) log.warn({ file }, 'the secrets file is readable by others: chmod 600 it');
   const secret = secrets.broker_secret;
   const started = exitOnSignalWhileStarting(log);
+  if (o.stopWithParent) stopWithParent(log);
   const clock = new RealClock();
   const rng = entropyRng();
   // Mutual TLS (the default): the API cell makes the CA and the certificates on first start; every

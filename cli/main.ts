@@ -3,7 +3,7 @@
  * The `novacell` command. Data goes to stdout, logs to stderr; exit codes: 0 ok, 1 runtime failure,
  * 2 usage error or invalid input.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TopologyError } from '../topology/errors.ts';
 import { loadTopology } from '../topology/load.ts';
 import { resolvePlan } from '../topology/plan.ts';
@@ -24,7 +24,9 @@ program
   .option('--api-listen <host:port>', "overrides the topology's api.listen (port 0: a free one)")
   .option('--broker-base-port <port>', 'overrides broker_base_port (0: every embedded broker on a free port)', (v) => Number(v))
   .option('--metadata-listen <host:port>', 'where nova-api-metadata listens (default 127.0.0.1:0, a free port)')
-  .action(async (file: string, o: { dataDir?: string; apiListen?: string; brokerBasePort?: number; metadataListen?: string }) => (await import('./up.ts')).up(file, o));
+  .addOption(new Option('--processes', 'every cell but the API cell in its own `novacell cell run` child process (uses every core; a slow cell stalls no other)').conflicts('singleProcess'))
+  .option('--single-process', 'every cell in this one process (the default)')
+  .action(async (file: string, o: { dataDir?: string; apiListen?: string; brokerBasePort?: number; metadataListen?: string; processes?: boolean }) => (await import('./up.ts')).up(file, o));
 
 program
   .command('validate')

@@ -2,7 +2,7 @@
  * The commands of one process per cell: `cell run`, `compute run`, `status`, `credentials`,
  * `broker-config`. Each loads its module when it runs, so a short command does not pay for the rest.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 /** What `novacell up` runs without an argument. */
 export const DEFAULT_TOPOLOGY = new URL('../topology/examples/quickstart.yaml', import.meta.url).pathname;
@@ -38,7 +38,9 @@ export function registerMultiProcessCommands(program: Command): void {
     .option(...apiListenOption)
     .option(...brokerBasePortOption)
     .option(...secretsOption)
-    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; metadataListen?: string; metadataUrl?: string; dataDir?: string; apiListen?: string; brokerBasePort?: number; secrets?: string }) => {
+    // `up --processes` starts its cells with this: they stop when up's end of their stdin closes.
+    .addOption(new Option('--stop-with-parent', 'stop when stdin closes').hideHelp())
+    .action(async (o: { topology: string; cell: string; compute: boolean; httpListen?: string; metadataListen?: string; metadataUrl?: string; dataDir?: string; apiListen?: string; brokerBasePort?: number; secrets?: string; stopWithParent?: boolean }) => {
       const { cellRun } = await import('./cell-run.ts');
       await cellRun(o);
     });

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { ensurePrivateDir } from '../runtime/db/index.ts';
 import { RealClock } from '../runtime/clock/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
-import { createLogger } from '../runtime/log/index.ts';
+import { createLogger, type Logger } from '../runtime/log/index.ts';
 import { CellTree } from '../cells/tree/tree.ts';
 import { openApiStore, startApiService } from '../actors/api/api-service.ts';
 import { startConsoleProxies, tokenCheckOver } from '../actors/console/proxies/index.ts';
@@ -24,30 +24,55 @@ import { adminByToken } from './observe-http.ts';
 import { mountDashboard } from '../web/index.ts';
 
 import { defaultDriver } from '../cells/leaf/default-driver.ts';
-import type { PlanHost } from '../topology/plan-types.ts';
+import type { PlanCell, PlanHost, TopologyPlan } from '../topology/plan-types.ts';
+import { freeBasePort, startCellProcesses } from './cell-processes.ts';
+import { UsageError } from './usage-error.ts';
 import type { ComputeAPI } from '../actors/api/compute-api.ts';
 import { metadataSharedSecret, parseMetadataListen, startPlanMetadata } from './metadata-service.ts';
 
 export type UpOptions = PlanOverrides & {
   /** Where nova-api-metadata listens (host:port; default 127.0.0.1:0, a free port). */
   metadataListen?: string;
+  /** Every cell but the API cell in a `novacell cell run` child process (default: all in this one). */
+  processes?: boolean;
 };
+
+/**
+ * The plan `up` runs: with --processes and broker_base_port 0 the children must find each other's
+ * brokers, so the free ports are chosen here, once, and handed to every child as its base port.
+ */
+async function upPlan(path: string, opts: UpOptions, log: Logger): Promise<{ plan: TopologyPlan; overrides: PlanOverrides }> {
+  const overrides: PlanOverrides = { dataDir: opts.dataDir, apiListen: opts.apiListen, brokerBasePort: opts.brokerBasePort };
+  // `up` keeps plain MQTT with a password per principal, its child processes (--processes) too.
+  const plan = loadPlan(path, overrides, 'single');
+  const apiCell = plan.cells[0]!;
+  const inProcess = opts.processes ? [apiCell] : plan.cells;
+  for (const c of inProcess) {
+    if (c.broker.kind !== 'embedded' || c.database.kind !== 'sqlite') {
+      throw new UsageError(`cell ${c.path}: external brokers and databases need one process per cell (novacell cell run${opts.processes ? '' : ', or up --processes for cells below the API cell'})`);
+    }
+  }
+  if (!opts.processes) {
+    if (plan.brokerTls.mode === 'mutual') log.warn('broker_tls mutual applies to one process per cell (novacell cell run); novacell up keeps plain MQTT with passwords');
+    return { plan, overrides };
+  }
+  if (plan.brokerTls.mode !== 'off') {
+    throw new UsageError('up --processes: broker_tls mutual needs certificates per cell; run the cells with novacell cell run (docs/operations.md)');
+  }
+  const unset = plan.cells.filter((c) => c.broker.kind === 'embedded' && c.broker.port === 0).length;
+  if (unset === 0) return { plan, overrides };
+  const picked = { ...overrides, dataDir: plan.dataDir, brokerBasePort: await freeBasePort(unset) };
+  return { plan: loadPlan(path, picked, 'single'), overrides: picked };
+}
 
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
   const log = createLogger({});
   const path = resolve(file);
-  // One process: every broker and client is in here, so plain MQTT with a password per principal.
-  const plan = loadPlan(path, opts, 'single');
-  if (plan.brokerTls.mode === 'mutual') log.warn('broker_tls mutual applies to one process per cell (novacell cell run); novacell up keeps plain MQTT with passwords');
+  const { plan, overrides } = await upPlan(path, opts, log);
   ensurePrivateDir(plan.dataDir, true);
   const clock = new RealClock();
   const rng = entropyRng();
-  for (const c of plan.cells) {
-    if (c.broker.kind !== 'embedded' || c.database.kind !== 'sqlite') {
-      throw new Error(`cell ${c.path}: external brokers and databases need one process per cell (novacell cell run)`);
-    }
-  }
   const apiCell = plan.cells[0]!;
   const apiDb = apiCell.database.kind === 'sqlite' ? apiCell.database.file : join(plan.dataDir, 'api.sqlite');
   // The API cell keeps its routing state (mappings, instance copies, pending builds) beside the REST
@@ -71,10 +96,27 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const tree = await CellTree.start({
     plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe, driverFor,
     dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : (c.database as { file: string }).file),
+    ...(opts.processes ? { only: (c: PlanCell) => c === apiCell } : {}),
   });
-  for (const [path, rc] of tree.cells) {
-    const hosts = plan.hosts.filter((h) => h.cell === path).length;
-    process.stdout.write(`cell ${path}: broker ${rc.broker?.url}${hosts ? `, ${hosts} hosts` : ''}\n`);
+  const children = opts.processes
+    ? startCellProcesses({
+        topology: path, cells: plan.cells.slice(1), dataDir: plan.dataDir, brokerBasePort: overrides.brokerBasePort,
+        apiListen: overrides.apiListen, metadataUrl: metadata.url, log,
+        out: (cell, line) => log.debug({ cell, line }, 'cell process'),
+      })
+    : undefined;
+  try {
+    await children?.ready;
+  } catch (e) {
+    await children?.stop();
+    await tree.stop();
+    throw e;
+  }
+  for (const c of plan.cells) {
+    const hosts = plan.hosts.filter((h) => h.cell === c.path).length;
+    const url = tree.cells.get(c.path)?.broker?.url ?? c.broker.url;
+    const pid = children?.processes.get(c.path)?.pid();
+    process.stdout.write(`cell ${c.path}: broker ${url}${hosts ? `, ${hosts} hosts` : ''}${pid ? ` (process ${pid})` : ''}\n`);
   }
   const store = await openApiStore(apiDb, plan, clock);
   storeRef = store;
@@ -108,7 +150,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   }
   writeUpState(plan.dataDir, {
     topology: path, pid: process.pid, api: api.url,
-    brokers: Object.fromEntries([...tree.cells].map(([p, rc]) => [p, rc.broker?.url ?? ''])),
+    brokers: Object.fromEntries(plan.cells.map((c) => [c.path, tree.cells.get(c.path)?.broker?.url ?? c.broker.url])),
   });
   const purger = startPeriodicPurge({
     clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
@@ -119,12 +161,14 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
       return mergeCounts(total, await purgeDeletedRows(store.db, before));
     },
   });
-  process.stdout.write(`novacell is up (${tree.cells.size} cells); Ctrl-C stops it\n`);
+  const mode = children ? `, ${children.processes.size + 1} processes` : '';
+  process.stdout.write(`novacell is up (${plan.cells.length} cells${mode}); Ctrl-C stops it\n`);
   await new Promise<void>((done) => {
     const stop = async (sig: string) => {
       log.info({ signal: sig }, 'stopping');
       purger.stop();
       removeUpState(plan.dataDir);
+      await children?.stop();
       await metadata.close();
       await api.close();
       await proxies.close();

@@ -7,6 +7,7 @@ import type { NovaConfig } from '../../runtime/config/index.ts';
 import type { CellFilter, CellRequest, CellWeigher, ChildCell } from './types.ts';
 import { EligibleCellFilter } from './filters/eligible-filter.ts';
 import { TargetCellFilter } from './filters/target-cell-filter.ts';
+import { RequestedHostCellFilter } from './filters/requested-host-filter.ts';
 import { DifferentCellFilter } from './filters/different-cell-filter.ts';
 import { CellImagePropertiesFilter } from './filters/image-properties-filter.ts';
 import { CellAvailabilityZoneFilter } from './filters/availability-zone-filter.ts';
@@ -16,7 +17,7 @@ import { weightOffsetWeigher } from './weighers/weight-offset.ts';
 import { muteChildWeigher } from './weighers/mute-child.ts';
 
 export const CELL_FILTERS: readonly CellFilter[] = [
-  EligibleCellFilter, TargetCellFilter, DifferentCellFilter, CellImagePropertiesFilter, CellAvailabilityZoneFilter, CapacityFilter,
+  EligibleCellFilter, TargetCellFilter, RequestedHostCellFilter, DifferentCellFilter, CellImagePropertiesFilter, CellAvailabilityZoneFilter, CapacityFilter,
 ];
 
 function normalize(ws: number[]): number[] {

@@ -9,6 +9,8 @@ export interface ChildCell {
   /** Silent for mute_child_interval, or its link is gone: left out of scheduling. */
   muted: boolean;
   weightOffset: number;
+  /** The compute hosts of the child's subtree, lower case, when the plan gives them. */
+  hosts?: ReadonlySet<string>;
 }
 
 export interface CellRequest {

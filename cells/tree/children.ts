@@ -38,7 +38,7 @@ export class Children {
   private flavors: readonly FlavorSpec[] = [];
 
   constructor(
-    children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number }>,
+    children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number; hosts?: readonly string[] }>,
     private readonly clock: Clock,
     private readonly muteIntervalMs: number,
     private readonly log: Logger,
@@ -46,6 +46,7 @@ export class Children {
     for (const c of children) {
       this.byPath.set(c.path, {
         path: c.path, isLeaf: c.isLeaf, weightOffset: c.weightOffset, capacity: emptyCapacity(), muted: true, seq: -1,
+        ...(c.hosts ? { hosts: new Set(c.hosts.map((h) => h.toLowerCase())) } : {}),
         lastHeard: Number.NEGATIVE_INFINITY, linkDown: true, inFlight: { vcpus: 0, memoryMb: 0, diskGb: 0 },
       });
     }

@@ -54,6 +54,11 @@ export interface TreeOptions {
   brokerSecret?: string;
   /** Metrics and health checks of every cell (absent: nothing is measured). */
   observe?: CellObservability;
+  /**
+   * Start only these cells here (default all); the others run elsewhere, e.g. as `novacell cell run`
+   * processes of `up --processes`, and link to these cells' brokers on the plan's ports.
+   */
+  only?: (cell: PlanCell) => boolean;
 }
 
 export type { RunningCell };
@@ -103,8 +108,9 @@ export class CellTree {
     const cells = new Map<string, RunningCell>();
 
     const secret = o.brokerSecret ?? o.rng.stream('broker-secret').uuid4();
+    const here = o.plan.cells.filter((c) => o.only?.(c) ?? true);
     // Brokers first, so every link has somewhere to connect.
-    for (const c of o.plan.cells) {
+    for (const c of here) {
       const rc: RunningCell = { plan: c, buses: [] };
       if (transport.kind === 'mqtt') {
         const port = o.ephemeralPorts || c.broker.kind !== 'embedded' ? 0 : c.broker.port;
@@ -131,7 +137,7 @@ export class CellTree {
 
     let apiCell: ApiCell | undefined;
     // Parents before children (the plan's order): a parent listens before its children say hello.
-    for (const c of o.plan.cells) {
+    for (const c of here) {
       const rc = cells.get(c.path)!;
       const parent = c.parentPath ? cells.get(c.parentPath)! : undefined;
       const started = await startCell({
@@ -146,9 +152,12 @@ export class CellTree {
       o.observe?.watch(rc, o.clock, started.apiCell);
       apiCell ??= started.apiCell;
     }
-    const tree = new CellTree(new ComputeAPI(apiCell!, o.clock, o.rng.stream('api')), apiCell!, cells, system);
-    await apiCell!.setFlavors(planFlavors(o.plan));
-    await apiCell!.syncAggregates(planAggregates(o.plan));
+    if (!apiCell) throw new Error('CellTree: the API cell must run in this process');
+    const tree = new CellTree(new ComputeAPI(apiCell, o.clock, o.rng.stream('api')), apiCell, cells, system);
+    // Cells of other processes that are not linked yet get the global data when they say hello.
+    const pushed = apiCell.setFlavors(planFlavors(o.plan)).then(() => apiCell.syncAggregates(planAggregates(o.plan)));
+    if (here.length === o.plan.cells.length) await pushed;
+    else void pushed;
     return tree;
   }
 

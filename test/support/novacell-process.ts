@@ -34,10 +34,10 @@ export class NovacellProcess {
       log.write(d);
     });
     this.child.stderr!.on('data', (d: Buffer) => log.write(d));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => {
-      log.end();
-      resolve({ code, signal });
-    }));
+    // The log ends when every pipe has closed, not at exit: processes the command started (the cells of
+    // `up --processes`) share its stderr and may still write there after it was SIGKILLed.
+    this.child.once('close', () => log.end());
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
   get pid(): number {

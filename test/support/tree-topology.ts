@@ -16,6 +16,11 @@ export interface TreeShape {
 }
 
 export function treePlan(s: TreeShape = {}): TopologyPlan {
+  return resolvePlan(parseTopology(treeTopology(s), 'test-tree.yaml'));
+}
+
+/** The topology of treePlan as YAML, e.g. to write a file for `novacell cell run` processes. */
+export function treeTopology(s: TreeShape & { dataDir?: string } = {}): string {
   const children = s.children ?? 2;
   const grand = s.grandchildren ?? 2;
   const per = s.hostsPerLeaf ?? 10;
@@ -34,7 +39,7 @@ export function treePlan(s: TreeShape = {}): TopologyPlan {
   }
   const yaml = `version: 1
 name: test-tree
-data_dir: ./data
+data_dir: ${JSON.stringify(s.dataDir ?? './data')}
 broker_base_port: 0
 api: {listen: "127.0.0.1:0"}
 regions: {r: {sites: {s: {lat: 0, lon: 0}}}}
@@ -49,5 +54,5 @@ ${kids}flavors:
 projects: [{name: demo}]
 users: [{name: demo, password: pw, project: demo, roles: [member]}]
 `;
-  return resolvePlan(parseTopology(yaml, 'test-tree.yaml'));
+  return yaml;
 }

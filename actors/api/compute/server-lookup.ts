@@ -53,11 +53,21 @@ export function hostStatusOf(host: string | null, services: ServiceView[]): stri
   return s.up ? 'UP' : 'DOWN';
 }
 
-/** Fill in host_status for admins at 2.16+ (one services query per request). */
+/**
+ * How long a server show or list waits for the cells' services before printing host_status UNKNOWN:
+ * a cell that does not answer (stopped, or slow) must not hold up every admin's GET /servers/{id}
+ * (Nova's own answer for a cell it cannot reach, microversion 2.69, is a partial record at once).
+ */
+export const HOST_STATUS_WAIT_MS = 2_000;
+
+/** Fill in host_status for admins at 2.16+ (one services query per request, bounded by HOST_STATUS_WAIT_MS). */
 export async function addHostStatus(deps: ComputeDeps, request: FastifyRequest, models: ServerModel[]): Promise<void> {
   if (!callerOf(request).isAdmin || models.length === 0) return;
-  const services = await deps.compute.services(contextOf(request)).catch(() => [] as ServiceView[]);
-  for (const m of models) m.hostStatus = hostStatusOf(m.inst.host, services);
+  let timer: ReturnType<typeof deps.clock.setTimeout> | undefined;
+  const late = new Promise<undefined>((r) => (timer = deps.clock.setTimeout(() => r(undefined), HOST_STATUS_WAIT_MS)));
+  const services = await Promise.race([deps.compute.services(contextOf(request)).catch(() => [] as ServiceView[]), late]);
+  deps.clock.clearTimer(timer);
+  for (const m of models) m.hostStatus = services ? hostStatusOf(m.inst.host, services) : m.inst.host ? 'UNKNOWN' : '';
 }
 
 /** Nova's check_instance_lock: a locked server refuses its owner (not an admin) with 409. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { novaConfig } from '../../../runtime/config/index.ts';
 import { CellScheduler } from '../../../cells/scheduler/cell-scheduler.ts';
 import { TargetCellFilter } from '../../../cells/scheduler/filters/target-cell-filter.ts';
+import { RequestedHostCellFilter } from '../../../cells/scheduler/filters/requested-host-filter.ts';
 import { DifferentCellFilter } from '../../../cells/scheduler/filters/different-cell-filter.ts';
 import { CellImagePropertiesFilter } from '../../../cells/scheduler/filters/image-properties-filter.ts';
 import { CapacityFilter } from '../../../cells/scheduler/filters/capacity-filter.ts';
@@ -34,6 +35,18 @@ function child(path: string, units = 10, p: Partial<ChildCell> = {}): ChildCell 
 }
 
 describe('cell filters', () => {
+  it('RequestedHostCellFilter keeps only the child whose subtree holds the requested host (2.74 host, zone:host)', () => {
+    const eu = child('api!eu', 10, { isLeaf: false, hosts: new Set(['fra-01', 'fra-02']) });
+    const us = child('api!us', 10, { hosts: new Set(['nyc-01']) });
+    const unknown = child('api!new');
+    expect(RequestedHostCellFilter.passes(eu, req({ forceHosts: ['FRA-02'] }))).toBe(true);
+    expect(RequestedHostCellFilter.passes(us, req({ forceHosts: ['fra-02'] }))).toBe(false);
+    expect(RequestedHostCellFilter.passes(us, req({ forceNodes: ['nyc-01'] }))).toBe(true);
+    expect(RequestedHostCellFilter.passes(unknown, req({ forceHosts: ['fra-02'] }))).toBe(true);
+    expect(RequestedHostCellFilter.passes(us, req())).toBe(true);
+    expect(new CellScheduler(novaConfig()).rank([us, eu], req({ forceHosts: ['fra-01'] })).map((c) => c.path)).toEqual(['api!eu']);
+  });
+
   it('TargetCellFilter keeps only the subtree of target_cell', () => {
     const r = req({ schedulerHints: { target_cell: 'api!eu!fra1' } });
     expect(TargetCellFilter.passes(child('api!eu', 1, { isLeaf: false }), r)).toBe(true);
