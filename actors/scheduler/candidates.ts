@@ -78,9 +78,8 @@ export class RankedCandidates {
   private order: Int32Array;
   private known: number;
 
-  /** `exact` makes every total exact (the fused pass leaves estimates outside the top k) before a full order. */
   constructor(private readonly total: Float64Array, readonly length: number, top: Int32Array,
-    topCount: number, private readonly pick: number, private readonly exact?: () => void) {
+    topCount: number, private readonly pick: number) {
     this.order = top;
     this.known = topCount;
   }
@@ -88,7 +87,6 @@ export class RankedCandidates {
   /** Position (into the filtered index array) of the r-th candidate, r < length. */
   at(r: number): number {
     if (r >= this.known) {
-      this.exact?.();
       this.order = completeOrder(this.total, this.length, this.order, this.known);
       this.known = this.length;
     }

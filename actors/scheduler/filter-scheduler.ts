@@ -22,7 +22,7 @@ import { createFilters } from './filters/registry.ts';
 import { HostManager } from './host-manager.ts';
 import type { HostArrays } from './host-arrays.ts';
 import {
-  exactAll, fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters, weighAndRank, type FusedFilters,
+  fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters, weighAndRank, type FusedFilters,
 } from './fused-pass.ts';
 import { consumeFromRequest, undoConsumption, type Consumption } from './host-state.ts';
 import type { FlavorSpec, HostState, RequestSpec, Selection } from './types.ts';
@@ -82,15 +82,6 @@ export class FilterScheduler {
   private readonly actMult = new Float64Array(4);
   private readonly actMin = new Float64Array(4);
   private readonly actRange = new Float64Array(4);
-  private actCount = 0;
-  private actN = 0;
-  /** False after a fused pass 2 that left estimates in `total` for hosts outside the top k. */
-  private totalsExact = true;
-  private readonly makeTotalsExact = (): void => {
-    if (this.totalsExact || this.arrays === null) return;
-    exactAll(this.arrays, this.idx, this.actN, this.actCols, this.actCount, this.actMult, this.actMin, this.actRange, this.total);
-    this.totalsExact = true;
-  };
 
   constructor(config: NovaConfig, private readonly rng: RandomStream, options: FilterSchedulerOptions = {}) {
     const fs = config.filter_scheduler;
@@ -199,23 +190,18 @@ export class FilterScheduler {
       this.topW = new Float64Array(k);
     }
     let m: number;
-    this.totalsExact = true;
     if (this.arrays !== null && this.fusedCols !== null && n > 1) {
       m = this.fusedRank(this.arrays, this.fusedCols, n, k);
-      this.totalsExact = false;
     } else {
       weighHosts(this.weighers, hosts, this.idx, n, spec, this.total, this.scratch);
       m = topK(this.total, n, k, this.topPos, this.topW);
     }
     this.mmFresh = false;
-    if (!randomize) return new RankedCandidates(this.total, n, this.topPos, m, 0, this.makeTotalsExact);
-    if (this.shuffleBest) {
-      this.makeTotalsExact();
-      this.shuffleBestTies(n, m);
-    }
+    if (!randomize) return new RankedCandidates(this.total, n, this.topPos, m, 0);
+    if (this.shuffleBest) this.shuffleBestTies(n, m);
     const subset = Math.min(this.subsetSize, n);
     const pick = subset > 1 ? this.rng.int(subset) : 0;
-    return new RankedCandidates(this.total, n, this.topPos, m, pick, this.makeTotalsExact);
+    return new RankedCandidates(this.total, n, this.topPos, m, pick);
   }
 
   /** Pass 2 over the arrays (weighers/base.ts's weighHosts and topK, fused). */
@@ -233,8 +219,6 @@ export class FilterScheduler {
       this.actRange[count] = hi - lo;
       count++;
     }
-    this.actCount = count;
-    this.actN = n;
     return weighAndRank(a, this.idx, n, this.actCols, count, this.actMult, this.actMin, this.actRange, this.total,
       k, this.topPos, this.topW);
   }

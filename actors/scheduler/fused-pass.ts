@@ -187,14 +187,6 @@ export function minMax(a: HostArrays, idx: Int32Array, n: number, cols: Int32Arr
  * weighers whose values are all equal or whose multiplier is 0 adding nothing, as in
  * weighers/base.ts; and the k best positions, best first, equal totals in host order (topK's rule).
  * `act*` describe at most four active weighers: column, multiplier, min, range.
- *
- * The divisions are the pass's main cost, so once the top k is full a host is first weighed with
- * multiplications by 1 / range; that estimate is within `slack` (a bound on the rounding error of
- * both forms, far below any weight difference that matters) of the exact total, so a host whose
- * estimate plus slack cannot beat the k-th best is skipped without its exact total, which only the
- * hosts that may enter the top k get. Skipped hosts keep their estimate in total[]; returns the
- * count in the top k, and `exactAll` (below) computes every exact total when a caller needs more
- * than the top k (claims refused past it, or shuffle_best_same_weighed_hosts).
  */
 export function weighAndRank(a: HostArrays, idx: Int32Array, n: number, actCols: Int32Array, actCount: number,
   actMult: Float64Array, actMin: Float64Array, actRange: Float64Array, total: Float64Array, k: number,
@@ -205,34 +197,10 @@ export function weighAndRank(a: HostArrays, idx: Int32Array, n: number, actCols:
   const c1 = wc[W > 1 ? actCols[1]! : 0]!, m1 = actMult[1]!, n1 = actMin[1]!, r1 = actRange[1]!;
   const c2 = wc[W > 2 ? actCols[2]! : 0]!, m2 = actMult[2]!, n2 = actMin[2]!, r2 = actRange[2]!;
   const c3 = wc[W > 3 ? actCols[3]! : 0]!, m3 = actMult[3]!, n3 = actMin[3]!, r3 = actRange[3]!;
-  // Estimate: multiplier / range once, so each host costs multiplications only.
-  const q0 = W > 0 ? m0 / r0 : 0, q1 = W > 1 ? m1 / r1 : 0, q2 = W > 2 ? m2 / r2 : 0, q3 = W > 3 ? m3 / r3 : 0;
-  let absMult = 0;
-  for (let j = 0; j < W; j++) absMult += Math.abs(actMult[j]!);
-  // Each form is within a few units in the last place per term (terms are at most |multiplier|):
-  // 64 ulps of the multipliers' sum bounds their difference with room to spare.
-  const slack = (absMult + 1) * 64 * Number.EPSILON;
   let m = 0;
   let floor = -Infinity;
   for (let i = 0; i < n; i++) {
     const h = idx[i]!;
-    if (m === k) {
-      let e = 0;
-      if (W > 0) {
-        e = q0 * (c0[h]! - n0);
-        if (W > 1) {
-          e += q1 * (c1[h]! - n1);
-          if (W > 2) {
-            e += q2 * (c2[h]! - n2);
-            if (W > 3) e += q3 * (c3[h]! - n3);
-          }
-        }
-      }
-      if (e + slack <= floor) {
-        total[i] = e;
-        continue;
-      }
-    }
     let t = 0;
     if (W > 0) {
       t = t + m0 * ((c0[h]! - n0) / r0);
@@ -258,16 +226,4 @@ export function weighAndRank(a: HostArrays, idx: Int32Array, n: number, actCols:
     if (m === k) floor = outW[k - 1]!;
   }
   return m;
-}
-
-/** Every candidate's exact total (pass 2's arithmetic), for when more than the top k is needed. */
-export function exactAll(a: HostArrays, idx: Int32Array, n: number, actCols: Int32Array, actCount: number,
-  actMult: Float64Array, actMin: Float64Array, actRange: Float64Array, total: Float64Array): void {
-  const wc = weightColumns(a);
-  for (let i = 0; i < n; i++) {
-    const h = idx[i]!;
-    let t = 0;
-    for (let j = 0; j < actCount; j++) t = t + actMult[j]! * ((wc[actCols[j]!]![h]! - actMin[j]!) / actRange[j]!);
-    total[i] = t;
-  }
 }
