@@ -58,7 +58,8 @@ export class CellNode {
   private flavors: FlavorSpec[] = [];
   private global: SyncGlobalBody | undefined;
   private readonly reporter: CapacityReporter;
-  private outbox: InstanceState[] = [];
+  /** Instance updates waiting for the next flush, one per instance and cell (the latest version). */
+  private outbox = new Map<string, InstanceState>();
   private flushing = false;
   private hostCheck: TimerHandle | undefined;
   private handbackTimer: TimerHandle | undefined;
@@ -187,14 +188,21 @@ export class CellNode {
     return this.o.parent!.children.total();
   }
 
+  /**
+   * Instance updates go up coalesced: all queued in one turn of the event loop leave together (split
+   * at UPDATES_PER_MESSAGE), and an instance that changed several times in that turn sends only its
+   * latest version (the parent keeps the highest version anyway).
+   */
   private queueUpdate(u: InstanceState): void {
-    this.outbox.push(u);
+    const key = `${u.cell} ${u.uuid}`;
+    const queued = this.outbox.get(key);
+    if (queued === undefined || queued.version <= u.version) this.outbox.set(key, u);
     if (this.flushing) return;
     this.flushing = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.flushing = false;
-      const all = this.outbox;
-      this.outbox = [];
+      const all = [...this.outbox.values()];
+      this.outbox.clear();
       for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         void this.o.parentBus
