@@ -5,6 +5,7 @@
  * messages, JSON encodes and decodes (every JSON.stringify / JSON.parse in the process), SQL
  * statements and commits (sqlite3's run/all/exec), and the process's CPU time.
  *   npx tsx bench/build-path-counts.ts [--servers 500] [--target cell|tree|both] [--transport mqtt|memory]
+ * With WHO=1 in the environment it also prints the callers of JSON.stringify, most frequent first.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ const memory = opts.transport === 'memory';
 
 const counts = { decodes: 0, jsonParse: 0, jsonStringify: 0, sql: 0, commits: 0, instanceUpdates: 0 };
 let counting = false;
+const who = new Map<string, number>();
 
 // Counting hooks: each wraps one function and counts its calls while `counting`.
 const rawParse = JSON.parse;
@@ -43,7 +45,7 @@ JSON.parse = function parse(...a: Parameters<typeof JSON.parse>) {
   return rawParse.apply(JSON, a);
 } as typeof JSON.parse;
 JSON.stringify = function stringify(...a: Parameters<typeof JSON.stringify>) {
-  if (counting) counts.jsonStringify++;
+  if (counting) { counts.jsonStringify++; if (process.env.WHO) { const w = new Error().stack!.split("\n")[2]!.trim(); who.set(w, (who.get(w) ?? 0) + 1); } }
   return rawStringify.apply(JSON, a as Parameters<typeof JSON.stringify>);
 } as typeof JSON.stringify;
 const rawDecode = MessageRegistry.prototype.decode;
@@ -136,4 +138,5 @@ function report(label: string, cpuUs: number): void {
 console.log(`build-path-counts: ${servers} servers in one burst over ${memory ? 'the in-memory bus' : 'MQTT'} — ${machine()}`);
 if (opts.target !== 'tree') report('one cell, 50 hosts', (await cell()).cpuUs);
 if (opts.target !== 'cell') report('3-level tree, 4 leaves × 10 hosts', (await tree()).cpuUs);
+if (process.env.WHO) for (const [k, v] of [...who].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(v, k);
 process.exit(0);
