@@ -58,8 +58,7 @@ export class CellNode {
   private flavors: FlavorSpec[] = [];
   private global: SyncGlobalBody | undefined;
   private readonly reporter: CapacityReporter;
-  /** Instance updates waiting for the next flush, one per instance and cell (the latest version). */
-  private outbox = new Map<string, InstanceState>();
+  private outbox: InstanceState[] = [];
   private flushing = false;
   private hostCheck: TimerHandle | undefined;
   private handbackTimer: TimerHandle | undefined;
@@ -188,21 +187,14 @@ export class CellNode {
     return this.o.parent!.children.total();
   }
 
-  /**
-   * Instance updates go up coalesced: all queued in one turn of the event loop leave together (split
-   * at UPDATES_PER_MESSAGE), and an instance that changed several times in that turn sends only its
-   * latest version (the parent keeps the highest version anyway).
-   */
   private queueUpdate(u: InstanceState): void {
-    const key = `${u.cell} ${u.uuid}`;
-    const queued = this.outbox.get(key);
-    if (queued === undefined || queued.version <= u.version) this.outbox.set(key, u);
+    this.outbox.push(u);
     if (this.flushing) return;
     this.flushing = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.flushing = false;
-      const all = [...this.outbox.values()];
-      this.outbox.clear();
+      const all = this.outbox;
+      this.outbox = [];
       for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         void this.o.parentBus
