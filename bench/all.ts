@@ -19,11 +19,12 @@ const small: Array<[string, string[]]> = [
   ['cell-builds.ts', ['1000', '3', '50']],
   ['cell-builds.ts', ['1000', '3', '50', 'memory']],
   ['tree-builds.ts', ['1000', '3', '10']],
+  ['build-path-counts.ts', ['--servers', '300']],
   ['sim-scale.ts', ['--regions', '1', '--sites', '2', '--cells', '5', '--hosts', '100', '--requests', '5000']],
 ];
 const full: Array<[string, string[]]> = [
   ['scheduler.ts', []], ['cell-builds.ts', []], ['cell-builds.ts', ['2000', '3', '50', 'memory']], ['tree-builds.ts', []],
-  ['sim-scale.ts', []],
+  ['build-path-counts.ts', []], ['sim-scale.ts', []],
 ];
 const runs = opts.full ? full : small;
 if (opts.qemu) runs.push(['qemu-guests.ts', ['2', '128']]);

@@ -1,7 +1,8 @@
 /**
  * Builds per second through one cell over the real MQTT bus (embedded aedes on loopback, SQLite file,
  * FakeDriver with zero spawn time): N servers requested in one burst, timed from the first request to
- * the last ACTIVE. Prints each run, the median, build latency percentiles and peak RSS.
+ * the last ACTIVE. Prints each run, the median, build latency percentiles, the process's CPU time
+ * (user + system, all threads) per build, and peak RSS.
  *   npx tsx bench/cell-builds.ts [servers=2000] [runs=3] [hosts=50] [mqtt|memory]
  * `memory` runs the same cell on the in-memory bus (the simulator's transport) as a baseline that
  * shows what the MQTT hops cost.
@@ -31,7 +32,7 @@ const transportKind = cli.processedArgs[3] === 'memory' ? 'memory' : 'mqtt';
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
 const image = { id: 'cirros', properties: {} };
 
-async function once(run: number): Promise<{ rate: number; p50: number; p99: number }> {
+async function once(run: number): Promise<{ rate: number; p50: number; p99: number; cpuPerBuild: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'novacell-bench-'));
   const hosts = Array.from({ length: hostCount }, (_, i) => ({ name: `compute${i}`, vcpus: 64, memoryMb: 262144, diskGb: 4000 }));
   const clock = new RealClock();
@@ -53,6 +54,7 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
       if (++done === servers) resolveAll();
     }
   });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const ctx = { projectId: 'bench', userId: 'bench', reqId: 'req-bench' };
   await Promise.all(
@@ -64,9 +66,11 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
   );
   await all;
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPerBuild = (cpu.user + cpu.system) / servers;
   await cell.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: servers / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { rate: servers / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuPerBuild };
 }
 
 console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over ${transportKind} — ${machine()}`);
@@ -75,12 +79,14 @@ console.log(`reference: bare aedes QoS 1 round trips, one at a time: ${rt.toFixe
 const rates: number[] = [];
 const p50s: number[] = [];
 const p99s: number[] = [];
+const cpus: number[] = [];
 for (let r = 0; r < runs; r++) {
-  const { rate, p50, p99 } = await once(r);
+  const { rate, p50, p99, cpuPerBuild } = await once(r);
   rates.push(rate);
+  cpus.push(cpuPerBuild);
   p50s.push(p50);
   p99s.push(p99);
-  console.log(`  run ${r + 1}: ${rate.toFixed(0)} builds/s, latency p50 ${p50.toFixed(0)} ms p99 ${p99.toFixed(0)} ms, rss ${rssMiB()} MiB`);
+  console.log(`  run ${r + 1}: ${rate.toFixed(0)} builds/s, latency p50 ${p50.toFixed(0)} ms p99 ${p99.toFixed(0)} ms, CPU ${cpuPerBuild.toFixed(0)} µs/build, rss ${rssMiB()} MiB`);
 }
-console.log(`median: ${median(rates).toFixed(0)} builds/s = ${(median(rates) / rt).toFixed(3)} × the aedes round-trip rate, latency p50 ${median(p50s).toFixed(0)} ms, p99 ${median(p99s).toFixed(0)} ms, peak rss ${rssMiB()} MiB`);
+console.log(`median: ${median(rates).toFixed(0)} builds/s = ${(median(rates) / rt).toFixed(3)} × the aedes round-trip rate, latency p50 ${median(p50s).toFixed(0)} ms, p99 ${median(p99s).toFixed(0)} ms, CPU ${median(cpus).toFixed(0)} µs/build, peak rss ${rssMiB()} MiB`);
 process.exit(0);

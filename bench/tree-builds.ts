@@ -1,7 +1,8 @@
 /**
  * Builds per second through the 3-level cell tree over real MQTT (API cell; 2 child cells; 2 leaf cells
  * under each; every cell with its own aedes broker on loopback and its own SQLite file; FakeDriver with
- * zero spawn time): N servers in one burst, from the first request to the last ACTIVE at the top.
+ * zero spawn time): N servers in one burst, from the first request to the last ACTIVE at the top;
+ * also this process's CPU time (user + system, all threads) per build (in `processes` mode the API cell's only).
  * `processes`: as `up --processes` runs it, the API cell here and every other cell a `novacell cell run`
  * child process (real MQTT between them), so the tree uses every core.
  *   npx tsx bench/tree-builds.ts [servers=2000] [runs=3] [hostsPerLeaf=10] [mqtt|memory|processes]
@@ -77,6 +78,7 @@ async function once(run: number) {
       if (++done === servers) finish();
     }
   });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: servers }, async (_, i) => {
     const t = performance.now();
@@ -85,20 +87,24 @@ async function once(run: number) {
   }));
   await all;
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPerBuild = (cpu.user + cpu.system) / servers;
   await children?.stop();
   await tree.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuPerBuild };
 }
 
 console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind} — ${machine()}`);
 const rt = await aedesRoundTripsPerSecond();
 console.log(`reference: bare aedes QoS 1 round trips, one at a time: ${rt.toFixed(0)}/s here`);
 const rates: number[] = [];
+const cpus: number[] = [];
 for (let r = 0; r < runs; r++) {
   const x = await once(r);
   rates.push(x.rate);
-  console.log(`  run ${r + 1}: ${x.rate.toFixed(0)} builds/s, latency p50 ${x.p50.toFixed(0)} ms p99 ${x.p99.toFixed(0)} ms, rss ${rssMiB()} MiB`);
+  cpus.push(x.cpuPerBuild);
+  console.log(`  run ${r + 1}: ${x.rate.toFixed(0)} builds/s, latency p50 ${x.p50.toFixed(0)} ms p99 ${x.p99.toFixed(0)} ms, CPU ${x.cpuPerBuild.toFixed(0)} µs/build, rss ${rssMiB()} MiB`);
 }
-console.log(`median: ${median(rates).toFixed(0)} builds/s = ${(median(rates) / rt).toFixed(3)} × the aedes round-trip rate, peak rss ${rssMiB()} MiB`);
+console.log(`median: ${median(rates).toFixed(0)} builds/s = ${(median(rates) / rt).toFixed(3)} × the aedes round-trip rate, CPU ${median(cpus).toFixed(0)} µs/build, peak rss ${rssMiB()} MiB`);
 process.exit(0);

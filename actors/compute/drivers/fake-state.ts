@@ -1,11 +1,19 @@
 /**
  * The FakeDriver's hypervisor state on disk: one JSON file per compute host (`<dir>/<host>.json`,
  * 0600 in a 0700 directory), so a restarted compute process finds its guests as a real hypervisor's
- * domains outlive nova-compute. Written whole on every change (temporary file, then rename), so a
- * SIGKILL at any moment leaves either the old state or the new one, never half of one. A guest still
- * building is not written: a spawn does not survive its process, as with Nova.
+ * domains outlive nova-compute. Written whole (temporary file, then rename), so a SIGKILL at any moment
+ * leaves either the old state or the new one, never half of one. A guest still building is not
+ * written: a spawn does not survive its process, as with Nova.
+ *
+ * Writes are group-committed: save() asks for a write and returns its promise; every change asked for
+ * before the write takes its snapshot (at the next turn of the event loop, after the write before it)
+ * goes into that one write, off the main thread. The driver awaits the promise before its method
+ * returns or its lifecycle event fires, so nothing hears of a change the file does not yet hold, and
+ * a SIGKILL can only lose changes nobody was told about (a spawn that had not yet reported, which
+ * the restart treats as a build in flight).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmod, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HypervisorError } from '../../../runtime/errors/index.ts';
@@ -50,6 +58,12 @@ export function fakeStateFile(dir: string, host: string): string {
 }
 
 export class FakeStateFile {
+  /** The write that has not yet taken its snapshot (changes asked for now go into it). */
+  private queued: Promise<void> | null = null;
+  /** The last write asked for, settled either way (the next one starts after it). */
+  private tail: Promise<void> = Promise.resolve();
+  private dirMade = false;
+
   constructor(readonly file: string) {}
 
   /** The guests written last time (none when there is no file yet). A file that does not parse is an error, not an empty host. */
@@ -64,16 +78,42 @@ export class FakeStateFile {
     return parsed.guests.map(restoreGuest);
   }
 
-  save(host: string, guests: Iterable<FakeGuest>): void {
+  /**
+   * Ask for the guests to be written; resolves once a write that includes every change made before
+   * this call is on disk. `guests` is read when the write starts.
+   */
+  save(host: string, guests: () => Iterable<FakeGuest>): Promise<void> {
+    if (this.queued) return this.queued;
+    const p = this.tail.then(nextTurn).then(() => {
+      this.queued = null;
+      return this.write(host, guests());
+    });
+    this.queued = p;
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Resolves when every write asked for so far has ended. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
+  private async write(host: string, guests: Iterable<FakeGuest>): Promise<void> {
     const out: StoredGuest[] = [];
     for (const g of guests) if (g.state !== PowerState.NOSTATE) out.push(storeGuest(g));
-    const dir = join(this.file, '..');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!this.dirMade) {
+      mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+    }
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, host, guests: out }), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    await writeFile(tmp, JSON.stringify({ version: 1, host, guests: out }), { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, this.file);
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 function storeGuest(g: FakeGuest): StoredGuest {

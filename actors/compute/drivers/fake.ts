@@ -71,6 +71,8 @@ export class FakeDriver implements ComputeDriver {
   private readonly stateDir: string | undefined;
   /** Set once the guests have been read back from disk (init may run again when the manager restarts). */
   private stateFile: FakeStateFile | undefined;
+  /** The state-file write the latest change waits for (undefined: none pending, or no state file). */
+  private saving: Promise<void> | undefined;
   private readonly liveMigrations: FakeLiveMigrations;
 
   constructor(opts: FakeDriverOptions) {
@@ -106,6 +108,7 @@ export class FakeDriver implements ComputeDriver {
     }
     this.liveMigrations.abortAll();
     this.host = undefined;
+    await this.stateFile?.idle();
   }
 
   async getAvailableNodes(): Promise<string[]> {
@@ -172,6 +175,7 @@ export class FakeDriver implements ComputeDriver {
     } else {
       this.setState(guest, SHUTDOWN);
     }
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async destroy(instanceUuid: string, _opts?: DestroyOptions): Promise<void> {
@@ -181,6 +185,7 @@ export class FakeDriver implements ComputeDriver {
     const wasActive = g.state !== NOSTATE && g.state !== SHUTDOWN && g.state !== CRASHED;
     this.removeGuest(g);
     if (wasActive) this.emit(g, 'STOPPED');
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async reboot(instanceUuid: string, type: 'SOFT' | 'HARD'): Promise<void> {
@@ -192,12 +197,14 @@ export class FakeDriver implements ComputeDriver {
       g.console.record('restart', now);
       g.console.record('boot', now);
       this.persist();
+      if (this.saving) await this.saving;
       return;
     }
     if (g.state !== SHUTDOWN && g.state !== CRASHED) this.emit(g, 'STOPPED');
     g.state = SHUTDOWN;
     g.console.record('boot', now);
     this.setState(g, RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async powerOff(instanceUuid: string, _timeoutS?: number): Promise<void> {
@@ -206,6 +213,7 @@ export class FakeDriver implements ComputeDriver {
     if (g.state === SHUTDOWN) return;
     if (g.state === RUNNING) g.console.record('halt', this.clock.now());
     this.setState(g, SHUTDOWN);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async powerOn(instanceUuid: string): Promise<void> {
@@ -213,22 +221,27 @@ export class FakeDriver implements ComputeDriver {
     if (g.state === RUNNING) return;
     g.console.record('boot', this.clock.now());
     this.setState(g, RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async pause(instanceUuid: string): Promise<void> {
     this.setState(this.guestIn(instanceUuid, 'pause', [RUNNING]), PAUSED);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async unpause(instanceUuid: string): Promise<void> {
     this.setState(this.guestIn(instanceUuid, 'unpause', [PAUSED]), RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async suspend(instanceUuid: string): Promise<void> {
     this.setState(this.guestIn(instanceUuid, 'suspend', [RUNNING]), SUSPENDED);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async resume(instanceUuid: string): Promise<void> {
     this.setState(this.guestIn(instanceUuid, 'resume', [SUSPENDED]), RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async rescue(instanceUuid: string, ctx?: RescueContext): Promise<void> {
@@ -238,6 +251,7 @@ export class FakeDriver implements ComputeDriver {
     g.state = SHUTDOWN;
     g.console.record('rescue-boot', this.clock.now(), ctx?.image?.id ?? g.imageId);
     this.setState(g, RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async unrescue(instanceUuid: string): Promise<void> {
@@ -248,6 +262,7 @@ export class FakeDriver implements ComputeDriver {
     g.state = SHUTDOWN;
     g.console.record('boot', this.clock.now());
     this.setState(g, RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async snapshot(instanceUuid: string, imageId: string): Promise<void> {
@@ -255,6 +270,7 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guestIn(instanceUuid, 'snapshot', [RUNNING, SHUTDOWN, PAUSED, SUSPENDED]);
     g.snapshots.push(imageId);
     this.persist();
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async preLiveMigration(_ctx: SpawnContext): Promise<{ migrateUri: string | null }> {
@@ -267,6 +283,7 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guestIn(instanceUuid, 'live_migration', [RUNNING, PAUSED]);
     await this.liveMigrations.transfer(instanceUuid, dest.memoryMb, dest.onProgress);
     this.removeGuest(g);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   /** The guest arrives running (or paused, as it left): no boot on its console. */
@@ -274,6 +291,7 @@ export class FakeDriver implements ComputeDriver {
     if (this.guests.has(ctx.instance.uuid)) return;
     const g = this.addGuest(ctx);
     this.setState(g, ctx.powerOn === false ? PAUSED : RUNNING);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async liveMigrationAbort(instanceUuid: string): Promise<void> {
@@ -314,6 +332,7 @@ export class FakeDriver implements ComputeDriver {
     const g = this.guestIn(instanceUuid, 'trigger_crash_dump', [RUNNING]);
     g.console.record('panic', this.clock.now());
     this.setState(g, CRASHED);
+    if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
   async getVncConsole(instanceUuid: string): Promise<ConsoleInfo> {
@@ -441,20 +460,39 @@ export class FakeDriver implements ComputeDriver {
     if (transition) this.emit(g, transition);
   }
 
-  /** Write the guests out before anyone hears of the change (a no-op without stateDir). */
+  /**
+   * Ask for the guests to be written (a no-op without stateDir). The write is group-committed
+   * (fake-state.ts): the caller's method awaits `saving` (no extra turn without a state file) and lifecycle events wait for it, so
+   * nobody hears of a change before the file holds it.
+   */
   private persist(): void {
-    if (this.stateFile && this.host !== undefined) this.stateFile.save(this.host, this.guests.values());
+    if (!this.stateFile || this.host === undefined) return;
+    const guests = this.guests;
+    const p = this.stateFile.save(this.host, () => guests.values());
+    if (p === this.saving) return;
+    this.saving = p;
+    const settle = (): void => {
+      if (this.saving === p) this.saving = undefined;
+    };
+    p.then(settle, (err: unknown) => {
+      settle();
+      this.log?.error({ err, file: this.stateFile?.file }, 'fake hypervisor: state file not written');
+    });
   }
 
   private emit(g: FakeGuest, transition: LifecycleTransition): void {
     const event = { instanceUuid: g.uuid, transition, timestamp: this.clock.now() };
-    for (const listener of this.listeners) {
-      // A listener that throws must not undo a state change the hypervisor has already made.
-      try {
-        listener(event);
-      } catch (err) {
-        this.log?.error({ err, instance_uuid: g.uuid, transition }, 'lifecycle event listener failed');
+    const fire = (): void => {
+      for (const listener of this.listeners) {
+        // A listener that throws must not undo a state change the hypervisor has already made.
+        try {
+          listener(event);
+        } catch (err) {
+          this.log?.error({ err, instance_uuid: g.uuid, transition }, 'lifecycle event listener failed');
+        }
       }
-    }
+    };
+    if (this.saving) this.saving.then(fire, fire);
+    else fire();
   }
 }
