@@ -11,6 +11,7 @@ import { cellUser } from '../cells/security/index.ts';
 import type { Broker, BrokerTls } from '../runtime/bus/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import { tlsMaterial } from './deployment.ts';
+import { errorMessage } from '../runtime/errors/index.ts';
 
 /** How often the CRL file is looked at (fs.watchFile polls; it works on every file system). */
 const CRL_POLL_MS = 1000;
@@ -31,7 +32,7 @@ export function watchCrl(broker: Broker, pkiDir: string, cellPath: string, log: 
       log.info({ file, revoked: revoked.size }, 'broker: TLS material reloaded');
     } catch (e) {
       // A half-copied or broken CRL must not open the broker: the previous context stays in force.
-      log.error({ file, err: (e as Error).message }, 'broker: could not reload the CRL; keeping the previous one');
+      log.error({ file, err: errorMessage(e) }, 'broker: could not reload the CRL; keeping the previous one');
     }
   };
   watchFile(file, { interval: CRL_POLL_MS }, (cur, prev) => {

@@ -23,3 +23,5 @@ export { NONE_LITERAL, normalizeQuery, ownValue, prototypeQueryName, queryRaw, q
 export type { RawQuery } from './query.ts';
 export { mountHealthcheck, mountMetrics } from './observability.ts';
 export type { HealthcheckRoute } from './observability.ts';
+export { boundPort } from './bound-port.ts';
+export type { Listening } from './bound-port.ts';
