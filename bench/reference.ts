@@ -6,6 +6,7 @@
  *   publish at a time, timed from publish to delivery at the subscriber (the bus benches' unit).
  */
 import net from 'node:net';
+import { boundPort } from '../runtime/http/bound-port.ts';
 import { performance } from 'node:perf_hooks';
 import { Aedes } from 'aedes';
 import { connectAsync } from 'mqtt';
@@ -28,7 +29,7 @@ export async function aedesRoundTripsPerSecond(ms = 1500): Promise<number> {
   const aedes = await Aedes.createBroker();
   const server = net.createServer({ noDelay: true }, aedes.handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const url = `mqtt://127.0.0.1:${boundPort(server)}`;
   const sub = await connectAsync(url, { clientId: 'ref-sub' });
   const pub = await connectAsync(url, { clientId: 'ref-pub' });
   await sub.subscribeAsync('ref/rt', { qos: 1 });

@@ -12,6 +12,7 @@ import { cellUser } from '../cells/security/index.ts';
 import type { Broker, BrokerTls } from '../runtime/bus/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import { tlsMaterial } from './deployment.ts';
+import { errorMessage } from '../runtime/errors/index.ts';
 
 /** How often the files are looked at (fs.watchFile polls; it works on every file system, and on files replaced by rename). */
 const POLL_MS = 1000;
@@ -39,7 +40,7 @@ export function watchBrokerTls(broker: Broker, pkiDir: string, cellPath: string,
       log.info({ dir: pkiDir, revoked: revoked.size }, 'broker: TLS material reloaded');
     } catch (e) {
       // A half-copied or broken file must not open the broker: the previous context stays in force.
-      log.error({ dir: pkiDir, err: (e as Error).message }, 'broker: could not reload its TLS material; keeping the previous');
+      log.error({ dir: pkiDir, err: errorMessage(e) }, 'broker: could not reload its TLS material; keeping the previous');
     }
   };
   for (const file of files) {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MqttBus, type MqttBusOptions, type TlsMaterial } from '../runtime/bus/index.ts';
 import type { Clock } from '../runtime/clock/index.ts';
-import { Unauthorized } from '../runtime/errors/index.ts';
+import { Unauthorized, errorMessage } from '../runtime/errors/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import type { RandomStream } from '../runtime/rng/index.ts';
 import { loadTopology } from '../topology/load.ts';
@@ -183,10 +183,10 @@ export async function connectWithRetry(o: ConnectOptions): Promise<MqttBus> {
           : `${o.what} (${o.login.url}) refused the credentials of ${o.login.username}: every cell of a deployment needs the same secrets.json`);
       }
       const waited = Date.now() - started;
-      if (o.deadlineMs !== undefined && waited >= o.deadlineMs) throw new Error(`${o.what} (${o.login.url}): ${(e as Error).message}`);
+      if (o.deadlineMs !== undefined && waited >= o.deadlineMs) throw new Error(`${o.what} (${o.login.url}): ${errorMessage(e)}`);
       if (waited - warned >= 10_000 || warned === 0) {
         warned = waited || 1;
-        o.log.warn({ url: o.login.url, err: (e as Error).message }, `waiting for ${o.what}`);
+        o.log.warn({ url: o.login.url, err: errorMessage(e) }, `waiting for ${o.what}`);
       }
       await new Promise((r) => setTimeout(r, RETRY_MS));
     }

@@ -10,6 +10,7 @@ import { resolvePlan } from '../topology/plan.ts';
 import { DEFAULT_TOPOLOGY, registerMultiProcessCommands } from './multi-process-commands.ts';
 import { UsageError } from './usage-error.ts';
 import { registerCertCommands } from './cert-commands.ts';
+import { errorMessage } from '../runtime/errors/index.ts';
 
 
 const program = new Command('novacell')
@@ -83,6 +84,6 @@ try {
     process.stderr.write(`${e.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`novacell: ${(e as Error).message}\n`);
+  process.stderr.write(`novacell: ${errorMessage(e)}\n`);
   process.exit(1);
 }

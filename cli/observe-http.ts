@@ -4,10 +4,9 @@
  * (X-Auth-Token with the admin role). On a cell process, which has no identity service: HTTP Basic
  * with the cell's admin broker login (`novacell credentials --admin`).
  */
-import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../runtime/clock/index.ts';
-import { createHttpServer, type HttpServer } from '../runtime/http/index.ts';
+import { boundPort, createHttpServer, type HttpServer } from '../runtime/http/index.ts';
 import type { Logger } from '../runtime/log/index.ts';
 import type { Rng } from '../runtime/rng/index.ts';
 import type { CellObservability } from '../cells/observe/index.ts';
@@ -72,7 +71,7 @@ export async function startCellHttp(o: {
   o.observe.mount(app, { clock: o.clock, isAdmin: o.isAdmin });
   o.mount?.(app);
   await app.listen({ host: o.listen.host, port: o.listen.port });
-  const port = (app.server.address() as AddressInfo).port;
+  const port = boundPort(app.server);
   const host = o.listen.host.includes(':') ? `[${o.listen.host}]` : o.listen.host === '0.0.0.0' ? '127.0.0.1' : o.listen.host;
   return { url: `http://${host}:${port}`, app, close: () => app.close() };
 }

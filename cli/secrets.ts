@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TopologyPlan } from '../topology/plan-types.ts';
+import { errorCode, errorMessage } from '../runtime/errors/index.ts';
 
 export interface Secrets {
   version: 1;
@@ -24,7 +25,7 @@ function parse(file: string): Secrets {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not a novacell secrets file (${(e as Error).message})`);
+    throw new Error(`${file}: not a novacell secrets file (${errorMessage(e)})`);
   }
   const s = data as Partial<Secrets>;
   if (s?.version !== 1 || typeof s.broker_secret !== 'string' || !/^[0-9a-f]{64}$/.test(s.broker_secret)) {
@@ -52,7 +53,7 @@ export function ensureSecrets(file: string): { secrets: Secrets; created: boolea
     linkSync(tmp, file); // fails if another process made it first: theirs wins
     return { secrets: s, created: true };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (errorCode(e) !== 'EEXIST') throw e;
     return { secrets: parse(file), created: false };
   } finally {
     unlinkSync(tmp);

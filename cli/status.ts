@@ -17,6 +17,7 @@ import { brokerLogin, connectWithRetry, loadPlan, requireCell } from './deployme
 import { readSecrets, secretsPath } from './secrets.ts';
 import { renderStatus } from './status-render.ts';
 import { readUpState } from './up-state.ts';
+import { errorMessage } from '../runtime/errors/index.ts';
 
 export interface StatusOptions {
   topology: string;
@@ -50,7 +51,7 @@ export async function fetchStatus(plan: TopologyPlan, cellPath: string, timeoutM
   try {
     return await bus.call<CellStatus>(statusTopic(cell.path), { type: 'cell_status', body: { timeoutMs: Math.max(1, timeoutMs - 500) } }, { timeoutMs });
   } catch (e) {
-    throw new Error(`cell ${cell.path} did not answer: ${(e as Error).message}`);
+    throw new Error(`cell ${cell.path} did not answer: ${errorMessage(e)}`);
   } finally {
     await bus.close();
   }

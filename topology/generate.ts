@@ -48,7 +48,8 @@ export function generateTopology(o: GenerateOptions = {}): Topology {
   const cellsPerSite = o.cellsPerSite ?? 2;
   const hostsPerCell = o.hostsPerCell ?? 50;
   const width = Math.max(3, String(hostsPerCell).length);
-  const host = { vcpus: 32, memory_mb: 131072, disk_gb: 1000, driver: 'fake' as DriverName, ...o.host };
+  const driver: DriverName = 'fake';
+  const host = { vcpus: 32, memory_mb: 131072, disk_gb: 1000, driver, ...o.host };
 
   const regionDefs: NonNullable<TopologyInput['regions']> = {};
   const regionCells = [];

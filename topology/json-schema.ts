@@ -18,11 +18,11 @@ export function buildTopologyJsonSchema(): Record<string, unknown> {
     io: 'input',
     unrepresentable: 'any',
     cycles: 'ref',
-  }) as { $defs?: Record<string, Record<string, unknown>> };
+  });
   // "x-" keys hold YAML anchors and are ignored (schema.ts: withoutExtensions); zod cannot say so itself.
   const root = schema.$defs?.Topology;
   if (root) root.patternProperties = { '^x-': {} };
-  return schema as Record<string, unknown>;
+  return schema;
 }
 
 export function renderTopologyJsonSchema(): string {

@@ -12,6 +12,7 @@ import { findDeepNesting, MAX_NESTING } from './nesting.ts';
 import { topologySchema, withoutExtensions, type Topology } from './schema.ts';
 import { findAliasProblems, locate } from './yaml-ast.ts';
 import { topologyErrorMap, toPathIssues } from './zod-issues.ts';
+import { errorMessage } from '../runtime/errors/index.ts';
 
 export interface LoadOptions {
   /** Values for `${ENV_VAR}` references; default `process.env`. */
@@ -55,7 +56,7 @@ export function parseTopology(text: string, filename = 'topology.yaml', options:
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    fail(filename, doc, lc, [{ path: [], message: `cannot expand aliases: ${(e as Error).message}` }]);
+    fail(filename, doc, lc, [{ path: [], message: `cannot expand aliases: ${errorMessage(e)}` }]);
   }
   const envIssues: PathIssue[] = [];
   data = substituteEnv(data, options.env ?? process.env, envIssues);
@@ -75,7 +76,7 @@ export function loadTopology(path: string, options: LoadOptions = {}): Topology 
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new TopologyError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the file: ${(e as Error).message}` }]);
+    throw new TopologyError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the file: ${errorMessage(e)}` }]);
   }
   return parseTopology(text, path, options);
 }

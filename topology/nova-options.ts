@@ -15,15 +15,20 @@ type AnySchema = z.ZodType;
 /** Strip `.default()` / `.prefault()` so a missing option stays missing (the defaults apply once, at the end). */
 function unwrapDefaults(s: AnySchema): AnySchema {
   let cur: AnySchema = s;
-  while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault) cur = cur.unwrap() as AnySchema;
+  while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault) {
+    const inner = cur.unwrap();
+    if (!(inner instanceof z.ZodType)) break;
+    cur = inner;
+  }
   return cur;
 }
 
 /** Section name → option name → the option's schema without its default. */
 export const NOVA_OPTIONS: Readonly<Record<string, Readonly<Record<string, AnySchema>>>> = Object.fromEntries(
   Object.entries(novaConfigSchema.shape).map(([section, schema]) => {
-    const obj = unwrapDefaults(schema as AnySchema) as z.ZodObject;
-    const opts = Object.fromEntries(Object.entries(obj.shape).map(([k, v]) => [k, unwrapDefaults(v as AnySchema)]));
+    const obj = unwrapDefaults(schema);
+    if (!(obj instanceof z.ZodObject)) throw new Error(`nova.conf section [${section}] is not an object schema`);
+    const opts = Object.fromEntries(Object.entries(obj.shape).map(([k, v]) => [k, unwrapDefaults(v)]));
     return [section, opts];
   }),
 );
@@ -43,6 +48,11 @@ function buildNovaOptionsShape(): Record<string, AnySchema> {
     }
   }
   return shape;
+}
+
+/** A whole section given as a map (`filter_scheduler: {...}`). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Where a key of a `nova:` block lands in nested form; null for a section given as a whole. */
@@ -69,7 +79,7 @@ function checkSetOnce(block: Record<string, unknown>, ctx: z.RefinementCtx): voi
     if (value === undefined) continue;
     const where = locate(key);
     if (where) note(where.section, where.option, [key], `"${key}"`);
-    else for (const opt of Object.keys(value as object)) note(key, opt, [key, opt], `"${opt}" under "${key}"`);
+    else if (isRecord(value)) for (const opt of Object.keys(value)) note(key, opt, [key, opt], `"${opt}" under "${key}"`);
   }
 }
 
@@ -79,7 +89,7 @@ function normalise(block: Record<string, unknown>): NovaOverrides {
     if (value === undefined) continue;
     const where = locate(key);
     if (where) (out[where.section] ??= {})[where.option] = value;
-    else Object.assign((out[key] ??= {}), value as object);
+    else if (isRecord(value)) Object.assign((out[key] ??= {}), value);
   }
   return out as NovaOverrides;
 }
@@ -98,7 +108,8 @@ export const novaOptionsSchema = z
 /** Child overrides parent option by option; lists (enabled_filters) are replaced, not appended. */
 export function mergeNovaOverrides(parent: NovaOverrides, child: NovaOverrides): NovaOverrides {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const src of [parent, child] as Record<string, Record<string, unknown> | undefined>[]) {
+  const sources: Record<string, Record<string, unknown> | undefined>[] = [parent, child];
+  for (const src of sources) {
     for (const [section, opts] of Object.entries(src)) if (opts) Object.assign((out[section] ??= {}), opts);
   }
   return out as NovaOverrides;

@@ -30,9 +30,10 @@ function parseBound(token: string, spec: string): number {
 }
 
 function parseGroup(body: string, spec: string): Part {
-  const bounds = body.split(':');
-  if (bounds.length !== 2) throw new HostRangeError(spec, `"[${body}]" in "${spec}" is not of the form [start:end]`);
-  const [a, b] = bounds as [string, string];
+  const [a, b, ...more] = body.split(':');
+  if (a === undefined || b === undefined || more.length > 0) {
+    throw new HostRangeError(spec, `"[${body}]" in "${spec}" is not of the form [start:end]`);
+  }
   const from = parseBound(a, spec);
   const to = parseBound(b, spec);
   if (from > to) throw new HostRangeError(spec, `"${spec}" counts down (${a} > ${b})`);

@@ -76,7 +76,7 @@ export const stringMap = z
     z.string().min(1, 'expected a non-empty key').max(255, 'expected a key of at most 255 characters'),
     z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean value' }),
   )
-  .transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) as Record<string, string>);
+  .transform((m): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])));
 
 /** Nova refuses ":" in availability zone names (it separates zone and host in `az:host` hints). */
 export const azName = z

@@ -3,14 +3,17 @@
  * error can name its line), and aliases that point at one of their own ancestors — a YAML way to make
  * a cell its own descendant, which would otherwise loop forever.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import type { PathIssue, PathSegment } from './errors.ts';
 
-type AnyNode = Node | null | undefined;
+/** A value of the tree as a node; a missing value (null key, empty value) is undefined. */
+function nodeOf(v: unknown): Node | undefined {
+  return isNode(v) ? v : undefined;
+}
 
-function deref(doc: Document, node: AnyNode): AnyNode {
-  let cur = node;
-  for (let hops = 0; cur && isAlias(cur) && hops < 100; hops++) cur = cur.resolve(doc) as AnyNode;
+function deref(doc: Document, node: unknown): Node | undefined {
+  let cur = nodeOf(node);
+  for (let hops = 0; cur && isAlias(cur) && hops < 100; hops++) cur = cur.resolve(doc);
   return cur;
 }
 
@@ -21,15 +24,15 @@ function isMergeKey(key: unknown): boolean {
 }
 
 /** The pair for `key` in a map, looking through `<<: *anchor` merge keys as YAML 1.1 does. */
-function findPair(doc: Document, map: Node, key: PathSegment, depth = 0): Pair | undefined {
+function findPair(doc: Document, map: Node | undefined, key: PathSegment, depth = 0): Pair | undefined {
   if (!isMap(map) || depth > 20) return undefined;
   const own = map.items.find((p) => isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === String(key));
-  if (own) return own as Pair;
+  if (own) return own;
   for (const p of map.items) {
     if (!isMergeKey(p.key)) continue;
     const sources = isSeq(p.value) ? p.value.items : [p.value];
     for (const s of sources) {
-      const hit = findPair(doc, deref(doc, s as AnyNode) as Node, key, depth + 1);
+      const hit = findPair(doc, deref(doc, s), key, depth + 1);
       if (hit) return hit;
     }
   }
@@ -41,24 +44,24 @@ function findPair(doc: Document, map: Node, key: PathSegment, depth = 0): Pair |
  * (a missing required key) stops at its closest existing ancestor, which is where the key belongs.
  */
 export function offsetAt(doc: Document, path: readonly PathSegment[], atKey = false): number {
-  let node = doc.contents as AnyNode;
+  let node = nodeOf(doc.contents);
   let offset = node?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
     const here = deref(doc, node);
     const seg = path[i]!;
-    let next: AnyNode;
+    let next: Node | undefined;
     if (isMap(here)) {
       const pair = findPair(doc, here, seg);
       if (!pair) break;
-      const keyNode = pair.key as AnyNode;
+      const keyNode = nodeOf(pair.key);
       const last = i === path.length - 1;
       if ((last && atKey) || pair.value == null) {
         offset = keyNode?.range?.[0] ?? offset;
         if (pair.value == null) break;
       }
-      next = pair.value as AnyNode;
+      next = nodeOf(pair.value);
     } else if (isSeq(here) && typeof seg === 'number') {
-      next = here.items[seg] as AnyNode;
+      next = nodeOf(here.items[seg]);
     } else {
       break;
     }
@@ -73,7 +76,7 @@ export function locate(doc: Document, lc: LineCounter, path: readonly PathSegmen
   return lc.linePos(offsetAt(doc, path, atKey));
 }
 
-function cellName(doc: Document, node: AnyNode): string | undefined {
+function cellName(doc: Document, node: Node): string | undefined {
   const n = deref(doc, node);
   if (!isMap(n)) return undefined;
   const v = findPair(doc, n, 'name')?.value;
@@ -88,10 +91,11 @@ function cellName(doc: Document, node: AnyNode): string | undefined {
 export function findAliasProblems(doc: Document): PathIssue[] {
   const issues: PathIssue[] = [];
   const ancestors: Node[] = [];
-  const visit = (node: AnyNode, path: PathSegment[]): void => {
+  const visit = (value: unknown, path: PathSegment[]): void => {
+    const node = nodeOf(value);
     if (!node) return;
     if (isAlias(node)) {
-      const target = node.resolve(doc) as AnyNode;
+      const target = node.resolve(doc);
       if (!target) {
         issues.push({ path, message: `alias *${node.source} has no anchor &${node.source} before it` });
       } else if (ancestors.includes(target)) {
@@ -109,14 +113,14 @@ export function findAliasProblems(doc: Document): PathIssue[] {
     ancestors.push(node);
     if (isMap(node)) {
       for (const p of node.items) {
-        if (isMergeKey(p.key)) visit(p.value as AnyNode, path);
-        else visit(p.value as AnyNode, [...path, isScalar(p.key) ? String(p.key.value) : '?']);
+        if (isMergeKey(p.key)) visit(p.value, path);
+        else visit(p.value, [...path, isScalar(p.key) ? String(p.key.value) : '?']);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => visit(item as AnyNode, [...path, i]));
+      node.items.forEach((item, i) => visit(item, [...path, i]));
     }
     ancestors.pop();
   };
-  visit(doc.contents as AnyNode, []);
+  visit(doc.contents, []);
   return issues;
 }

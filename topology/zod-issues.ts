@@ -3,7 +3,7 @@
  * "required: expected a list", "unknown key "hots"; did you mean "hosts"?". Schemas carry their own
  * messages for domain rules; this error map covers the generic type and range errors.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { PathIssue, PathSegment } from './errors.ts';
 import { unknownNovaKeyMessage } from './nova-options.ts';
 import { expectedOneOf } from './suggest.ts';
@@ -68,7 +68,7 @@ export const topologyErrorMap = (iss: RawIssue): string | undefined => {
     case 'invalid_format':
       return iss.format === 'uuid' ? 'expected a UUID' : `expected text matching ${iss.pattern ?? iss.format}`;
     case 'unrecognized_keys': {
-      const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape ?? {};
+      const shape = iss.inst instanceof z.core.$ZodObject ? iss.inst._zod.def.shape : {};
       return KEYS_MARK + JSON.stringify(Object.keys(shape));
     }
     case 'invalid_key': {
@@ -89,7 +89,7 @@ export function toPathIssues(error: z.ZodError): PathIssue[] {
   for (const iss of error.issues) {
     const path = iss.path.map(seg);
     if (iss.code === 'unrecognized_keys') {
-      const known = iss.message.startsWith(KEYS_MARK) ? (JSON.parse(iss.message.slice(KEYS_MARK.length)) as string[]) : [];
+      const known = iss.message.startsWith(KEYS_MARK) ? z.array(z.string()).parse(JSON.parse(iss.message.slice(KEYS_MARK.length))) : [];
       const inNovaBlock = path[path.length - 1] === 'nova';
       for (const key of iss.keys) {
         const message = inNovaBlock ? unknownNovaKeyMessage(key, expectedOneOf) : `unknown key "${key}"; ${expectedOneOf(key, known)}`;

@@ -7,7 +7,7 @@
  */
 import nact from 'nact';
 import type { Ref } from 'nact';
-import { NovaError } from '../errors/index.ts';
+import { NovaError, errorMessage } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { WorkPort } from '../clock/work.ts';
 import { supervisionDirective, type SupervisionPolicyName } from './supervision.ts';
@@ -95,7 +95,7 @@ export function spawnService<S extends object>(
           (v) => msg.resolve?.(v),
           (e) => {
             if (!(e instanceof NovaError)) opts.log?.error({ err: e, actor: name, method: msg.method }, 'pipelined call failed');
-            msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${(e as Error)?.message}`));
+            msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${errorMessage(e)}`));
           },
         );
         return svc;

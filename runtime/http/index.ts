@@ -19,7 +19,9 @@ export {
   novaMicroversions, registerMicroversions, requestedVersion, versionHeaders,
 } from './microversion.ts';
 export type { MicroversionSpec, VersionLike } from './microversion.ts';
-export { NONE_LITERAL, normalizeQuery, ownValue, prototypeQueryName, queryRaw, queryValue, queryValues } from './query.ts';
+export { NONE_LITERAL, normalizeQuery, ownProperty, ownValue, prototypeQueryName, queryRaw, queryValue, queryValues } from './query.ts';
 export type { RawQuery } from './query.ts';
 export { mountHealthcheck, mountMetrics } from './observability.ts';
 export type { HealthcheckRoute } from './observability.ts';
+export { boundPort } from './bound-port.ts';
+export type { Listening } from './bound-port.ts';

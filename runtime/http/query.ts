@@ -10,10 +10,15 @@ export type RawQuery = Readonly<Record<string, string | string[] | undefined>> |
 /** The value the CLI sends for "no value". */
 export const NONE_LITERAL = 'None';
 
+/** The object's own property `name` (never one from its prototype, never a getter's result), if any. */
+export function ownProperty(obj: unknown, name: string): unknown {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const d = Object.getOwnPropertyDescriptor(obj, name);
+  return d && 'value' in d ? d.value : undefined;
+}
+
 function valuesOf(query: RawQuery, name: string): string[] {
-  if (query === null || typeof query !== 'object') return [];
-  if (!Object.hasOwn(query, name)) return [];
-  const v = (query as Record<string, unknown>)[name];
+  const v = ownProperty(query, name);
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
   return [];

@@ -16,6 +16,7 @@ import type { Scenario } from './model.ts';
 import { applyOverrides, overrideFor, parseOverride, type Override } from './overrides.ts';
 import { resolveScenario } from './resolve.ts';
 import { scenarioSchema } from './schema.ts';
+import { errorMessage } from '../../runtime/errors/index.ts';
 
 export interface ScenarioLoadOptions {
   /** `key=value` overrides, as `--set` gives them. */
@@ -59,7 +60,7 @@ export function parseScenario(text: string, file = 'scenario.yaml', options: Sce
   try {
     data = doc.toJS({ maxAliasCount: 10_000 });
   } catch (e) {
-    early([{ path: [], message: `cannot expand aliases: ${(e as Error).message}` }]);
+    early([{ path: [], message: `cannot expand aliases: ${errorMessage(e)}` }]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) early([{ path: [], message: 'expected a mapping (key: value) at the top of the scenario' }]);
   const { data: withSets, applied } = applyOverrides(data, overrides);
@@ -77,7 +78,7 @@ export function loadScenario(path: string, options: ScenarioLoadOptions = {}): S
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ScenarioError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the file: ${(e as Error).message}` }]);
+    throw new ScenarioError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the file: ${errorMessage(e)}` }]);
   }
   return parseScenario(text, path, options);
 }

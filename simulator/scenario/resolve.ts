@@ -23,6 +23,7 @@ import { weighted, type ResolvedFault, type ResolvedWorkload, type Scenario } fr
 import type { GroupPolicy } from './schema-workload.ts';
 import type { ScenarioDoc } from './schema.ts';
 import { formatDuration } from '../units.ts';
+import { errorMessage } from '../../runtime/errors/index.ts';
 
 export interface ResolveContext {
   file: string;
@@ -94,7 +95,7 @@ function resolveWorkload(doc: ScenarioDoc, plan: TopologyPlan, rc: ResolveContex
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      rc.fail([{ path: ['workload', 'arrivals', 'file'], message: `cannot read the trace file: ${(e as Error).message}` }]);
+      rc.fail([{ path: ['workload', 'arrivals', 'file'], message: `cannot read the trace file: ${errorMessage(e)}` }]);
     }
     rc.hash.update('\0trace\0').update(text);
     trace = parseTrace(text, w.arrivals.file!, { flavors: flavorNames, zones, cells: cellPaths });
@@ -144,7 +145,7 @@ function resolveFaults(doc: ScenarioDoc, plan: TopologyPlan, issues: PathIssue[]
       try {
         hosts = expandHostNames(f.hosts!);
       } catch (e) {
-        issues.push({ path: [...at, 'hosts'], message: (e as Error).message });
+        issues.push({ path: [...at, 'hosts'], message: errorMessage(e) });
       }
       for (const h of hosts) {
         if (!hostCell.has(h)) {

@@ -17,6 +17,7 @@ import { Assets } from './assets.ts';
 import { sessionOf, setSessionCookie, stringFields } from './auth.ts';
 import { LiveHub } from './live.ts';
 import { SnapshotBuilder } from './snapshot.ts';
+import { errorMessage } from '../../runtime/errors/index.ts';
 
 export interface DashboardOptions {
   plan: TopologyPlan;
@@ -54,7 +55,7 @@ export function mountDashboard(app: HttpServer, o: DashboardOptions): { hub: Liv
       if (hostsToo) await builder.refreshHosts();
       push();
     } catch (err) {
-      o.log.warn({ err: (err as Error).message }, 'dashboard: refresh failed');
+      o.log.warn({ err: errorMessage(err) }, 'dashboard: refresh failed');
     } finally {
       refreshing = false;
     }

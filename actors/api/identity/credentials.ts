@@ -6,6 +6,7 @@
  * rows); memory holds them in clear so a signature check does not decrypt.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { CredentialCipher } from './credential-cipher.ts';
 
 export interface Credential {
@@ -41,6 +42,9 @@ export function ec2CredentialId(access: string): string {
   return createHash('sha256').update(access).digest('hex');
 }
 
+/** What an ec2 credential's blob holds (JSON): keys and the trust, if any. */
+const ec2Blob = z.object({ access: z.string(), secret: z.string(), trust_id: z.unknown() });
+
 /** The EC2 view of a credential, or undefined when it is not a well-formed ec2 credential. */
 export function asEc2(c: Credential): Ec2Credential | undefined {
   if (c.type !== 'ec2' || c.projectId === null) return undefined;
@@ -50,12 +54,11 @@ export function asEc2(c: Credential): Ec2Credential | undefined {
   } catch {
     return undefined;
   }
-  if (!blob || typeof blob !== 'object') return undefined;
-  const b = blob as Record<string, unknown>;
-  if (typeof b['access'] !== 'string' || typeof b['secret'] !== 'string') return undefined;
+  const b = ec2Blob.safeParse(blob);
+  if (!b.success) return undefined;
   return {
-    id: c.id, access: b['access'], secret: b['secret'], userId: c.userId, projectId: c.projectId,
-    trustId: typeof b['trust_id'] === 'string' ? b['trust_id'] : null,
+    id: c.id, access: b.data.access, secret: b.data.secret, userId: c.userId, projectId: c.projectId,
+    trustId: typeof b.data.trust_id === 'string' ? b.data.trust_id : null,
   };
 }
 

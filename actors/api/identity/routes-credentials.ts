@@ -6,16 +6,15 @@
  * system's CSPRNG, not the seeded streams: a guessable secret would be no secret.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ownProperty } from '../../../runtime/http/index.ts';
 import { asEc2, ec2CredentialId, type Credential, type Ec2Credential } from './credentials.ts';
 import { KeystoneConflict, KeystoneForbidden, KeystoneNotFound, KeystoneValidationError } from './errors.ts';
 import { collection } from './render.ts';
 import { callerOf, type IdentityUrls } from './routes-auth.ts';
 import type { IdentityService } from './service.ts';
 import type { AuthContext } from './types.ts';
-
-type Params = Record<string, string>;
 
 function ec2Json(c: Ec2Credential, v3: string): Record<string, unknown> {
   return {
@@ -92,21 +91,21 @@ export function registerCredentialRoutes(app: FastifyInstance, service: Identity
     return asEc2(c)!;
   }
 
-  app.post('/v3/users/:user_id/credentials/OS-EC2', async (request: FastifyRequest, reply) => {
+  app.post<{ Params: { user_id: string } }>('/v3/users/:user_id/credentials/OS-EC2', async (request, reply) => {
     const caller = await callerOf(service, request);
-    const { user_id } = request.params as Params;
-    ownerOrAdmin(caller, user_id!);
-    requireUser(user_id!);
+    const { user_id } = request.params;
+    ownerOrAdmin(caller, user_id);
+    requireUser(user_id);
     const body = parse(ec2CreateBody, request.body ?? {});
-    const c = await createEc2(user_id!, body.tenant_id, service.now());
+    const c = await createEc2(user_id, body.tenant_id, service.now());
     return reply.code(201).send({ credential: ec2Json(c, urls.v3(request)) });
   });
 
-  app.get('/v3/users/:user_id/credentials/OS-EC2', async (request) => {
+  app.get<{ Params: { user_id: string } }>('/v3/users/:user_id/credentials/OS-EC2', async (request) => {
     const caller = await callerOf(service, request);
-    const { user_id } = request.params as Params;
-    ownerOrAdmin(caller, user_id!);
-    requireUser(user_id!);
+    const { user_id } = request.params;
+    ownerOrAdmin(caller, user_id);
+    requireUser(user_id);
     const items = store.all().flatMap((c) => {
       const e = c.userId === user_id ? asEc2(c) : undefined;
       return e ? [ec2Json(e, urls.v3(request))] : [];
@@ -114,18 +113,18 @@ export function registerCredentialRoutes(app: FastifyInstance, service: Identity
     return collection('credentials', items, urls.self(request));
   });
 
-  app.get('/v3/users/:user_id/credentials/OS-EC2/:access', async (request) => {
+  app.get<{ Params: { user_id: string; access: string } }>('/v3/users/:user_id/credentials/OS-EC2/:access', async (request) => {
     const caller = await callerOf(service, request);
-    const { user_id, access } = request.params as Params;
-    ownerOrAdmin(caller, user_id!);
-    return { credential: ec2Json(ec2Of(user_id!, access!), urls.v3(request)) };
+    const { user_id, access } = request.params;
+    ownerOrAdmin(caller, user_id);
+    return { credential: ec2Json(ec2Of(user_id, access), urls.v3(request)) };
   });
 
-  app.delete('/v3/users/:user_id/credentials/OS-EC2/:access', async (request, reply) => {
+  app.delete<{ Params: { user_id: string; access: string } }>('/v3/users/:user_id/credentials/OS-EC2/:access', async (request, reply) => {
     const caller = await callerOf(service, request);
-    const { user_id, access } = request.params as Params;
-    ownerOrAdmin(caller, user_id!);
-    await store.delete(ec2Of(user_id!, access!).id);
+    const { user_id, access } = request.params;
+    ownerOrAdmin(caller, user_id);
+    await store.delete(ec2Of(user_id, access).id);
     return reply.code(204).send();
   });
 
@@ -138,8 +137,10 @@ export function registerCredentialRoutes(app: FastifyInstance, service: Identity
 
   app.get('/v3/credentials', async (request) => {
     const caller = await callerOf(service, request);
-    const q = (request.query ?? {}) as Record<string, unknown>;
-    const want = (k: string): string | undefined => (Object.hasOwn(q, k) && typeof q[k] === 'string' ? (q[k] as string) : undefined);
+    const want = (k: string): string | undefined => {
+      const v = ownProperty(request.query, k);
+      return typeof v === 'string' ? v : undefined;
+    };
     const items = store.all().filter((c) =>
       (caller.isAdmin || c.userId === caller.userId) &&
       (want('user_id') === undefined || c.userId === want('user_id')) &&
@@ -169,16 +170,16 @@ export function registerCredentialRoutes(app: FastifyInstance, service: Identity
     return reply.code(201).send({ credential: credentialJson(c, urls.v3(request)) });
   });
 
-  app.get('/v3/credentials/:credential_id', async (request) => {
+  app.get<{ Params: { credential_id: string } }>('/v3/credentials/:credential_id', async (request) => {
     const caller = await callerOf(service, request);
-    const { credential_id } = request.params as Params;
-    return { credential: credentialJson(visible(caller, credential_id!), urls.v3(request)) };
+    const { credential_id } = request.params;
+    return { credential: credentialJson(visible(caller, credential_id), urls.v3(request)) };
   });
 
-  app.delete('/v3/credentials/:credential_id', async (request, reply) => {
+  app.delete<{ Params: { credential_id: string } }>('/v3/credentials/:credential_id', async (request, reply) => {
     const caller = await callerOf(service, request);
-    const { credential_id } = request.params as Params;
-    await store.delete(visible(caller, credential_id!).id);
+    const { credential_id } = request.params;
+    await store.delete(visible(caller, credential_id).id);
     return reply.code(204).send();
   });
 }

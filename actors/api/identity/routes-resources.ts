@@ -4,14 +4,12 @@
  * everything; others see themselves, their projects and their domain.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { queryValue } from '../../../runtime/http/index.ts';
+import { ownProperty, queryValue } from '../../../runtime/http/index.ts';
 import { KeystoneForbidden, KeystoneNotFound } from './errors.ts';
 import { collection, domainJson, projectJson, roleAssignmentJson, roleJson, userJson } from './render.ts';
 import { callerOf, type IdentityUrls } from './routes-auth.ts';
 import type { IdentityService } from './service.ts';
 import type { AuthContext } from './types.ts';
-
-type Params = Record<string, string>;
 
 function requireAdmin(caller: AuthContext): void {
   if (!caller.isAdmin) throw new KeystoneForbidden();
@@ -19,9 +17,8 @@ function requireAdmin(caller: AuthContext): void {
 
 /** Keystone reads a boolean filter as true unless it is 0/false. */
 function flag(request: FastifyRequest, name: string): boolean | undefined {
-  const q = request.query as Record<string, unknown> | undefined;
-  if (!q || !Object.hasOwn(q, name)) return undefined;
-  const v = String(queryValue(q, name) ?? '').toLowerCase();
+  if (ownProperty(request.query, name) === undefined) return undefined;
+  const v = String(queryValue(request.query, name) ?? '').toLowerCase();
   return v !== '0' && v !== 'false';
 }
 
@@ -49,10 +46,10 @@ export function registerResourceRoutes(app: FastifyInstance, service: IdentitySe
     return collection('projects', items.map((p) => projectJson(p, urls.v3(request))), urls.self(request));
   });
 
-  app.get('/v3/projects/:project_id', async (request) => {
+  app.get<{ Params: { project_id: string } }>('/v3/projects/:project_id', async (request) => {
     const caller = await callerOf(service, request);
-    const { project_id } = request.params as Params;
-    const project = dir.project(project_id!);
+    const { project_id } = request.params;
+    const project = dir.project(project_id);
     if (!caller.isAdmin && caller.projectId !== project_id) throw new KeystoneForbidden();
     if (!project) throw new KeystoneNotFound(`Could not find project: ${project_id}.`);
     return { project: projectJson(project, urls.v3(request)) };
@@ -64,21 +61,21 @@ export function registerResourceRoutes(app: FastifyInstance, service: IdentitySe
     return collection('users', items.map((u) => userJson(u, urls.v3(request))), urls.self(request));
   });
 
-  app.get('/v3/users/:user_id', async (request) => {
+  app.get<{ Params: { user_id: string } }>('/v3/users/:user_id', async (request) => {
     const caller = await callerOf(service, request);
-    const { user_id } = request.params as Params;
+    const { user_id } = request.params;
     if (!caller.isAdmin && caller.userId !== user_id) throw new KeystoneForbidden();
-    const user = dir.user(user_id!);
+    const user = dir.user(user_id);
     if (!user) throw new KeystoneNotFound(`Could not find user: ${user_id}.`);
     return { user: userJson(user, urls.v3(request)) };
   });
 
-  app.get('/v3/users/:user_id/projects', async (request) => {
+  app.get<{ Params: { user_id: string } }>('/v3/users/:user_id/projects', async (request) => {
     const caller = await callerOf(service, request);
-    const { user_id } = request.params as Params;
+    const { user_id } = request.params;
     if (!caller.isAdmin && caller.userId !== user_id) throw new KeystoneForbidden();
-    if (!dir.user(user_id!)) throw new KeystoneNotFound(`Could not find user: ${user_id}.`);
-    const items = filterBy(request, dir.projectsOf(user_id!), { name: (p) => p.name, domain_id: (p) => p.domainId, enabled: (p) => p.enabled });
+    if (!dir.user(user_id)) throw new KeystoneNotFound(`Could not find user: ${user_id}.`);
+    const items = filterBy(request, dir.projectsOf(user_id), { name: (p) => p.name, domain_id: (p) => p.domainId, enabled: (p) => p.enabled });
     return collection('projects', items.map((p) => projectJson(p, urls.v3(request))), urls.self(request));
   });
 
@@ -88,12 +85,12 @@ export function registerResourceRoutes(app: FastifyInstance, service: IdentitySe
     return collection('domains', items.map((d) => domainJson(d, urls.v3(request))), urls.self(request));
   });
 
-  app.get('/v3/domains/:domain_id', async (request) => {
+  app.get<{ Params: { domain_id: string } }>('/v3/domains/:domain_id', async (request) => {
     const caller = await callerOf(service, request);
-    const { domain_id } = request.params as Params;
+    const { domain_id } = request.params;
     const own = caller.domainId === domain_id || caller.projectDomainId === domain_id || caller.userDomainId === domain_id;
     if (!caller.isAdmin && !own) throw new KeystoneForbidden();
-    const domain = dir.domain(domain_id!);
+    const domain = dir.domain(domain_id);
     if (!domain) throw new KeystoneNotFound(`Could not find domain: ${domain_id}.`);
     return { domain: domainJson(domain, urls.v3(request)) };
   });
@@ -104,10 +101,10 @@ export function registerResourceRoutes(app: FastifyInstance, service: IdentitySe
     return collection('roles', items.map((r) => roleJson(r, urls.v3(request))), urls.self(request));
   });
 
-  app.get('/v3/roles/:role_id', async (request) => {
+  app.get<{ Params: { role_id: string } }>('/v3/roles/:role_id', async (request) => {
     requireAdmin(await callerOf(service, request));
-    const { role_id } = request.params as Params;
-    const role = dir.role(role_id!);
+    const { role_id } = request.params;
+    const role = dir.role(role_id);
     if (!role) throw new KeystoneNotFound(`Could not find role: ${role_id}.`);
     return { role: roleJson(role, urls.v3(request)) };
   });

@@ -58,9 +58,13 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
+function isList(v: unknown): v is readonly unknown[] {
+  return Array.isArray(v);
+}
+
 function fromWire(w: unknown): TokenPayload | undefined {
-  if (!Array.isArray(w) || w.length !== 9 || w[0] !== 1) return undefined;
-  const [, userId, methods, kind, scopeId, roles, issuedAt, expiresAt, auditIds] = w as unknown[];
+  if (!isList(w) || w.length !== 9 || w[0] !== 1) return undefined;
+  const [, userId, methods, kind, scopeId, roles, issuedAt, expiresAt, auditIds] = w;
   if (typeof userId !== 'string' || !isStringArray(methods) || !isStringArray(roles) || !isStringArray(auditIds)) return undefined;
   if (typeof scopeId !== 'string' || typeof issuedAt !== 'number' || typeof expiresAt !== 'number') return undefined;
   let scope: TokenScope;

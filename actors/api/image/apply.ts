@@ -15,6 +15,20 @@ function nonNegativeInt(name: string, v: unknown): number {
   return v;
 }
 
+function isVisibility(v: unknown): v is ImageVisibility {
+  return VISIBILITIES.some((x) => x === v);
+}
+
+/** null, or one of `formats` (disk and container formats may be unset until upload). */
+function isFormatOrNull(v: unknown, formats: readonly string[]): v is string | null {
+  return v === null || (typeof v === 'string' && formats.includes(v));
+}
+
+/** Glance's tags: strings of at most 255 characters. */
+function isTagList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((t) => typeof t === 'string' && t.length <= 255);
+}
+
 /** Set (or, with `remove`, drop) one property. */
 export function applyProperty(img: Image, name: string, value: unknown, caller: ImageCaller, opts: { creating: boolean; remove?: boolean }): void {
   if (READ_ONLY.has(name) && !(opts.creating && name === 'id')) throw new Forbidden(`Attribute '${name}' is read-only.`);
@@ -32,12 +46,12 @@ export function applyProperty(img: Image, name: string, value: unknown, caller: 
       return;
     case 'name':
       if (value !== null && (typeof value !== 'string' || value.length > 255)) throw new BadRequest('Invalid value for name');
-      img.name = value as string | null;
+      img.name = value;
       return;
     case 'visibility':
-      if (!VISIBILITIES.includes(value as ImageVisibility)) throw new BadRequest(`Invalid visibility value: ${String(value)}`);
+      if (!isVisibility(value)) throw new BadRequest(`Invalid visibility value: ${String(value)}`);
       if (value === 'public' && !caller.isAdmin) throw new Forbidden('You are not authorized to complete publicize_image action.');
-      img.visibility = value as ImageVisibility;
+      img.visibility = value;
       return;
     case 'protected':
       if (typeof value !== 'boolean') throw new BadRequest('Invalid value for protected');
@@ -50,16 +64,16 @@ export function applyProperty(img: Image, name: string, value: unknown, caller: 
       img.minDisk = nonNegativeInt(name, value);
       return;
     case 'disk_format':
-      if (value !== null && !DISK_FORMATS.includes(value as string)) throw new BadRequest(`Invalid disk format '${String(value)}' for image.`);
-      img.diskFormat = value as string | null;
+      if (!isFormatOrNull(value, DISK_FORMATS)) throw new BadRequest(`Invalid disk format '${String(value)}' for image.`);
+      img.diskFormat = value;
       return;
     case 'container_format':
-      if (value !== null && !CONTAINER_FORMATS.includes(value as string)) throw new BadRequest(`Invalid container format '${String(value)}' for image.`);
-      img.containerFormat = value as string | null;
+      if (!isFormatOrNull(value, CONTAINER_FORMATS)) throw new BadRequest(`Invalid container format '${String(value)}' for image.`);
+      img.containerFormat = value;
       return;
     case 'tags':
-      if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length > 255)) throw new BadRequest('Invalid value for tags');
-      img.tags = [...new Set(value as string[])];
+      if (!isTagList(value)) throw new BadRequest('Invalid value for tags');
+      img.tags = [...new Set(value)];
       return;
     case 'os_hidden':
       if (typeof value !== 'boolean') throw new BadRequest('Invalid value for os_hidden');

@@ -12,6 +12,7 @@ import { serialProxy } from './serial-proxy.ts';
 import { spiceProxy } from './spice-proxy.ts';
 import type { ConsoleTokenCheck } from './token-check.ts';
 import { XvpProxy } from './xvp-proxy.ts';
+import { errorCode, errorMessage } from '../../../runtime/errors/index.ts';
 
 export const PROXY_KINDS: readonly ProxyKind[] = ['novnc', 'spice', 'serial', 'xvp'];
 
@@ -57,8 +58,8 @@ export async function startConsoleProxies(o: StartProxiesOptions): Promise<Conso
       try {
         listening[kind] = await p.listen(want.host, want.port);
       } catch (e) {
-        if (!o.fallbackToFreePort || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-          throw new Error(`console proxy ${kind} cannot listen on ${want.host}:${want.port}: ${(e as Error).message}`);
+        if (!o.fallbackToFreePort || errorCode(e) !== 'EADDRINUSE') {
+          throw new Error(`console proxy ${kind} cannot listen on ${want.host}:${want.port}: ${errorMessage(e)}`);
         }
         p = make(kind, o);
         listening[kind] = await p.listen(want.host, 0);

@@ -8,9 +8,10 @@
  * piped both ways until either side closes.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { boundPort } from '../../../runtime/http/bound-port.ts';
 import type { Logger } from '../../../runtime/log/index.ts';
 import type { ConnectInfo, ConsoleType } from '../console-auth-token.ts';
 import type { Listening } from '../console-urls.ts';
@@ -19,6 +20,7 @@ import { originRefusal } from './origin.ts';
 import { tokenOfRequest } from './request-token.ts';
 import { serveStatic, type StaticSite } from './static-files.ts';
 import type { ConsoleTokenCheck } from './token-check.ts';
+import { errorMessage } from '../../../runtime/errors/index.ts';
 
 export interface WsConsoleProxyOptions {
   /** Service name in logs (nova-novncproxy, ...). */
@@ -72,7 +74,7 @@ export class WsConsoleProxy {
         resolve();
       });
     });
-    return { host, port: (this.http.address() as AddressInfo).port };
+    return { host, port: boundPort(this.http) };
   }
 
   async close(): Promise<void> {
@@ -96,7 +98,7 @@ export class WsConsoleProxy {
       try {
         info = await o.check(token, o.consoleType);
       } catch (e) {
-        o.log.warn({ err: (e as Error).message }, 'console token check failed');
+        o.log.warn({ err: errorMessage(e) }, 'console token check failed');
       }
     }
     if (!info) {
@@ -138,7 +140,7 @@ export class WsConsoleProxy {
         );
       }
     } catch (e) {
-      log.warn({ err: (e as Error).message }, 'console handshake failed');
+      log.warn({ err: errorMessage(e) }, 'console handshake failed');
       done();
       return;
     }

@@ -4,7 +4,8 @@
  * answered `HTTP/1.1 200 OK` and the connection becomes the guest's VNC stream, byte for byte; a bad
  * one gets `401 Not Authorized` and is closed without the hypervisor being contacted.
  */
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { boundPort } from '../../../runtime/http/bound-port.ts';
 import type { Logger } from '../../../runtime/log/index.ts';
 import type { Listening } from '../console-urls.ts';
 import { tokenOfRequest } from './request-token.ts';
@@ -29,7 +30,7 @@ export class XvpProxy {
         resolve();
       });
     });
-    return { host, port: (this.server.address() as AddressInfo).port };
+    return { host, port: boundPort(this.server) };
   }
 
   async close(): Promise<void> {
