@@ -40,7 +40,8 @@ api: {listen: "127.0.0.1:0"}
 cell:
   name: api
   broker: {port: ${ports[0]}}
-  nova: {DEFAULT: {rpc_response_timeout: 4, report_interval: 2}, cells: {capacity_report_interval: ${FULL_REPORT_S}, offset_weight_multiplier: 100}}
+  nova: {DEFAULT: {rpc_response_timeout: 4, report_interval: 2}, cells: {capacity_report_interval: ${FULL_REPORT_S}, offset_weight_multiplier: 100},
+    filter_scheduler: {enabled_filters: [ComputeFilter, AvailabilityZoneFilter, ComputeCapabilitiesFilter, ImagePropertiesFilter, AggregateInstanceExtraSpecsFilter]}}
   children:
     - name: c1
       broker: {port: ${ports[1]}}
@@ -53,7 +54,9 @@ cell:
         - name: g12
           broker: {port: ${ports[3]}}
           hosts:
-            - {names: "m[1:2]", ${host}}
+            - {names: "m[1:2]", ${host}, aggregates: [ssd]}
+aggregates:
+  ssd: {metadata: {ssd: true}}
 flavors:
   - {name: m1.tiny, id: "1", vcpus: 1, ram: 512, disk: 1}
 images:
@@ -161,8 +164,10 @@ describe('cells killed in a tree of processes', () => {
     const g12 = t.cells.get('api!c1!g12')!;
     // g12 hears nothing for now: c1's call passing the handed-back build on stays unanswered.
     g12.kill('SIGSTOP');
-    // Forced onto g12's host m1: c1 prefers g11, whose scheduler finds no such host and hands it back.
-    const [uuid] = (await t.api.create({ name: 'handed-back', flavor: tiny, image, forceHosts: ['m1'] }, { ...ctx, reqId: 'req-handed-back' })).instanceUuids as [string];
+    // Only g12's hosts are in the ssd aggregate, which cells above the leaves do not see: c1 prefers g11,
+    // whose scheduler finds no host for the flavor and hands the build back.
+    const ssd: FlavorSpec = { ...tiny, extraSpecs: { 'aggregate_instance_extra_specs:ssd': 'true' } };
+    const [uuid] = (await t.api.create({ name: 'handed-back', flavor: ssd, image }, { ...ctx, reqId: 'req-handed-back' })).instanceUuids as [string];
     const c1File = join(data, 'api.c1.sqlite');
     await until('c1 took the hand-back and is passing it on to g12', () => withDb(c1File, async (db) =>
       (await db('cell_handbacks').where({ key: `in:${uuid}` })).length === 1
@@ -186,12 +191,14 @@ describe('cells killed in a tree of processes', () => {
     }
 
     const all = await copies(t, [uuid]);
-    expect(all.map((c) => [c.vmState, c.cell, c.host])).toEqual([['active', 'api!c1!g12', 'm1']]);
+    expect(all.map((c) => [c.vmState, c.cell])).toEqual([['active', 'api!c1!g12']]);
+    const host = all[0]!.host;
+    expect(['m1', 'm2']).toContain(host);
     const rows = async (cell: string, table: string, column: string) =>
       withDb(join(data, `${cell.replace(/!/g, '.')}.sqlite`), (db) => db(table).where({ [column]: uuid }).select());
     expect(await rows('api!c1!g11', 'instances', 'uuid')).toEqual([]);
     expect(await rows('api!c1!g11', 'allocations', 'consumer_id')).toEqual([]);
-    expect((await rows('api!c1!g12', 'instances', 'uuid')).map((r) => [r.host, !!r.deleted])).toEqual([['m1', false]]);
+    expect((await rows('api!c1!g12', 'instances', 'uuid')).map((r) => [r.host, !!r.deleted])).toEqual([[host, false]]);
     expect(await rows('api!c1!g12', 'allocations', 'consumer_id')).toHaveLength(1);
     expect((await rows('api!c1!g12', 'instance_actions', 'instance_uuid')).map((a) => a.action)).toEqual(['create']);
     expect((await rows('api!c1', 'build_routes', 'instance_uuid')).map((r) => r.child)).toEqual(['api!c1!g12']);
