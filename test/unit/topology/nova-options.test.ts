@@ -100,7 +100,7 @@ cell:
     scheduler.max_atempts: 2
     cells: {max_hop_count: 0}
 `).split('\n')).toEqual([
-      'nova.yaml:5:5 cell.nova["filter_schedular.host_subset_size"]: unknown Nova section "filter_schedular"; did you mean "filter_scheduler"? expected one of: DEFAULT, scheduler, filter_scheduler, compute, cells, consoleauth, vnc, spice, serial_console, xvp, console, api, … (1 more)',
+      'nova.yaml:5:5 cell.nova["filter_schedular.host_subset_size"]: unknown Nova section "filter_schedular"; did you mean "filter_scheduler"? expected one of: DEFAULT, scheduler, filter_scheduler, compute, cells, consoleauth, vnc, spice, serial_console, xvp, console, api, … (2 more)',
       'nova.yaml:6:5 cell.nova["scheduler.max_atempts"]: unknown option "max_atempts" in Nova section [scheduler]; did you mean "max_attempts"? expected one of: max_attempts',
       'nova.yaml:7:28 cell.nova.cells.max_hop_count: expected a number more than 0, got 0',
     ]);
