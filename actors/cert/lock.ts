@@ -6,6 +6,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { RealClock } from '../../runtime/clock/index.ts';
 import { CertificateError } from './authority.ts';
 
 const POLL_MS = 100;
@@ -58,7 +59,8 @@ export function pkiLockHeld(dir: string): boolean {
 export async function withPkiLock<T>(dir: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, '.lock');
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // The lock is shared with other processes through the file system: it waits on real time.
+  const sleep = o.sleep ?? ((ms: number) => new RealClock().sleep(ms));
   const timeoutMs = o.timeoutMs ?? 30_000;
   for (let waited = 0; !tryLock(file); waited += POLL_MS) {
     if (waited >= timeoutMs) {
