@@ -128,7 +128,7 @@ async function withDb<T>(file: string, f: (db: Db) => Promise<T>): Promise<T> {
 }
 
 describe('cells killed in a tree of processes', () => {
-  it('a leaf SIGKILLed and restarted: capacity at the top is the sum over the hosts within one full report', { timeout: 90_000 }, async () => {
+  it('a leaf SIGKILLed and restarted: capacity at the top is the sum over the hosts within one full report', { timeout: 150_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'novacell-e2e-faults-'));
     dirs.push(dir);
     const ports = await freePorts(4);
