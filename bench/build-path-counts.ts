@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import sqlite3 from 'sqlite3';
 import { RealClock } from '../runtime/clock/index.ts';
 import { SeededRng } from '../runtime/rng/index.ts';
 import { novaConfig } from '../runtime/config/index.ts';
@@ -33,21 +33,23 @@ const opts = new Command('build-path-counts')
 const servers = Number(opts.servers);
 const memory = opts.transport === 'memory';
 
-const counts = { decodes: 0, jsonParse: 0, jsonStringify: 0, sql: 0, commits: 0, instanceUpdates: 0 };
+const zero = { decodes: 0, jsonParse: 0, jsonStringify: 0, sql: 0, commits: 0, instanceUpdates: 0 };
+const counts = { ...zero };
 let counting = false;
 const who = new Map<string, number>();
 
 // Counting hooks: each wraps one function and counts its calls while `counting`.
 const rawParse = JSON.parse;
 const rawStringify = JSON.stringify;
-JSON.parse = function parse(...a: Parameters<typeof JSON.parse>) {
+type Replacer = ((this: unknown, key: string, value: unknown) => unknown) | (number | string)[] | null;
+JSON.parse = function parse(text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown {
   if (counting) counts.jsonParse++;
-  return rawParse.apply(JSON, a);
-} as typeof JSON.parse;
-JSON.stringify = function stringify(...a: Parameters<typeof JSON.stringify>) {
+  return rawParse(text, reviver);
+};
+JSON.stringify = function stringify(value: unknown, replacer?: Replacer, space?: string | number): string {
   if (counting) { counts.jsonStringify++; if (process.env.WHO) { const w = new Error().stack!.split("\n")[2]!.trim(); who.set(w, (who.get(w) ?? 0) + 1); } }
-  return rawStringify.apply(JSON, a as Parameters<typeof JSON.stringify>);
-} as typeof JSON.stringify;
+  return typeof replacer === 'function' ? rawStringify(value, replacer, space) : rawStringify(value, replacer, space);
+};
 const rawDecode = MessageRegistry.prototype.decode;
 MessageRegistry.prototype.decode = function decode(raw) {
   const r = rawDecode.call(this, raw);
@@ -57,23 +59,24 @@ MessageRegistry.prototype.decode = function decode(raw) {
   }
   return r;
 };
-const sqlite3 = createRequire(import.meta.url)('sqlite3') as { Database: { prototype: Record<string, (...a: unknown[]) => unknown> } };
+const proto: object = sqlite3.Database.prototype;
 for (const m of ['run', 'all', 'exec', 'get']) {
-  const raw = sqlite3.Database.prototype[m]!;
-  sqlite3.Database.prototype[m] = function counted(this: unknown, ...a: unknown[]) {
+  const raw: unknown = Reflect.get(proto, m);
+  if (typeof raw !== 'function') throw new Error(`sqlite3.Database.prototype.${m} is not a function`);
+  Reflect.set(proto, m, function counted(this: unknown, ...a: unknown[]): unknown {
     if (counting) {
       counts.sql++;
       if (typeof a[0] === 'string' && /^\s*commit/i.test(a[0])) counts.commits++;
     }
-    return raw.apply(this, a);
-  };
+    return Reflect.apply(raw, this, a);
+  });
 }
 
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
 const image = { id: 'cirros', properties: {} };
 
 async function burst(create: (i: number) => Promise<unknown>, done: Promise<void>): Promise<{ cpuUs: number }> {
-  for (const k of Object.keys(counts) as Array<keyof typeof counts>) counts[k] = 0;
+  Object.assign(counts, zero);
   const cpu0 = process.cpuUsage();
   counting = true;
   await Promise.all(Array.from({ length: servers }, (_, i) => create(i)));

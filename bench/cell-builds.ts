@@ -27,7 +27,7 @@ const cli = new Command('cell-builds')
   .argument('[hosts]', 'fake compute hosts', '50')
   .argument('[transport]', 'mqtt or memory', 'mqtt')
   .parse();
-const [servers, runs, hostCount] = cli.processedArgs.slice(0, 3).map(Number) as [number, number, number];
+const [servers, runs, hostCount] = cli.processedArgs.slice(0, 3).map(Number);
 const transportKind = cli.processedArgs[3] === 'memory' ? 'memory' : 'mqtt';
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
 const image = { id: 'cirros', properties: {} };

@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
+import { z } from 'zod';
 import type { MqttClient } from 'mqtt';
+import { errorMessage } from '../runtime/errors/index.ts';
 import { SeededRng } from '../runtime/rng/index.ts';
 import { TREE_SECRET } from '../test/support/secure-tree.ts';
 import { connectAs, diffPaths, runBusFuzz, sentinel, snapshot, startFuzzTree, watchMisdirectedReplies } from '../test/support/bus-fuzz.ts';
@@ -25,11 +27,12 @@ let crashes = 0;
 process.on('uncaughtException', (e) => { crashes++; console.error('uncaught exception:', e); });
 process.on('unhandledRejection', (e) => { crashes++; console.error('unhandled rejection:', e); });
 
-const byMsg = new Map<string, number>();
+const byMsg = new Map<string | undefined, number>();
+const logLine = z.object({ level: z.number(), msg: z.string().optional() });
 const errorLines: string[] = [];
 const log = pino({ level: 'warn' }, {
   write: (s: string) => {
-    const l = JSON.parse(s) as { level: number; msg: string };
+    const l = logLine.parse(JSON.parse(s));
     if (l.level >= 50 && errorLines.length < 20) errorLines.push(s.slice(0, 400));
     byMsg.set(l.msg, (byMsg.get(l.msg) ?? 0) + 1);
   },
@@ -63,7 +66,7 @@ let builds = 'yes';
 try {
   await fz.build('after-fuzz');
 } catch (e) {
-  builds = `NO (${(e as Error).message})`;
+  builds = `NO (${errorMessage(e)})`;
 }
 await fz.tree.stop();
 rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,7 @@ const cli = new Command('qemu-guests')
   .argument('[guests]', 'guests to boot', '4')
   .argument('[ram_mb]', 'RAM per guest (MB)', '128')
   .parse();
-const [guests, ramMb] = cli.processedArgs.map(Number) as [number, number];
+const [guests, ramMb] = cli.processedArgs.map(Number);
 const refPass = referencePassMicros();
 console.log(`reference: one pass over 1,000 objects takes ${refPass.toFixed(2)} µs here`);
 const dir = mkdtempSync(join(tmpdir(), 'novacell-bench-qemu-'));

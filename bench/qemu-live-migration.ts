@@ -11,7 +11,8 @@ import { Command } from 'commander';
 import { RealClock } from '../runtime/clock/index.ts';
 import { QemuDriver } from '../actors/compute/drivers/qemu/index.ts';
 import type { SpawnContext } from '../actors/compute/drivers/spawn-context.ts';
-import type { Logger } from '../runtime/log/index.ts';
+import { pino } from 'pino';
+import { z } from 'zod';
 import { registerGuestImage } from '../test/support/guest-image.ts';
 import { median } from './machine.ts';
 
@@ -20,16 +21,23 @@ const cli = new Command('qemu-live-migration')
   .argument('[moves]', 'migrations to run (alternating direction)', '4')
   .argument('[ram_mb]', 'guest RAM (MB)', '128')
   .parse();
-const [moves, ramMb] = cli.processedArgs.map(Number) as [number, number];
+const [moves, ramMb] = cli.processedArgs.map(Number);
 const clock = new RealClock();
 const dir = mkdtempSync(join(tmpdir(), 'novacell-bench-livemig-'));
 const store = join(dir, 'images');
 const image = registerGuestImage(store);
-let last: Record<string, number> = {};
-const log = {
-  info: (o: Record<string, number>, m: string) => { if (m === 'live migration completed') last = o; },
-  warn: () => undefined, error: () => undefined, debug: () => undefined,
-} as unknown as Logger;
+/** The driver's log line after each move, with QEMU's figures; every other line is dropped. */
+const completed = z.object({
+  msg: z.literal('live migration completed'), total_time_ms: z.number(), downtime_ms: z.number(),
+  memory_bytes: z.number().optional(), disk_bytes: z.number().optional(),
+});
+const figures: { last?: z.infer<typeof completed> } = {};
+const log = pino({ level: 'info' }, {
+  write(line: string) {
+    const r = completed.safeParse(JSON.parse(line));
+    if (r.success) figures.last = r.data;
+  },
+});
 const hosts = ['bench-a', 'bench-b'].map((h) => new QemuDriver({ clock, instancesPath: join(dir, h), imageStore: store, log }));
 for (const [i, h] of hosts.entries()) await h.init(`bench-${i}`);
 const uuid = '33333333-3333-4444-8555-666666666601';
@@ -51,9 +59,11 @@ try {
     await dst.postLiveMigrationAtDestination(ctx);
     const wall = performance.now() - t0;
     walls.push(wall);
-    downs.push(last['downtime_ms']!);
-    totals.push(last['total_time_ms']!);
-    console.log(`move ${i + 1}: ${Math.round(wall)} ms wall (QEMU start on the destination included); QEMU total ${last['total_time_ms']} ms, downtime ${last['downtime_ms']} ms, memory ${((last['memory_bytes'] ?? 0) / 2 ** 20).toFixed(1)} MiB, disk ${((last['disk_bytes'] ?? 0) / 2 ** 20).toFixed(1)} MiB`);
+    const last = figures.last;
+    if (!last) throw new Error('the driver logged no "live migration completed" line');
+    downs.push(last.downtime_ms);
+    totals.push(last.total_time_ms);
+    console.log(`move ${i + 1}: ${Math.round(wall)} ms wall (QEMU start on the destination included); QEMU total ${last.total_time_ms} ms, downtime ${last.downtime_ms} ms, memory ${((last.memory_bytes ?? 0) / 2 ** 20).toFixed(1)} MiB, disk ${((last.disk_bytes ?? 0) / 2 ** 20).toFixed(1)} MiB`);
   }
   console.log(`median over ${moves}: wall ${Math.round(median(walls))} ms, QEMU total ${Math.round(median(totals))} ms, downtime ${Math.round(median(downs))} ms; load average ${loadavg()[0]!.toFixed(1)}`);
 } finally {

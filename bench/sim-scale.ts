@@ -60,7 +60,7 @@ const sets = [
   `workload.arrivals.rate=${ratePerMin.toFixed(4)}/min`, `workload.max_requests=${requests}`, `duration=${durationMin}m`,
   // The full scenario's faults name sites and times that a slice may not have.
   ...(scale < 1 || durationMin < 24 * 60 ? ['faults=[]'] : []),
-  ...(a.set as string[]),
+  ...(a.set ?? []),
 ];
 
 let peakRss = 0;

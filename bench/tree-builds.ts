@@ -30,7 +30,7 @@ const cli = new Command('tree-builds')
   .argument('[hostsPerLeaf]', 'fake compute hosts per leaf cell', '10')
   .argument('[transport]', 'mqtt, memory, or processes (one process per cell but the API cell, as up --processes)', 'mqtt')
   .parse();
-const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number) as [number, number, number];
+const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number);
 const kind = (['memory', 'processes'] as const).find((k) => k === cli.processedArgs[3]) ?? 'mqtt';
 const HOST = { vcpus: 64, memory_mb: 262144, disk_gb: 4000 };
 

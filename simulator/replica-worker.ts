@@ -5,18 +5,14 @@
  * posts back the results the summary needs. Same seed, same bytes as a run in the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { z } from 'zod';
 import { runSimulation } from './engine.ts';
 import { writeRunOutputs } from './report/write.ts';
 import { loadScenario } from './scenario/index.ts';
 import type { SimResults } from './report/results.ts';
 
-export interface ReplicaJob {
-  file: string;
-  set: string[];
-  seed: string;
-  dir: string;
-  machine: string;
-}
+const replicaJob = z.object({ file: z.string(), set: z.array(z.string()), seed: z.string(), dir: z.string(), machine: z.string() });
+export type ReplicaJob = z.infer<typeof replicaJob>;
 
 export interface ReplicaDone {
   seed: string;
@@ -25,7 +21,7 @@ export interface ReplicaDone {
   decisionsPerWallS: number;
 }
 
-const job = workerData as ReplicaJob;
+const job = replicaJob.parse(workerData);
 const scenario = loadScenario(job.file, { set: job.set });
 const out = await runSimulation({ scenario, seed: job.seed, wallClock: () => performance.now() });
 const written = await writeRunOutputs(out, job.dir, { machine: job.machine });

@@ -33,7 +33,8 @@ export function parseRate(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(ms|s|sec|min|m|h|hour|d|day)\s*$/.exec(v);
   if (!m) return undefined;
-  const unit = ({ sec: 's', hour: 'h', day: 'd' } as Record<string, string>)[m[2]!] ?? m[2]!;
+  const aliases: Record<string, string> = { sec: 's', hour: 'h', day: 'd' };
+  const unit = aliases[m[2]!] ?? m[2]!;
   return Number(m[1]) / UNIT_MS[unit]!;
 }
 

@@ -99,7 +99,7 @@ export class BestFit {
       const h = this.findHost(f, count, zone, cell, null);
       if (h !== undefined) {
         this.consume(h, f, count, 1);
-        return Array(count).fill(h) as number[];
+        return new Array<number>(count).fill(h);
       }
       if (policy === 'affinity') return null;
     }

@@ -13,6 +13,11 @@ import { latencyHistogram } from './csv.ts';
 
 const WIDTH = 640;
 
+/** A spec that can sit inside a concatenation (the `vconcat` items of a top-level spec). */
+type SubSpec = Extract<TopLevelSpec, { vconcat: unknown }>['vconcat'][number];
+/** One layer of a layered spec. */
+type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+
 /** Every k-th element so that at most `max` remain (the last one kept). */
 function thin<T>(xs: readonly T[], max = 400): T[] {
   if (xs.length <= max) return [...xs];
@@ -24,7 +29,7 @@ function thin<T>(xs: readonly T[], max = 400): T[] {
 
 const hours = (s: number) => s / 3600;
 
-function faultLayers(out: RunOutput) {
+function faultLayers(out: RunOutput): Layer[] {
   const end = out.simulatedMs / 3_600_000;
   const faults = out.scenario.faults.map((f) => ({ label: f.label, from: f.atMs / 3_600_000, to: f.untilMs === null ? end : f.untilMs / 3_600_000 }));
   if (faults.length === 0) return [];
@@ -37,7 +42,7 @@ function faultLayers(out: RunOutput) {
 
 export function utilisationSpec(out: RunOutput): TopLevelSpec {
   const samples = thin(out.sampler.samples);
-  const chart = (resource: 'ram' | 'vcpu' | 'disk', title: string) => ({
+  const chart = (resource: 'ram' | 'vcpu' | 'disk', title: string): SubSpec => ({
     width: WIDTH, height: 110, title,
     layer: [
       ...faultLayers(out),
@@ -55,7 +60,7 @@ export function utilisationSpec(out: RunOutput): TopLevelSpec {
   return {
     title: 'Utilisation over time per region (share of the capacity of hosts that are up); faults shaded',
     vconcat: [chart('ram', 'RAM'), chart('vcpu', 'vCPU'), chart('disk', 'disk')],
-  } as TopLevelSpec;
+  };
 }
 
 /** One small chart per leaf cell: RAM utilisation and the share of its hosts that are up. */
@@ -65,7 +70,7 @@ export function cellsSpec(out: RunOutput): TopLevelSpec {
   for (const h of out.scenario.plan.hosts) hostsOf.set(h.cell, (hostsOf.get(h.cell) ?? 0) + 1);
   const siteOf = new Map(out.scenario.plan.cells.map((c) => [c.path, c.site?.description ?? c.site?.ref ?? '']));
   const cells = out.sampler.cells.slice(0, 24);
-  const chart = (cell: string, i: number) => ({
+  const chart = (cell: string, i: number): SubSpec => ({
     width: 300, height: 90, title: { text: `${cell}${siteOf.get(cell) ? ` (${siteOf.get(cell)})` : ''}`, fontSize: 11 },
     layer: [
       ...faultLayers(out),
@@ -83,9 +88,9 @@ export function cellsSpec(out: RunOutput): TopLevelSpec {
       },
     ],
   });
-  const rows: object[] = [];
+  const rows: SubSpec[] = [];
   for (let i = 0; i < cells.length; i += 2) rows.push({ hconcat: cells.slice(i, i + 2).map((c, k) => chart(c, i + k)) });
-  return { title: 'Per leaf cell: RAM utilisation and hosts up (share); faults shaded', vconcat: rows } as TopLevelSpec;
+  return { title: 'Per leaf cell: RAM utilisation and hosts up (share); faults shaded', vconcat: rows };
 }
 
 /** Log-spaced bins from the fastest to the slowest build, so the bulk and the tail both show. */
@@ -124,7 +129,7 @@ export function latencySpec(out: RunOutput): TopLevelSpec {
       { data: { values: marks }, mark: { type: 'text', align: 'left', dx: 4, baseline: 'top', color: '#b8322f', fontWeight: 'bold' }, encoding: {
         x: { field: 's', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'row', type: 'quantitative', scale: null }, text: { field: 'p' } } },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 export function rejectionsSpec(out: RunOutput): TopLevelSpec {
@@ -142,7 +147,7 @@ export function rejectionsSpec(out: RunOutput): TopLevelSpec {
       { data: { values: rows }, mark: { type: 'bar', color: '#f58518' }, encoding: { x: { field: 'from', type: 'quantitative', bin: 'binned', title: 'simulated hours' }, x2: { field: 'to' }, y: { field: 'rejected', type: 'quantitative', title: 'instances rejected' } } },
       ...faultLayers(out),
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** Rejection rate per bucket by the zone requests asked for: a lost site shows in its own zone's line. */
@@ -162,7 +167,7 @@ export function zoneRejectionsSpec(out: RunOutput): TopLevelSpec | null {
         y: { field: 'rate', type: 'quantitative', axis: { format: '%' }, scale: { domain: [0, 1] }, title: 'rejected' },
         color: { field: 'zone', type: 'nominal', title: 'zone asked for' } } },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 export function oracleSpec(out: RunOutput): TopLevelSpec | null {
@@ -186,7 +191,7 @@ export function oracleSpec(out: RunOutput): TopLevelSpec | null {
         x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
         y: { field: 'diff', type: 'quantitative', title: 'RAM used, hierarchy − oracle (points)' } } },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 export function fragmentationSpec(out: RunOutput): TopLevelSpec {
@@ -200,7 +205,7 @@ export function fragmentationSpec(out: RunOutput): TopLevelSpec {
         x: { field: 'hours', type: 'quantitative', title: 'simulated hours' },
         y: { field: 'fragmentation', type: 'quantitative', axis: { format: '.0%' }, scale: { domainMin: 0 }, title: null } } },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** Vega-Lite → Vega → SVG text, headless. */

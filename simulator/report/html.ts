@@ -62,11 +62,11 @@ export async function reportHtml(out: RunOutput, r: SimResults, files: readonly 
     ['mean utilisation vCPU / RAM / disk', `${pct(r.utilisation.mean.vcpu)} / ${pct(r.utilisation.mean.ram)} / ${pct(r.utilisation.mean.disk)}`],
     ['mean fragmentation', pct(r.fragmentation.mean)],
     ...(r.oracle
-      ? ([
+      ? [
           ['oracle acceptance rate', pct(r.oracle.acceptance_rate)],
           ['hierarchy / oracle acceptance', pct(r.oracle.hierarchy_vs_oracle.acceptance_ratio)],
           ['oracle mean RAM utilisation', pct(r.oracle.utilisation_mean.ram)],
-        ] as [string, string][])
+        ] satisfies [string, string][]
       : []),
   ]);
   const faults = r.faults.length === 0 ? '<p>No faults in this scenario.</p>' : `<table><tr><th>fault</th><th>from</th><th>repaired</th><th>rejections before</th><th>peak</th><th>recovered at</th><th>time to recover from the fault's start</th><th>from its repair</th></tr>${r.faults

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as vega from 'vega';
 import { version as vegaLiteVersion } from 'vega-lite';
+import { z } from 'zod';
 import type { RunOutput } from '../engine.ts';
 import type { Sample, Util } from '../metrics/sampler.ts';
 import { mean, percentileSorted } from '../metrics/stats.ts';
@@ -15,7 +16,7 @@ export const RESULTS_FORMAT = 'novacell-sim-results/1';
 
 function novacellVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))).version;
   } catch {
     return 'unknown';
   }

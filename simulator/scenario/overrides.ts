@@ -33,14 +33,22 @@ export function parseOverride(text: string): Override {
   return { text, path: parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p)), value };
 }
 
+/** A parsed YAML mapping or sequence, read and written by key or index. */
 type Json = Record<string | number, unknown>;
+const isJson = (x: unknown): x is Json => typeof x === 'object' && x !== null;
+
+/** A new empty sequence or mapping, to fill in along an override's path. */
+function container(sequence: boolean): Json {
+  const c: unknown = sequence ? [] : {};
+  return isJson(c) ? c : {};
+}
 
 /**
  * Apply overrides to the parsed scenario data (in place), keeping one spelling per Nova option. Returns
  * the overrides with the paths they were written to.
  */
 export function applyOverrides(data: unknown, overrides: readonly Override[]): { data: unknown; applied: Override[] } {
-  const root = (data && typeof data === 'object' ? data : {}) as Json;
+  const root: Json = isJson(data) ? data : {};
   const applied: Override[] = [];
   for (const o of overrides) {
     let path = o.path;
@@ -49,8 +57,8 @@ export function applyOverrides(data: unknown, overrides: readonly Override[]): {
     for (let i = 0; i < path.length - 1; i++) {
       const seg = path[i]!;
       const next = cur[seg];
-      if (next === null || typeof next !== 'object') cur[seg] = typeof path[i + 1] === 'number' ? [] : {};
-      cur = cur[seg] as Json;
+      if (isJson(next)) cur = next;
+      else cur = cur[seg] = container(typeof path[i + 1] === 'number');
     }
     cur[path[path.length - 1]!] = o.value;
     applied.push({ ...o, path });
@@ -61,10 +69,10 @@ export function applyOverrides(data: unknown, overrides: readonly Override[]): {
 /** Where option `dotted` already lives in a `nova:` block (nested or dotted), else its dotted key. */
 function novaPath(block: unknown, dotted: string): PathSegment[] {
   const dot = dotted.indexOf('.');
-  if (dot > 0 && block && typeof block === 'object') {
-    const section = (block as Json)[dotted.slice(0, dot)];
-    if (section && typeof section === 'object') return ['nova', dotted.slice(0, dot), dotted.slice(dot + 1)];
-    if (dotted.startsWith('DEFAULT.') && dotted.slice(dot + 1) in (block as Json)) return ['nova', dotted.slice(dot + 1)];
+  if (dot > 0 && isJson(block)) {
+    const section = block[dotted.slice(0, dot)];
+    if (isJson(section)) return ['nova', dotted.slice(0, dot), dotted.slice(dot + 1)];
+    if (dotted.startsWith('DEFAULT.') && dotted.slice(dot + 1) in block) return ['nova', dotted.slice(dot + 1)];
   }
   return ['nova', dotted];
 }

@@ -20,7 +20,7 @@ import { topologyErrorMap, toPathIssues } from '../../topology/zod-issues.ts';
 import { parseTrace } from '../workload/trace.ts';
 import type { Fail } from './load.ts';
 import { weighted, type ResolvedFault, type ResolvedWorkload, type Scenario } from './model.ts';
-import type { GroupPolicy } from './schema-workload.ts';
+import { isGroupPolicy } from './schema-workload.ts';
 import type { ScenarioDoc } from './schema.ts';
 import { formatDuration } from '../units.ts';
 import { errorMessage } from '../../runtime/errors/index.ts';
@@ -87,7 +87,7 @@ function resolveWorkload(doc: ScenarioDoc, plan: TopologyPlan, rc: ResolveContex
   const cellPaths = plan.cells.map((c) => c.path);
   if (flavorNames.length === 0) issues.push({ path: ['topology'], message: 'the topology defines no flavors; a workload needs at least one' });
   const byName = new Map(plan.flavors.map((f) => [f.name, f]));
-  const flavorMix = w.flavors ? names(issues, ['workload', 'flavors'], w.flavors, flavorNames, 'flavor') : flavorNames.map((n) => [n, 1] as [string, number]);
+  const flavorMix = w.flavors ? names(issues, ['workload', 'flavors'], w.flavors, flavorNames, 'flavor') : flavorNames.map((n): [string, number] => [n, 1]);
   let trace = null;
   if (w.arrivals.process === 'trace') {
     const path = resolvePath(rc.baseDir, w.arrivals.file!);
@@ -114,7 +114,7 @@ function resolveWorkload(doc: ScenarioDoc, plan: TopologyPlan, rc: ResolveContex
           fraction: g.fraction,
           minSize: typeof g.size === 'number' ? g.size : g.size.min,
           maxSize: typeof g.size === 'number' ? g.size : g.size.max,
-          policies: weighted(Object.entries(g.policies) as [GroupPolicy, number][]),
+          policies: weighted(Object.entries(g.policies).flatMap(([p, wt]) => (isGroupPolicy(p) && wt !== undefined ? [[p, wt] as const] : []))),
         }
       : null,
     availabilityZones: az

@@ -92,3 +92,4 @@ export { distributionSchema };
 export type WorkloadSpec = z.output<typeof workloadSchema>;
 export type ArrivalsSpec = z.output<typeof arrivalsSchema>;
 export type GroupPolicy = (typeof POLICIES)[number];
+export const isGroupPolicy = (s: string): s is GroupPolicy => POLICIES.some((p) => p === s);

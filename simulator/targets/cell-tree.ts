@@ -7,7 +7,7 @@
  * is down stops heartbeating and fails spawns.
  */
 import { InstanceNotFound } from '../../runtime/errors/index.ts';
-import type { MemoryBus } from '../../runtime/bus/index.ts';
+import { MemoryBus } from '../../runtime/bus/index.ts';
 import type { HostState } from '../../actors/scheduler/types.ts';
 import { CellTree } from '../../cells/tree/tree.ts';
 import { conductorTopicOfHost } from '../../cells/topics.ts';
@@ -167,8 +167,8 @@ export class CellTreeTarget implements SimTarget {
 
   private setLinks(cells: readonly string[], cut: boolean): void {
     for (const path of cells) {
-      const bus = this.tree.cells.get(path)?.parentBus as MemoryBus | undefined;
-      if (!bus) continue;
+      const bus = this.tree.cells.get(path)?.parentBus;
+      if (!(bus instanceof MemoryBus)) continue;
       if (cut) bus.cutLink();
       else bus.restoreLink();
     }

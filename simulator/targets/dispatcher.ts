@@ -27,8 +27,8 @@ export interface DispatchRequest {
  * Per-cell state lives in flat typed arrays (units per flavor, muted-until, cut off): with a thousand
  * cells the choice is a tight loop over numbers, run for every request.
  */
-export class CellDispatcher {
-  private readonly index = new Map<DispatchCell, number>();
+export class CellDispatcher<C extends DispatchCell = DispatchCell> {
+  private readonly index = new Map<C, number>();
   private readonly flavorIndex: Map<string, number>;
   /** units[cell * flavors + flavor]. */
   private readonly units: Float64Array;
@@ -37,7 +37,7 @@ export class CellDispatcher {
   private refreshedAt = -Infinity;
 
   constructor(
-    private readonly cells: readonly DispatchCell[],
+    private readonly cells: readonly C[],
     private readonly needs: FlavorNeed[],
     private readonly clock: Clock,
     private readonly opts: { refreshMs: number; muteMs: number },
@@ -50,7 +50,7 @@ export class CellDispatcher {
   }
 
   /** The cell to send a request to, or undefined when no reachable cell matches its hints. */
-  choose(req: DispatchRequest): DispatchCell | undefined {
+  choose(req: DispatchRequest): C | undefined {
     const now = this.clock.now();
     if (now - this.refreshedAt >= this.opts.refreshMs) this.refresh(now);
     const f = this.flavorIndex.get(req.flavor) ?? 0;
@@ -73,7 +73,7 @@ export class CellDispatcher {
   }
 
   /** Debit what was just sent, until the next refresh says what it really took. */
-  dispatched(cell: DispatchCell, flavor: string, count: number): void {
+  dispatched(cell: C, flavor: string, count: number): void {
     const i = this.index.get(cell);
     const f = this.flavorIndex.get(flavor);
     if (i === undefined || f === undefined) return;
@@ -85,13 +85,13 @@ export class CellDispatcher {
     });
   }
 
-  mute(cell: DispatchCell): void {
+  mute(cell: C): void {
     const i = this.index.get(cell);
     if (i !== undefined) this.mutedUntil[i] = this.clock.now() + this.opts.muteMs;
   }
 
   /** The API's link to the cell went down (its MQTT client sees that) or came back. */
-  setReachable(cell: DispatchCell, reachable: boolean): void {
+  setReachable(cell: C, reachable: boolean): void {
     const i = this.index.get(cell);
     if (i !== undefined) this.cut[i] = reachable ? 0 : 1;
   }

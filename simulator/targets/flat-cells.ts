@@ -53,7 +53,7 @@ export class FlatCells implements SimTarget {
   private readonly owner = new Map<string, Leaf>();
   private readonly seen = new Map<string, { vm: string; host: string | null }>();
   private readonly listeners: ((e: InstanceStateEvent) => void)[] = [];
-  private dispatcher!: CellDispatcher;
+  private dispatcher!: CellDispatcher<Leaf>;
   private readonly hubs = new Map<string, SimHub>();
 
   private constructor(private readonly ctx: SimTargetContext) {}
@@ -162,7 +162,7 @@ export class FlatCells implements SimTarget {
     const leaf = this.dispatcher.choose({
       flavor: req.flavor.name, count: req.count, availabilityZone: req.availabilityZone,
       targetCell: typeof target === 'string' ? target : null,
-    }) as Leaf | undefined;
+    });
     if (!leaf) throw new NoValidHost('No cell can take the request (every matching cell is unreachable or out of its zone).');
     this.dispatcher.dispatched(leaf, req.flavor.name, req.count);
     try {

@@ -15,6 +15,12 @@ export interface CsvProblem {
   message: string;
 }
 
+/** Is a thrown value a CsvProblem (what readCsv throws)? */
+export function isCsvProblem(e: unknown): e is CsvProblem {
+  return typeof e === 'object' && e !== null && 'line' in e && typeof e.line === 'number' && 'col' in e && typeof e.col === 'number'
+    && 'message' in e && typeof e.message === 'string';
+}
+
 /** Records of fields; blank lines and lines starting with `#` are skipped. Throws CsvProblem. */
 export function readCsv(text: string): CsvField[][] {
   const rows: CsvField[][] = [];

@@ -12,16 +12,19 @@ import { durationMs } from '../scenario/fields.ts';
 export const DISTRIBUTIONS = ['fixed', 'exponential', 'uniform', 'normal', 'lognormal'] as const;
 export type DistributionKind = (typeof DISTRIBUTIONS)[number];
 
+const isKind = (s: string): s is DistributionKind => DISTRIBUTIONS.some((k) => k === s);
+
+const PARAMS = ['value', 'mean', 'min', 'max', 'sd', 'median', 'sigma'] as const;
+type Param = (typeof PARAMS)[number];
+
 /** Parameters each kind needs. */
-const NEEDS: Record<DistributionKind, readonly string[]> = {
+const NEEDS: Record<DistributionKind, readonly Param[]> = {
   fixed: ['value'],
   exponential: ['mean'],
   uniform: ['min', 'max'],
   normal: ['mean', 'sd'],
   lognormal: ['median', 'sigma'],
 };
-
-const PARAMS = ['value', 'mean', 'min', 'max', 'sd', 'median', 'sigma'] as const;
 
 const distributionObject = z
   .strictObject({
@@ -36,14 +39,14 @@ const distributionObject = z
     sigma: z.number().positive('expected a number more than 0').optional(),
   })
   .superRefine((d, ctx) => {
-    if (!(DISTRIBUTIONS as readonly string[]).includes(d.distribution)) {
-      ctx.addIssue({ code: 'custom', path: ['distribution'], message: `"${d.distribution}" is not allowed; ${expectedOneOf(d.distribution, DISTRIBUTIONS)}` });
+    const kind = d.distribution;
+    if (!isKind(kind)) {
+      ctx.addIssue({ code: 'custom', path: ['distribution'], message: `"${kind}" is not allowed; ${expectedOneOf(kind, DISTRIBUTIONS)}` });
       return;
     }
-    const kind = d.distribution as DistributionKind;
     const needs = NEEDS[kind];
     for (const p of needs) {
-      if (d[p as keyof typeof d] === undefined) ctx.addIssue({ code: 'custom', path: [], message: `required: "${p}" (a ${kind} distribution needs ${needs.join(', ')})` });
+      if (d[p] === undefined) ctx.addIssue({ code: 'custom', path: [], message: `required: "${p}" (a ${kind} distribution needs ${needs.join(', ')})` });
     }
     for (const p of PARAMS) {
       // `max` also caps the other kinds (a truncation), so it is allowed everywhere.
@@ -70,16 +73,21 @@ export interface Distribution {
 /** A scalar (`30s`) is shorthand for `{distribution: fixed, value: 30s}`. */
 const asMapping = (v: unknown): unknown => (v !== undefined && (v === null || typeof v !== 'object') ? { distribution: 'fixed', value: v } : v);
 
+/** The checked mapping with its kind (the refinement above has already refused any other kind). */
+const withKind = distributionObject.transform((d, ctx): Distribution => {
+  const kind = d.distribution;
+  if (isKind(kind)) return { ...d, kind };
+  ctx.addIssue({ code: 'custom', path: ['distribution'], message: `"${kind}" is not allowed` });
+  return z.NEVER;
+});
+
 /** A duration: a fixed value (`30s`) or a distribution mapping. */
-export const distributionSchema = z.preprocess(
-  asMapping,
-  distributionObject.transform((d): Distribution => ({ ...d, kind: d.distribution as DistributionKind })),
-);
+export const distributionSchema = z.preprocess(asMapping, withKind);
 
 /** A lifetime: a distribution, or `forever` (never deleted). */
 export const lifetimeSchema = z.preprocess(
   (v) => (v === 'forever' ? null : asMapping(v)),
-  distributionObject.transform((d): Distribution => ({ ...d, kind: d.distribution as DistributionKind })).nullable(),
+  withKind.nullable(),
 );
 
 /** Standard normal variate (Box–Muller), two uniforms per draw so the stream advances evenly. */

@@ -82,7 +82,7 @@ export class WorkloadGenerator {
     const req: SimRequestSpec = { index: this.index++, atMs: at, flavor, count, lifetimeMs: lifetime, group, availabilityZone: az, targetCell: cell };
     if (row) {
       if (row.flavor !== undefined) req.flavor = w.flavors.items.find((f) => f.name === row.flavor) ?? flavorByName(w, row.flavor) ?? flavor;
-      if (row.groupPolicy !== undefined) group = req.group = { policy: row.groupPolicy as GroupPolicy };
+      if (row.groupPolicy !== undefined) group = req.group = { policy: row.groupPolicy };
       if (row.count !== undefined) count = row.count;
       req.count = count;
       if (row.lifetimeMs !== undefined) req.lifetimeMs = row.lifetimeMs;

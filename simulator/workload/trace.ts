@@ -10,10 +10,14 @@ import type { TopologyIssue } from '../../topology/errors.ts';
 import { expectedOneOf } from '../../topology/suggest.ts';
 import { parseDuration } from '../units.ts';
 import { ScenarioError } from '../scenario/errors.ts';
-import { readCsv, type CsvField, type CsvProblem } from './csv.ts';
+import type { GroupPolicy } from '../scenario/schema-workload.ts';
+import { isCsvProblem, readCsv, type CsvField } from './csv.ts';
 
 export const TRACE_COLUMNS = ['time', 'flavor', 'count', 'lifetime', 'availability_zone', 'group_policy', 'target_cell'] as const;
-const POLICIES = ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'];
+type TraceColumn = (typeof TRACE_COLUMNS)[number];
+const isColumn = (s: string): s is TraceColumn => TRACE_COLUMNS.some((c) => c === s);
+const POLICIES = ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'] as const satisfies readonly GroupPolicy[];
+const isPolicy = (s: string): s is GroupPolicy => POLICIES.some((p) => p === s);
 
 export interface TraceRow {
   atMs: number;
@@ -22,7 +26,7 @@ export interface TraceRow {
   /** null: forever; undefined: drawn from the scenario's lifetime. */
   lifetimeMs?: number | null;
   availabilityZone?: string;
-  groupPolicy?: string;
+  groupPolicy?: GroupPolicy;
   targetCell?: string;
 }
 
@@ -38,8 +42,8 @@ export function parseTrace(text: string, file: string, names: TraceNames): Trace
   try {
     records = readCsv(text);
   } catch (e) {
-    const p = e as CsvProblem;
-    throw new ScenarioError([{ file, line: p.line, col: p.col, path: '', message: p.message }]);
+    if (!isCsvProblem(e)) throw e;
+    throw new ScenarioError([{ file, line: e.line, col: e.col, path: '', message: e.message }]);
   }
   const issues: TopologyIssue[] = [];
   const bad = (f: CsvField, column: string, message: string) => issues.push({ file, line: f.line, col: f.col, path: column, message });
@@ -47,7 +51,7 @@ export function parseTrace(text: string, file: string, names: TraceNames): Trace
   if (!header) throw new ScenarioError([{ file, line: 1, col: 1, path: '', message: 'empty trace: expected a header line such as time,flavor,lifetime' }]);
   const columns: string[] = [];
   for (const h of header) {
-    if (!(TRACE_COLUMNS as readonly string[]).includes(h.text)) bad(h, '(header)', `unknown column "${h.text}"; ${expectedOneOf(h.text, TRACE_COLUMNS)}`);
+    if (!isColumn(h.text)) bad(h, '(header)', `unknown column "${h.text}"; ${expectedOneOf(h.text, TRACE_COLUMNS)}`);
     columns.push(h.text);
   }
   if (!columns.includes('time')) issues.push({ file, line: header[0]!.line, col: 1, path: '(header)', message: 'required: a "time" column (seconds, or a duration like 1h30m, from the start of the run)' });
@@ -95,7 +99,7 @@ export function parseTrace(text: string, file: string, names: TraceNames): Trace
           else row.availabilityZone = v;
           break;
         case 'group_policy':
-          if (!POLICIES.includes(v)) bad(f, column, `"${v}" is not allowed; ${expectedOneOf(v, POLICIES)}`);
+          if (!isPolicy(v)) bad(f, column, `"${v}" is not allowed; ${expectedOneOf(v, POLICIES)}`);
           else row.groupPolicy = v;
           break;
         case 'target_cell':

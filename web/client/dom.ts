@@ -21,8 +21,13 @@ export function s(tag: string, attrs: Record<string, string | number> = {}, ...c
   return el;
 }
 
-export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
-  return document.getElementById(id) as T;
+/** The element with this id, checked to be of the given class (an HTMLElement by default); throws if not. */
+export function byId(id: string): HTMLElement;
+export function byId<T extends Element>(id: string, type: abstract new () => T): T;
+export function byId(id: string, type: abstract new () => Element = HTMLElement): Element {
+  const el = document.getElementById(id);
+  if (!(el instanceof type)) throw new Error(`#${id}: ${el ? `not a ${type.name}` : 'missing'}`);
+  return el;
 }
 
 /** 12345 → "12,345"; MB → "12.3 GB". */

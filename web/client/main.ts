@@ -3,7 +3,8 @@
  * is drawn and acknowledged, which tells the server the next may come (its back-pressure). Admin
  * actions ask for confirmation in a dialog, then call the dashboard's API.
  */
-import type { ClientMessage, DashCell, DashHost, DashInstance, InstanceDetail, ServerMessage, Snapshot } from '../shared/model.ts';
+import type { ClientMessage, DashCell, DashHost, DashInstance, Snapshot } from '../shared/model.ts';
+import { isInstanceDetail, isRecord, isServerMessage, isSession } from './check.ts';
 import { byId, h, nodes, num } from './dom.ts';
 import { drawMap } from './map.ts';
 import { renderCell, renderHosts, renderInstances, renderTree, treeKeys, type Handlers } from './render.ts';
@@ -11,23 +12,24 @@ import { renderCell, renderHosts, renderInstances, renderTree, treeKeys, type Ha
 let snapshot: Snapshot | undefined;
 let selected = '';
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const r = await fetch(url, {
     method, credentials: 'same-origin',
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
-  return { status: r.status, body: (text ? JSON.parse(text) : {}) as T };
+  const parsed: unknown = text ? JSON.parse(text) : {};
+  return { status: r.status, body: parsed };
 }
 
 function faultMessage(b: unknown): string {
-  const v = b && typeof b === 'object' ? Object.values(b as Record<string, { message?: string }>)[0] : undefined;
-  return v?.message ?? 'Request failed.';
+  const v = isRecord(b) ? Object.values(b)[0] : undefined;
+  return isRecord(v) && typeof v['message'] === 'string' ? v['message'] : 'Request failed.';
 }
 
 function confirmAction(text: string): Promise<boolean> {
-  const d = byId<HTMLDialogElement>('confirm');
+  const d = byId('confirm', HTMLDialogElement);
   byId('confirm-text').textContent = text;
   d.returnValue = '';
   d.showModal();
@@ -57,16 +59,16 @@ const handlers: Handlers = {
     if (r.status !== 200) alertBox(faultMessage(r.body));
   },
   async openInstance(i: DashInstance) {
-    const d = byId<HTMLDialogElement>('instance');
+    const d = byId('instance', HTMLDialogElement);
     byId('instance-title').textContent = `${i.name} (${i.uuid})`;
     byId('instance-body').replaceChildren(h('p', {}, 'Loading…'));
     d.showModal();
-    const r = await call<InstanceDetail>('GET', `/dashboard/api/instances/${encodeURIComponent(i.uuid)}`);
-    if (r.status !== 200) {
-      byId('instance-body').replaceChildren(h('p', { class: 'error' }, faultMessage(r.body)));
+    const r = await call('GET', `/dashboard/api/instances/${encodeURIComponent(i.uuid)}`);
+    const x = r.body;
+    if (r.status !== 200 || !isInstanceDetail(x)) {
+      byId('instance-body').replaceChildren(h('p', { class: 'error' }, faultMessage(x)));
       return;
     }
-    const x = r.body;
     byId('instance-body').replaceChildren(...nodes(
       h('p', {}, `${x.instance.vmState}${x.instance.taskState ? ` (${x.instance.taskState})` : ''}, flavor ${x.instance.flavor}, host ${x.instance.host ?? '—'}`),
       x.instance.fault ? h('p', { class: 'error' }, `Fault ${x.instance.fault.code}: ${x.instance.fault.message}`) : null,
@@ -95,7 +97,7 @@ function draw(): void {
   byId('total-instances').textContent = num(snap.totals.instances);
   byId('total-builds').textContent = num(snap.totals.buildsPerMin);
   renderTree(snap, selected, handlers);
-  drawMap(byId('map') as unknown as SVGSVGElement, snap.cells, handlers.select);
+  drawMap(byId('map', SVGSVGElement), snap.cells, handlers.select);
   renderCell(snap, selected, handlers);
   renderHosts(snap, selected, handlers);
   renderInstances(snap, selected, handlers);
@@ -105,8 +107,8 @@ function connect(): void {
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/dashboard/ws`);
   ws.addEventListener('open', () => (byId('live').textContent = 'live'));
   ws.addEventListener('message', (e) => {
-    const msg = JSON.parse(String(e.data)) as ServerMessage;
-    if (msg.type !== 'snapshot') return;
+    const msg: unknown = JSON.parse(String(e.data));
+    if (!isServerMessage(msg) || msg.type !== 'snapshot') return;
     snapshot = msg.snapshot;
     draw();
     document.body.dataset['seq'] = String(msg.seq);
@@ -120,21 +122,24 @@ function connect(): void {
 }
 
 async function start(): Promise<void> {
-  const s = await call<{ user?: string; project?: string }>('GET', '/dashboard/api/session');
-  const inSession = s.status === 200 && s.body.user !== undefined;
+  const s = await call('GET', '/dashboard/api/session');
+  const session = s.status === 200 && isSession(s.body) ? s.body : {};
+  const inSession = session.user !== undefined;
   byId('login-view').hidden = inSession;
   byId('app-view').hidden = !inSession;
   if (!inSession) {
-    (document.querySelector('#login input[name=password]') as HTMLInputElement).focus();
+    const password = document.querySelector('#login input[name=password]');
+    if (password instanceof HTMLInputElement) password.focus();
     return;
   }
-  byId('user').textContent = `${s.body.user} (${s.body.project})`;
+  byId('user').textContent = `${session.user} (${session.project})`;
   connect();
 }
 
-byId<HTMLFormElement>('login').addEventListener('submit', async (e) => {
+const loginForm = byId('login', HTMLFormElement);
+loginForm.addEventListener('submit', async (e) => {
   e.preventDefault();
-  const f = new FormData(e.target as HTMLFormElement);
+  const f = new FormData(loginForm);
   const r = await call('POST', '/dashboard/login', { username: f.get('username'), password: f.get('password'), project: f.get('project') });
   if (r.status !== 200) {
     byId('login-error').textContent = faultMessage(r.body);

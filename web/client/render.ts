@@ -28,8 +28,9 @@ function linkOf(c: DashCell): string {
 }
 
 export function renderTree(snap: Snapshot, selected: string, on: Handlers): void {
-  const root = byId<HTMLUListElement>('tree');
-  const focused = (document.activeElement as HTMLElement | null)?.dataset?.['path'];
+  const root = byId('tree', HTMLUListElement);
+  const active = document.activeElement;
+  const focused = active instanceof HTMLElement ? active.dataset['path'] : undefined;
   const item = (c: DashCell): HTMLLIElement => {
     const kids = snap.cells.filter((x) => x.parent === c.path);
     const row = h('div', { class: 'row' },
@@ -47,14 +48,15 @@ export function renderTree(snap: Snapshot, selected: string, on: Handlers): void
     return li;
   };
   root.replaceChildren(...snap.cells.filter((c) => c.parent === null).map(item));
-  if (focused) (root.querySelector(`[data-path="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
+  const refocus = focused ? root.querySelector(`[data-path="${CSS.escape(focused)}"]`) : null;
+  if (refocus instanceof HTMLElement) refocus.focus();
 }
 
 /** Arrow keys move through the visible tree items; Enter or Space selects. */
 export function treeKeys(on: Handlers): void {
   byId('tree').addEventListener('keydown', (e) => {
     const items = [...document.querySelectorAll<HTMLElement>('#tree [role=treeitem]')];
-    const at = items.indexOf(document.activeElement as HTMLElement);
+    const at = items.findIndex((x) => x === document.activeElement);
     const move = (i: number) => {
       const t = items[Math.max(0, Math.min(items.length - 1, i))];
       if (!t) return;

@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import type { AuthContext, IdentityService } from '../../actors/api/identity/index.ts';
 
 export const COOKIE = 'novacell_dashboard';
@@ -42,14 +43,6 @@ export function setSessionCookie(reply: FastifyReply, token: string | null, secu
   reply.header('set-cookie', token === null ? `${COOKIE}=; Max-Age=0; ${attrs.join('; ')}` : `${COOKIE}=${encodeURIComponent(token)}; ${attrs.join('; ')}`);
 }
 
-/** A JSON body with the given string fields, or undefined. */
-export function stringFields<K extends string>(body: unknown, keys: readonly K[]): Record<K, string> | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const out = {} as Record<K, string>;
-  for (const k of keys) {
-    const v = Object.hasOwn(body, k) ? (body as Record<string, unknown>)[k] : undefined;
-    if (typeof v !== 'string' || v.length === 0 || v.length > 255) return undefined;
-    out[k] = v;
-  }
-  return out;
-}
+const field = z.string().min(1).max(255);
+/** The login form's JSON body: user name, password and project, each 1 to 255 characters. */
+export const loginBody = z.object({ username: field, password: field, project: field });

@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { z } from 'zod';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { HttpServer } from '../../runtime/http/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
@@ -14,7 +15,7 @@ import type { AuthContext, IdentityService } from '../../actors/api/identity/ind
 import type { ApiCell } from '../../cells/tree/api-cell.ts';
 import type { InstanceDetail } from '../shared/model.ts';
 import { Assets } from './assets.ts';
-import { sessionOf, setSessionCookie, stringFields } from './auth.ts';
+import { loginBody, sessionOf, setSessionCookie } from './auth.ts';
 import { LiveHub } from './live.ts';
 import { SnapshotBuilder } from './snapshot.ts';
 import { errorMessage } from '../../runtime/errors/index.ts';
@@ -31,6 +32,9 @@ export interface DashboardOptions {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Request bodies of the admin actions (`reason` is used when it is a string of at most 255 characters). */
+const disabledBody = z.object({ disabled: z.boolean(), reason: z.unknown() });
+const mutedBody = z.object({ muted: z.boolean() });
 
 function fault(reply: FastifyReply, code: number, name: string, message: string) {
   return reply.code(code).send({ [name]: { code, message } });
@@ -97,8 +101,9 @@ export function mountDashboard(app: HttpServer, o: DashboardOptions): { hub: Liv
   });
 
   app.post('/dashboard/login', async (req, reply) => {
-    const f = stringFields(req.body, ['username', 'password', 'project'] as const);
-    if (!f) return fault(reply, 400, 'badRequest', 'Expected {"username", "password", "project"} as strings.');
+    const parsed = loginBody.safeParse(req.body);
+    if (!parsed.success) return fault(reply, 400, 'badRequest', 'Expected {"username", "password", "project"} as strings.');
+    const f = parsed.data;
     let token: string;
     try {
       const issued = await o.identity.authenticate({ auth: {
@@ -151,9 +156,10 @@ export function mountDashboard(app: HttpServer, o: DashboardOptions): { hub: Liv
   app.post<{ Params: { host: string } }>('/dashboard/api/hosts/:host/disabled', async (req, reply) => {
     if (!(await admin(req, reply))) return reply;
     const host = req.params.host;
-    const body = req.body as { disabled?: unknown; reason?: unknown } | null;
     if (!o.plan.hosts.some((h) => h.name === host)) return fault(reply, 404, 'itemNotFound', `Compute host ${host} could not be found.`);
-    if (typeof body?.disabled !== 'boolean') return fault(reply, 400, 'badRequest', 'Expected {"disabled": true|false}.');
+    const parsed = disabledBody.safeParse(req.body);
+    if (!parsed.success) return fault(reply, 400, 'badRequest', 'Expected {"disabled": true|false}.');
+    const body = parsed.data;
     const reason = typeof body.reason === 'string' && body.reason.length <= 255 ? body.reason : 'disabled from the dashboard';
     const s = await o.apiCell.updateService({ host, binary: 'nova-compute', disabled: body.disabled, disabledReason: body.disabled ? reason : null });
     await builder.refreshHosts().catch(() => undefined);
@@ -164,8 +170,9 @@ export function mountDashboard(app: HttpServer, o: DashboardOptions): { hub: Liv
   app.post<{ Params: { cell: string } }>('/dashboard/api/cells/:cell/muted', async (req, reply) => {
     if (!(await admin(req, reply))) return reply;
     const cell = req.params.cell;
-    const body = req.body as { muted?: unknown } | null;
-    if (typeof body?.muted !== 'boolean') return fault(reply, 400, 'badRequest', 'Expected {"muted": true|false}.');
+    const parsed = mutedBody.safeParse(req.body);
+    if (!parsed.success) return fault(reply, 400, 'badRequest', 'Expected {"muted": true|false}.');
+    const body = parsed.data;
     const pc = o.plan.cells.find((c) => c.path === cell);
     if (!pc) return fault(reply, 404, 'itemNotFound', `Cell ${cell} could not be found.`);
     if (pc.parentPath !== apiPath) return fault(reply, 400, 'badRequest', `Only children of the API cell can be muted from here; ${cell} is under ${pc.parentPath ?? 'nothing'}.`);

@@ -6,7 +6,11 @@
  * sent at all.
  */
 import type { WebSocket } from 'ws';
+import { z } from 'zod';
 import type { ClientMessage, ServerMessage, Snapshot } from '../shared/model.ts';
+
+/** What a browser may send: an acknowledgement of the snapshot it drew. */
+const clientMessage = z.object({ type: z.literal('ack'), seq: z.number() }) satisfies z.ZodType<ClientMessage>;
 
 /** Above this many bytes waiting in a socket's buffer, nothing more is queued on it. */
 export const MAX_BUFFERED = 1 << 20;
@@ -32,13 +36,14 @@ export class LiveHub {
     const v: Viewer = { ws, inFlight: null, lastSentText: undefined };
     this.viewers.add(v);
     ws.on('message', (data) => {
-      let msg: ClientMessage;
+      let parsed: unknown;
       try {
-        msg = JSON.parse(String(data)) as ClientMessage;
+        parsed = JSON.parse(String(data));
       } catch {
         return;
       }
-      if (msg?.type === 'ack' && msg.seq === v.inFlight) {
+      const msg = clientMessage.safeParse(parsed);
+      if (msg.success && msg.data.seq === v.inFlight) {
         v.inFlight = null;
         this.offer(v);
       }
