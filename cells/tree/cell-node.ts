@@ -8,7 +8,7 @@ import { ask } from '../../runtime/actor/index.ts';
 import { HandlerTable, type Bus, type Envelope } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
-import { BadRequest, NotFound } from '../../runtime/errors/index.ts';
+import { BadRequest, errorMessage, NotFound } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import { instanceFromRow, type InstanceRecord } from '../../actors/conductor/records.ts';
@@ -179,7 +179,7 @@ export class CellNode {
       store.remove(key);
       await store.commit();
     } catch (e) {
-      this.o.log.warn({ instance_uuid: body.build.instances[0]?.uuid, err: (e as Error).message }, 'hand-back not yet taken by the parent; will re-send');
+      this.o.log.warn({ instance_uuid: body.build.instances[0]?.uuid, err: errorMessage(e) }, 'hand-back not yet taken by the parent; will re-send');
     } finally {
       this.handingBack.delete(key);
     }
@@ -202,7 +202,7 @@ export class CellNode {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         void this.o.parentBus
           .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body: { from: this.o.path, updates } })
-          .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'instance updates not sent; the link will re-send'));
+          .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send'));
       }
     });
   }
@@ -287,7 +287,7 @@ export class CellNode {
       try {
         return [{ cell: this.o.path, ok: true, result: await this.local(type, body) }];
       } catch (e) {
-        return [{ cell: this.o.path, ok: false, error: (e as Error).message }];
+        return [{ cell: this.o.path, ok: false, error: errorMessage(e) }];
       }
     }
     return this.o.parent!.broadcast(type, body, hops, timeoutMs);

@@ -19,7 +19,7 @@
 import type { Knex } from 'knex';
 import type { WireContext } from '../../runtime/bus/index.ts';
 import type { Db, Migration as SchemaMigration, WriteBehind } from '../../runtime/db/index.ts';
-import { BadRequest, InstanceInvalidState, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
+import { BadRequest, errorMessage, InstanceInvalidState, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { CrossCellStepBody } from '../../actors/conductor/messages.ts';
 import type { CrossCellSource, StepOutcome } from '../../actors/conductor/tasks/cross-cell.ts';
@@ -93,7 +93,7 @@ export class CrossCellMigrations {
     try {
       cells = await this.targets(src, sourceCell);
     } catch (e) {
-      await this.step(sourceCell, { op: 'abort_source', uuid, reason: (e as Error).message }, via).catch(() => undefined);
+      await this.step(sourceCell, { op: 'abort_source', uuid, reason: errorMessage(e) }, via).catch(() => undefined);
       throw e;
     }
     if (cells.length === 0 && src.host !== null) {
@@ -114,7 +114,7 @@ export class CrossCellMigrations {
         }
       }
     } catch (e) {
-      await this.step(sourceCell, { op: 'abort_source', uuid, reason: (e as Error).message }, via).catch(() => undefined);
+      await this.step(sourceCell, { op: 'abort_source', uuid, reason: errorMessage(e) }, via).catch(() => undefined);
       throw e;
     }
     if (!target) {
@@ -168,7 +168,7 @@ export class CrossCellMigrations {
       try {
         await this.step(m.source, { op: 'revert_source', uuid, version: version + 1 }, via);
       } catch (e) {
-        this.o.log.warn({ instance_uuid: uuid, err: (e as Error).message }, 'cross-cell revert: the source did not start the guest again');
+        this.o.log.warn({ instance_uuid: uuid, err: errorMessage(e) }, 'cross-cell revert: the source did not start the guest again');
       }
       await this.step(m.target, { op: 'purge_dest', uuid }, via).catch(() => undefined);
       this.forget(uuid);

@@ -8,7 +8,7 @@ import { HandlerTable, type Bus, type Verdict, type WireContext } from '../../ru
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import type { Db, WriteBehind } from '../../runtime/db/index.ts';
-import { BadRequest, MessagingTimeout, NotFound, NovaError } from '../../runtime/errors/index.ts';
+import { BadRequest, errorMessage, MessagingTimeout, NotFound, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import {
   CapacityReport, CellBuildHandback, ChildGone, ChildHello, ChildLeave, InstanceUpdates,
@@ -224,7 +224,7 @@ export class ParentRole {
     await Promise.all(
       this.children.paths().map((c) =>
         this.o.bus.call(downTopic(this.o.self, c), { type: 'sync_global', body: this.globalFor(c, body) }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 }).catch((e) =>
-          this.o.log.warn({ child: c, err: (e as Error).message }, 'sync_global failed; the child gets it at its next hello'),
+          this.o.log.warn({ child: c, err: errorMessage(e) }, 'sync_global failed; the child gets it at its next hello'),
         ),
       ),
     );

@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { connect, MqttClient, type IClientOptions } from 'mqtt';
 import type { Clock } from '../../clock/index.ts';
-import { Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
+import { errorMessage, Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
 import type { RandomStream } from '../../rng/index.ts';
 import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMessage, type Subscription } from '../bus.ts';
 import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
@@ -249,5 +249,5 @@ function subscribeError(pattern: string, e: unknown): NovaError {
   if (Array.isArray(granted) && granted.some((rc) => typeof rc === 'number' && (rc & 0x80) !== 0)) {
     return new Forbidden(`Subscription to ${pattern} refused by the broker`);
   }
-  return new NovaError(`Subscription to ${pattern} failed: ${(e as Error).message}`);
+  return new NovaError(`Subscription to ${pattern} failed: ${errorMessage(e)}`);
 }
