@@ -276,7 +276,7 @@ export class CellNode {
   /** A request for this cell or one below, passed on with the request id and context it came with. */
   private async request(r: CellRequestBody, msg: Pick<Envelope, 'reqId' | 'context'>): Promise<unknown> {
     const via = { reqId: msg.reqId, context: msg.context };
-    const uuid = (r.body as { uuid?: string } | null)?.uuid;
+    const uuid = uuidOf(r.body);
     if (r.target === this.o.path || (!r.target && this.o.leaf)) return this.local(r.type, r.body, via);
     if (this.o.leaf) throw new NotFound(`Unknown cell ${r.target} (${this.o.path} is a leaf)`);
     return this.o.parent!.route(r, uuid, via);
@@ -308,4 +308,9 @@ export class CellNode {
     if (!leaf) throw new BadRequest(`cell ${this.o.path} has no conductor to handle ${type}`);
     return leaf.ctx.bus.call(leaf.conductorTopic, { type, body, ...via }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 });
   }
+}
+
+/** The instance a routed request is about, when its body names one. */
+function uuidOf(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null && 'uuid' in body && typeof body.uuid === 'string' ? body.uuid : undefined;
 }
