@@ -168,7 +168,7 @@ function watchLink(c: MqttClient, log: BusLogger, clientId: string): void {
   c.on('offline', () => log.warn({ clientId }, 'bus: link down, reconnecting'));
   c.on('connect', () => {
     // Small request/reply packets must not wait for Nagle's algorithm (tens of ms per hop otherwise).
-    (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+    if (c.stream instanceof net.Socket) c.stream.setNoDelay(true);
     log.debug({ clientId }, 'bus: link up');
   });
 }
@@ -245,7 +245,8 @@ function firstConnect(client: MqttClient): Promise<void> {
 
 function subscribeError(pattern: string, e: unknown): NovaError {
   // mqtt.js rejects with the SUBACK attached; a return code with bit 0x80 set is the broker's refusal.
-  const granted = (e as { packet?: { granted?: unknown } }).packet?.granted;
+  const packet = typeof e === 'object' && e !== null && 'packet' in e ? e.packet : undefined;
+  const granted = typeof packet === 'object' && packet !== null && 'granted' in packet ? packet.granted : undefined;
   if (Array.isArray(granted) && granted.some((rc) => typeof rc === 'number' && (rc & 0x80) !== 0)) {
     return new Forbidden(`Subscription to ${pattern} refused by the broker`);
   }
