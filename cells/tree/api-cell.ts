@@ -25,7 +25,7 @@ import {
 import type { CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
 import { ParentRole } from './parent-role.ts';
 import { CrossCellMigrations } from './cross-cell-migrate.ts';
-import type { LeafReplies, LeafRequestType } from './leaf-replies.ts';
+import type { LeafBody, LeafReplies, LeafRequestType } from './leaf-replies.ts';
 import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
 import type { PlacementOp, PlacementReply } from '../../actors/placement/index.ts';
@@ -348,7 +348,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
   // --- internals ---------------------------------------------------------------------------------
 
   /** Broadcast to every leaf and merge; a silent subtree is logged, not waited for forever. */
-  private async fromLeaves<K extends ListRequest>(type: K, body: object = {}): Promise<Array<LeafReplies[K][number] & { cell: string }>> {
+  private async fromLeaves<K extends ListRequest>(type: K, body: LeafBody<K> = {}): Promise<Array<LeafReplies[K][number] & { cell: string }>> {
     const entries = await this.role.askAll(type, body, this.timeoutMs());
     const out: Array<LeafReplies[K][number] & { cell: string }> = [];
     for (const e of entries) {
@@ -363,7 +363,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   /** A request for the cell that holds `c`, with the request id and the caller's context (a string: a request id alone). */
-  private toCell<K extends LeafRequestType>(c: Copy, type: K, body: unknown, ctx: RequestContext | string): Promise<LeafReplies[K]> {
+  private toCell<K extends LeafRequestType>(c: Copy, type: K, body: LeafBody<K>, ctx: RequestContext | string): Promise<LeafReplies[K]> {
     const via = typeof ctx === 'string' ? { reqId: ctx } : viaOf(ctx);
     if (c.cell) return this.role.ask(type, body, c.cell, undefined, via);
     // Sent but not yet placed: follow the route the build took.

@@ -21,7 +21,7 @@ import { Children } from './children.ts';
 import { Dispatcher, type DispatchResult } from './dispatcher.ts';
 import type { CellStatus, ChildStatus } from './status.ts';
 import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
-import type { LeafReplies, LeafRequestType } from './leaf-replies.ts';
+import type { LeafBody, LeafReplies, LeafRequestType } from './leaf-replies.ts';
 
 /** The request id and the caller's context a request travels with. */
 type Via = { reqId?: string; context?: WireContext };
@@ -143,7 +143,7 @@ export class ParentRole {
    * A request for a leaf, at `target` (or along the build route of `uuid` when the target is ''),
    * answered with what that leaf's conductor returns for it (leaf-replies.ts).
    */
-  ask<K extends LeafRequestType>(type: K, body: unknown, target: string, uuid?: string, via: Via = {}): Promise<LeafReplies[K]> {
+  ask<K extends LeafRequestType>(type: K, body: LeafBody<K>, target: string, uuid?: string, via: Via = {}): Promise<LeafReplies[K]> {
     return this.forward<LeafReplies[K]>({ target, hops: 0, type, body }, uuid, via);
   }
 
@@ -191,7 +191,7 @@ export class ParentRole {
   }
 
   /** Ask every leaf below (a broadcast from this cell), each answer typed as that leaf's conductor gives it. */
-  askAll<K extends LeafRequestType>(type: K, body: unknown, timeoutMs: number): Promise<BroadcastEntry<LeafReplies[K]>[]> {
+  askAll<K extends LeafRequestType>(type: K, body: LeafBody<K>, timeoutMs: number): Promise<BroadcastEntry<LeafReplies[K]>[]> {
     return this.gather<LeafReplies[K]>(type, body, 0, timeoutMs);
   }
 
