@@ -100,7 +100,7 @@ export const CellBroadcast = defineMessage(
   1,
   z.object({ hops: z.number().int().nonnegative(), type: z.string(), body: z.unknown(), timeoutMs: z.number().int().positive() }),
 );
-export type BroadcastEntry = { cell: string; ok: true; result: unknown } | { cell: string; ok: false; error: string };
+export type BroadcastEntry<R = unknown> = { cell: string; ok: true; result: R } | { cell: string; ok: false; error: string };
 
 /** Global data from the API cell, pushed to every cell (flavors for capacity units, aggregates). */
 export const SyncGlobal = defineMessage(

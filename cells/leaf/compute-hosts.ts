@@ -6,19 +6,18 @@
  */
 import type { Ref } from 'nact';
 import { ask, spawnGroup, spawnService, tell, type ServiceRef } from '../../runtime/actor/index.ts';
-import type { Bus, Envelope } from '../../runtime/bus/index.ts';
+import { anySender, HandlerTable, type Bus, type Delivery, type Envelope, type MessageContext } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
-import { BadRequest, ComputeHostNotFound } from '../../runtime/errors/index.ts';
+import { ComputeHostNotFound } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import { ComputeManager } from '../../actors/compute/compute-manager.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
-// Registers the compute message schemas with the bus registry.
-import '../../actors/compute/messages.ts';
-import type { BuildAndRunBody, ComputeInstanceTaskBody, ComputePreLiveMigrationBody } from '../../actors/compute/messages.ts';
-import type { PowerAction } from '../../actors/compute/states.ts';
-import '../../actors/console/messages.ts';
-import type { ComputeValidateConsolePortBody, GetConsoleBody } from '../../actors/console/messages.ts';
+import {
+  BuildAndRunInstance, ComputeConsoleOutput, ComputeGetDiagnostics, ComputeInstanceTask, ComputePreLiveMigration, PowerActionToCompute, TerminateInstance,
+} from '../../actors/compute/messages.ts';
+import { ComputeGetConsole, ComputeValidateConsolePort } from '../../actors/console/messages.ts';
+import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { computeTopic, computeWildcard, conductorTopicOfHost } from '../topics.ts';
 
 export const GROUP_SIZE = 100;
@@ -64,7 +63,12 @@ export class ComputeHosts {
         policy: 'restart', log: o.log, onCrash: (err) => o.onCrash?.(h.host, err), work: o.clock.work,
       }));
     });
-    const handler = (msg: Envelope, ctx: { topic: string }) => this.route(msg, ctx.topic);
+    const table = this.handlers();
+    // The host's actor is looked up first: an unknown host is ComputeHostNotFound whatever the message.
+    const handler = (msg: Envelope, ctx: MessageContext) => {
+      this.actorAt(ctx.topic);
+      return table.dispatch(msg, ctx);
+    };
     if (o.subscribe === 'wildcard') await o.bus.subscribe(computeWildcard(o.cell), handler);
     else for (const h of hosts) await o.bus.subscribe(computeTopic(o.cell, h.host), handler);
     await Promise.all([...this.actors.values()].map((a) => ask(a, 'initHost')));
@@ -97,34 +101,27 @@ export class ComputeHosts {
     this.timers = [];
   }
 
-  private route(msg: Envelope, topic: string): unknown {
+  /** The actor of the host a compute topic names. */
+  private actorAt(topic: string): ServiceRef<ComputeManager> {
     const host = topic.slice(topic.lastIndexOf('/') + 1);
     const a = this.actors.get(host);
     if (!a) throw new ComputeHostNotFound(`Compute host ${host} could not be found.`);
-    const b = msg.body as Record<string, unknown>;
-    switch (msg.type) {
-      case 'build_and_run_instance':
-        return tell(a, 'buildAndRunInstance', msg.body as BuildAndRunBody, msg.reqId);
-      case 'terminate_instance':
-        return tell(a, 'terminateInstance', b.uuid as string, msg.reqId);
-      case 'power_action':
-        return tell(a, 'powerAction', b.uuid as string, b.action as PowerAction, msg.reqId);
-      case 'compute_instance_task':
-        return tell(a, 'instanceTask', msg.body as ComputeInstanceTaskBody, msg.reqId);
-      case 'compute_get_diagnostics':
-        return ask(a, 'getDiagnostics', b.uuid as string);
-      case 'compute_pre_live_migration':
-        return ask(a, 'preLiveMigration', msg.body as ComputePreLiveMigrationBody, msg.reqId);
-      case 'compute_console_output':
-        return ask(a, 'consoleOutput', b.uuid as string, b.length as number | undefined);
-      case 'compute_get_console':
-        return ask(a, 'getConsole', b.uuid as string, (msg.body as GetConsoleBody).consoleType);
-      case 'compute_validate_console_port': {
-        const v = msg.body as ComputeValidateConsolePortBody;
-        return ask(a, 'validateConsolePort', v.uuid, v.port, v.consoleType);
-      }
-      default:
-        throw new BadRequest(`compute does not handle ${msg.type}`);
-    }
+    return a;
+  }
+
+  /** What a host's topic serves; only the cell's own services can write it (the broker's policy). */
+  private handlers(): HandlerTable<Sender> {
+    const { cell } = this.o;
+    const to = (d: Delivery<Sender>) => this.actorAt(d.topic);
+    return new HandlerTable<Sender>({ name: 'compute', senderOf: (m) => senderOf(cell, m.topic), describe: describeSender, log: this.o.log })
+      .on(BuildAndRunInstance, { allow: anySender, handle: (b, d) => tell(to(d), 'buildAndRunInstance', b, d.msg.reqId) })
+      .on(TerminateInstance, { allow: anySender, handle: (b, d) => tell(to(d), 'terminateInstance', b.uuid, d.msg.reqId) })
+      .on(PowerActionToCompute, { allow: anySender, handle: (b, d) => tell(to(d), 'powerAction', b.uuid, b.action, d.msg.reqId) })
+      .on(ComputeInstanceTask, { allow: anySender, handle: (b, d) => tell(to(d), 'instanceTask', b, d.msg.reqId) })
+      .on(ComputeGetDiagnostics, { allow: anySender, handle: (b, d) => ask(to(d), 'getDiagnostics', b.uuid) })
+      .on(ComputePreLiveMigration, { allow: anySender, handle: (b, d) => ask(to(d), 'preLiveMigration', b, d.msg.reqId) })
+      .on(ComputeConsoleOutput, { allow: anySender, handle: (b, d) => ask(to(d), 'consoleOutput', b.uuid, b.length) })
+      .on(ComputeGetConsole, { allow: anySender, handle: (b, d) => ask(to(d), 'getConsole', b.uuid, b.consoleType) })
+      .on(ComputeValidateConsolePort, { allow: anySender, handle: (b, d) => ask(to(d), 'validateConsolePort', b.uuid, b.port, b.consoleType) });
   }
 }

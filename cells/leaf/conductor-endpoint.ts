@@ -56,6 +56,11 @@ function migrationSource(ctx: Partial<Pick<ConductorContext, 'migrations'>>) {
   };
 }
 
+/** A cross-cell step that answers once a compute host has done its part: `{done}` (actors/conductor/tasks/cross-cell.ts). */
+function waitsForHost(r: unknown): r is { done: Promise<StepOutcome> } {
+  return typeof r === 'object' && r !== null && 'done' in r && r.done instanceof Promise;
+}
+
 /** What the conductor endpoint reads; placement, clock and writer (when present) serve placement_call. */
 type EndpointContext = Pick<ConductorContext, 'store' | 'builds'> & Partial<Pick<ConductorContext, 'placement' | 'clock' | 'writer' | 'migrations'>>;
 
@@ -90,9 +95,8 @@ export function conductorHandlers(
       handle: async (b, d) => {
         const r = await ask(conductor, 'crossCell', b, reqId(d.msg.reqId), d.msg.context?.userId);
         // A step that waits for a compute host: awaited here, outside the conductor actor.
-        const done = (r as { done?: Promise<StepOutcome> } | null)?.done;
-        if (!done) return r;
-        const outcome = await done;
+        if (!waitsForHost(r)) return r;
+        const outcome = await r.done;
         if (!outcome.ok) throw stepFailed(`${b.op} of instance ${b.uuid}`, outcome);
         return outcome;
       },

@@ -6,6 +6,7 @@
  */
 import type { HealthCheck, HealthResult } from '../../runtime/metrics/index.ts';
 import type { WatchedCell } from './watched-cell.ts';
+import { errorMessage } from '../../runtime/errors/index.ts';
 
 function result(failed: string[], what: string, details: unknown): HealthResult {
   return failed.length ? { available: false, reason: `${what}: ${failed.join('; ')}`, details } : { available: true, reason: 'OK', details };
@@ -38,8 +39,8 @@ export function cellHealthChecks(cells: () => readonly WatchedCell[]): HealthChe
             else if (w.rc.db) await w.rc.db.raw('select 1');
             details[w.path] = 'ok';
           } catch (e) {
-            details[w.path] = (e as Error).message;
-            failed.push(`cell ${w.path}: ${(e as Error).message}`);
+            details[w.path] = errorMessage(e);
+            failed.push(`cell ${w.path}: ${errorMessage(e)}`);
           }
         }
         return result(failed, 'database unavailable', details);

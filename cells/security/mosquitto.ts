@@ -16,10 +16,12 @@ export interface MosquittoFiles {
 
 /** Every principal of a cell's broker, with the username it logs in as. */
 export function brokerPrincipals(cell: BrokerCell): Array<{ principal: Principal; username: string }> {
+  const links = cell.childPaths.map((child): { principal: Principal; username: string } => ({ principal: { kind: 'link', child }, username: linkUser(child) }));
+  const hosts = cell.hostNames.map((host): { principal: Principal; username: string } => ({ principal: { kind: 'compute', host }, username: computeUser(host) }));
   return [
     { principal: { kind: 'cell', cell: cell.path }, username: cellUser(cell.path) },
-    ...cell.childPaths.map((child) => ({ principal: { kind: 'link', child } as Principal, username: linkUser(child) })),
-    ...cell.hostNames.map((host) => ({ principal: { kind: 'compute', host } as Principal, username: computeUser(host) })),
+    ...links,
+    ...hosts,
   ];
 }
 

@@ -22,10 +22,10 @@ import type { ConnectInfo, ConsoleType } from '../../actors/console/console-auth
 import {
   wireContext, type CellsPort, type ComputeNodeView, type IssuedToken, type InstanceView, type RequestContext, type ServiceUpdate, type ServiceView,
 } from '../../actors/api/compute-api.ts';
-import type { BroadcastEntry, CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
+import type { CellBuildBody, InstanceState, SyncGlobalBody } from '../messages.ts';
 import { ParentRole } from './parent-role.ts';
 import { CrossCellMigrations } from './cross-cell-migrate.ts';
-import type { CrossCellSource } from '../../actors/conductor/tasks/cross-cell.ts';
+import type { LeafBody, LeafReplies, LeafRequestType } from './leaf-replies.ts';
 import type { CellStatus } from './status.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
 import type { PlacementOp, PlacementReply } from '../../actors/placement/index.ts';
@@ -47,6 +47,9 @@ export interface ApiCellOptions {
 }
 
 type Copy = InstanceView & { cell: string | null };
+
+/** The requests every leaf answers with a list (merged, each item with its leaf's path). */
+type ListRequest = 'list_services' | 'list_compute_nodes' | 'list_migrations';
 
 /** The request id and the caller's context, as they travel with a request down the tree. */
 function viaOf(ctx: RequestContext) {
@@ -88,7 +91,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
     });
     this.crossCell = new CrossCellMigrations({
       role: this.role, writer, log: o.log, now: () => o.clock.now(),
-      computeNodes: () => this.fromLeaves<ComputeNodeView & { cell: string }>('list_compute_nodes'),
+      computeNodes: () => this.fromLeaves('list_compute_nodes'),
     });
   }
 
@@ -178,6 +181,11 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   async get(uuid: string): Promise<InstanceView> {
+    return this.live(uuid);
+  }
+
+  /** The copy of a live (not deleted) instance. */
+  private live(uuid: string): Copy {
     const c = this.copies.get(uuid);
     if (!c || c.deleted) throw new InstanceNotFound(uuid);
     return c;
@@ -224,19 +232,19 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   async powerAction(uuid: string, action: PowerAction, ctx: RequestContext): Promise<void> {
-    await this.toCell(await this.get(uuid) as Copy, 'instance_power_action', { uuid, action }, ctx);
+    await this.toCell(this.live(uuid), 'instance_power_action', { uuid, action }, ctx);
   }
 
   async actions(uuid: string, reqId: string): Promise<InstanceAction[]> {
-    const c = (await this.get(uuid)) as Copy;
+    const c = this.live(uuid);
     if (c.cell === null) return [];
-    return (await this.toCell(c, 'get_instance_actions', { uuid }, reqId)) as InstanceAction[];
+    return this.toCell(c, 'get_instance_actions', { uuid }, reqId);
   }
 
   async consoleOutput(uuid: string, length: number | undefined, reqId: string): Promise<string> {
-    const c = (await this.get(uuid)) as Copy;
+    const c = this.live(uuid);
     if (c.cell === null) return '';
-    return (await this.toCell(c, 'get_console_output', { uuid, length }, reqId)) as string;
+    return this.toCell(c, 'get_console_output', { uuid, length }, reqId);
   }
 
   /**
@@ -245,25 +253,24 @@ export class ApiCell implements CellsPort, PlacementBackend {
    * confirm and revert of a cross-cell move are run from here too.
    */
   async instanceTask(uuid: string, task: InstanceTask, ctx: RequestContext): Promise<void> {
-    const c = (await this.get(uuid)) as Copy;
+    const c = this.live(uuid);
     if ((task.kind === 'confirm_resize' || task.kind === 'revert_resize') && this.crossCell.has(uuid)) {
       return task.kind === 'confirm_resize' ? this.crossCell.confirm(uuid, viaOf(ctx)) : this.crossCell.revert(uuid, viaOf(ctx));
     }
     const r = await this.toCell(c, 'instance_task', { uuid, task, userId: ctx.userId }, ctx);
     if (c.cell && (task.kind === 'resize' || task.kind === 'migrate') && r && typeof r === 'object' && 'migration' in r) {
-      await this.crossCell.start(r as CrossCellSource, c.cell, viaOf(ctx));
+      await this.crossCell.start(r, c.cell, viaOf(ctx));
     }
   }
 
   async getDiagnostics(uuid: string, reqId: string): Promise<Diagnostics> {
-    const c = (await this.get(uuid)) as Copy;
+    const c = this.live(uuid);
     if (c.cell === null) throw new InstanceInvalidState(`Instance ${uuid} has no host: it has no diagnostics.`);
-    return (await this.toCell(c, 'get_diagnostics', { uuid }, reqId)) as Diagnostics;
+    return this.toCell(c, 'get_diagnostics', { uuid }, reqId);
   }
 
   async getConsole(uuid: string, consoleType: ConsoleType, reqId: string): Promise<IssuedToken> {
-    const c = (await this.get(uuid)) as Copy;
-    return (await this.toCell(c, 'get_console', { uuid, consoleType }, reqId)) as IssuedToken;
+    return this.toCell(this.live(uuid), 'get_console', { uuid, consoleType }, reqId);
   }
 
   /**
@@ -275,15 +282,15 @@ export class ApiCell implements CellsPort, PlacementBackend {
     const known = this.tokenCells.get(tokenHash);
     if (known && known.expires > now) {
       const body = { tokenHash, checkPort };
-      const info = (await this.role.route({ target: known.cell, hops: 0, type: 'validate_console_token', body }, undefined)) as ConnectInfo | null;
+      const info = await this.role.ask('validate_console_token', body, known.cell);
       if (!info) this.tokenCells.delete(tokenHash);
       return info;
     }
     this.tokenCells.delete(tokenHash);
-    const entries = await this.role.broadcast('validate_console_token', { tokenHash, checkPort }, 0, this.timeoutMs());
+    const entries = await this.role.askAll('validate_console_token', { tokenHash, checkPort }, this.timeoutMs());
     for (const e of entries) {
       if (!e.ok || !e.result) continue;
-      const info = e.result as ConnectInfo;
+      const info = e.result;
       if (this.tokenCells.size >= TOKEN_CELL_CACHE) {
         for (const [h, v] of this.tokenCells) if (v.expires <= now || this.tokenCells.size >= TOKEN_CELL_CACHE) this.tokenCells.delete(h);
       }
@@ -300,7 +307,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
 
   /** A cross-cell move's record is in both cells (same uuid): the one of the cell the instance is mapped to is shown. */
   async listMigrations(filter: MigrationFilter): Promise<Migration[]> {
-    const all = await this.fromLeaves<Migration & { cell: string }>('list_migrations', filter);
+    const all = await this.fromLeaves('list_migrations', filter);
     const byUuid = new Map<string, Migration & { cell: string }>();
     for (const m of all) {
       const seen = byUuid.get(m.uuid);
@@ -310,42 +317,42 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   async listServices(): Promise<ServiceView[]> {
-    return this.fromLeaves<ServiceView>('list_services');
+    return this.fromLeaves('list_services');
   }
 
   async listComputeNodes(): Promise<ComputeNodeView[]> {
-    return this.fromLeaves<ComputeNodeView>('list_compute_nodes');
+    return this.fromLeaves('list_compute_nodes');
   }
 
   async updateService(change: ServiceUpdate): Promise<ServiceView> {
-    const entries = await this.role.broadcast('update_service', change, 0, this.timeoutMs());
+    const entries = await this.role.askAll('update_service', change, this.timeoutMs());
     const hit = entries.find((e) => e.ok);
     if (!hit || !hit.ok) throw new NotFound(`Service ${change.binary} on host ${change.host} could not be found.`);
-    return { ...(hit.result as ServiceView), cell: hit.cell };
+    return { ...hit.result, cell: hit.cell };
   }
 
   // --- the leaves' placements (PlacementBackend) ----------------------------------------------
 
   /** One leaf's placement, by cell path (`placement_call` routed like any cell_request). */
   async placementCall(cell: string, op: PlacementOp, args: unknown, reqId: string): Promise<PlacementReply> {
-    return (await this.role.route({ target: cell, hops: 0, type: 'placement_call', body: { op, args } }, undefined, { reqId })) as PlacementReply;
+    return this.role.ask('placement_call', { op, args }, cell, undefined, { reqId });
   }
 
   /** Every leaf's placement in one broadcast, merged hop by hop. */
   async placementBroadcast(op: PlacementOp, args: unknown, reqId: string): Promise<LeafReply[]> {
     void reqId;
-    const entries = await this.role.broadcast('placement_call', { op, args }, 0, this.timeoutMs());
-    return entries.map((e) => (e.ok ? { cell: e.cell, reply: e.result as PlacementReply } : { cell: e.cell, error: e.error }));
+    const entries = await this.role.askAll('placement_call', { op, args }, this.timeoutMs());
+    return entries.map((e) => (e.ok ? { cell: e.cell, reply: e.result } : { cell: e.cell, error: e.error }));
   }
 
   // --- internals ---------------------------------------------------------------------------------
 
   /** Broadcast to every leaf and merge; a silent subtree is logged, not waited for forever. */
-  private async fromLeaves<T>(type: string, body: object = {}): Promise<T[]> {
-    const entries: BroadcastEntry[] = await this.role.broadcast(type, body, 0, this.timeoutMs());
-    const out: T[] = [];
+  private async fromLeaves<K extends ListRequest>(type: K, body: LeafBody<K> = {}): Promise<Array<LeafReplies[K][number] & { cell: string }>> {
+    const entries = await this.role.askAll(type, body, this.timeoutMs());
+    const out: Array<LeafReplies[K][number] & { cell: string }> = [];
     for (const e of entries) {
-      if (e.ok) for (const x of e.result as T[]) out.push({ ...x, cell: e.cell });
+      if (e.ok) for (const x of e.result) out.push({ ...x, cell: e.cell });
       else this.o.log.warn({ cell: e.cell, err: e.error }, `${type}: cell did not answer`);
     }
     return out;
@@ -356,11 +363,11 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   /** A request for the cell that holds `c`, with the request id and the caller's context (a string: a request id alone). */
-  private toCell(c: Copy, type: string, body: unknown, ctx: RequestContext | string): Promise<unknown> {
+  private toCell<K extends LeafRequestType>(c: Copy, type: K, body: LeafBody<K>, ctx: RequestContext | string): Promise<LeafReplies[K]> {
     const via = typeof ctx === 'string' ? { reqId: ctx } : viaOf(ctx);
-    if (c.cell) return this.role.route({ target: c.cell, hops: 0, type, body }, undefined, via);
+    if (c.cell) return this.role.ask(type, body, c.cell, undefined, via);
     // Sent but not yet placed: follow the route the build took.
-    return this.role.route({ target: '', hops: 0, type, body }, c.uuid, via);
+    return this.role.ask(type, body, '', c.uuid, via);
   }
 
   private withGroupHosts(spec: BuildInstancesBody['spec']): BuildInstancesBody['spec'] {

@@ -8,7 +8,7 @@ import { ask } from '../../runtime/actor/index.ts';
 import { HandlerTable, type Bus, type Envelope } from '../../runtime/bus/index.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
-import { BadRequest, NotFound } from '../../runtime/errors/index.ts';
+import { BadRequest, errorMessage, NotFound } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import { instanceFromRow, type InstanceRecord } from '../../actors/conductor/records.ts';
@@ -179,7 +179,7 @@ export class CellNode {
       store.remove(key);
       await store.commit();
     } catch (e) {
-      this.o.log.warn({ instance_uuid: body.build.instances[0]?.uuid, err: (e as Error).message }, 'hand-back not yet taken by the parent; will re-send');
+      this.o.log.warn({ instance_uuid: body.build.instances[0]?.uuid, err: errorMessage(e) }, 'hand-back not yet taken by the parent; will re-send');
     } finally {
       this.handingBack.delete(key);
     }
@@ -202,7 +202,7 @@ export class CellNode {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         void this.o.parentBus
           .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body: { from: this.o.path, updates } })
-          .catch((e) => this.o.log.warn({ err: (e as Error).message }, 'instance updates not sent; the link will re-send'));
+          .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send'));
       }
     });
   }
@@ -276,7 +276,7 @@ export class CellNode {
   /** A request for this cell or one below, passed on with the request id and context it came with. */
   private async request(r: CellRequestBody, msg: Pick<Envelope, 'reqId' | 'context'>): Promise<unknown> {
     const via = { reqId: msg.reqId, context: msg.context };
-    const uuid = (r.body as { uuid?: string } | null)?.uuid;
+    const uuid = uuidOf(r.body);
     if (r.target === this.o.path || (!r.target && this.o.leaf)) return this.local(r.type, r.body, via);
     if (this.o.leaf) throw new NotFound(`Unknown cell ${r.target} (${this.o.path} is a leaf)`);
     return this.o.parent!.route(r, uuid, via);
@@ -287,7 +287,7 @@ export class CellNode {
       try {
         return [{ cell: this.o.path, ok: true, result: await this.local(type, body) }];
       } catch (e) {
-        return [{ cell: this.o.path, ok: false, error: (e as Error).message }];
+        return [{ cell: this.o.path, ok: false, error: errorMessage(e) }];
       }
     }
     return this.o.parent!.broadcast(type, body, hops, timeoutMs);
@@ -308,4 +308,9 @@ export class CellNode {
     if (!leaf) throw new BadRequest(`cell ${this.o.path} has no conductor to handle ${type}`);
     return leaf.ctx.bus.call(leaf.conductorTopic, { type, body, ...via }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 });
   }
+}
+
+/** The instance a routed request is about, when its body names one. */
+function uuidOf(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null && 'uuid' in body && typeof body.uuid === 'string' ? body.uuid : undefined;
 }

@@ -102,7 +102,7 @@ export class Children {
     if (!c) return true;
     this.heard(c);
     if (r.full) {
-      c.capacity = { ...emptyCapacity(), ...r.capacity } as Capacity;
+      c.capacity = { ...emptyCapacity(), ...r.capacity };
       c.seq = r.seq;
       this.dropLanded(c.path);
       return true;

@@ -17,12 +17,13 @@
  * find their two cells after a restart.
  */
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { WireContext } from '../../runtime/bus/index.ts';
 import type { Db, Migration as SchemaMigration, WriteBehind } from '../../runtime/db/index.ts';
-import { BadRequest, InstanceInvalidState, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
+import { BadRequest, errorMessage, InstanceInvalidState, NoValidHost, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import type { CrossCellStepBody } from '../../actors/conductor/messages.ts';
-import type { CrossCellSource, StepOutcome } from '../../actors/conductor/tasks/cross-cell.ts';
+import type { CrossCellSource } from '../../actors/conductor/tasks/cross-cell.ts';
 import type { ComputeNodeView } from '../../actors/api/compute-api.ts';
 import type { ParentRole } from './parent-role.ts';
 
@@ -42,7 +43,12 @@ export const crossCellMovesMigration: SchemaMigration = {
 export const crossCellTables = { cross_cell_moves: { key: ['instance_uuid'] } };
 
 /** `prepared`: the target holds a claim; `finished`: VERIFY_RESIZE in the target; `failed`: gave up. */
-type Phase = 'prepared' | 'finished' | 'failed';
+const phaseSchema = z.enum(['prepared', 'finished', 'failed']);
+type Phase = z.infer<typeof phaseSchema>;
+
+/** What the steps answer that the move reads (the leaf's conductor, actors/conductor/tasks/cross-cell.ts). */
+const prepDestReply = z.object({ host: z.string(), node: z.string() });
+const versionReply = z.object({ version: z.number() });
 
 interface Move {
   uuid: string;
@@ -71,7 +77,7 @@ export class CrossCellMigrations {
   async load(db: Db): Promise<void> {
     for (const r of await db('cross_cell_moves').select()) {
       this.moves.set(r.instance_uuid, {
-        uuid: r.instance_uuid, source: r.source_cell, target: r.target_cell, migrationUuid: r.migration_uuid, phase: r.phase as Phase,
+        uuid: r.instance_uuid, source: r.source_cell, target: r.target_cell, migrationUuid: r.migration_uuid, phase: phaseSchema.parse(r.phase),
       });
     }
   }
@@ -93,7 +99,7 @@ export class CrossCellMigrations {
     try {
       cells = await this.targets(src, sourceCell);
     } catch (e) {
-      await this.step(sourceCell, { op: 'abort_source', uuid, reason: (e as Error).message }, via).catch(() => undefined);
+      await this.step(sourceCell, { op: 'abort_source', uuid, reason: errorMessage(e) }, via).catch(() => undefined);
       throw e;
     }
     if (cells.length === 0 && src.host !== null) {
@@ -104,7 +110,9 @@ export class CrossCellMigrations {
     try {
       for (const cell of cells) {
         try {
-          const dest = (await this.step(cell, { op: 'prep_dest', uuid, instance: src.instance, migration: src.migration, flavor: src.flavor, host: src.host }, via)) as { host: string; node: string };
+          const dest = prepDestReply.parse(
+            await this.step(cell, { op: 'prep_dest', uuid, instance: src.instance, migration: src.migration, flavor: src.flavor, host: src.host }, via),
+          );
           target = { cell, ...dest };
           break;
         } catch (e) {
@@ -114,7 +122,7 @@ export class CrossCellMigrations {
         }
       }
     } catch (e) {
-      await this.step(sourceCell, { op: 'abort_source', uuid, reason: (e as Error).message }, via).catch(() => undefined);
+      await this.step(sourceCell, { op: 'abort_source', uuid, reason: errorMessage(e) }, via).catch(() => undefined);
       throw e;
     }
     if (!target) {
@@ -134,7 +142,7 @@ export class CrossCellMigrations {
     try {
       await this.step(m.source, { op: 'stop_source', uuid: m.uuid, destHost: dest.host, destNode: dest.node }, via);
       await this.step(m.target, { op: 'finish_dest', uuid: m.uuid }, via);
-      const { version } = (await this.step(m.source, { op: 'hide_source', uuid: m.uuid }, via)) as { version: number };
+      const { version } = versionReply.parse(await this.step(m.source, { op: 'hide_source', uuid: m.uuid }, via));
       // Finished before the target shows it: a confirm or revert may follow as soon as the API sees it.
       this.save({ ...m, phase: 'finished' });
       await this.o.writer.commit();
@@ -161,14 +169,14 @@ export class CrossCellMigrations {
   /** RevertResizeTask: back in the source cell, on the source host; the target's copy goes. */
   async revert(uuid: string, via: Via): Promise<void> {
     const m = this.finished(uuid, 'revertResize');
-    const { version } = (await this.step(m.target, { op: 'revert_dest', uuid }, via)) as StepOutcome;
+    const { version } = versionReply.parse(await this.step(m.target, { op: 'revert_dest', uuid }, via));
     this.save({ ...m, phase: 'failed' });
     await this.o.writer.commit();
     void (async () => {
       try {
         await this.step(m.source, { op: 'revert_source', uuid, version: version + 1 }, via);
       } catch (e) {
-        this.o.log.warn({ instance_uuid: uuid, err: (e as Error).message }, 'cross-cell revert: the source did not start the guest again');
+        this.o.log.warn({ instance_uuid: uuid, err: errorMessage(e) }, 'cross-cell revert: the source did not start the guest again');
       }
       await this.step(m.target, { op: 'purge_dest', uuid }, via).catch(() => undefined);
       this.forget(uuid);
@@ -198,7 +206,7 @@ export class CrossCellMigrations {
   }
 
   private step(cell: string, body: CrossCellStepBody, via: Via): Promise<unknown> {
-    return this.o.role.route({ target: cell, hops: 0, type: 'cross_cell', body }, undefined, via);
+    return this.o.role.ask('cross_cell', body, cell, undefined, via);
   }
 
   private save(m: Move): void {

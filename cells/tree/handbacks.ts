@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db, Migration, WriteBehind } from '../../runtime/db/index.ts';
+import { z } from 'zod';
 import type { CellBuildHandbackBody } from '../messages.ts';
 
 export const HANDBACK_RESEND_MS = 5_000;
@@ -28,7 +29,8 @@ export const handbackMigration: Migration = {
 
 export const handbackTables = { cell_handbacks: { key: ['key'] } };
 
-export type HandbackDirection = 'out' | 'in';
+const directionSchema = z.enum(['out', 'in']);
+export type HandbackDirection = z.infer<typeof directionSchema>;
 
 export class HandbackStore {
   private readonly entries = new Map<string, { direction: HandbackDirection; body: CellBuildHandbackBody }>();
@@ -37,7 +39,8 @@ export class HandbackStore {
 
   async load(db: Db): Promise<void> {
     for (const r of await db('cell_handbacks').select()) {
-      this.entries.set(r.key, { direction: r.direction as HandbackDirection, body: JSON.parse(r.body) as CellBuildHandbackBody });
+      // The body is this store's own JSON (put() wrote it from a validated hand-back): read back as written.
+      this.entries.set(r.key, { direction: directionSchema.parse(r.direction), body: JSON.parse(r.body) as CellBuildHandbackBody });
     }
   }
 

@@ -8,7 +8,7 @@ import { HandlerTable, type Bus, type Verdict, type WireContext } from '../../ru
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import type { Db, WriteBehind } from '../../runtime/db/index.ts';
-import { BadRequest, MessagingTimeout, NotFound, NovaError } from '../../runtime/errors/index.ts';
+import { BadRequest, errorMessage, MessagingTimeout, NotFound, NovaError } from '../../runtime/errors/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 import {
   CapacityReport, CellBuildHandback, ChildGone, ChildHello, ChildLeave, InstanceUpdates,
@@ -21,6 +21,10 @@ import { Children } from './children.ts';
 import { Dispatcher, type DispatchResult } from './dispatcher.ts';
 import type { CellStatus, ChildStatus } from './status.ts';
 import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
+import type { LeafBody, LeafReplies, LeafRequestType } from './leaf-replies.ts';
+
+/** The request id and the caller's context a request travels with. */
+type Via = { reqId?: string; context?: WireContext };
 
 /** How long a (re)started cell waits for children it has not heard from before turning builds away. */
 const REJOIN_GRACE_MS = 10_000;
@@ -131,7 +135,19 @@ export class ParentRole {
    * Route a request to the cell at `target` (or, without one, along the build route of `uuid`), with
    * the request id and context it came with.
    */
-  async route(req: CellRequestBody, uuid?: string, via: { reqId?: string; context?: WireContext } = {}): Promise<unknown> {
+  route(req: CellRequestBody, uuid?: string, via: Via = {}): Promise<unknown> {
+    return this.forward(req, uuid, via);
+  }
+
+  /**
+   * A request for a leaf, at `target` (or along the build route of `uuid` when the target is ''),
+   * answered with what that leaf's conductor returns for it (leaf-replies.ts).
+   */
+  ask<K extends LeafRequestType>(type: K, body: LeafBody<K>, target: string, uuid?: string, via: Via = {}): Promise<LeafReplies[K]> {
+    return this.forward<LeafReplies[K]>({ target, hops: 0, type, body }, uuid, via);
+  }
+
+  private async forward<R>(req: CellRequestBody, uuid: string | undefined, via: Via): Promise<R> {
     if (req.hops >= this.o.config.cells.max_hop_count) {
       throw new BadRequest(`Hop count exceeded (${req.hops} >= max_hop_count ${this.o.config.cells.max_hop_count}) routing to ${req.target}`);
     }
@@ -146,7 +162,7 @@ export class ParentRole {
       throw new BadRequest('cell_request needs a target cell or an instance');
     }
     await this.followMove(req, child);
-    return this.o.bus.call(downTopic(this.o.self, child), { type: 'cell_request', ...via, body: { ...req, hops: req.hops + 1 } }, {
+    return this.o.bus.call<R>(downTopic(this.o.self, child), { type: 'cell_request', ...via, body: { ...req, hops: req.hops + 1 } }, {
       timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000,
     });
   }
@@ -159,20 +175,31 @@ export class ParentRole {
    */
   private async followMove(req: CellRequestBody, child: string): Promise<void> {
     if (req.type !== 'cross_cell') return;
-    const b = req.body as { op?: unknown; uuid?: unknown } | null;
-    if (typeof b?.uuid !== 'string' || typeof b.op !== 'string') return;
-    if (b.op === 'show_dest' || b.op === 'revert_source') this.dispatcher.reroute(b.uuid, child);
-    else if ((b.op === 'confirm_source' || b.op === 'purge_dest') && this.dispatcher.routeOf(b.uuid) === child) this.dispatcher.forget(b.uuid);
+    const b = req.body;
+    if (typeof b !== 'object' || b === null || !('uuid' in b) || !('op' in b)) return;
+    const { uuid, op } = b;
+    if (typeof uuid !== 'string' || typeof op !== 'string') return;
+    if (op === 'show_dest' || op === 'revert_source') this.dispatcher.reroute(uuid, child);
+    else if ((op === 'confirm_source' || op === 'purge_dest') && this.dispatcher.routeOf(uuid) === child) this.dispatcher.forget(uuid);
     else return;
     await this.o.writer.commit();
   }
 
   /** Ask every child subtree; a subtree that does not answer in time is one failure entry. */
-  async broadcast(type: string, body: unknown, hops: number, timeoutMs: number): Promise<BroadcastEntry[]> {
+  broadcast(type: string, body: unknown, hops: number, timeoutMs: number): Promise<BroadcastEntry[]> {
+    return this.gather(type, body, hops, timeoutMs);
+  }
+
+  /** Ask every leaf below (a broadcast from this cell), each answer typed as that leaf's conductor gives it. */
+  askAll<K extends LeafRequestType>(type: K, body: LeafBody<K>, timeoutMs: number): Promise<BroadcastEntry<LeafReplies[K]>[]> {
+    return this.gather<LeafReplies[K]>(type, body, 0, timeoutMs);
+  }
+
+  private async gather<R>(type: string, body: unknown, hops: number, timeoutMs: number): Promise<BroadcastEntry<R>[]> {
     const per = await Promise.all(
-      this.children.paths().map(async (c): Promise<BroadcastEntry[]> => {
+      this.children.paths().map(async (c): Promise<BroadcastEntry<R>[]> => {
         try {
-          return await this.o.bus.call<BroadcastEntry[]>(
+          return await this.o.bus.call<BroadcastEntry<R>[]>(
             downTopic(this.o.self, c),
             { type: 'cell_broadcast', body: { type, body, hops: hops + 1, timeoutMs: Math.max(1, Math.floor(timeoutMs * 0.8)) } },
             { timeoutMs },
@@ -224,7 +251,7 @@ export class ParentRole {
     await Promise.all(
       this.children.paths().map((c) =>
         this.o.bus.call(downTopic(this.o.self, c), { type: 'sync_global', body: this.globalFor(c, body) }, { timeoutMs: this.o.config.DEFAULT.rpc_response_timeout * 1000 }).catch((e) =>
-          this.o.log.warn({ child: c, err: (e as Error).message }, 'sync_global failed; the child gets it at its next hello'),
+          this.o.log.warn({ child: c, err: errorMessage(e) }, 'sync_global failed; the child gets it at its next hello'),
         ),
       ),
     );

@@ -5,7 +5,7 @@
  */
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Capacity } from '../capacity/capacity.ts';
-import '../messages.ts';
+import { CellStatusRequest } from '../messages.ts';
 import { statusTopic } from '../topics.ts';
 
 export type LinkState = 'up' | 'muted' | 'down';
@@ -37,7 +37,7 @@ export interface ChildStatus {
 
 /** Answer `cell_status` calls on the cell's status topic. */
 export async function serveStatus(bus: Bus, cell: string, status: (timeoutMs: number) => Promise<CellStatus>): Promise<void> {
-  await bus.subscribe(statusTopic(cell), (msg) => status((msg.body as { timeoutMs: number }).timeoutMs));
+  await bus.subscribe(statusTopic(cell), (msg) => status(CellStatusRequest.parse(msg.body).timeoutMs));
 }
 
 /** Walk a status tree, parents first. */

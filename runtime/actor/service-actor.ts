@@ -29,7 +29,7 @@ export interface ServiceRef<S> {
   readonly __service?: S;
 }
 
-type Methods<S> = { [K in keyof S]: S[K] extends (...args: never[]) => unknown ? K : never }[keyof S];
+type Methods<S> = { [K in keyof S]: S[K] extends (...args: never[]) => unknown ? K : never }[keyof S] & string;
 type Args<S, K extends keyof S> = S[K] extends (...args: infer A) => unknown ? A : never;
 type Result<S, K extends keyof S> = S[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
 
@@ -58,7 +58,7 @@ export function spawnService<S extends object>(
   const policy = opts.policy ?? 'restart';
   const work = opts.work;
   const ref = nact.spawn(
-    parent as Ref<never>,
+    parent,
     work
       ? async (state: S | undefined, msg: ServiceMsg) => {
           try {
@@ -74,22 +74,23 @@ export function spawnService<S extends object>(
         opts.log?.error({ err, actor: name, method: msg?.method, policy }, 'service actor crashed');
         opts.onCrash?.(err);
         msg?.reject?.(err instanceof Error ? new NovaError(`${name} crashed: ${err.message}`) : err);
-        return supervisionDirective(policy, ctx as never);
+        return supervisionDirective(policy, ctx);
       },
     },
-  ) as Ref<ServiceMsg>;
+  );
   return { name, ref, work };
 
   async function handle(state: S | undefined, msg: ServiceMsg): Promise<S> {
     const svc = state ?? factory();
-    const fn = (svc as Record<string, unknown>)[msg.method];
+    // Looked up by name (the message came through the mailbox), so checked before it is called.
+    const fn: unknown = Reflect.get(svc, msg.method);
     if (typeof fn !== 'function') {
       msg.reject?.(new NovaError(`${name} has no method ${msg.method}`));
       return svc;
     }
     let result: unknown;
     try {
-      result = (fn as (...a: unknown[]) => unknown).apply(svc, msg.args);
+      result = Reflect.apply(fn, svc, msg.args);
       if (result instanceof Promise && opts.pipelined?.has(msg.method)) {
         result.then(
           (v) => msg.resolve?.(v),
@@ -117,12 +118,12 @@ export function spawnService<S extends object>(
 export function ask<S, K extends Methods<S>>(svc: ServiceRef<S>, method: K, ...args: Args<S, K>): Promise<Result<S, K>> {
   return new Promise((resolve, reject) => {
     svc.work?.begin();
-    nact.dispatch(svc.ref, { method: method as string, args, resolve: resolve as (v: unknown) => void, reject });
+    nact.dispatch(svc.ref, { method, args, resolve: resolve as (v: unknown) => void, reject });
   });
 }
 
 /** Send a method call to a service actor without waiting. Failures are logged by the actor. */
 export function tell<S, K extends Methods<S>>(svc: ServiceRef<S>, method: K, ...args: Args<S, K>): void {
   svc.work?.begin();
-  nact.dispatch(svc.ref, { method: method as string, args });
+  nact.dispatch(svc.ref, { method, args });
 }

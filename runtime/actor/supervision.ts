@@ -6,18 +6,21 @@ import type { SupervisionContext, Ref } from 'nact';
 
 export type SupervisionPolicyName = 'resume' | 'restart' | 'stop' | 'escalate';
 
-type Ctx = SupervisionContext<unknown, Ref<unknown>>;
+/** nact's directives, as its supervision context carries them (any actor's: they do not depend on its messages). */
+type Directives = Pick<SupervisionContext<unknown, Ref<unknown>>, 'resume' | 'reset' | 'stop' | 'escalate'>;
+/** What an onCrash handler returns to nact. */
+export type Directive = Directives['resume'];
 
 /** Map a policy name to nact's directive. `restart` = nact's reset: the state is rebuilt from its factory. */
-export function supervisionDirective(policy: SupervisionPolicyName, ctx: Ctx): symbol {
+export function supervisionDirective(policy: SupervisionPolicyName, ctx: Directives): Directive {
   switch (policy) {
     case 'resume':
-      return ctx.resume as symbol;
+      return ctx.resume;
     case 'restart':
-      return ctx.reset as symbol;
+      return ctx.reset;
     case 'stop':
-      return ctx.stop as symbol;
+      return ctx.stop;
     case 'escalate':
-      return ctx.escalate as symbol;
+      return ctx.escalate;
   }
 }

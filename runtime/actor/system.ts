@@ -5,7 +5,7 @@ import type { Ref } from 'nact';
 export type ActorSystem = Ref<never>;
 
 export function startActorSystem(name = 'novacell'): ActorSystem {
-  return nact.start(name) as ActorSystem;
+  return nact.start(name);
 }
 
 export function stopActor(ref: Ref<unknown>): void {
@@ -17,5 +17,5 @@ export function stopActor(ref: Ref<unknown>): void {
  * thousands of children: nact copies an actor's children map on every message it handles.
  */
 export function spawnGroup(parent: Ref<unknown>, name: string): Ref<unknown> {
-  return nact.spawnStateless(parent as Ref<never>, () => undefined, name) as Ref<unknown>;
+  return nact.spawnStateless(parent, () => undefined, name);
 }

@@ -4,7 +4,7 @@
  * every received payload to `receive`; both transports therefore behave identically above the wire.
  */
 import type { Clock, TimerHandle } from '../clock/index.ts';
-import { fromWire, InvalidMessage, MessagingTimeout, NovaError } from '../errors/index.ts';
+import { errorMessage, fromWire, InvalidMessage, MessagingTimeout, NovaError } from '../errors/index.ts';
 import type { RandomStream } from '../rng/index.ts';
 import {
   topicMatches,
@@ -214,7 +214,11 @@ export class BusEndpoint {
       this.o.log.warn({ clientId: this.o.clientId, type: msg.type }, 'bus: non-reply message on the reply topic dropped');
       return;
     }
-    const body = msg.body as ReplyBody;
+    const body = msg.body;
+    if (!isReplyBody(body)) {
+      this.settle(msg.corrId, undefined, new InvalidMessage('Invalid message: a reply without ok and result or error'));
+      return;
+    }
     if (body.ok) this.settle(msg.corrId, body.result, undefined);
     else this.settle(msg.corrId, undefined, fromWire(body.error));
   }
@@ -254,7 +258,7 @@ export class BusEndpoint {
       const b = body.ok ? { ok: true, result: body.result ?? null } : body;
       text = this.encode({ type: 'reply', v: 1, reqId: to.reqId, body: b }, this.o.rng.uuid4(), undefined, to.corrId);
     } catch (e) {
-      const err = new NovaError(`Reply could not be serialised: ${(e as Error).message}`);
+      const err = new NovaError(`Reply could not be serialised: ${errorMessage(e)}`);
       text = this.encode({ type: 'reply', v: 1, reqId: to.reqId, body: { ok: false, error: err.toWire() } }, this.o.rng.uuid4(), undefined, to.corrId);
     }
     this.o.publish(to.replyTo!, text).catch((err: unknown) =>
@@ -335,12 +339,26 @@ function runHandler(
     finish(true, e);
     return;
   }
-  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-    (r as PromiseLike<unknown>).then(
+  if (isThenable(r)) {
+    r.then(
       (v) => finish(false, v),
       (e: unknown) => finish(true, e),
     );
   } else {
     finish(false, r);
   }
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && 'then' in x && typeof x.then === 'function';
+}
+
+/** The shape of a reply's body (the registry checked it against replySchema, unless the transport is trusted). */
+function isReplyBody(x: unknown): x is ReplyBody {
+  if (typeof x !== 'object' || x === null || !('ok' in x)) return false;
+  if (x.ok === true) return true;
+  if (x.ok !== false || !('error' in x)) return false;
+  const e = x.error;
+  return typeof e === 'object' && e !== null && 'name' in e && typeof e.name === 'string' && 'code' in e && typeof e.code === 'number' &&
+    'message' in e && typeof e.message === 'string';
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Envelope } from './bus.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export const envelopeSchema = z.object({
   type: z.string().min(1).max(128),
@@ -63,14 +64,13 @@ export class MessageRegistry {
     try {
       data = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
     } catch (e) {
-      return { ok: false, error: `not JSON: ${(e as Error).message}` };
+      return { ok: false, error: `not JSON: ${errorMessage(e)}` };
     }
     const env = envelopeSchema.safeParse(data);
     if (!env.success) {
-      const partial = typeof data === 'object' && data !== null ? (data as Partial<Envelope>) : undefined;
-      return { ok: false, error: `bad envelope: ${z.prettifyError(env.error)}`, partial };
+      return { ok: false, error: `bad envelope: ${z.prettifyError(env.error)}`, partial: routingFields(data) };
     }
-    const msg = env.data as Envelope;
+    const msg: Envelope = env.data;
     const schema = this.schemas.get(`${msg.type}@${msg.v}`);
     if (!schema) return { ok: false, error: `unknown message type ${msg.type} v${msg.v}`, partial: msg };
     const body = schema.safeParse(msg.body);
@@ -88,11 +88,32 @@ export class MessageRegistry {
  * stays, so sender and receiver never share an object, exactly as over the wire.
  */
 export function decodeTrusted(raw: string | Uint8Array): { ok: true; msg: Envelope } | { ok: false; error: string; partial?: Partial<Envelope> } {
+  let data: unknown;
   try {
-    return { ok: true, msg: JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8')) as Envelope };
+    data = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8'));
   } catch (e) {
-    return { ok: false, error: `not JSON: ${(e as Error).message}` };
+    return { ok: false, error: `not JSON: ${errorMessage(e)}` };
   }
+  // The shape only (no schema): cheap, and what a reader of the envelope relies on.
+  if (!isEnvelope(data)) return { ok: false, error: 'bad envelope: not a message', partial: routingFields(data) };
+  return { ok: true, msg: data };
+}
+
+function isEnvelope(x: unknown): x is Envelope {
+  return typeof x === 'object' && x !== null && 'type' in x && typeof x.type === 'string' && 'v' in x && typeof x.v === 'number' &&
+    'id' in x && typeof x.id === 'string' && 'body' in x;
+}
+
+/** The routing fields of something that is not a valid envelope, those that are strings (to answer a call). */
+function routingFields(x: unknown): Partial<Envelope> | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    type: 'type' in x ? str(x.type) : undefined,
+    corrId: 'corrId' in x ? str(x.corrId) : undefined,
+    replyTo: 'replyTo' in x ? str(x.replyTo) : undefined,
+    reqId: 'reqId' in x ? str(x.reqId) : undefined,
+  };
 }
 
 /** The process-wide registry that modules define their messages in. */

@@ -96,9 +96,15 @@ export function workPortOf(db: Knex): WorkPort | undefined {
 function countConnections(db: Knex, work: WorkPort | undefined): void {
   if (!work) return;
   workPorts.set(db, work);
-  const pool = (db.client as { pool?: { on(event: string, fn: () => void): void } }).pool;
-  if (!pool) throw new Error('knex created no connection pool to count');
+  const client: unknown = db.client;
+  const pool = typeof client === 'object' && client !== null && 'pool' in client ? client.pool : undefined;
+  if (!isEmitter(pool)) throw new Error('knex created no connection pool to count');
   pool.on('acquireRequest', () => work.begin());
   pool.on('acquireFail', () => work.end());
   pool.on('release', () => work.end());
+}
+
+/** knex's pool (tarn) emits its events through `on`. */
+function isEmitter(x: unknown): x is { on(event: string, fn: () => void): void } {
+  return typeof x === 'object' && x !== null && 'on' in x && typeof x.on === 'function';
 }

@@ -117,13 +117,12 @@ export class RemoteError extends NovaError {
 }
 
 const registry = new Map<string, new (message: string) => NovaError>();
-for (const cls of [
+const registered: ReadonlyArray<new (message: string) => NovaError> = [
   NovaError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, OverLimit, InstanceInvalidState,
   FlavorNotFound, ImageNotFound, ComputeHostNotFound, MessagingTimeout, InvalidMessage,
   RescheduledException, HypervisorError,
-] as const) {
-  registry.set(cls.name, cls as new (message: string) => NovaError);
-}
+];
+for (const cls of registered) registry.set(cls.name, cls);
 
 /** Unknown classes with these codes come back as their base class, so `instanceof NotFound` still holds. */
 const baseByCode = new Map<number, new (message: string) => NovaError>([

@@ -34,9 +34,11 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+/** String.prototype.isWellFormed: under the `u` flag a paired surrogate is one code point, so only a lone one is of category Cs. */
 function isWellFormed(s: string): boolean {
-  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+  return !LONE_SURROGATE.test(s);
 }
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classifyError, HttpError, renderNovaFault, type FaultRenderer, type HttpFault } from './faults.ts';
-import type { RouteTable } from './route-table.ts';
+import { RouteTable } from './route-table.ts';
 
 const ROUTE_TABLE = Symbol.for('novacell.http.routeTable');
 
@@ -15,7 +15,9 @@ export function attachRouteTable(app: FastifyInstance, table: RouteTable): void 
 }
 
 export function routeTableOf(app: FastifyInstance): RouteTable | undefined {
-  return (app as unknown as Record<symbol, RouteTable | undefined>)[ROUTE_TABLE];
+  // A decoration fastify's types do not know of: read by its key, and checked.
+  const table: unknown = Reflect.get(app, ROUTE_TABLE);
+  return table instanceof RouteTable ? table : undefined;
 }
 
 export interface FaultHandlingOptions {

@@ -67,6 +67,16 @@ interface FrameworkError {
   message: string;
 }
 
+/** The fields fastify (and Node) put on the errors they throw, where present. */
+function frameworkError(err: Error): FrameworkError {
+  return {
+    code: 'code' in err ? err.code : undefined,
+    statusCode: 'statusCode' in err ? err.statusCode : undefined,
+    validation: 'validation' in err ? err.validation : undefined,
+    message: err.message,
+  };
+}
+
 /** Messages Nova (webob + oslo.middleware) gives for the framework-level failures. */
 const FRAMEWORK_MESSAGES: Readonly<Record<string, { status: number; message: string }>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'The body of your request was too large for this server.' },
@@ -89,7 +99,7 @@ export function classifyError(err: unknown): HttpFault {
     return { status: err.code, message: err.message, title: statusTitle(err.code), headers: {}, unexpected: false };
   }
   if (err instanceof Error) {
-    const fw = err as FrameworkError;
+    const fw = frameworkError(err);
     const known = typeof fw.code === 'string' ? FRAMEWORK_MESSAGES[fw.code] : undefined;
     if (known) return { ...known, title: statusTitle(known.status), headers: {}, unexpected: false };
     const status = typeof fw.statusCode === 'number' ? fw.statusCode : 0;

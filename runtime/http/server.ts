@@ -48,15 +48,17 @@ const startedAt = new WeakMap<FastifyRequest, number>();
 
 export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const { clock, rng } = opts;
+  // Fastify's own logger type (pino's Logger is one): the instance is then the plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = opts.log;
   const app = Fastify({
-    loggerInstance: opts.log as unknown as FastifyBaseLogger,
+    loggerInstance,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: () => newRequestId(rng),
     requestIdHeader: false,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: opts.ignoreTrailingSlash ?? true },
     return503OnClosing: true,
-  }) as unknown as FastifyInstance;
+  });
 
   const routes = new RouteTable();
   attachRouteTable(app, routes);

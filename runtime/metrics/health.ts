@@ -3,6 +3,7 @@
  * The process is healthy only when every check passes (oslo's `/healthcheck` answers 200 or 503).
  */
 import type { Clock, TimerHandle } from '../clock/index.ts';
+import { errorMessage } from '../errors/index.ts';
 
 export interface HealthResult {
   /** Passed or not. */
@@ -35,7 +36,7 @@ export async function runHealthChecks(checks: readonly HealthCheck[], clock: Clo
       const r = await Promise.race([c.check(), timeout]);
       return { ...r, class: c.name };
     } catch (e) {
-      return { available: false, reason: `${c.name}: ${(e as Error).message}`, class: c.name };
+      return { available: false, reason: `${c.name}: ${errorMessage(e)}`, class: c.name };
     } finally {
       clock.clearTimer(timer);
     }

@@ -76,21 +76,17 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       }
       if (verdict === true) return done(null, true);
       if (verdict === 'unavailable') {
-        const err = new Error('Server unavailable') as AuthenticateError;
-        err.returnCode = SERVER_UNAVAILABLE;
-        return done(err, false);
+        return done(authError('Server unavailable', SERVER_UNAVAILABLE), false);
       }
       log.warn({ clientId: client.id, username, certificate: certified }, 'broker: authentication failed');
-      const err = new Error('Bad username or password') as AuthenticateError;
-      err.returnCode = BAD_USERNAME_OR_PASSWORD;
-      done(err, false);
+      done(authError('Bad username or password', BAD_USERNAME_OR_PASSWORD), false);
     },
     authorizePublish(client, packet, done) {
       // $SYS is the broker's own namespace (aedes' default check, kept when we replace the handler).
       if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS/ topic is reserved'));
       if (!client || !opts.authorizePublish) return done(null);
       // aedes runs the will through this check too, with the very packet it keeps as the client's will.
-      const isWill = packet === (client as Client & { will?: unknown }).will;
+      const isWill = 'will' in client && packet === client.will;
       if (safely(() => opts.authorizePublish!(client.id, usernames.get(client), packet.topic, isWill))) return done(null);
       // MQTT 3.1.1 §3.3.5: no error can be returned to the client; aedes closes its connection.
       log.warn({ clientId: client.id, topic: packet.topic }, 'broker: publish denied');
@@ -135,7 +131,9 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
       resolve();
     });
   });
-  const port = (server.address() as net.AddressInfo).port;
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('broker: the server has no TCP address');
+  const port = address.port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info({ host, port }, 'broker: listening');
 
@@ -169,12 +167,15 @@ function tlsContext(t: BrokerTls): tls.SecureContextOptions {
 }
 
 /** The CN of a verified client certificate on this connection (undefined on plain TCP). */
-function certificateName(conn: unknown): string | undefined {
-  const s = conn as Partial<tls.TLSSocket> | undefined;
-  if (!s || typeof s.getPeerCertificate !== 'function' || !s.authorized) return undefined;
+function certificateName(s: unknown): string | undefined {
+  if (!(s instanceof tls.TLSSocket) || !s.authorized) return undefined;
   const cn = s.getPeerCertificate().subject?.CN;
   // A certificate with several CNs gives an array: no single identity, so none.
   return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
+}
+
+function authError(message: string, returnCode: AuthenticateError['returnCode']): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode });
 }
 
 /** A predicate that throws denies: an ACL bug must not open the broker or crash it. */

@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { connect, MqttClient, type IClientOptions } from 'mqtt';
 import type { Clock } from '../../clock/index.ts';
-import { Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
+import { errorMessage, Forbidden, NovaError, Unauthorized } from '../../errors/index.ts';
 import type { RandomStream } from '../../rng/index.ts';
 import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMessage, type Subscription } from '../bus.ts';
 import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
@@ -168,7 +168,7 @@ function watchLink(c: MqttClient, log: BusLogger, clientId: string): void {
   c.on('offline', () => log.warn({ clientId }, 'bus: link down, reconnecting'));
   c.on('connect', () => {
     // Small request/reply packets must not wait for Nagle's algorithm (tens of ms per hop otherwise).
-    (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+    if (c.stream instanceof net.Socket) c.stream.setNoDelay(true);
     log.debug({ clientId }, 'bus: link up');
   });
 }
@@ -245,9 +245,10 @@ function firstConnect(client: MqttClient): Promise<void> {
 
 function subscribeError(pattern: string, e: unknown): NovaError {
   // mqtt.js rejects with the SUBACK attached; a return code with bit 0x80 set is the broker's refusal.
-  const granted = (e as { packet?: { granted?: unknown } }).packet?.granted;
+  const packet = typeof e === 'object' && e !== null && 'packet' in e ? e.packet : undefined;
+  const granted = typeof packet === 'object' && packet !== null && 'granted' in packet ? packet.granted : undefined;
   if (Array.isArray(granted) && granted.some((rc) => typeof rc === 'number' && (rc & 0x80) !== 0)) {
     return new Forbidden(`Subscription to ${pattern} refused by the broker`);
   }
-  return new NovaError(`Subscription to ${pattern} failed: ${(e as Error).message}`);
+  return new NovaError(`Subscription to ${pattern} failed: ${errorMessage(e)}`);
 }
