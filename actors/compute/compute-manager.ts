@@ -6,7 +6,7 @@
  */
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
-import { InstanceInvalidState, NovaError } from '../../runtime/errors/index.ts';
+import { InstanceInvalidState, NovaError, errorMessage } from '../../runtime/errors/index.ts';
 import type { Diagnostics } from '../objects/diagnostics.ts';
 import { NotSupportedByDriver } from './drivers/errors.ts';
 import { PowerState, powerStateName } from './drivers/power-state.ts';
@@ -309,7 +309,7 @@ export class ComputeManager {
       await this.d.bus.cast(this.d.conductorTopic, { type, reqId, body });
     } catch (e) {
       // The link is down: QoS 1 with a persistent session re-sends once it is back; log and go on.
-      this.d.log.warn({ err: (e as Error).message, type }, 'report to conductor failed');
+      this.d.log.warn({ err: errorMessage(e), type }, 'report to conductor failed');
     }
   }
 }
