@@ -388,7 +388,7 @@ export class QemuDriver implements ComputeDriver {
     await g.serial(async () => {
       const state = await g.refresh();
       this.checkNotRescued(g, 'snapshot');
-      if (!([RUNNING, SHUTDOWN, PAUSED, SUSPENDED] as PowerState[]).includes(state)) throw invalidPowerState(g.uuid, state, 'snapshot');
+      if (![RUNNING, SHUTDOWN, PAUSED, SUSPENDED].some((s) => s === state)) throw invalidPowerState(g.uuid, state, 'snapshot');
       if (!g.record.hasDisk) throw new HypervisorError(`Instance ${g.uuid} has no root disk to snapshot.`);
       // A running guest is paused while its disk is copied, so the image is consistent.
       const running = state === RUNNING;
