@@ -300,10 +300,12 @@ export class ComputeManager {
   }
 
   private async report(type: string, reqId: string | undefined, body: unknown): Promise<void> {
-    const b = body as { uuid?: unknown; powerState?: unknown; action?: unknown };
-    if (typeof b.uuid === 'string' && typeof b.powerState === 'number') {
-      if (b.action === 'terminate') this.reported.delete(b.uuid);
-      else this.reported.set(b.uuid, b.powerState);
+    if (typeof body === 'object' && body !== null && 'uuid' in body && 'powerState' in body) {
+      const { uuid, powerState } = body;
+      if (typeof uuid === 'string' && typeof powerState === 'number') {
+        if ('action' in body && body.action === 'terminate') this.reported.delete(uuid);
+        else this.reported.set(uuid, powerState);
+      }
     }
     try {
       await this.d.bus.cast(this.d.conductorTopic, { type, reqId, body });
