@@ -17,12 +17,12 @@ export function registerCertCommands(program: Command): void {
     .action(async (o) => (await import('./cert.ts')).certInit(o));
   cert.command('issue').description('issue the certificates the topology needs that are not issued yet (or those named)')
     .requiredOption(...topologyOption).option(...dataDirOption).option(...daysOption)
-    .option('--name <principal>', 'only this one (cell@<cell>, link@<cell>, compute@<host>, api); repeatable', collect, [] as string[])
+    .option('--name <principal>', 'only this one (cell@<cell>, link@<cell>, compute@<host>, api); repeatable', collect, [])
     .option('--force', 'issue again even if a valid certificate exists')
     .action(async (o) => (await import('./cert.ts')).certIssue(o));
   cert.command('rotate').description('issue a new certificate and revoke the old ones')
     .requiredOption(...topologyOption).option(...dataDirOption).option(...daysOption)
-    .option('--name <principal>', 'repeatable', collect, [] as string[])
+    .option('--name <principal>', 'repeatable', collect, [])
     .action(async (o) => (await import('./cert.ts')).certRotate(o));
   cert.command('revoke').description('revoke a certificate (by name: every valid one of it; or by serial) and rewrite the CRL')
     .argument('<name-or-serial>').requiredOption(...topologyOption).option(...dataDirOption)

@@ -11,6 +11,7 @@ import { spawnGroup, startActorSystem, stopActor } from '../runtime/actor/index.
 import { RealClock } from '../runtime/clock/index.ts';
 import { createLogger, type Logger } from '../runtime/log/index.ts';
 import { entropyRng } from '../runtime/rng/index.ts';
+import { errorMessage } from '../runtime/errors/index.ts';
 import type { PlanCell } from '../topology/plan-types.ts';
 import { ComputeHosts } from '../cells/leaf/compute-hosts.ts';
 import { nodeUuidFor } from '../cells/leaf/host-uuid.ts';
@@ -42,7 +43,7 @@ function readCredentials(file: string, c: PlanCell): BrokerLogin {
   try {
     d = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`--credentials ${file}: ${(e as Error).message}`);
+    throw new UsageError(`--credentials ${file}: ${errorMessage(e)}`);
   }
   if (typeof d.username !== 'string' || typeof d.password !== 'string') {
     throw new UsageError(`--credentials ${file}: expected {"username": "...", "password": "..."} (as printed by novacell credentials)`);

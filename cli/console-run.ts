@@ -36,9 +36,11 @@ function parseListen(s: string): { host: string; port: number } {
 }
 
 export async function consoleRun(kinds: string[], o: ConsoleRunOptions): Promise<void> {
-  const chosen = kinds.length === 0 ? [...PROXY_KINDS] : kinds;
-  for (const k of chosen) {
-    if (!(PROXY_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown console proxy "${k}" (novnc, spice, serial or xvp)`);
+  const isProxyKind = (k: string): k is ProxyKind => PROXY_KINDS.some((p) => p === k);
+  const chosen: ProxyKind[] = [];
+  for (const k of kinds.length === 0 ? PROXY_KINDS : kinds) {
+    if (!isProxyKind(k)) throw new UsageError(`unknown console proxy "${k}" (novnc, spice, serial or xvp)`);
+    chosen.push(k);
   }
   if (o.listen && chosen.length !== 1) throw new UsageError('--listen needs exactly one proxy');
   const plan = loadPlan(o.topology, { dataDir: o.dataDir });
@@ -56,7 +58,7 @@ export async function consoleRun(kinds: string[], o: ConsoleRunOptions): Promise
     topicPrefix: cellPrefix(api.path), clock, rng: rng.stream('console'), log, clean: true, what: `the broker of cell ${api.path}`,
   });
   const port = new RemoteCellsPort(bus, api.path, 30_000);
-  const kindsToRun = chosen as ProxyKind[];
+  const kindsToRun = chosen;
   const proxies = await startConsoleProxies({
     config: api.nova, check: tokenCheckOver(port), log, kinds: kindsToRun,
     listen: o.listen ? { [kindsToRun[0]!]: parseListen(o.listen) } : undefined,

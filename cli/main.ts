@@ -46,7 +46,7 @@ program
   .argument('<scenario>', 'scenario file (YAML); see docs/simulation.md')
   .option('--seed <seed>', 'random seed (default: the scenario\'s)')
   .option('--out <dir>', 'output folder (default: results/<scenario name>)')
-  .option('--set <key=value>', 'override a scenario field or a Nova option, e.g. filter_scheduler.ram_weight_multiplier=-1 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--set <key=value>', 'override a scenario field or a Nova option, e.g. filter_scheduler.ram_weight_multiplier=-1 (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
   .option('--replications <n>', 'run N seeds (seed, seed+1, ...) and report means with 95% confidence intervals', (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');

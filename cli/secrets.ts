@@ -7,14 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import type { TopologyPlan } from '../topology/plan-types.ts';
 import { errorCode, errorMessage } from '../runtime/errors/index.ts';
 
-export interface Secrets {
-  version: 1;
+const secretsSchema = z.looseObject({
+  version: z.literal(1),
   /** 64 hex digits. */
-  broker_secret: string;
-}
+  broker_secret: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type Secrets = z.infer<typeof secretsSchema>;
 
 export function secretsPath(plan: TopologyPlan, override?: string): string {
   return override ?? join(plan.dataDir, 'secrets.json');
@@ -27,11 +29,11 @@ function parse(file: string): Secrets {
   } catch (e) {
     throw new Error(`${file}: not a novacell secrets file (${errorMessage(e)})`);
   }
-  const s = data as Partial<Secrets>;
-  if (s?.version !== 1 || typeof s.broker_secret !== 'string' || !/^[0-9a-f]{64}$/.test(s.broker_secret)) {
+  const s = secretsSchema.safeParse(data);
+  if (!s.success) {
     throw new Error(`${file}: not a novacell secrets file (expected {"version": 1, "broker_secret": "<64 hex digits>"})`);
   }
-  return s as Secrets;
+  return s.data;
 }
 
 /** Read the secrets file; an error naming the file if it is missing or malformed. */

@@ -5,13 +5,15 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 
-export interface UpState {
-  topology: string;
-  pid: number;
-  brokers: Record<string, string>;
-  api: string;
-}
+const upStateSchema = z.object({
+  topology: z.string(),
+  pid: z.number(),
+  brokers: z.record(z.string(), z.string()),
+  api: z.string(),
+});
+export type UpState = z.infer<typeof upStateSchema>;
 
 export function upStatePath(dataDir: string): string {
   return join(dataDir, 'up.json');
@@ -33,8 +35,9 @@ export function readUpState(dataDir: string): UpState | undefined {
   const file = upStatePath(dataDir);
   if (!existsSync(file)) return undefined;
   try {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as UpState;
-    if (typeof s.pid !== 'number' || s.brokers === null || typeof s.brokers !== 'object') return undefined;
+    const parsed = upStateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) return undefined;
+    const s = parsed.data;
     process.kill(s.pid, 0);
     return s;
   } catch {

@@ -65,6 +65,12 @@ async function upPlan(path: string, opts: UpOptions, log: Logger): Promise<{ pla
   return { plan: loadPlan(path, picked, 'single'), overrides: picked };
 }
 
+/** The sqlite file of a cell `up` runs in this process (it refuses any other database before starting). */
+function sqliteFile(c: PlanCell): string {
+  if (c.database.kind !== 'sqlite') throw new UsageError(`cell ${c.path}: novacell up runs sqlite cells only`);
+  return c.database.file;
+}
+
 export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // No bindings at the root: each service adds its own (service, cell, host), so no key appears twice in a line.
   const log = createLogger({});
@@ -95,7 +101,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   });
   const tree = await CellTree.start({
     plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe, driverFor,
-    dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : (c.database as { file: string }).file),
+    dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : sqliteFile(c)),
     ...(opts.processes ? { only: (c: PlanCell) => c === apiCell } : {}),
   });
   const children = opts.processes

@@ -60,7 +60,7 @@ export function dnValue(v: string): string {
 }
 
 async function keyPair(type: KeyType): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(type === 'rsa' ? RSA : EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return webcrypto.subtle.generateKey(type === 'rsa' ? RSA : EC, true, ['sign', 'verify']);
 }
 
 async function privateKeyPem(key: CryptoKey): Promise<string> {
@@ -105,7 +105,7 @@ export class CertificateAuthority {
     const key = await webcrypto.subtle.importKey('pkcs8', der, EC, true, ['sign']);
     const probe = randomBytes(32);
     const signature = await webcrypto.subtle.sign(EC, key, probe);
-    if (!(await webcrypto.subtle.verify(EC, await cert.publicKey.export(EC, ['verify'], webcrypto as unknown as Crypto), signature, probe))) {
+    if (!(await webcrypto.subtle.verify(EC, await cert.publicKey.export(EC, ['verify'], webcrypto), signature, probe))) {
       throw new CertificateError('the CA private key does not match the CA certificate');
     }
     const ca = new CertificateAuthority(cert, key);

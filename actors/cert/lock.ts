@@ -7,6 +7,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RealClock } from '../../runtime/clock/index.ts';
+import { errorCode } from '../../runtime/errors/index.ts';
 import { CertificateError } from './authority.ts';
 
 const POLL_MS = 100;
@@ -22,7 +23,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(e) === 'EPERM';
   }
 }
 
@@ -33,7 +34,7 @@ function tryLock(file: string): boolean {
     closeSync(fd);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (errorCode(e) !== 'EEXIST') throw e;
     let pid = Number.NaN;
     try {
       pid = Number.parseInt(readFileSync(file, 'utf8'), 10);

@@ -9,16 +9,18 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { CertificateAuthority, CertificateError, type IssueRequest, type IssuedCertificate, type Revocation } from './authority.ts';
 
-export interface IssuedRecord {
-  name: string;
-  serial: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  revokedAt: string | null;
-}
+const issuedRecordSchema = z.object({
+  name: z.string(),
+  serial: z.string(),
+  subject: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  revokedAt: z.string().nullable(),
+});
+export type IssuedRecord = z.infer<typeof issuedRecordSchema>;
 
 /** A name fit for a file name: what topology cell and host names can contain, plus `@`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9@!._-]{0,127}$/;
@@ -98,7 +100,7 @@ export class CaStore {
 
   records(): IssuedRecord[] {
     if (!existsSync(this.paths.index)) return [];
-    return JSON.parse(readFileSync(this.paths.index, 'utf8')) as IssuedRecord[];
+    return z.array(issuedRecordSchema).parse(JSON.parse(readFileSync(this.paths.index, 'utf8')));
   }
 
   /** The newest unrevoked certificate issued under `name`, if any. */

@@ -6,7 +6,7 @@
  */
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
-import { InstanceInvalidState, NovaError } from '../../runtime/errors/index.ts';
+import { InstanceInvalidState, NovaError, errorMessage } from '../../runtime/errors/index.ts';
 import type { Diagnostics } from '../objects/diagnostics.ts';
 import { NotSupportedByDriver } from './drivers/errors.ts';
 import { PowerState, powerStateName } from './drivers/power-state.ts';
@@ -300,16 +300,18 @@ export class ComputeManager {
   }
 
   private async report(type: string, reqId: string | undefined, body: unknown): Promise<void> {
-    const b = body as { uuid?: unknown; powerState?: unknown; action?: unknown };
-    if (typeof b.uuid === 'string' && typeof b.powerState === 'number') {
-      if (b.action === 'terminate') this.reported.delete(b.uuid);
-      else this.reported.set(b.uuid, b.powerState);
+    if (typeof body === 'object' && body !== null && 'uuid' in body && 'powerState' in body) {
+      const { uuid, powerState } = body;
+      if (typeof uuid === 'string' && typeof powerState === 'number') {
+        if ('action' in body && body.action === 'terminate') this.reported.delete(uuid);
+        else this.reported.set(uuid, powerState);
+      }
     }
     try {
       await this.d.bus.cast(this.d.conductorTopic, { type, reqId, body });
     } catch (e) {
       // The link is down: QoS 1 with a persistent session re-sends once it is back; log and go on.
-      this.d.log.warn({ err: (e as Error).message, type }, 'report to conductor failed');
+      this.d.log.warn({ err: errorMessage(e), type }, 'report to conductor failed');
     }
   }
 }

@@ -34,7 +34,7 @@ export async function runMoveStep(
   driver: ComputeDriver, b: MoveTaskBody, spawnCtx: SpawnContext, peer: Pick<LiveMigrationTarget, 'memoryMb' | 'onProgress'>,
 ): Promise<string | undefined> {
   const { uuid } = b;
-  const task = b.task as MoveStep | { kind: 'abort_migration' | 'force_complete' };
+  const { task } = b;
   try {
     switch (task.kind) {
       case 'resize_instance': {
@@ -63,7 +63,7 @@ export async function runMoveStep(
         break;
       case 'live_migration': {
         if (!driver.liveMigration) throw new NovaError(`The ${driver.name} driver does not support live migration.`);
-        const step = task as MoveStep;
+        const step = task;
         await driver.liveMigration(uuid, {
           host: step.peerHost ?? '', migrateUri: step.migrateUri ?? null, memoryMb: peer.memoryMb, ...(peer.onProgress ? { onProgress: peer.onProgress } : {}),
         });

@@ -5,12 +5,16 @@
  * mappings. novacell keeps no shadow tables, so archiving and purging are one step. The function looks
  * at which tables a database has, so one call serves any cell's file or the API database.
  */
+import { z } from 'zod';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { Db } from '../../runtime/db/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
 
 /** Rows removed (or, on a dry run, that would be), by table. */
 export type PurgeCounts = Record<string, number>;
+
+/** The part of an API cell's instance copy the purge reads. */
+const deletedAtSchema = z.looseObject({ deletedAt: z.number().nullish() });
 
 const CHUNK = 500;
 
@@ -52,7 +56,7 @@ export async function purgeDeletedRows(db: Db, before: number, opts: { dryRun?: 
     // The API cell's copies keep deleted_at inside the record.
     const uuids: string[] = [];
     for (const r of await db('instance_copies').where({ deleted: true }).select('uuid', 'record')) {
-      const deletedAt = Number((JSON.parse(String(r.record)) as { deletedAt?: number | null }).deletedAt ?? 0);
+      const deletedAt = Number(deletedAtSchema.parse(JSON.parse(String(r.record))).deletedAt ?? 0);
       if (deletedAt < before) uuids.push(String(r.uuid));
     }
     add('instance_copies', await deleteWhereIn(db, 'instance_copies', 'uuid', uuids, dryRun));

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Db, Migration as SchemaMigration, WriteBehind } from '../../runtime/db/index.ts';
 import type { RandomStream } from '../../runtime/rng/index.ts';
-import { migrationInProgress, migrationMatches, type Migration, type MigrationFilter } from '../objects/index.ts';
+import { migrationInProgress, migrationMatches, migrationSchema, type Migration, type MigrationFilter } from '../objects/index.ts';
 
 export const MIGRATIONS_TABLE = 'migrations';
 
@@ -35,7 +35,7 @@ export class MigrationStore {
 
   async load(db: Db): Promise<void> {
     for (const r of await db(MIGRATIONS_TABLE).select()) {
-      const m = JSON.parse(String(r.record)) as Migration;
+      const m = migrationSchema.parse(JSON.parse(String(r.record)));
       this.byId.set(m.id, m);
       this.nextId = Math.max(this.nextId, m.id + 1);
     }

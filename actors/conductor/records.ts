@@ -46,6 +46,7 @@ export function instanceToRow(i: InstanceRecord): Record<string, unknown> {
 
 export function instanceFromRow(r: Record<string, unknown>): InstanceRecord {
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
   return {
     uuid: String(r.uuid),
     displayName: String(r.display_name ?? ''),
@@ -53,13 +54,13 @@ export function instanceFromRow(r: Record<string, unknown>): InstanceRecord {
     projectId: String(r.project_id),
     userId: String(r.user_id),
     vmState: String(r.vm_state),
-    taskState: (r.task_state as string | null) ?? null,
+    taskState: str(r.task_state),
     powerState: Number(r.power_state ?? 0),
-    host: (r.host as string | null) ?? null,
-    node: (r.node as string | null) ?? null,
-    availabilityZone: (r.availability_zone as string | null) ?? null,
+    host: str(r.host),
+    node: str(r.node),
+    availabilityZone: str(r.availability_zone),
     imageRef: String(r.image_ref ?? ''),
-    keyName: (r.key_name as string | null) ?? null,
+    keyName: str(r.key_name),
     reservationId: String(r.reservation_id ?? ''),
     launchIndex: Number(r.launch_index ?? 0),
     locked: Boolean(r.locked),

@@ -6,10 +6,11 @@
  * deleted or leaves its host. Time comes from the injected Clock.
  */
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Db, Migration } from '../../runtime/db/index.ts';
 import type { ConnectInfo, ConsoleAuthRecord, IssuedConsole } from './console-auth-token.ts';
-import { hashConsoleToken } from './console-auth-token.ts';
+import { consoleTypeSchema, hashConsoleToken } from './console-auth-token.ts';
 
 export const CONSOLE_AUTH_TABLE = 'console_auth_tokens';
 
@@ -31,21 +32,22 @@ export const consoleAuthMigration: Migration = {
   },
 };
 
-interface Row {
-  token_hash: string;
-  console_type: string;
-  host: string;
-  port: number;
-  internal_access_path: string | null;
-  instance_uuid: string;
-  compute_host: string;
-  expires: number | string;
-  created_at: number | string;
-}
+const rowSchema = z.object({
+  token_hash: z.string(),
+  console_type: consoleTypeSchema,
+  host: z.string(),
+  port: z.number(),
+  internal_access_path: z.string().nullable(),
+  instance_uuid: z.string(),
+  compute_host: z.string(),
+  expires: z.union([z.number(), z.string()]),
+  created_at: z.union([z.number(), z.string()]),
+});
+type Row = z.infer<typeof rowSchema>;
 
 function fromRow(r: Row): ConsoleAuthRecord {
   return {
-    tokenHash: r.token_hash, consoleType: r.console_type as ConsoleAuthRecord['consoleType'], host: r.host, port: r.port,
+    tokenHash: r.token_hash, consoleType: r.console_type, host: r.host, port: r.port,
     internalAccessPath: r.internal_access_path, instanceUuid: r.instance_uuid, computeHost: r.compute_host,
     expires: Number(r.expires), createdAt: Number(r.created_at),
   };
@@ -74,7 +76,7 @@ export class ConsoleAuthStore {
 
   /** The token's connection details, or null when unknown or expired (an expired row is removed). */
   async validate(tokenHash: string): Promise<ConnectInfo | null> {
-    const row = (await this.db(CONSOLE_AUTH_TABLE).where({ token_hash: tokenHash }).first()) as Row | undefined;
+    const row = rowSchema.optional().parse(await this.db(CONSOLE_AUTH_TABLE).where({ token_hash: tokenHash }).first());
     if (!row) return null;
     const rec = fromRow(row);
     if (rec.expires <= this.clock.now()) {
@@ -96,7 +98,7 @@ export class ConsoleAuthStore {
   }
 
   async count(): Promise<number> {
-    const r = (await this.db(CONSOLE_AUTH_TABLE).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const r = await this.db(CONSOLE_AUTH_TABLE).count({ n: '*' }).first();
     return Number(r?.n ?? 0);
   }
 }

@@ -6,6 +6,6 @@ import { PLACEMENT_OPS } from './operations.ts';
 export const PlacementCall = defineMessage(
   'placement_call',
   1,
-  z.object({ op: z.enum(PLACEMENT_OPS as [string, ...string[]]), args: z.unknown() }),
+  z.object({ op: z.enum(PLACEMENT_OPS), args: z.unknown() }),
 );
 export type PlacementCallBody = z.infer<typeof PlacementCall>;

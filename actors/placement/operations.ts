@@ -72,12 +72,16 @@ export interface PlacementOps {
 }
 
 export type PlacementOp = keyof PlacementOps;
-export const PLACEMENT_OPS: readonly PlacementOp[] = [
+export const PLACEMENT_OPS = [
   'list_providers', 'get_provider', 'create_provider', 'update_provider', 'delete_provider', 'put_inventories', 'put_inventory',
   'delete_inventories', 'delete_inventory', 'put_traits', 'put_aggregates', 'provider_allocations', 'get_allocations',
   'put_allocations', 'delete_allocations', 'usages', 'list_custom', 'create_custom', 'delete_custom', 'custom_in_use',
   'allocation_candidates', 'reshape',
-];
+] as const satisfies readonly PlacementOp[];
+
+function isPlacementOp(op: string): op is PlacementOp {
+  return PLACEMENT_OPS.some((o) => o === op);
+}
 
 const staleGeneration = (uuid: string) =>
   conflict(`resource provider generation conflict: the generation given for resource provider ${uuid} is not its current one. Please update the generation and try again.`, CONCURRENT_UPDATE);
@@ -313,9 +317,9 @@ export function placementOps(p: Placement, now: () => number): PlacementOps {
 
 /** Run one operation by name, turning a PlacementError into a failed reply. */
 export function callPlacementOp(ops: PlacementOps, op: string, args: unknown): PlacementReply {
-  if (!(PLACEMENT_OPS as readonly string[]).includes(op)) return { ok: false, status: 400, code: 'placement.undefined_code', detail: `unknown placement operation ${op}` };
+  if (!isPlacementOp(op)) return { ok: false, status: 400, code: 'placement.undefined_code', detail: `unknown placement operation ${op}` };
   try {
-    const fn = ops[op as PlacementOp] as (a: unknown) => unknown;
+    const fn = ops[op] as (a: unknown) => unknown;
     return { ok: true, result: fn(args ?? {}) };
   } catch (e) {
     if (e instanceof PlacementError) return replyError(e);

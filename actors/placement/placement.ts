@@ -101,7 +101,8 @@ export class Placement {
       this.consumers.set(r.consumer_id, { projectId: r.project_id, userId: r.user_id, consumerType: r.consumer_type ?? null, generation: r.generation });
     }
     for (const r of await db('placement_custom_names').select()) {
-      if (r.kind === 'rc' || r.kind === 'trait') this.customNames[r.kind as 'rc' | 'trait'].add(r.name);
+      const kind: unknown = r.kind;
+      if (kind === 'rc' || kind === 'trait') this.customNames[kind].add(r.name);
     }
   }
 

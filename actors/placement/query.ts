@@ -26,7 +26,7 @@ export function emptyGroup(suffix = ''): RequestGroup {
 }
 
 export function traitsMatch(traits: ReadonlySet<string> | readonly string[], g: Pick<RequestGroup, 'required' | 'forbidden' | 'anyOf'>): boolean {
-  const has = (t: string) => (Array.isArray(traits) ? traits.includes(t) : (traits as ReadonlySet<string>).has(t));
+  const has = (t: string) => ('has' in traits ? traits.has(t) : traits.includes(t));
   for (const r of g.required) if (!has(r)) return false;
   for (const f of g.forbidden) if (has(f)) return false;
   for (const any of g.anyOf) if (!any.some(has)) return false;

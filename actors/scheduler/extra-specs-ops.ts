@@ -7,9 +7,8 @@
 
 type Op = '=' | '<in>' | '<all-in>' | '==' | '!=' | '>=' | '<=' | 's==' | 's!=' | 's<' | 's<=' | 's>' | 's>=' | '<or>';
 
-const OPS: ReadonlySet<string> = new Set<Op>(
-  ['=', '<in>', '<all-in>', '==', '!=', '>=', '<=', 's==', 's!=', 's<', 's<=', 's>', 's>=', '<or>'],
-);
+const OPS: readonly Op[] = ['=', '<in>', '<all-in>', '==', '!=', '>=', '<=', 's==', 's!=', 's<', 's<=', 's>', 's>=', '<or>'];
+const isOp = (w: string): w is Op => OPS.some((o) => o === w);
 
 export interface ParsedRequirement {
   /** null: no operator, the value must equal `raw` exactly. */
@@ -22,10 +21,10 @@ export interface ParsedRequirement {
 export function parseRequirement(req: string): ParsedRequirement {
   const words = req.split(/\s+/).filter((w) => w !== '');
   const first = words[0];
-  if (first === undefined || !OPS.has(first)) return { op: null, raw: req, words: [] };
+  if (first === undefined || !isOp(first)) return { op: null, raw: req, words: [] };
   const rest = words.slice(1);
   if (first === '<or>') return { op: '<or>', raw: req, words: rest.filter((_, i) => i % 2 === 0) };
-  return { op: first as Op, raw: req, words: rest };
+  return { op: first, raw: req, words: rest };
 }
 
 /** Python's float(): surrounding blanks allowed, an empty string is not a number. */

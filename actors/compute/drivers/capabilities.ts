@@ -135,7 +135,10 @@ export function capabilitiesAsTraits(
   imageTypeExcludeList: readonly string[] = [],
 ): Record<string, boolean> {
   const traits: Record<string, boolean> = {};
-  for (const [cap, trait] of Object.entries(CAPABILITY_TRAITS) as [CapabilityName, string][]) {
+  const isCapabilityName = (k: string): k is CapabilityName => Object.hasOwn(CAPABILITY_TRAITS, k);
+  for (const cap of Object.keys(CAPABILITY_TRAITS).filter(isCapabilityName)) {
+    const trait = CAPABILITY_TRAITS[cap];
+    if (trait === undefined) continue;
     let supported = caps[cap];
     if (cap.startsWith('supportsImageType')) {
       const imageType = cap.slice('supportsImageType'.length).toLowerCase();

@@ -3,7 +3,7 @@
  * InstanceNotFound (unknown uuid), InstanceInvalidState (wrong power state), HypervisorError (the
  * hypervisor failed, so the manager reschedules the build).
  */
-import { InstanceInvalidState, NovaError } from '../../../runtime/errors/index.ts';
+import { InstanceInvalidState, NovaError, errorMessage } from '../../../runtime/errors/index.ts';
 import { powerStateName, type PowerState } from './power-state.ts';
 
 /** Nova's InstanceExists: a spawn for a uuid the hypervisor already has (a duplicate build message). */
@@ -39,4 +39,10 @@ export class NotSupportedByDriver extends NovaError {
   constructor(driver: string, what: string) {
     super(`The ${driver} driver does not support ${what}.`);
   }
+}
+
+/** What a failed child process (execFile) said: its stderr when it wrote any, else the error's message. */
+export function execFailureText(e: unknown): string {
+  if (e instanceof Error && 'stderr' in e && typeof e.stderr === 'string' && e.stderr !== '') return e.stderr;
+  return errorMessage(e);
 }

@@ -16,7 +16,7 @@ import { chmod, rename, writeFile } from 'node:fs/promises';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { HypervisorError } from '../../../runtime/errors/index.ts';
+import { HypervisorError, errorMessage } from '../../../runtime/errors/index.ts';
 import { FakeConsoleLog } from './fake-console.ts';
 import type { FakeGuest } from './fake-guest.ts';
 import { PowerState } from './power-state.ts';
@@ -73,7 +73,7 @@ export class FakeStateFile {
     try {
       parsed = stateFileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
     } catch (e) {
-      throw new HypervisorError(`The fake hypervisor's state file ${this.file} is unreadable: ${(e as Error).message.slice(0, 300)}`);
+      throw new HypervisorError(`The fake hypervisor's state file ${this.file} is unreadable: ${errorMessage(e).slice(0, 300)}`);
     }
     return parsed.guests.map(restoreGuest);
   }

@@ -44,9 +44,9 @@ export function createDriver(kind: string, opts: DriverOptions): ComputeDriver;
 export function createDriver(kind: string, opts: DriverOptions | FakeDriverOptions): ComputeDriver {
   const factory = factories.get(aliases.get(kind) ?? kind);
   if (!factory) throw new UnknownComputeDriver(kind, knownDriverKinds());
-  return factory(opts as DriverOptions);
+  return factory({ ...opts });
 }
 
-registerDriver('fake', (opts) => new FakeDriver(opts as unknown as FakeDriverOptions), ['fake.FakeDriver']);
+registerDriver('fake', (opts) => new FakeDriver(opts), ['fake.FakeDriver']);
 // libvirt and qemu plugins register here when they land (actors/compute/drivers/libvirt/, qemu/),
 // by importing registerDriver and calling it from their module, then being imported by index.ts.

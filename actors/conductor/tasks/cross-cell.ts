@@ -20,7 +20,7 @@
  */
 import { BadRequest, InstanceInvalidState, InstanceNotFound, NovaError } from '../../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
-import { MigrationStatus, type Flavor, type Instance, type Migration } from '../../objects/index.ts';
+import { MigrationStatus, flavorSchema, type Flavor, type Instance, type Migration } from '../../objects/index.ts';
 import type { ConductorContext } from '../context.ts';
 import type { InstanceRecord } from '../records.ts';
 import { finishMoveAction, moveAllocations, moveInstanceHost, selectDestination, sendStep, startMoveAction } from './migration-common.ts';
@@ -85,7 +85,7 @@ function withoutKeys(sys: Record<string, string>, ...keys: string[]): Record<str
 
 function flavorIn(inst: InstanceRecord, key: string): Flavor {
   const raw = inst.systemMetadata[key];
-  return raw ? (JSON.parse(raw) as Flavor) : inst.flavor;
+  return raw ? flavorSchema.parse(JSON.parse(raw)) : inst.flavor;
 }
 
 function crossCellMigration(ctx: ConductorContext, uuid: string): { inst: InstanceRecord; m: Migration } {

@@ -34,8 +34,9 @@ const TARGET: Record<PowerAction, number | undefined> = {
   suspend: SUSPENDED, resume: RUNNING,
 };
 
+const isPowerAction = (k: string): k is PowerAction => Object.hasOwn(POWER_ACTIONS, k);
 const ACTION_OF_TASK = new Map<string, PowerAction>(
-  (Object.keys(POWER_ACTIONS) as PowerAction[]).map((a) => [POWER_ACTIONS[a].task, a]),
+  Object.keys(POWER_ACTIONS).filter(isPowerAction).map((a) => [POWER_ACTIONS[a].task, a]),
 );
 
 const BUILD_TASKS = new Set<string>([TaskState.SCHEDULING, TaskState.NETWORKING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING]);

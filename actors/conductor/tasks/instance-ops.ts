@@ -59,7 +59,7 @@ export async function powerAction(ctx: ConductorContext, uuid: string, action: P
   const inst = ctx.store.get(uuid);
   if (!inst) throw new InstanceNotFound(uuid);
   const rule = POWER_ACTIONS[action];
-  if (inst.taskState !== null || !(rule.from as readonly string[]).includes(inst.vmState)) {
+  if (inst.taskState !== null || !rule.from.some((s) => s === inst.vmState)) {
     throw new InstanceInvalidState(
       `Cannot '${ACTION_NAMES[action]}' instance ${uuid} while it is in vm_state ${inst.vmState}` +
         (inst.taskState ? ` and task_state ${inst.taskState}` : ''),

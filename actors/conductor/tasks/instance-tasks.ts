@@ -11,7 +11,7 @@ import { fixedIpOf } from './fixed-ips.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
 import type { FlavorSpec, Selection } from '../../scheduler/types.ts';
 import type { ConductorContext } from '../context.ts';
-import type { ActionResultBody, ComputeTaskKind, InstanceTask, InstanceTaskBody } from '../messages.ts';
+import type { ActionResultBody, BuildSpec, ComputeTaskKind, InstanceTask, InstanceTaskBody } from '../messages.ts';
 import { computeTaskKinds } from '../messages.ts';
 import type { InstanceRecord } from '../records.ts';
 import { sendBuild } from './build.ts';
@@ -48,7 +48,7 @@ const FROM: Record<InstanceTask['kind'], readonly string[]> = {
 const SHUTDOWN = 4;
 
 export function isComputeTask(action: string): action is ComputeTaskKind {
-  return (computeTaskKinds as readonly string[]).includes(action);
+  return computeTaskKinds.some((k) => k === action);
 }
 
 function checkState(inst: InstanceRecord, task: InstanceTask): void {
@@ -140,11 +140,11 @@ export async function instanceTask(ctx: ConductorContext, body: InstanceTaskBody
 async function unshelveOffloaded(ctx: ConductorContext, inst: InstanceRecord, zone: string | null, reqId: string, host?: string): Promise<void> {
   // 2.91's host is a requested destination: only that host, and the filters still run
   // (_nova_check_type keeps force_hosts from skipping them), so a full host is NoValidHost.
-  const spec = {
+  const spec: BuildSpec = {
     projectId: inst.projectId, userId: inst.userId, flavor: inst.flavor, image: inst.image,
     availabilityZone: zone ?? (host === undefined ? inst.availabilityZone : null),
-    schedulerHints: (host === undefined ? {} : { _nova_check_type: 'unshelve' }) as Record<string, string>, instanceGroup: null,
-    ignoreHosts: [] as string[], forceHosts: host === undefined ? [] : [host], forceNodes: [] as string[],
+    schedulerHints: host === undefined ? {} : { _nova_check_type: 'unshelve' }, instanceGroup: null,
+    ignoreHosts: [], forceHosts: host === undefined ? [] : [host], forceNodes: [],
   };
   const now = ctx.clock.now();
   let chosen: Selection | undefined;

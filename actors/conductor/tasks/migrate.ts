@@ -9,7 +9,7 @@
  */
 import { BadRequest, InstanceInvalidState, NovaError } from '../../../runtime/errors/index.ts';
 import { TaskState, VmState } from '../../compute/states.ts';
-import { MigrationStatus, type Flavor, type Migration } from '../../objects/index.ts';
+import { MigrationStatus, flavorSchema, type Flavor, type Migration } from '../../objects/index.ts';
 import type { ConductorContext } from '../context.ts';
 import type { InstanceTaskBody } from '../messages.ts';
 import type { InstanceRecord } from '../records.ts';
@@ -95,7 +95,7 @@ function trySameHost(ctx: ConductorContext, inst: InstanceRecord, flavor: Flavor
 
 function flavorIn(inst: InstanceRecord, key: string): Flavor | null {
   const raw = inst.systemMetadata[key];
-  return raw ? (JSON.parse(raw) as Flavor) : null;
+  return raw ? flavorSchema.parse(JSON.parse(raw)) : null;
 }
 
 function withoutResizeKeys(inst: InstanceRecord): Record<string, string> {

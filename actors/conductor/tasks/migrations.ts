@@ -20,7 +20,7 @@ export function isMoveTask(kind: InstanceTask['kind']): boolean {
 }
 
 export function isMoveStep(action: string): action is MoveStepKind {
-  return (moveStepKinds as readonly string[]).includes(action);
+  return moveStepKinds.some((k) => k === action);
 }
 
 export async function moveTask(ctx: ConductorContext, body: InstanceTaskBody, reqId: string): Promise<CrossCellSource | void> {

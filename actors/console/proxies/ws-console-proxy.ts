@@ -39,7 +39,7 @@ export interface WsConsoleProxyOptions {
 function toBuffer(d: RawData): Buffer {
   if (Buffer.isBuffer(d)) return d;
   if (Array.isArray(d)) return Buffer.concat(d);
-  return Buffer.from(d as ArrayBuffer);
+  return Buffer.from(d);
 }
 
 /**

@@ -44,7 +44,7 @@ function lookup(h: HostState, r: Requirement): unknown {
     if (typeof cap === 'string') {
       try { cap = JSON.parse(cap); } catch { return undefined; }
     }
-    cap = typeof cap === 'object' && cap !== null ? (cap as Record<string, unknown>)[r.scope[i]!] : undefined;
+    cap = typeof cap === 'object' && cap !== null ? Reflect.get(cap, r.scope[i]!) : undefined;
   }
   return cap;
 }

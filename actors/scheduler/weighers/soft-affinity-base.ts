@@ -8,7 +8,7 @@ import type { NovaConfig } from '../../../runtime/config/index.ts';
 import type { HostState, InstanceGroupSpec, RequestSpec } from '../types.ts';
 
 export function multiplierOption(config: NovaConfig, option: string, fallback: number): number {
-  const v = (config.filter_scheduler as Record<string, unknown>)[option];
+  const v: unknown = new Map<string, unknown>(Object.entries(config.filter_scheduler)).get(option);
   return typeof v === 'number' ? v : fallback;
 }
 

@@ -3,9 +3,10 @@
  * Importing this module registers it with the driver registry.
  */
 import { registerDriver } from '../registry.ts';
-import { LibvirtDriver, type LibvirtDriverOptions } from './libvirt-driver.ts';
+import { qemuOptionsFrom } from '../qemu/config.ts';
+import { LibvirtDriver } from './libvirt-driver.ts';
 
 export { LibvirtDriver, type LibvirtDriverOptions } from './libvirt-driver.ts';
 export { domainName, domainXml } from './domain-xml.ts';
 
-registerDriver('libvirt', (opts) => new LibvirtDriver(opts as unknown as LibvirtDriverOptions), ['libvirt.LibvirtDriver']);
+registerDriver('libvirt', (opts) => new LibvirtDriver(qemuOptionsFrom(opts)), ['libvirt.LibvirtDriver']);

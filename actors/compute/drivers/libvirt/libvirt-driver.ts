@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound } from '../../../../runtime/errors/index.ts';
+import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound, errorMessage } from '../../../../runtime/errors/index.ts';
 import type { AvailableResource, ComputeDriver, ConsoleInfo, InstanceInfo, LifecycleListener, LifecycleTransition } from '../driver.ts';
 import { InstanceExists, invalidPowerState, invalidState } from '../errors.ts';
 import { PowerState } from '../power-state.ts';
@@ -138,7 +138,7 @@ export class LibvirtDriver implements ComputeDriver {
       await this.removeDomain(inst.uuid);
       await rm(paths.dir, { recursive: true, force: true });
       if (e instanceof HypervisorError) throw e;
-      throw new HypervisorError(`Failed to spawn instance ${inst.uuid}: ${(e as Error).message}`);
+      throw new HypervisorError(`Failed to spawn instance ${inst.uuid}: ${errorMessage(e)}`);
     }
   }
 

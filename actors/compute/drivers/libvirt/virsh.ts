@@ -9,6 +9,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { HypervisorError } from '../../../../runtime/errors/index.ts';
+import { execFailureText } from '../errors.ts';
 
 const run = promisify(execFile);
 
@@ -21,8 +22,7 @@ export class Virsh {
       const { stdout } = await run(this.binary, ['-q', '-c', this.uri, ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
       return stdout;
     } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new HypervisorError(`virsh ${args[0]} failed: ${(err.stderr || err.message).trim().replace(/^error: /gm, '')}`);
+      throw new HypervisorError(`virsh ${args[0]} failed: ${execFailureText(e).trim().replace(/^error: /gm, '')}`);
     }
   }
 

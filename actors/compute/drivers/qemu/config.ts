@@ -65,6 +65,17 @@ export interface QemuDriverConfig {
   log: Logger | undefined;
 }
 
+/**
+ * The registry's option bag as QemuDriverOptions: the two paths every QEMU-based driver needs must be
+ * there (resolveQemuConfig checks the rest).
+ */
+export function qemuOptionsFrom<O extends { clock: Clock; [option: string]: unknown }>(opts: O): O & QemuDriverOptions {
+  const { instancesPath, imageStore } = opts;
+  if (typeof instancesPath !== 'string') throw new RangeError(`QemuDriver instancesPath must be an absolute path, got ${String(instancesPath)}`);
+  if (typeof imageStore !== 'string') throw new RangeError(`QemuDriver imageStore must be an absolute path, got ${String(imageStore)}`);
+  return { ...opts, instancesPath, imageStore };
+}
+
 export function resolveQemuConfig(o: QemuDriverOptions): QemuDriverConfig {
   for (const key of ['instancesPath', 'imageStore'] as const) {
     if (typeof o[key] !== 'string' || !isAbsolute(o[key])) throw new RangeError(`QemuDriver ${key} must be an absolute path, got ${String(o[key])}`);

@@ -88,6 +88,6 @@ export async function readRecord(paths: GuestPaths): Promise<GuestRecord | undef
 
 /** Uuids of the guest directories under instances_path (skips _base and anything else). */
 export async function listGuestDirs(instancesPath: string): Promise<string[]> {
-  const names = await readdir(instancesPath).catch(() => [] as string[]);
+  const names = await readdir(instancesPath).catch((): string[] => []);
   return names.filter(isInstanceUuid).sort();
 }

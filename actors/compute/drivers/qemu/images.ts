@@ -8,10 +8,18 @@
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { HypervisorError, ImageNotFound } from '../../../../runtime/errors/index.ts';
 import type { ImageMeta } from '../spawn-context.ts';
 import { isInstanceUuid } from './guest-files.ts';
 import { qemuImg } from './process.ts';
+
+/** The part of `qemu-img info --output=json` the image cache reads. */
+const qemuImgInfoSchema = z.looseObject({
+  format: z.string().optional(),
+  'virtual-size': z.number().optional(),
+  'backing-filename': z.string().optional(),
+});
 
 export interface BootFiles {
   imageId: string;
@@ -40,9 +48,7 @@ export class ImageCache {
     }
     const data = await this.cached(image.id, false);
     if (data) {
-      const info = JSON.parse(await qemuImg(this.qemuImgBinary, ['info', '--output=json', data])) as {
-        format?: string; 'virtual-size'?: number; 'backing-filename'?: string;
-      };
+      const info = qemuImgInfoSchema.parse(JSON.parse(await qemuImg(this.qemuImgBinary, ['info', '--output=json', data])));
       if (info['backing-filename']) throw new HypervisorError(`Image ${image.id} has a backing file; refusing to boot it.`);
       const format = info.format === 'qcow2' ? 'qcow2' : info.format === 'raw' ? 'raw' : undefined;
       if (!format) throw new HypervisorError(`Image ${image.id} is ${info.format ?? 'of unknown format'}; only qcow2 and raw disks boot here.`);

@@ -3,7 +3,7 @@
  * this module registers it with the driver registry.
  */
 import { registerDriver } from '../registry.ts';
-import type { QemuDriverOptions } from './config.ts';
+import { qemuOptionsFrom } from './config.ts';
 import { QemuDriver } from './qemu-driver.ts';
 
 export { QemuDriver, QEMU_CAPABILITIES } from './qemu-driver.ts';
@@ -11,4 +11,4 @@ export type { QemuDriverOptions } from './config.ts';
 export { QmpClient, QmpError, QmpClosed, type QmpEvent } from './qmp.ts';
 export { BOOT_BANNER } from './guest.ts';
 
-registerDriver('qemu', (opts) => new QemuDriver(opts as unknown as QemuDriverOptions), ['qemu.QemuDriver']);
+registerDriver('qemu', (opts) => new QemuDriver(qemuOptionsFrom(opts)), ['qemu.QemuDriver']);

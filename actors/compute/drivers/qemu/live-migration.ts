@@ -9,7 +9,7 @@
  * (or cancelling the mirror); force-complete pauses the source so the last pass converges.
  */
 import type { Clock } from '../../../../runtime/clock/index.ts';
-import { HypervisorError } from '../../../../runtime/errors/index.ts';
+import { HypervisorError, errorMessage } from '../../../../runtime/errors/index.ts';
 import type { LiveMigrationProgress } from '../driver.ts';
 import type { QmpClient } from './qmp.ts';
 
@@ -120,7 +120,7 @@ export class OutgoingMigration {
       if (mirroring) await qmp.execute('block-job-cancel', { device: MIRROR_JOB, force: true }).catch(() => undefined);
       // A source paused by force-complete runs again: the guest stays here.
       if (this.paused) await qmp.execute('cont').catch(() => undefined);
-      throw e instanceof HypervisorError ? e : new HypervisorError(`Live migration of instance ${this.uuid} failed: ${(e as Error).message}`);
+      throw e instanceof HypervisorError ? e : new HypervisorError(`Live migration of instance ${this.uuid} failed: ${errorMessage(e)}`);
     }
   }
 

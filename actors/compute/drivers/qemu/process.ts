@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { HypervisorError } from '../../../../runtime/errors/index.ts';
+import { HypervisorError, errorMessage } from '../../../../runtime/errors/index.ts';
+import { execFailureText } from '../errors.ts';
 import type { GuestPaths, GuestRecord } from './guest-files.ts';
 import { metadataLinkArgs } from './network.ts';
 
@@ -82,8 +83,7 @@ export async function launchQemu(r: GuestRecord, p: GuestPaths, ports: ConsolePo
   try {
     await run(o.binary, qemuArgs(r, p, ports, o), { timeout: 60_000 });
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new HypervisorError(`QEMU failed to start instance ${r.uuid}: ${(err.stderr || err.message).trim()}`);
+    throw new HypervisorError(`QEMU failed to start instance ${r.uuid}: ${execFailureText(e).trim()}`);
   }
   const pid = await readPid(p);
   if (pid === undefined) throw new HypervisorError(`QEMU for instance ${r.uuid} started but wrote no pid file`);
@@ -143,8 +143,7 @@ export async function qemuImg(binary: string, args: string[]): Promise<string> {
     const { stdout } = await run(binary, args, { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new HypervisorError(`qemu-img ${args[0]} failed: ${(err.stderr || err.message).trim()}`);
+    throw new HypervisorError(`qemu-img ${args[0]} failed: ${execFailureText(e).trim()}`);
   }
 }
 
@@ -156,6 +155,6 @@ export async function qemuVersion(binary: string): Promise<number> {
     if (!m) return 0;
     return Number(m[1]) * 1_000_000 + Number(m[2]) * 1000 + Number(m[3]);
   } catch (e) {
-    throw new HypervisorError(`Cannot run ${binary}: ${(e as Error).message}`);
+    throw new HypervisorError(`Cannot run ${binary}: ${errorMessage(e)}`);
   }
 }

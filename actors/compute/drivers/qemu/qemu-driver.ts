@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound } from '../../../../runtime/errors/index.ts';
+import { ComputeHostNotFound, HypervisorError, InstanceInvalidState, InstanceNotFound, errorMessage } from '../../../../runtime/errors/index.ts';
 import { DEFAULT_CAPABILITIES, type DriverCapabilities } from '../capabilities.ts';
 import type { AvailableResource, ComputeDriver, ConsoleInfo, InstanceInfo, LifecycleListener, LiveMigrationTarget } from '../driver.ts';
 import { InstanceExists, invalidPowerState, invalidState } from '../errors.ts';
@@ -135,7 +135,7 @@ export class QemuDriver implements ComputeDriver {
     } catch (e) {
       await this.discardBuild(g);
       if (e instanceof HypervisorError || e instanceof InstanceNotFound) throw e;
-      throw new HypervisorError(`Failed to spawn instance ${g.uuid}: ${(e as Error).message}`);
+      throw new HypervisorError(`Failed to spawn instance ${g.uuid}: ${errorMessage(e)}`);
     } finally {
       this.releaseBuildSlot();
     }
@@ -163,7 +163,7 @@ export class QemuDriver implements ComputeDriver {
     } catch (e) {
       await this.discardBuild(g);
       if (e instanceof HypervisorError || e instanceof InstanceNotFound) throw e;
-      throw new HypervisorError(`Failed to prepare instance ${g.uuid} for live migration: ${(e as Error).message}`);
+      throw new HypervisorError(`Failed to prepare instance ${g.uuid} for live migration: ${errorMessage(e)}`);
     }
   }
 
@@ -388,7 +388,7 @@ export class QemuDriver implements ComputeDriver {
     await g.serial(async () => {
       const state = await g.refresh();
       this.checkNotRescued(g, 'snapshot');
-      if (!([RUNNING, SHUTDOWN, PAUSED, SUSPENDED] as PowerState[]).includes(state)) throw invalidPowerState(g.uuid, state, 'snapshot');
+      if (![RUNNING, SHUTDOWN, PAUSED, SUSPENDED].some((s) => s === state)) throw invalidPowerState(g.uuid, state, 'snapshot');
       if (!g.record.hasDisk) throw new HypervisorError(`Instance ${g.uuid} has no root disk to snapshot.`);
       // A running guest is paused while its disk is copied, so the image is consistent.
       const running = state === RUNNING;
@@ -536,7 +536,7 @@ export class QemuDriver implements ComputeDriver {
         break;
       } catch (e) {
         // Another process took a console port between our check and QEMU's bind: try new ports.
-        if (attempt >= 3 || !/in use|bind|listen/i.test((e as Error).message)) throw e;
+        if (attempt >= 3 || !/in use|bind|listen/i.test(errorMessage(e))) throw e;
       }
     }
     await g.attach();

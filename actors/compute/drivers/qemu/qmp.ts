@@ -6,6 +6,7 @@
  * QEMU serves one client per monitor socket, so the driver keeps exactly one connection per guest.
  */
 import { connect, type Socket } from 'node:net';
+import { z } from 'zod';
 import type { Clock } from '../../../../runtime/clock/index.ts';
 
 /** The answers the driver relies on, typed (the schema is QEMU's qapi/*.json). */
@@ -64,11 +65,25 @@ export type QmpRunState =
   | 'finish-migrate' | 'restore-vm' | 'running' | 'save-vm' | 'shutdown' | 'suspended' | 'watchdog'
   | 'guest-panicked' | 'colo';
 
-export interface QmpEvent {
-  event: string;
-  data?: Record<string, unknown>;
-  timestamp: { seconds: number; microseconds: number };
-}
+const qmpVersionSchema = z.object({ major: z.number(), minor: z.number(), micro: z.number() });
+
+/** What QEMU sends: the greeting, an event, or the answer (return or error) to an execute. */
+const greetingSchema = z.looseObject({
+  QMP: z.looseObject({ version: z.looseObject({ qemu: qmpVersionSchema.optional() }).optional() }),
+});
+const eventSchema = z.looseObject({
+  event: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  timestamp: z.object({ seconds: z.number(), microseconds: z.number() }),
+});
+const answerSchema = z.looseObject({
+  id: z.unknown(),
+  error: z.looseObject({ class: z.string().optional(), desc: z.string().optional() }).optional(),
+  return: z.unknown(),
+});
+
+export type QmpEvent = z.infer<typeof eventSchema>;
+type QmpGreeting = z.infer<typeof greetingSchema>;
 
 /** QEMU answered an execute with an error object ({class, desc}). */
 export class QmpError extends Error {
@@ -96,10 +111,10 @@ export class QmpClient {
   private readonly pending = new Map<string, Pending>();
   private readonly eventListeners: Array<(e: QmpEvent) => void> = [];
   private readonly closeListeners: Array<() => void> = [];
-  private greeted: ((v: unknown) => void) | undefined;
+  private greeted: ((v: QmpGreeting | undefined) => void) | undefined;
   private closed = false;
   /** QEMU's version from the greeting, e.g. {major:7, minor:2, micro:22}. */
-  version: { major: number; minor: number; micro: number } | undefined;
+  version: z.infer<typeof qmpVersionSchema> | undefined;
 
   private constructor(private readonly socket: Socket) {
     socket.setEncoding('utf8');
@@ -116,10 +131,10 @@ export class QmpClient {
       socket.once('error', reject);
     });
     const client = new QmpClient(socket);
-    const greeting = new Promise<unknown>((resolve) => (client.greeted = resolve));
+    const greeting = new Promise<QmpGreeting | undefined>((resolve) => (client.greeted = resolve));
     const timer = clock.setTimeout(() => client.close(), timeoutMs);
     try {
-      const g = (await Promise.race([greeting, client.whenClosed()])) as { QMP?: { version?: { qemu?: QmpClient['version'] } } } | undefined;
+      const g = await Promise.race([greeting, client.whenClosed()]);
       if (!g?.QMP) throw new QmpClosed(`no greeting from ${path}`);
       client.version = g.QMP.version?.qemu;
     } finally {
@@ -181,27 +196,32 @@ export class QmpClient {
   }
 
   private onMessage(line: string): void {
-    let msg: Record<string, unknown>;
+    let json: unknown;
     try {
-      msg = JSON.parse(line) as Record<string, unknown>;
+      json = JSON.parse(line);
     } catch {
       return; // QEMU only sends JSON; a torn line cannot be answered anyway
     }
-    if ('QMP' in msg) {
-      this.greeted?.(msg);
+    const greeting = greetingSchema.safeParse(json);
+    if (greeting.success) {
+      this.greeted?.(greeting.data);
       this.greeted = undefined;
       return;
     }
-    if (typeof msg.event === 'string') {
-      for (const l of this.eventListeners) l(msg as unknown as QmpEvent);
+    const event = eventSchema.safeParse(json);
+    if (event.success) {
+      for (const l of this.eventListeners) l(event.data);
       return;
     }
+    const answer = answerSchema.safeParse(json);
+    if (!answer.success) return;
+    const msg = answer.data;
     const id = typeof msg.id === 'string' ? msg.id : undefined;
     const p = id === undefined ? undefined : this.pending.get(id);
     if (!p || id === undefined) return;
     this.pending.delete(id);
-    if ('error' in msg) {
-      const e = msg.error as { class?: string; desc?: string };
+    if (msg.error !== undefined) {
+      const e = msg.error;
       p.reject(new QmpError(p.command, e.class ?? 'GenericError', e.desc ?? 'unknown error'));
     } else {
       p.resolve(msg.return);
