@@ -19,7 +19,7 @@ import { checkCount, instancesAllowed, projectUsage } from './quota-usage.ts';
 import { FLAT_NETWORK } from './networks.ts';
 import { DEFAULT_GROUP } from './security-groups.ts';
 import { knownZones } from './zones.ts';
-import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6 } from './validation.ts';
+import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from './validation.ts';
 import { isLegacyV2, since } from './version.ts';
 
 const base64 = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s) && s.replace(/\s/g, '').length % 4 === 0, {
@@ -89,11 +89,6 @@ function serverSchema(request: FastifyRequest) {
     'os:scheduler_hints': hints,
     'OS-SCH-HNT:scheduler_hints': hints,
   }).strict();
-}
-
-/** A `.pick` mask entry: the key is kept only when `ok`. */
-function when(ok: boolean): true | undefined {
-  return ok ? true : undefined;
 }
 
 type NetworksBody = z.output<ReturnType<typeof serverSchema>>['server']['networks'];
