@@ -31,8 +31,9 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
 
 /**
  * A `.pick` mask entry for an attribute that only some microversions have: the key stays in the
- * schema only when `ok` (elsewhere `.strict()` rejects it as unexpected). The parsed value's type
- * keeps the key, optional, either way.
+ * schema only when `ok` (elsewhere `.strict()` rejects it as unexpected). For optional attributes
+ * only: the parsed value's type keeps the key, optional, either way. (An attribute that is checked but
+ * never read can be spread in conditionally instead; its parsed type is then `unknown`.)
  */
 export function when(ok: boolean): true | undefined {
   return ok ? true : undefined;
