@@ -12,7 +12,7 @@ import { callerOf, requireAdmin } from './context.ts';
 import type { ComputeDeps } from './deps.ts';
 import { flavorVisibleTo } from './flavor-access.ts';
 import { nextLinks, pageOf, paginate } from './pagination.ts';
-import { novaBoolean, novaName, parseBoolString, validate } from './validation.ts';
+import { novaBoolean, novaName, parseBoolString, validate, when } from './validation.ts';
 import { isLegacyV2, since } from './version.ts';
 import { flavorBasic, flavorDetail } from './views/flavors.ts';
 
@@ -82,7 +82,7 @@ const nonNegative = z.union([z.number().int(), z.string().regex(/^[0-9]+$/, 'is 
   .pipe(z.number().int().min(0).max(2 ** 31 - 1));
 
 function createSchema(request: FastifyRequest) {
-  const shape: Record<string, z.ZodType> = {
+  return z.object({ flavor: z.object({
     name: novaName(255, isLegacyV2(request)),
     id: z.union([z.string().min(1).max(255).regex(/^(?! )[a-zA-Z0-9. _-]+(?<! )$/, 'is not a valid flavor id'), z.number(), z.null()]).optional(),
     ram: positive,
@@ -92,9 +92,8 @@ function createSchema(request: FastifyRequest) {
     swap: nonNegative.optional(),
     rxtx_factor: z.union([z.number(), z.string().regex(/^[0-9]+(\.[0-9]+)?$/)]).transform(Number).pipe(z.number().gt(0)).optional(),
     'os-flavor-access:is_public': novaBoolean.optional(),
-  };
-  if (since(request, '2.55')) shape['description'] = z.string().max(65535).nullable().optional();
-  return z.object({ flavor: z.object(shape).strict() }).strict();
+    ...z.object({ description: z.string().max(65535).nullable().optional() }).pick({ description: when(since(request, '2.55')) }).shape,
+  }).strict() }).strict();
 }
 
 export function registerFlavorRoutes(app: FastifyInstance, deps: ComputeDeps): void {
@@ -112,17 +111,17 @@ export function registerFlavorRoutes(app: FastifyInstance, deps: ComputeDeps): v
 
   app.post('/flavors', async (request) => {
     requireAdmin(request, 'os_compute_api:os-flavor-manage:create');
-    const f = validate(createSchema(request), request.body).flavor as Record<string, unknown>;
-    const name = String(f['name']);
-    const rawId = f['id'];
+    const f = validate(createSchema(request), request.body).flavor;
+    const name = f.name;
+    const rawId = f.id;
     const id = rawId === undefined || rawId === null ? deps.rng.uuid4() : String(rawId);
     if (deps.store.flavors.byName(name)) throw new Conflict(`Flavor with name ${name} already exists.`);
     if (deps.store.flavors.get(id)) throw new Conflict(`Flavor with ID ${id} already exists.`);
     const created = await deps.store.flavors.create({
-      id, name, vcpus: f['vcpus'] as number, ram: f['ram'] as number, disk: f['disk'] as number,
-      ephemeral: (f['OS-FLV-EXT-DATA:ephemeral'] as number | undefined) ?? 0, swap: (f['swap'] as number | undefined) ?? 0,
-      rxtxFactor: (f['rxtx_factor'] as number | undefined) ?? 1.0, isPublic: (f['os-flavor-access:is_public'] as boolean | undefined) ?? true,
-      description: (f['description'] as string | null | undefined) ?? null, extraSpecs: {}, projects: [],
+      id, name, vcpus: f.vcpus, ram: f.ram, disk: f.disk,
+      ephemeral: f['OS-FLV-EXT-DATA:ephemeral'] ?? 0, swap: f.swap ?? 0,
+      rxtxFactor: f.rxtx_factor ?? 1.0, isPublic: f['os-flavor-access:is_public'] ?? true,
+      description: f.description ?? null, extraSpecs: {}, projects: [],
     }, deps.clock.now());
     return { flavor: flavorDetail(request, deps, created) };
   });

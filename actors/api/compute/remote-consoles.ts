@@ -29,12 +29,14 @@ const TYPES_OF_PROTOCOL: ReadonlyMap<string, readonly string[]> = new Map([
 
 function remoteConsoleSchema(request: FastifyRequest) {
   const mks = since(request, '2.8');
-  const protocols = mks ? ['vnc', 'spice', 'rdp', 'serial', 'mks'] : ['vnc', 'spice', 'rdp', 'serial'];
-  const types = mks ? ['novnc', 'xvpvnc', 'rdp-html5', 'spice-html5', 'serial', 'webmks'] : ['novnc', 'xvpvnc', 'rdp-html5', 'spice-html5', 'serial'];
+  const protocols = mks ? z.enum(['vnc', 'spice', 'rdp', 'serial', 'mks']) : z.enum(['vnc', 'spice', 'rdp', 'serial']);
+  const types = mks
+    ? z.enum(['novnc', 'xvpvnc', 'rdp-html5', 'spice-html5', 'serial', 'webmks'])
+    : z.enum(['novnc', 'xvpvnc', 'rdp-html5', 'spice-html5', 'serial']);
   return z.object({
     remote_console: z.object({
-      protocol: z.enum(protocols as [string, ...string[]]),
-      type: z.enum(types as [string, ...string[]]),
+      protocol: protocols,
+      type: types,
     }).strict(),
   }).strict();
 }
@@ -82,8 +84,9 @@ export function legacyConsoleType(args: unknown, action: string, allowed: readon
   const r = z.object({ type: z.string() }).strict().safeParse(args);
   if (!r.success) throw new BadRequest(`Invalid input for field/attribute ${action}.`);
   const t = r.data.type;
-  if (!(allowed as readonly string[]).includes(t)) {
+  const match = allowed.find((a) => a === t);
+  if (match === undefined) {
     throw new BadRequest(`Invalid input for field/attribute type. Value: ${t}. '${t}' is not one of ${JSON.stringify(allowed)}`);
   }
-  return t as ConsoleType;
+  return match;
 }

@@ -19,7 +19,7 @@ import { checkCount, instancesAllowed, projectUsage } from './quota-usage.ts';
 import { FLAT_NETWORK } from './networks.ts';
 import { DEFAULT_GROUP } from './security-groups.ts';
 import { knownZones } from './zones.ts';
-import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6 } from './validation.ts';
+import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from './validation.ts';
 import { isLegacyV2, since } from './version.ts';
 
 const base64 = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s) && s.replace(/\s/g, '').length % 4 === 0, {
@@ -37,7 +37,32 @@ function serverSchema(request: FastifyRequest) {
     ...(since(request, '2.42') ? { tag: tagSchema.optional() } : {}),
   }).strict();
   const networks = since(request, '2.37') ? z.union([z.array(networkItem), z.enum(['auto', 'none'])]) : z.array(networkItem);
-  const shape: Record<string, z.ZodType> = {
+  /**
+   * The attributes later microversions added (or, for personality, removed): outside their
+   * microversion they are not in the schema at all, so `.strict()` names them as unexpected. `.pick`
+   * keeps a key whose mask value is `true`; the parsed value's type has them all as optional.
+   */
+  const hostname = since(request, '2.94')
+    ? z.string().min(1).max(255).regex(/^[a-zA-Z0-9.-]+$/, 'is not a valid hostname').optional()
+    : z.string().min(2).max(63).regex(/^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$/, 'is not a valid hostname').optional();
+  const versioned = z.object({
+    personality: z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional(),
+    description: z.string().max(255).nullable().optional(),
+    tags: z.array(tagSchema).max(50).optional(),
+    trusted_image_certificates: z.array(z.string().min(1)).min(1).max(50).nullable().optional(),
+    host: z.string().min(1).max(255).optional(),
+    hypervisor_hostname: z.string().min(1).max(255).optional(),
+    hostname,
+  }).pick({
+    personality: when(!since(request, '2.57')),
+    description: when(since(request, '2.19')),
+    tags: when(since(request, '2.52')),
+    trusted_image_certificates: when(since(request, '2.63')),
+    host: when(since(request, '2.74')),
+    hypervisor_hostname: when(since(request, '2.74')),
+    hostname: when(since(request, '2.90')),
+  });
+  const server = z.object({
     name,
     imageRef: z.string().optional(),
     flavorRef: z.union([z.string().min(1), z.number().int()]),
@@ -57,31 +82,16 @@ function serverSchema(request: FastifyRequest) {
     return_reservation_id: novaBoolean.optional(),
     security_groups: z.array(z.object({ name: novaName(255) }).strict()).optional(),
     user_data: isLegacyV2(request) ? base64.pipe(z.string().max(65535)).nullable().optional() : base64.pipe(z.string().max(65535)).optional(),
-  };
-  if (!since(request, '2.57')) {
-    shape['personality'] = z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional();
-  }
-  if (since(request, '2.19')) shape['description'] = z.string().max(255).nullable().optional();
-  if (since(request, '2.52')) shape['tags'] = z.array(tagSchema).max(50).optional();
-  if (since(request, '2.63')) shape['trusted_image_certificates'] = z.array(z.string().min(1)).min(1).max(50).nullable().optional();
-  if (since(request, '2.74')) {
-    shape['host'] = z.string().min(1).max(255).optional();
-    shape['hypervisor_hostname'] = z.string().min(1).max(255).optional();
-  }
-  if (since(request, '2.90')) {
-    shape['hostname'] = z.string().min(2).max(63).regex(/^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$/, 'is not a valid hostname').optional();
-  }
-  if (since(request, '2.94')) {
-    shape['hostname'] = z.string().min(1).max(255).regex(/^[a-zA-Z0-9.-]+$/, 'is not a valid hostname').optional();
-  }
+    ...versioned.shape,
+  });
   return z.object({
-    server: z.object(shape).strict(),
+    server: server.strict(),
     'os:scheduler_hints': hints,
     'OS-SCH-HNT:scheduler_hints': hints,
   }).strict();
 }
 
-type CreateBody = Record<string, unknown>;
+type NetworksBody = z.output<ReturnType<typeof serverSchema>>['server']['networks'];
 
 function idFromHref(ref: string): string {
   return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
@@ -146,9 +156,9 @@ async function groupSpec(deps: ComputeDeps, request: FastifyRequest, caller: Cal
   return spec;
 }
 
-function checkNetworks(networks: unknown): void {
+function checkNetworks(networks: NetworksBody): void {
   if (!Array.isArray(networks)) return;
-  for (const n of networks as Array<{ uuid?: string; port?: string | null }>) {
+  for (const n of networks) {
     if (n.port) throw new BadRequest(`Port ${n.port} could not be found.`);
     if (n.uuid !== undefined) {
       if (!isUuidLike(n.uuid)) throw new BadRequest(`Bad networks format: network uuid is not in proper format (${n.uuid})`);
@@ -187,73 +197,78 @@ function checkCellHints(caller: Caller, hintsIn: Record<string, unknown>): void 
   for (const [hint, rule] of CELL_HINT_RULES) if (Object.hasOwn(hintsIn, hint)) throw policyDenied(rule);
 }
 
+/** A scheduler hint the scheduler reads: a string or a list of strings. */
+function isHintValue(v: unknown): v is string | string[] {
+  return typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+}
+
 /** `input`: the request body in the compute API's form (the EC2 API passes one it built). */
 export async function createServer(deps: ComputeDeps, request: FastifyRequest, input: unknown = request.body): Promise<CreateServerResult> {
   const caller = callerOf(request);
-  const body = validate(serverSchema(request), input) as { server: CreateBody } & Record<string, unknown>;
+  const body = validate(serverSchema(request), input);
   const s = body.server;
-  const hintsIn = (body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints'] ?? {}) as Record<string, unknown>;
+  const hintsIn = body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints'] ?? {};
   checkCellHints(caller, hintsIn);
   const limits = deps.store.quotas.limits(caller.projectId);
 
-  const flavor = resolveFlavor(deps, caller, s['flavorRef'] as string | number);
-  const bdm = (s['block_device_mapping_v2'] ?? s['block_device_mapping']) as unknown[] | undefined;
-  const imageRef = (s['imageRef'] as string | undefined) ?? '';
+  const flavor = resolveFlavor(deps, caller, s.flavorRef);
+  const bdm = s.block_device_mapping_v2 ?? s.block_device_mapping;
+  const imageRef = s.imageRef ?? '';
   if (bdm && bdm.length > 0) throw new BadRequest('Block device mappings need a volume service, which this cloud does not have.');
   if (!imageRef) throw new BadRequest('Missing imageRef attribute');
   const image = resolveImage(deps, caller, imageRef, flavor);
-  const keyName = s['key_name'] as string | undefined;
+  const keyName = s.key_name;
   if (keyName !== undefined && !deps.store.keypairs.get(caller.userId, keyName)) throw new BadRequest('Invalid key_name provided.');
-  const { zone, hosts } = parseZone(deps, caller, s['availability_zone'] as string | undefined);
-  checkNetworks(s['networks']);
-  const securityGroups = [...new Set(((s['security_groups'] as Array<{ name: string }> | undefined) ?? []).map((g) => g.name))];
+  const { zone, hosts } = parseZone(deps, caller, s.availability_zone);
+  checkNetworks(s.networks);
+  const securityGroups = [...new Set((s.security_groups ?? []).map((g) => g.name))];
   for (const name of securityGroups) {
     if (name !== DEFAULT_GROUP && !deps.store.network.byName(caller.projectId, name)) {
       throw new BadRequest(`Unable to find security_group with name or id '${name}'`);
     }
   }
-  const metadata = (s['metadata'] as Record<string, string> | undefined) ?? {};
+  const metadata = s.metadata ?? {};
   checkCount(limits, 'metadata_items', 0, Object.keys(metadata).length);
-  const personality = (s['personality'] as Array<{ path: string; contents: string }> | undefined) ?? [];
+  const personality = s.personality ?? [];
   checkCount(limits, 'injected_files', 0, personality.length);
   for (const p of personality) {
     checkCount(limits, 'injected_file_path_bytes', 0, Buffer.byteLength(p.path));
     checkCount(limits, 'injected_file_content_bytes', 0, Buffer.from(p.contents, 'base64').length);
   }
-  const min = (s['min_count'] as number | undefined) ?? 1;
-  const max = (s['max_count'] as number | undefined) ?? min;
+  const min = s.min_count ?? 1;
+  const max = s.max_count ?? min;
   if (max < min) throw new BadRequest('min_count must be <= max_count');
   const used = await projectUsage(deps, request, caller.projectId);
   const count = instancesAllowed(limits, used, flavor.vcpus, flavor.ram, min, max);
   const group = await groupSpec(deps, request, caller, hintsIn, count);
 
   const forceHosts = [...hosts];
-  if (typeof s['host'] === 'string') {
+  if (typeof s.host === 'string') {
     if (!caller.isAdmin) throw new BadRequest('Requesting a host requires the admin role.');
-    forceHosts.splice(0, forceHosts.length, s['host'] as string);
+    forceHosts.splice(0, forceHosts.length, s.host);
   }
-  const adminPass = (s['adminPass'] as string | undefined) ?? generatePassword(deps);
+  const adminPass = s.adminPass ?? generatePassword(deps);
   const attrs: ServerAttrs = {
-    accessIPv4: (s['accessIPv4'] as string | undefined) ?? '',
-    accessIPv6: s['accessIPv6'] ? canonicalIPv6(s['accessIPv6'] as string) : '',
+    accessIPv4: s.accessIPv4 ?? '',
+    accessIPv6: s.accessIPv6 ? canonicalIPv6(s.accessIPv6) : '',
     autoDiskConfig: s['OS-DCF:diskConfig'] === 'AUTO',
-    configDrive: Boolean(s['config_drive']),
-    userData: (s['user_data'] as string | null | undefined) ?? null,
-    description: (s['description'] as string | null | undefined) ?? null,
-    tags: (s['tags'] as string[] | undefined) ?? [],
+    configDrive: Boolean(s.config_drive),
+    userData: s.user_data ?? null,
+    description: s.description ?? null,
+    tags: s.tags ?? [],
     ...(securityGroups.length > 0 ? { securityGroups } : {}),
     keyName: keyName ?? null,
     group: group?.uuid ?? null,
     requestedAz: zone,
-    trustedCerts: (s['trusted_image_certificates'] as string[] | null | undefined) ?? null,
-    ...(typeof s['hostname'] === 'string' ? { hostname: s['hostname'] as string } : {}),
+    trustedCerts: s.trusted_image_certificates ?? null,
+    ...(typeof s.hostname === 'string' ? { hostname: s.hostname } : {}),
   };
   const schedulerHints: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(hintsIn)) {
-    if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) schedulerHints[k] = v as string | string[];
+    if (isHintValue(v)) schedulerHints[k] = v;
   }
   const req: CreateRequest = {
-    name: s['name'] as string, flavor: flavorSpecOf(flavor), image: { id: image.id, properties: imagePropertiesOf(image) },
+    name: s.name, flavor: flavorSpecOf(flavor), image: { id: image.id, properties: imagePropertiesOf(image) },
     imageRef: image.id, minCount: count, maxCount: count, availabilityZone: zone, metadata, keyName: keyName ?? null,
     schedulerHints, instanceGroup: group, forceHosts,
     // The key travels with the instance (Nova's instance_extra.keypairs): the metadata service and
@@ -275,12 +290,12 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest, i
     await deps.store.groups.setMembers(g, [...g.members, ...result.instanceUuids]);
   }
   const made = { instanceUuids: result.instanceUuids, reservationId: result.reservationId };
-  if (s['return_reservation_id']) return { status: 202, body: { reservation_id: result.reservationId }, ...made };
+  if (s.return_reservation_id) return { status: 202, body: { reservation_id: result.reservationId }, ...made };
   const first = result.instanceUuids[0]!;
   const links = resourceLinks(request, deps, 'servers', first);
   const server: Record<string, unknown> = {
     id: first, links, 'OS-DCF:diskConfig': attrs.autoDiskConfig ? 'AUTO' : 'MANUAL',
-    security_groups: (s['security_groups'] as unknown[] | undefined) ?? [{ name: 'default' }],
+    security_groups: s.security_groups ?? [{ name: 'default' }],
   };
   if (deps.settings.enableInstancePassword) server['adminPass'] = adminPass;
   return { status: 202, body: { server }, location: links[0]!.href, ...made };

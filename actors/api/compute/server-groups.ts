@@ -33,8 +33,10 @@ function view(request: FastifyRequest, g: ServerGroup): Record<string, unknown> 
   return out;
 }
 
-function policies(request: FastifyRequest): [string, ...string[]] {
-  return since(request, '2.15') ? ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'] : ['affinity', 'anti-affinity'];
+function policyEnum(request: FastifyRequest) {
+  return since(request, '2.15')
+    ? z.enum(['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'])
+    : z.enum(['affinity', 'anti-affinity']);
 }
 
 function createSchema(request: FastifyRequest) {
@@ -43,7 +45,7 @@ function createSchema(request: FastifyRequest) {
     return z.object({
       server_group: z.object({
         name,
-        policy: z.enum(policies(request)),
+        policy: policyEnum(request),
         rules: z.object({ max_server_per_host: intLike(1) }).strict().optional(),
       }).strict(),
     }).strict();
@@ -51,7 +53,7 @@ function createSchema(request: FastifyRequest) {
   return z.object({
     server_group: z.object({
       name,
-      policies: z.array(z.enum(policies(request))).length(1, 'exactly one policy expected'),
+      policies: z.array(policyEnum(request)).length(1, 'exactly one policy expected'),
     }).strict(),
   }).strict();
 }
@@ -85,16 +87,17 @@ export function registerServerGroupRoutes(app: FastifyInstance, deps: ComputeDep
 
   app.post('/os-server-groups', async (request) => {
     const c = callerOf(request);
-    const body = validate(createSchema(request), request.body).server_group as Record<string, unknown>;
-    const policy = (body['policy'] ?? (body['policies'] as string[])[0]) as ServerGroup['policy'];
-    const rules = (body['rules'] ?? {}) as ServerGroup['rules'];
+    const body = validate(createSchema(request), request.body).server_group;
+    // 2.64's one policy with its rules, or the single-entry policies list before it.
+    const policy: ServerGroup['policy'] = 'policy' in body ? body.policy : body.policies[0];
+    const rules: ServerGroup['rules'] = ('rules' in body ? body.rules : undefined) ?? {};
     if (rules.max_server_per_host !== undefined && policy !== 'anti-affinity') {
       throw new BadRequest("Only anti-affinity policy supports the 'max_server_per_host' rule.");
     }
     const used = deps.store.groups.all().filter((g) => g.projectId === c.projectId).length;
     checkCount(deps.store.quotas.limits(c.projectId), 'server_groups', used, 1);
     const g = await deps.store.groups.create({
-      uuid: deps.rng.uuid4(), name: String(body['name']), projectId: c.projectId, userId: c.userId, policy, rules, members: [],
+      uuid: deps.rng.uuid4(), name: body.name, projectId: c.projectId, userId: c.userId, policy, rules, members: [],
       createdAt: deps.clock.now(),
     });
     return { server_group: view(request, g) };

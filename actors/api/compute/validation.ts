@@ -29,6 +29,16 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
   throw new BadRequest(describe(r.error.issues[0]!));
 }
 
+/**
+ * A `.pick` mask entry for an attribute that only some microversions have: the key stays in the
+ * schema only when `ok` (elsewhere `.strict()` rejects it as unexpected). For optional attributes
+ * only: the parsed value's type keeps the key, optional, either way. (An attribute that is checked but
+ * never read can be spread in conditionally instead; its parsed type is then `unknown`.)
+ */
+export function when(ok: boolean): true | undefined {
+  return ok ? true : undefined;
+}
+
 /** Nova's `boolean` parameter type: JSON booleans and the strings/ints oslo's bool_from_string knows. */
 const TRUE_STRINGS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
 const FALSE_STRINGS = new Set(['0', 'f', 'false', 'off', 'n', 'no']);

@@ -14,6 +14,7 @@ import { applyProperty } from './apply.ts';
 import type { ImageFiles } from './files.ts';
 import { imageVisibleTo, imageWritableBy, type ImageCaller } from './policy.ts';
 import { imageView } from './views.ts';
+import { isRecord } from '../guards.ts';
 
 export interface ImageDeps {
   store: ApiStore;
@@ -62,8 +63,9 @@ function sortSpec(request: FastifyRequest): Array<[string, 'asc' | 'desc']> {
   if (sort !== undefined) {
     return sort.split(',').map((part) => {
       const [k, d] = part.trim().split(':');
-      if (!ownValue(SORT, k!) || (d !== undefined && d !== 'asc' && d !== 'desc')) throw new BadRequest(`Invalid sort key or direction: ${part}`);
-      return [k!, (d ?? 'desc') as 'asc' | 'desc'];
+      const dir = d ?? 'desc';
+      if (!ownValue(SORT, k!) || (dir !== 'asc' && dir !== 'desc')) throw new BadRequest(`Invalid sort key or direction: ${part}`);
+      return [k!, dir];
     });
   }
   const keys = queryValues(request.query, 'sort_key');
@@ -79,7 +81,7 @@ function sortSpec(request: FastifyRequest): Array<[string, 'asc' | 'desc']> {
 
 function list(deps: ImageDeps, request: FastifyRequest) {
   const c = caller(request);
-  const q = (request.query ?? {}) as Record<string, string | string[]>;
+  const q = isRecord(request.query) ? request.query : {};
   let images = deps.store.images.all().filter((i) => imageVisibleTo(i, c));
   const visibility = queryValue(q, 'visibility');
   if (visibility === undefined) {
@@ -126,7 +128,7 @@ function list(deps: ImageDeps, request: FastifyRequest) {
     if (images.length > limit && limit > 0) {
       images = images.slice(0, limit);
       const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(q)) if (k !== 'marker') for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
+      for (const [k, v] of Object.entries(q)) if (k !== 'marker') for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string') params.append(k, x);
       params.set('marker', images[images.length - 1]!.id);
       next = `/v2/images?${params.toString()}`;
     } else images = images.slice(0, limit);
@@ -145,14 +147,15 @@ interface PatchOp {
 function parsePatch(body: unknown): PatchOp[] {
   if (!Array.isArray(body)) throw new BadRequest('Request body must be a JSON array of operation objects.');
   return body.map((o) => {
-    if (o === null || typeof o !== 'object' || typeof (o as PatchOp).op !== 'string' || typeof (o as PatchOp).path !== 'string') {
+    const op: unknown = o !== null && typeof o === 'object' && 'op' in o ? o.op : undefined;
+    const path: unknown = o !== null && typeof o === 'object' && 'path' in o ? o.path : undefined;
+    if (o === null || typeof o !== 'object' || typeof op !== 'string' || typeof path !== 'string') {
       throw new BadRequest('Operations must be JSON objects.');
     }
-    const op = o as PatchOp;
-    if (!['add', 'replace', 'remove'].includes(op.op)) throw new BadRequest(`Invalid operation: ${op.op}`);
-    if (op.op !== 'remove' && !('value' in op)) throw new BadRequest(`Operation "${op.op}" requires a member named "value".`);
-    if (!/^\/[^/]+$/.test(op.path)) throw new BadRequest(`Invalid JSON pointer for this resource: '${op.path}'`);
-    return op;
+    if (!['add', 'replace', 'remove'].includes(op)) throw new BadRequest(`Invalid operation: ${op}`);
+    if (op !== 'remove' && !('value' in o)) throw new BadRequest(`Operation "${op}" requires a member named "value".`);
+    if (!/^\/[^/]+$/.test(path)) throw new BadRequest(`Invalid JSON pointer for this resource: '${path}'`);
+    return 'value' in o ? { op, path, value: o.value } : { op, path };
   });
 }
 
@@ -161,8 +164,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageDeps): void
 
   app.post('/images', async (request, reply) => {
     const body = request.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('Request body must be a JSON object.');
-    const b = body as Record<string, unknown>;
+    if (!isRecord(body)) throw new BadRequest('Request body must be a JSON object.');
+    const b = body;
     const c = caller(request);
     const id = b['id'] ?? deps.rng.uuid4();
     if (typeof id !== 'string' || !UUID.test(id)) throw new BadRequest(`Invalid value for id: ${String(id)}`);

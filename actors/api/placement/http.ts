@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { classifyError, InvalidGlobalAPIVersion, microversionOf, statusTitle, type APIVersion } from '../../../runtime/http/index.ts';
 import { PlacementError } from '../../placement/index.ts';
 import { authOf } from '../identity/index.ts';
+import { isRecord } from '../guards.ts';
 
 export const PLACEMENT_MIN_VERSION = '1.0';
 export const PLACEMENT_MAX_VERSION = '1.39';
@@ -23,7 +24,7 @@ export function installPlacementErrors(app: FastifyInstance): void {
       return reply.code(err.status).type('application/json').send(errorBody(request, err.status, err.message, err.errorCode));
     }
     if (err instanceof InvalidGlobalAPIVersion) {
-      const asked = /Version (\S+) /.exec((err as Error).message)?.[1] ?? '';
+      const asked = /Version (\S+) /.exec(err.message)?.[1] ?? '';
       return reply.code(406).type('application/json').send(errorBody(request, 406, `Unacceptable version header: ${asked}`, 'placement.undefined_code', {
         max_version: PLACEMENT_MAX_VERSION, min_version: PLACEMENT_MIN_VERSION,
       }));
@@ -67,11 +68,26 @@ export function body<S extends z.ZodType>(schema: S, request: FastifyRequest): z
   return r.data;
 }
 
+/** A query string as fastify parses it: each name's value, or its values when repeated. */
+export type PlacementQuery = Readonly<Record<string, string | string[] | undefined>>;
+
+/** `request.query` with the type it has (anything but strings and lists of them left out). */
+export function queryOf(request: FastifyRequest): PlacementQuery {
+  const q: unknown = request.query;
+  if (!isRecord(q)) return {};
+  // fromEntries defines each name as an own property, `__proto__` included, as the parsed query has it.
+  return Object.fromEntries(Object.entries(q).flatMap(([k, v]): Array<[string, string | string[]]> => {
+    if (typeof v === 'string') return [[k, v]];
+    if (Array.isArray(v)) return [[k, v.filter((x): x is string => typeof x === 'string')]];
+    return [];
+  }));
+}
+
 /** The query string as placement reads it: each name once (the last value), unknown names refused. */
 export function query(request: FastifyRequest, allowed: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
-  const q = request.query as Record<string, string | string[] | undefined>;
-  for (const name of Object.keys(q ?? {})) {
+  const q = queryOf(request);
+  for (const name of Object.keys(q)) {
     if (!allowed.includes(name)) throw new PlacementError(400, `Invalid query string parameters: Additional properties are not allowed ('${name}' was unexpected)`);
     const v = q[name];
     out.set(name, Array.isArray(v) ? v.at(-1)! : v ?? '');
@@ -81,8 +97,8 @@ export function query(request: FastifyRequest, allowed: readonly string[]): Map<
 
 /** Every value of a repeatable query parameter (member_of, required). */
 export function queryAll(request: FastifyRequest, name: string): string[] {
-  const q = request.query as Record<string, string | string[] | undefined>;
-  if (!Object.hasOwn(q ?? {}, name)) return [];
+  const q = queryOf(request);
+  if (!Object.hasOwn(q, name)) return [];
   const v = q[name];
   return Array.isArray(v) ? v : v === undefined ? [] : [v];
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PlacementError, type AllocationsPut, type CandidatesQuery } from '../../placement/index.ts';
-import { body, canonicalUuid, mv, query, requireAdmin, since, uuidParam, UUID_RE } from './http.ts';
+import { body, canonicalUuid, mv, query, queryOf, requireAdmin, since, uuidParam, UUID_RE } from './http.ts';
 import { parseGroups } from './request-groups.ts';
 import type { PlacementRouter } from './router.ts';
 import { allocationRequestView, providerSummary } from './views.ts';
@@ -32,17 +32,20 @@ function consumerBody(request: FastifyRequest, consumer: string, raw: unknown, d
     const i = r.error.issues[0]!;
     throw new PlacementError(400, `JSON does not validate: ${i.path.join('.')}${i.path.length ? ': ' : ''}${i.message}`);
   }
-  const b = r.data as { allocations: unknown; project_id?: string; user_id?: string; consumer_generation?: number | null; consumer_type?: string };
+  const b = r.data;
   const map: Record<string, Record<string, number>> = {};
-  if (dictForm) {
-    for (const [u, x] of Object.entries(b.allocations as Record<string, { resources: Record<string, number> }>)) map[canonicalUuid(u)] = x.resources;
+  if (Array.isArray(b.allocations)) {
+    for (const x of b.allocations) map[canonicalUuid(x.resource_provider.uuid)] = x.resources;
   } else {
-    for (const x of b.allocations as Array<{ resource_provider: { uuid: string }; resources: Record<string, number> }>) map[canonicalUuid(x.resource_provider.uuid)] = x.resources;
+    for (const [u, x] of Object.entries(b.allocations)) map[canonicalUuid(u)] = x.resources;
   }
+  // consumer_generation and consumer_type are in the schema only from their versions (unknown here).
+  const generation = b.consumer_generation;
+  const type = b.consumer_type;
   return {
     consumer, allocations: map, projectId: b.project_id ?? defaults.projectId, userId: b.user_id ?? defaults.userId,
-    consumerType: b.consumer_type ?? null,
-    ...(v.ge('1.28') ? { consumerGeneration: b.consumer_generation ?? null } : {}),
+    consumerType: typeof type === 'string' ? type : null,
+    ...(v.ge('1.28') ? { consumerGeneration: typeof generation === 'number' ? generation : null } : {}),
   };
 }
 
@@ -114,7 +117,7 @@ export function registerAllocationRoutes(app: FastifyInstance, router: Placement
     requireAdmin(request, 'placement:allocation_candidates:list');
     since(request, '1.10');
     const v = mv(request);
-    const q = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+    const q = queryOf(request);
     const known = /^(resources|required|member_of|in_tree)([1-9]\d*|_[A-Za-z0-9_-]{1,64})?$|^(limit|group_policy|root_required|same_subtree)$/;
     for (const name of Object.keys(q)) if (!known.test(name)) throw new PlacementError(400, `Invalid query string parameters: Additional properties are not allowed ('${name}' was unexpected)`);
     if (Object.hasOwn(q, 'same_subtree')) {

@@ -51,9 +51,12 @@ export function registerProviderRoutes(app: FastifyInstance, router: PlacementRo
   app.post('/resource_providers', async (request, reply) => {
     requireAdmin(request, 'placement:resource_providers:create');
     const v = mv(request);
-    const b = body(z.object({ name: rpName, uuid: uuidStr.optional(), ...(v.ge('1.14') ? { parent_provider_uuid: uuidStr.nullable().optional() } : {}) }).strict(), request);
+    // parent_provider_uuid from 1.14 (`.pick` leaves it out of the schema before).
+    const schema = z.object({ name: rpName, uuid: uuidStr.optional(), parent_provider_uuid: uuidStr.nullable().optional() })
+      .pick({ name: true, uuid: true, parent_provider_uuid: v.ge('1.14') || undefined }).strict();
+    const b = body(schema, request);
     const uuid = b.uuid ? canonicalUuid(b.uuid) : newUuid();
-    const parent = (b as { parent_provider_uuid?: string | null }).parent_provider_uuid;
+    const parent = b.parent_provider_uuid;
     const r = await router.createProvider({ uuid, name: b.name, parentProviderUuid: parent ? canonicalUuid(parent) : null }, request.id);
     reply.header('location', `/placement/resource_providers/${uuid}`).code(201);
     if (v.ge('1.20')) return providerView(r, v);
@@ -69,9 +72,11 @@ export function registerProviderRoutes(app: FastifyInstance, router: PlacementRo
     requireAdmin(request, 'placement:resource_providers:update');
     const v = mv(request);
     const uuid = uuidParam(request.params.uuid);
-    const b = body(z.object({ name: rpName, ...(v.ge('1.14') ? { parent_provider_uuid: uuidStr.nullable().optional() } : {}) }).strict(), request);
+    const schema = z.object({ name: rpName, parent_provider_uuid: uuidStr.nullable().optional() })
+      .pick({ name: true, parent_provider_uuid: v.ge('1.14') || undefined }).strict();
+    const b = body(schema, request);
     const cur = await router.getProvider(uuid, request.id);
-    const raw = (b as { parent_provider_uuid?: string | null }).parent_provider_uuid;
+    const raw = b.parent_provider_uuid;
     const parent = raw === undefined ? undefined : raw === null ? null : canonicalUuid(raw);
     if (parent !== undefined && parent !== cur.parentProviderUuid && cur.parentProviderUuid !== null && v.lt('1.37')) {
       throw new PlacementError(400, 'Unable to save resource provider: re-parenting a provider is not currently allowed.');

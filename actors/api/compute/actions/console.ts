@@ -30,7 +30,7 @@ function parseLength(args: unknown): number | undefined {
   if (typeof args !== 'object' || Array.isArray(args)) throw new BadRequest('Invalid input for field/attribute os-getConsoleOutput.');
   const extra = Object.keys(args).filter((k) => k !== 'length');
   if (extra.length > 0) throw new BadRequest(`Additional properties are not allowed ('${extra[0]}' was unexpected)`);
-  const raw = (args as { length?: unknown }).length;
+  const raw = 'length' in args ? args.length : undefined;
   if (raw === undefined || raw === null) return undefined;
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < -1) throw new BadRequest(`Invalid input for field/attribute length. Value: ${String(raw)}.`);

@@ -36,11 +36,11 @@ export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeDe
     const name = names.find((n) => Object.hasOwn(SERVER_ACTIONS, n));
     if (!name) throw new BadRequest(names.length === 0 ? 'Malformed request body' : `There is no such action: ${names[0]}`);
     const act = SERVER_ACTIONS[name]!;
-    const args = act.parse(body[name], request);
+    const run = act.parse(body[name], request);
     if (act.adminRule) requireAdmin(request, act.adminRule);
     const server = await loadServer(deps, request, request.params.id);
     if (act.lockable !== false) checkNotLocked(request, server);
-    const r = await act.run({ deps, request, server }, args);
+    const r = await run({ deps, request, server });
     for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
     reply.code(r.status);
     return r.body === undefined ? reply.send() : reply.send(r.body);

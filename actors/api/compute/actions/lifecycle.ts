@@ -7,14 +7,14 @@ import { z } from 'zod';
 import { BadRequest, InstanceInvalidState } from '../../../../runtime/errors/index.ts';
 import type { InstanceTask } from '../../../conductor/messages.ts';
 import { imageVisibleTo } from '../../image/policy.ts';
-import { callerOf, contextOf, policyAllows, policyDenied } from '../context.ts';
+import { callerOf, contextOf, policyAllows, policyDenied, resourceLinks } from '../context.ts';
 import { flavorVisibleTo } from '../flavor-access.ts';
 import { checkCount, projectUsage, QuotaExceeded } from '../quota-usage.ts';
 import { flavorSpecOf, generatePassword, imagePropertiesOf } from '../server-create.ts';
 import { loadServer } from '../server-lookup.ts';
 import { deleteServer, ensureMapping } from '../servers.ts';
 import { registerSnapshot, shelvedImageName } from '../snapshots.ts';
-import { isIPv4, isIPv6, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6 } from '../validation.ts';
+import { isIPv4, isIPv6, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from '../validation.ts';
 import { isLegacyV2, since } from '../version.ts';
 import { serverUpdated } from '../views/servers.ts';
 import { ACCEPTED, action, type ActionContext, type ServerAction } from './types.ts';
@@ -40,7 +40,22 @@ function idFromHref(ref: string): string {
 const base64 = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s), 'is not a base64 string');
 
 function rebuildSchema(request: ActionContext['request']) {
-  const shape: Record<string, z.ZodType> = {
+  const versioned = z.object({
+    personality: z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional(),
+    description: z.string().max(255).nullable().optional(),
+    key_name: novaName(255).nullable().optional(),
+    user_data: base64.pipe(z.string().max(65535)).nullable().optional(),
+    trusted_image_certificates: z.array(z.string().min(1)).nullable().optional(),
+    hostname: z.string().min(1).max(255).optional(),
+  }).pick({
+    personality: when(!since(request, '2.57')),
+    description: when(since(request, '2.19')),
+    key_name: when(since(request, '2.54')),
+    user_data: when(since(request, '2.57')),
+    trusted_image_certificates: when(since(request, '2.63')),
+    hostname: when(since(request, '2.90')),
+  });
+  return z.object({
     name: novaName(255, isLegacyV2(request)).optional(),
     imageRef: z.string().min(1),
     adminPass: z.string().optional(),
@@ -49,14 +64,8 @@ function rebuildSchema(request: ActionContext['request']) {
     'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
     accessIPv4: z.string().refine((s) => s === '' || isIPv4(s), 'is not a valid IPv4 address').optional(),
     accessIPv6: z.string().refine((s) => s === '' || isIPv6(s), 'is not a valid IPv6 address').optional(),
-  };
-  if (!since(request, '2.57')) shape['personality'] = z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional();
-  if (since(request, '2.19')) shape['description'] = z.string().max(255).nullable().optional();
-  if (since(request, '2.54')) shape['key_name'] = novaName(255).nullable().optional();
-  if (since(request, '2.57')) shape['user_data'] = base64.pipe(z.string().max(65535)).nullable().optional();
-  if (since(request, '2.63')) shape['trusted_image_certificates'] = z.array(z.string().min(1)).nullable().optional();
-  if (since(request, '2.90')) shape['hostname'] = z.string().min(1).max(255).optional();
-  return z.object(shape).strict();
+    ...versioned.shape,
+  }).strict();
 }
 
 const resizeSchema = z.object({
@@ -86,26 +95,26 @@ async function checkUnshelveHost(ctx: ActionContext, host: string): Promise<void
 
 export const lifecycleActions: Record<string, ServerAction> = {
   rebuild: action({
-    parse: (args, request) => validate(rebuildSchema(request), args) as Record<string, unknown>,
+    parse: (args, request) => validate(rebuildSchema(request), args),
     run: async (ctx, a) => {
       const { deps, request, server } = ctx;
       checkState(ctx, 'rebuild', ['active', 'stopped', 'error']);
       const caller = callerOf(request);
-      const id = idFromHref(a['imageRef'] as string);
+      const id = idFromHref(a.imageRef);
       const img = deps.store.images.get(id);
       if (!img || !imageVisibleTo(img, caller)) throw new BadRequest(`Image ${id} could not be found.`);
       if (img.status !== 'active') throw new BadRequest(`Image ${id} is not active.`);
       if (img.minRam > server.inst.flavor.memoryMb) throw new BadRequest("Flavor's memory is too small for requested image.");
-      const meta = a['metadata'] as Record<string, string> | undefined;
+      const meta = a.metadata;
       if (meta) checkCount(deps.store.quotas.limits(server.inst.projectId), 'metadata_items', 0, Object.keys(meta).length);
-      const keyName = a['key_name'] as string | null | undefined;
+      const keyName = a.key_name;
       if (typeof keyName === 'string' && !deps.store.keypairs.get(caller.userId, keyName)) throw new BadRequest('Invalid key_name provided.');
       await task(ctx, { kind: 'rebuild', image: { id: img.id, properties: imagePropertiesOf(img) }, imageRef: img.id });
       const patch: Record<string, unknown> = {};
       if (a['name'] !== undefined) patch['name'] = a['name'];
       if (meta !== undefined) patch['metadata'] = meta;
       if (a['accessIPv4'] !== undefined) patch['accessIPv4'] = a['accessIPv4'];
-      if (a['accessIPv6'] !== undefined) patch['accessIPv6'] = a['accessIPv6'] ? canonicalIPv6(a['accessIPv6'] as string) : '';
+      if (a['accessIPv6'] !== undefined) patch['accessIPv6'] = a['accessIPv6'] ? canonicalIPv6(a['accessIPv6']) : '';
       if (a['OS-DCF:diskConfig'] !== undefined) patch['autoDiskConfig'] = a['OS-DCF:diskConfig'] === 'AUTO';
       if (a['description'] !== undefined) patch['description'] = a['description'];
       if (keyName !== undefined) patch['keyName'] = keyName;
@@ -116,9 +125,9 @@ export const lifecycleActions: Record<string, ServerAction> = {
       await deps.store.instances.patch(server.inst.uuid, patch);
       const fresh = await loadServer(deps, request, server.inst.uuid);
       const view = serverUpdated(request, deps, fresh, true);
-      if (deps.settings.enableInstancePassword) view['adminPass'] = (a['adminPass'] as string | undefined) ?? generatePassword(deps);
+      if (deps.settings.enableInstancePassword) view['adminPass'] = a.adminPass ?? generatePassword(deps);
       if (since(request, '2.57')) view['user_data'] = fresh.attrs.userData ?? null;
-      return { status: 202, body: { server: view }, headers: { location: (view['links'] as Array<{ href: string }>)[0]!.href } };
+      return { status: 202, body: { server: view }, headers: { location: resourceLinks(request, deps, 'servers', fresh.inst.uuid)[0]!.href } };
     },
   }),
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { callerOf, policyDenied } from '../context.ts';
 import { ensureMapping } from '../servers.ts';
-import { validate } from '../validation.ts';
+import { validate, when } from '../validation.ts';
 import { since } from '../version.ts';
 import { ACCEPTED, action, type ServerAction } from './types.ts';
 
@@ -14,10 +14,10 @@ export const lockActions: Record<string, ServerAction> = {
     lockable: false,
     parse: (args, request) => {
       if (args === null || args === undefined) return { reason: null };
-      const schema = since(request, '2.73')
-        ? z.object({ locked_reason: z.string().max(255).optional() }).strict()
-        : z.object({}).strict();
-      const a = validate(schema, args) as { locked_reason?: string };
+      // locked_reason is 2.73's; before it the body is an empty object.
+      const schema = z.object({ locked_reason: z.string().max(255).optional() })
+        .pick({ locked_reason: when(since(request, '2.73')) }).strict();
+      const a = validate(schema, args);
       return { reason: a.locked_reason ?? null };
     },
     run: async ({ deps, request, server }, args) => {

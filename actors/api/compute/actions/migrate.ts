@@ -24,20 +24,23 @@ function parseMigrate(args: unknown, request: Parameters<ServerAction['parse']>[
 }
 
 function liveSchema(request: Parameters<ServerAction['parse']>[1]) {
-  const shape: Record<string, z.ZodType> = {
+  return z.object({
     host: hostName.nullable(),
     block_migration: since(request, '2.25') ? z.union([novaBoolean, z.literal('auto')]) : novaBoolean,
-  };
-  if (!since(request, '2.25')) shape['disk_over_commit'] = novaBoolean;
-  if (since(request, '2.30') && !since(request, '2.68')) shape['force'] = novaBoolean.optional();
-  return z.object(shape).strict();
+    // Checked, never read: their type here is unknown.
+    ...(since(request, '2.25') ? {} : { disk_over_commit: novaBoolean }),
+    ...(since(request, '2.30') && !since(request, '2.68') ? { force: novaBoolean.optional() } : {}),
+  }).strict();
 }
 
 function evacuateSchema(request: Parameters<ServerAction['parse']>[1]) {
-  const shape: Record<string, z.ZodType> = { host: hostName.optional(), adminPass: z.string().optional() };
-  if (!since(request, '2.14')) shape['onSharedStorage'] = novaBoolean;
-  if (since(request, '2.29') && !since(request, '2.68')) shape['force'] = novaBoolean.optional();
-  return z.object(shape).strict();
+  return z.object({
+    host: hostName.optional(),
+    adminPass: z.string().optional(),
+    // Checked, never read: their type here is unknown.
+    ...(since(request, '2.14') ? {} : { onSharedStorage: novaBoolean }),
+    ...(since(request, '2.29') && !since(request, '2.68') ? { force: novaBoolean.optional() } : {}),
+  }).strict();
 }
 
 export const migrateActions: Record<string, ServerAction> = {
@@ -53,7 +56,7 @@ export const migrateActions: Record<string, ServerAction> = {
   }),
   'os-migrateLive': action({
     adminRule: 'os_compute_api:os-migrate-server:migrate_live',
-    parse: (args, request) => validate(liveSchema(request), args) as { host: string | null; block_migration: boolean | 'auto' },
+    parse: (args, request) => validate(liveSchema(request), args),
     run: async (ctx, a) => {
       await ctx.deps.compute.instanceTask(
         ctx.server.inst.uuid, { kind: 'live_migrate', host: a.host ?? null, blockMigration: a.block_migration }, contextOf(ctx.request),
@@ -63,7 +66,7 @@ export const migrateActions: Record<string, ServerAction> = {
   }),
   evacuate: action({
     adminRule: 'os_compute_api:os-evacuate',
-    parse: (args, request) => validate(evacuateSchema(request), args) as { host?: string; adminPass?: string },
+    parse: (args, request) => validate(evacuateSchema(request), args),
     run: async (ctx, a) => {
       await ctx.deps.compute.instanceTask(ctx.server.inst.uuid, { kind: 'evacuate', host: a.host ?? null }, contextOf(ctx.request));
       if (since(ctx.request, '2.14') || !ctx.deps.settings.enableInstancePassword) return { status: 200 };

@@ -14,6 +14,7 @@ import { since } from '../version.ts';
 import { zoneOfHost } from '../zones.ts';
 import { statusFromState } from './status.ts';
 import { addressesOf } from './addresses.ts';
+import { isStringArray } from '../../guards.ts';
 
 /** An instance as the API shows it: the cell's record, the API-side attributes, its server group. */
 export interface ServerModel {
@@ -59,16 +60,19 @@ export function serverMetadata(m: ServerModel): Record<string, string> {
 }
 
 export function serverTags(m: ServerModel): string[] {
-  return m.attrs.tags ?? (m.inst.extra['tags'] as string[] | undefined) ?? [];
+  if (m.attrs.tags) return m.attrs.tags;
+  const fromCell = m.inst.extra['tags'];
+  return isStringArray(fromCell) ? fromCell : [];
 }
 
 export function serverStatus(m: ServerModel): string {
   return m.inst.deleted ? 'DELETED' : statusFromState(m.inst.vmState, m.inst.taskState);
 }
 
-function extra<T>(m: ServerModel, key: keyof ServerAttrs): T | undefined {
+/** An API-side attribute, else what the cell's record carries under the same name (shown as is). */
+function extra(m: ServerModel, key: keyof ServerAttrs): unknown {
   const v = m.attrs[key];
-  return (v !== undefined ? v : m.inst.extra[key]) as T | undefined;
+  return v !== undefined ? v : m.inst.extra[key];
 }
 
 function imageView(request: FastifyRequest, deps: ComputeDeps, m: ServerModel): unknown {
@@ -106,9 +110,10 @@ export function serverBasic(request: FastifyRequest, deps: ComputeDeps, m: Serve
 export function serverDetail(request: FastifyRequest, deps: ComputeDeps, m: ServerModel, opts: ShowOptions): Record<string, unknown> {
   const i = m.inst;
   const caller = callerOf(request);
+  const status = serverStatus(m);
   const s: Record<string, unknown> = {
-    accessIPv4: extra<string>(m, 'accessIPv4') ?? '',
-    accessIPv6: extra<string>(m, 'accessIPv6') ?? '',
+    accessIPv4: extra(m, 'accessIPv4') ?? '',
+    accessIPv6: extra(m, 'accessIPv6') ?? '',
     addresses: addressesOf(m, opts.showAll),
     created: isoSeconds(i.createdAt),
     flavor: flavorView(request, deps, m),
@@ -118,24 +123,24 @@ export function serverDetail(request: FastifyRequest, deps: ComputeDeps, m: Serv
     links: resourceLinks(request, deps, 'servers', i.uuid),
     metadata: { ...serverMetadata(m) },
     name: serverName(m),
-    status: serverStatus(m),
+    status,
     tenant_id: i.projectId,
     user_id: i.userId,
     updated: isoSeconds(i.updatedAt ?? i.createdAt),
-    'OS-DCF:diskConfig': extra<boolean>(m, 'autoDiskConfig') ? 'AUTO' : 'MANUAL',
+    'OS-DCF:diskConfig': extra(m, 'autoDiskConfig') ? 'AUTO' : 'MANUAL',
   };
-  if (FAULT_STATUSES.has(s.status as string)) {
+  if (FAULT_STATUSES.has(status)) {
     const fault = faultView(request, m);
     if (fault) s['fault'] = fault;
   }
-  if (PROGRESS_STATUSES.has(s.status as string)) s['progress'] = 0;
+  if (PROGRESS_STATUSES.has(status)) s['progress'] = 0;
   const all = opts.showAll;
   if (all) {
     // Nova shows the zone of the host once there is one, else what was asked for.
     s['OS-EXT-AZ:availability_zone'] = i.host ? zoneOfHost(deps, i.host) : (i.availabilityZone ?? '');
-    s['config_drive'] = extra<boolean>(m, 'configDrive') ? 'True' : '';
+    s['config_drive'] = extra(m, 'configDrive') ? 'True' : '';
   }
-  if (all || opts.showKeypair) s['key_name'] = extra<string | null>(m, 'keyName') ?? i.keyName ?? null;
+  if (all || opts.showKeypair) s['key_name'] = extra(m, 'keyName') ?? i.keyName ?? null;
   if (all) {
     s['OS-SRV-USG:launched_at'] = naiveTime(i.launchedAt);
     s['OS-SRV-USG:terminated_at'] = naiveTime(i.terminatedAt);
@@ -148,13 +153,13 @@ export function serverDetail(request: FastifyRequest, deps: ComputeDeps, m: Serv
     s['OS-EXT-SRV-ATTR:instance_name'] = `instance-${i.uuid.slice(0, 8)}`;
     s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = i.node;
     if (since(request, '2.3')) {
-      s['OS-EXT-SRV-ATTR:hostname'] = extra<string>(m, 'hostname') ?? i.hostname;
+      s['OS-EXT-SRV-ATTR:hostname'] = extra(m, 'hostname') ?? i.hostname;
       s['OS-EXT-SRV-ATTR:kernel_id'] = '';
       s['OS-EXT-SRV-ATTR:launch_index'] = i.launchIndex;
       s['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
       s['OS-EXT-SRV-ATTR:reservation_id'] = i.reservationId;
       s['OS-EXT-SRV-ATTR:root_device_name'] = '/dev/vda';
-      if (opts.showUserData !== false) s['OS-EXT-SRV-ATTR:user_data'] = extra<string | null>(m, 'userData') ?? null;
+      if (opts.showUserData !== false) s['OS-EXT-SRV-ATTR:user_data'] = extra(m, 'userData') ?? null;
     }
   }
   if (all) {
@@ -167,12 +172,12 @@ export function serverDetail(request: FastifyRequest, deps: ComputeDeps, m: Serv
   if (since(request, '2.16') && opts.showHostStatus !== false && caller.isAdmin && m.hostStatus !== undefined) {
     s['host_status'] = m.hostStatus;
   }
-  if (since(request, '2.19')) s['description'] = extra<string | null>(m, 'description') ?? null;
+  if (since(request, '2.19')) s['description'] = extra(m, 'description') ?? null;
   if (since(request, '2.26')) s['tags'] = [...serverTags(m)];
-  if (since(request, '2.63')) s['trusted_image_certificates'] = extra<string[] | null>(m, 'trustedCerts') ?? null;
+  if (since(request, '2.63')) s['trusted_image_certificates'] = extra(m, 'trustedCerts') ?? null;
   if (opts.showServerGroups) s['server_groups'] = m.group ? [m.group] : [];
   if (since(request, '2.73')) s['locked_reason'] = m.attrs.locked ? (m.attrs.lockedReason ?? null) : null;
-  if (since(request, '2.90') && !showExtended) s['OS-EXT-SRV-ATTR:hostname'] = extra<string>(m, 'hostname') ?? i.hostname;
+  if (since(request, '2.90') && !showExtended) s['OS-EXT-SRV-ATTR:hostname'] = extra(m, 'hostname') ?? i.hostname;
   if (all && since(request, '2.96')) s['pinned_availability_zone'] = m.attrs.requestedAz ?? null;
   return s;
 }
