@@ -132,7 +132,11 @@ describe('a child cell may speak only for its own subtree', () => {
   });
 
   it('cannot update an instance of another subtree: its project and mapping stay as they were', async () => {
-    const copy = await tree.api.get(uuid, ctx);
+    // The live migration above finishes with updates that travel up on their own: let them land first.
+    const copy = await until('the top copy settled after the migration', async () => {
+      const c = await tree.api.get(uuid, ctx);
+      return c.host === other && c.taskState == null ? c : undefined;
+    }, 20_000);
     expect(copy).toMatchObject({ cell: LEAF, projectId: 'demo' });
     const forged = { ...copy, projectId: 'evil', displayName: 'pwned', version: copy.version + 100 };
     await c2.cast(upTopic('api', 'api!c2'), {
@@ -146,7 +150,9 @@ describe('a child cell may speak only for its own subtree', () => {
     await denied('instance_updates', 'link@api!c2');
     const after = await tree.api.get(uuid, ctx);
     // The copy's cell is the instance mapping the API cell routes by.
-    expect(after).toMatchObject({ cell: LEAF, projectId: 'demo', displayName: 'victim', version: copy.version });
+    expect(after).toMatchObject({ cell: LEAF, projectId: 'demo', displayName: 'victim' });
+    // A late genuine update may still bump the version; the forged one never lands.
+    expect(after.version).toBeLessThan(forged.version);
   });
 
   it('cannot forge child_gone, for a sibling or for itself; the broker refuses it on the will topic', async () => {
