@@ -188,7 +188,8 @@ export class InstanceStore {
   }
 
   private persist(inst: InstanceRecord): void {
-    this.writer.upsert('instances', instanceToRow(inst));
+    // The record is updated in place: the row is built once per commit, from its state at that time.
+    this.writer.upsertLazy('instances', { uuid: inst.uuid }, () => instanceToRow(inst));
     for (const l of this.listeners) l(inst);
   }
 

@@ -10,6 +10,10 @@ import { workPortOf } from './connect.ts';
 import { discards } from './discard.ts';
 
 type Row = Record<string, unknown>;
+/** A row, or a function that builds it when the batch is written (never, on a discarding database). */
+type PendingRow = Row | (() => Row);
+
+const rowOf = (r: PendingRow): Row => (typeof r === 'function' ? r() : r);
 
 interface TableSpec {
   /** Primary key column(s) used for upserts and deletes. */
@@ -17,7 +21,7 @@ interface TableSpec {
 }
 
 interface Pending {
-  upserts: Map<string, Map<string, Row>>;
+  upserts: Map<string, Map<string, PendingRow>>;
   inserts: Map<string, Row[]>;
   deletes: Map<string, Row[]>;
   waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
@@ -56,10 +60,24 @@ export class WriteBehind {
 
   /** Insert or replace a whole row (keyed by the table's key); later upserts of the same key win. */
   upsert(table: string, row: Row): void {
-    const key = this.keyOf(table, row);
+    this.queueUpsert(table, row, row);
+  }
+
+  /**
+   * Upsert a row built only when its batch is written: of several upserts of one key in a batch, only
+   * the last is ever built, and a discarding database builds none. `keyRow` holds the key column(s)
+   * (and any column a delete in the same batch may match on); `build` must return the row as it
+   * should be stored at that moment.
+   */
+  upsertLazy(table: string, keyRow: Row, build: () => Row): void {
+    this.queueUpsert(table, keyRow, build);
+  }
+
+  private queueUpsert(table: string, keyRow: Row, row: PendingRow): void {
+    const key = this.keyOf(table, keyRow);
     // A delete queued earlier in this batch must not remove the row written after it (deletes run last).
     const dels = this.pending.deletes.get(table);
-    if (dels) this.pending.deletes.set(table, dels.filter((w) => !matches(w, row)));
+    if (dels) this.pending.deletes.set(table, dels.filter((w) => !matches(w, keyRow)));
     let m = this.pending.upserts.get(table);
     if (!m) this.pending.upserts.set(table, (m = new Map()));
     m.set(key, row);
@@ -78,7 +96,7 @@ export class WriteBehind {
   delete(table: string, where: Row): void {
     // An upsert queued earlier in this batch is simply dropped.
     const ups = this.pending.upserts.get(table);
-    if (ups) for (const [k, row] of ups) if (matches(where, row)) ups.delete(k);
+    if (ups) for (const [k, row] of ups) if (matches(where, rowOf(row))) ups.delete(k);
     let a = this.pending.deletes.get(table);
     if (!a) this.pending.deletes.set(table, (a = []));
     a.push(where);
@@ -143,14 +161,18 @@ export class WriteBehind {
 
   private async write(batch: Pending): Promise<void> {
     if (this.discard) return;
-    await this.timeCommit(() => this.transaction(batch));
+    // Lazy rows are built now, in the turn that took the batch: the state they capture is the state
+    // at the time of the write, never a later one half-applied.
+    const upserts = new Map<string, Row[]>();
+    for (const [table, rows] of batch.upserts) upserts.set(table, [...rows.values()].map(rowOf));
+    await this.timeCommit(() => this.transaction(upserts, batch));
   }
 
-  private async transaction(batch: Pending): Promise<void> {
+  private async transaction(upserts: Map<string, Row[]>, batch: Pending): Promise<void> {
     await this.db.transaction(async (trx) => {
-      for (const [table, rows] of batch.upserts) {
+      for (const [table, rows] of upserts) {
         const spec = this.tables[table]!;
-        for (const chunk of chunks([...rows.values()])) await raw(trx, upsertSql(table, spec.key, chunk, this.booleansAsInts));
+        for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, spec.key, chunk, this.booleansAsInts));
       }
       for (const [table, rows] of batch.inserts) {
         for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, null, chunk, this.booleansAsInts));

@@ -42,6 +42,25 @@ describe('WriteBehind', () => {
     expect(await db!('t').select('id', 'v')).toEqual([{ id: 'a', v: 2 }]);
   });
 
+  it('builds a lazy row once per batch, from the state at the time of the write', async () => {
+    const w = await setup();
+    const state = { v: 1 };
+    let built = 0;
+    const build = () => { built++; return { id: 'lazy', v: state.v, flag: true }; };
+    w.upsertLazy('t', { id: 'lazy' }, build);
+    state.v = 2;
+    w.upsertLazy('t', { id: 'lazy' }, build);
+    state.v = 3;
+    await w.commit();
+    expect(built).toBe(1);
+    expect(await db!('t').where({ id: 'lazy' }).first()).toEqual({ id: 'lazy', v: 3, flag: 1 });
+    // A delete queued after it in the same batch drops it.
+    w.upsertLazy('t', { id: 'gone' }, build);
+    w.delete('t', { id: 'gone' });
+    await w.commit();
+    expect(await db!('t').where({ id: 'gone' }).first()).toBeUndefined();
+  });
+
   it('writes more rows than one statement may bind', async () => {
     const w = await setup();
     for (let i = 0; i < 20_000; i++) w.upsert('t', { id: `r${i}`, v: i, flag: true });
