@@ -51,12 +51,12 @@ export class BuildRequests {
 
   save(br: BuildRequest, now: number): void {
     this.byUuid.set(br.instanceUuid, br);
-    this.writer.upsert('build_requests', {
+    this.writer.upsertLazy('build_requests', { instance_uuid: br.instanceUuid }, () => ({
       instance_uuid: br.instanceUuid, request_id: br.requestId, request_spec: JSON.stringify(br.spec), state: br.state,
       attempts: br.attempts,
       tried_hosts: JSON.stringify({ host: br.host, alternates: br.alternates, tried: br.triedHosts }),
       created_at: br.createdAt, updated_at: now,
-    });
+    }));
   }
 
   remove(uuid: string): void {

@@ -449,11 +449,11 @@ export class ApiCell implements CellsPort, PlacementBackend {
   }
 
   private saveCopy(c: Copy): void {
-    if (c.deleted) this.copies.set(c.uuid, c);
-    else this.copies.set(c.uuid, c);
-    this.writer.upsert('instance_copies', {
+    this.copies.set(c.uuid, c);
+    // Copies are replaced, never changed in place: the row is built once per commit.
+    this.writer.upsertLazy('instance_copies', { uuid: c.uuid }, () => ({
       uuid: c.uuid, cell: c.cell, version: c.version, project_id: c.projectId, deleted: c.deleted, record: JSON.stringify(c),
-    });
+    }));
     for (const l of this.listeners) l(c);
   }
 }
