@@ -153,6 +153,17 @@ export class Children {
     this.log.warn({ child: path }, 'child cell link lost; muted');
   }
 
+  /**
+   * A call to the child went unanswered (rpc_response_timeout): mute it at once rather than wait for
+   * mute_child_interval, so the next builds go elsewhere; its next message unmutes it.
+   */
+  callTimedOut(path: string): void {
+    const c = this.byPath.get(path);
+    if (!c || c.muted) return;
+    c.muted = true;
+    this.log.warn({ child: path }, 'child cell did not answer a call; muted until heard from');
+  }
+
   /** Mute children silent for longer than mute_child_interval. */
   checkSilence(): void {
     const now = this.clock.now();

@@ -12,6 +12,7 @@ import type { CellBuildBody } from '../messages.ts';
 import type { CellScheduler } from '../scheduler/cell-scheduler.ts';
 import type { Children } from './children.ts';
 import { downTopic } from '../topics.ts';
+import { MessagingTimeout } from '../../runtime/errors/index.ts';
 
 export interface DispatchResult {
   accepted: boolean;
@@ -89,11 +90,18 @@ export class Dispatcher {
     }
     await this.writer.commit();
     // Without an answer (a link down) the call throws and the build stays counted: it may still arrive.
-    const reply = await this.bus.call<{ accepted: boolean; reason?: string }>(
-      downTopic(this.self, child),
-      { type: 'cell_build', reqId: build.reqId, body: { ...build, tried, hops: build.hops + 1 } },
-      { timeoutMs: this.callTimeoutMs },
-    );
+    let reply: { accepted: boolean; reason?: string };
+    try {
+      reply = await this.bus.call<{ accepted: boolean; reason?: string }>(
+        downTopic(this.self, child),
+        { type: 'cell_build', reqId: build.reqId, body: { ...build, tried, hops: build.hops + 1 } },
+        { timeoutMs: this.callTimeoutMs },
+      );
+    } catch (err) {
+      // A child that does not answer gets no more builds until it is heard from again.
+      if (err instanceof MessagingTimeout) this.children.callTimedOut(child);
+      throw err;
+    }
     const ids = { request_id: build.reqId, instance_uuid: uuids[0], ...(uuids.length > 1 ? { instances: uuids.length } : {}) };
     if (!reply.accepted) {
       for (const u of uuids) this.children.release(u);

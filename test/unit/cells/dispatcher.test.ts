@@ -15,6 +15,7 @@ import { CellScheduler } from '../../../cells/scheduler/cell-scheduler.ts';
 import { treeMigrations, treeTables } from '../../../cells/tree/tree-db.ts';
 import { emptyCapacity } from '../../../cells/capacity/capacity.ts';
 import type { CellBuildBody } from '../../../cells/messages.ts';
+import { MessagingTimeout } from '../../../runtime/errors/index.ts';
 
 const tiny = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
 const log = createLogger({}, 'silent');
@@ -45,12 +46,13 @@ async function setup() {
   const cap = (units: number) => ({ ...emptyCapacity(), hosts: 1, hostsUp: 1, vcpus: 16, vcpusFree: 16, memoryMb: 8192, memoryMbFree: 8192, diskGb: 100, diskGbFree: 100, units: { '1': units }, hypervisorTypes: ['fake'], cpuArchs: ['x86_64'], availabilityZones: ['nova'] });
   children.report({ from: 'api!a', seq: 0, full: true, capacity: cap(16) });
   children.report({ from: 'api!b', seq: 0, full: true, capacity: cap(8) });
-  const accepts: Record<string, boolean> = { 'api!a': true, 'api!b': true };
+  const accepts: Record<string, boolean | 'silent'> = { 'api!a': true, 'api!b': true };
   const sent: string[] = [];
   const bus = {
     async call(topic: string) {
       const child = topic.slice(topic.lastIndexOf('/') + 1);
       sent.push(child);
+      if (accepts[child] === 'silent') throw new MessagingTimeout(`Timed out waiting for a reply (cell_build on ${topic})`);
       return accepts[child] ? { accepted: true } : { accepted: false, reason: 'nothing below can take it' };
     },
   } as unknown as Bus;
@@ -71,6 +73,18 @@ describe('dispatcher', () => {
     expect(again).toMatchObject({ accepted: true, child: 'api!b', tried: ['api!a'] });
     expect(d.routeOf('u1')).toBe('api!b');
     expect(sent).toEqual(['api!a', 'api!a', 'api!a', 'api!b']);
+  });
+
+  it('mutes a child whose call timed out, so the next builds go elsewhere, until it is heard from', async () => {
+    const { d, children, accepts, sent } = await setup();
+    accepts['api!a'] = 'silent';
+    await expect(d.dispatch(build('u1'))).rejects.toThrow(MessagingTimeout);
+    expect(children.linkState('api!a')).toMatchObject({ link: 'muted', inFlight: 1 });
+    expect(await d.dispatch(build('u2'))).toMatchObject({ accepted: true, child: 'api!b' });
+    expect(sent).toEqual(['api!a', 'api!b']);
+    children.heardFrom('api!a');
+    accepts['api!a'] = true;
+    expect(await d.dispatch(build('u3'))).toMatchObject({ accepted: true, child: 'api!a' });
   });
 
   it('reports each child link and the builds in flight to it', async () => {
