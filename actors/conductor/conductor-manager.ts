@@ -9,7 +9,7 @@ import type { MigrationProgressBody, PowerStateReportBody } from './messages.ts'
 import { onLiveProgress } from './tasks/migrate-live.ts';
 import type { ActionResultBody, BuildInstancesBody, BuildResultBody, ComputeNodeReport, UpdateServiceBody, AggregateWithHosts, InstanceTaskBody } from './messages.ts';
 import type { InstanceRecord } from './records.ts';
-import { ServiceTracker } from './service-tracker.ts';
+import type { ServiceTracker } from './service-tracker.ts';
 import { onBuildResult, scheduleAndBuild, sendBuild, SCHEDULE_EVENT } from './tasks/build.ts';
 import { deleteInstance, onActionResult, powerAction, type Requester } from './tasks/instance-ops.ts';
 import { instanceTask } from './tasks/instance-tasks.ts';
@@ -30,15 +30,16 @@ const CONSOLE_MOVING_TASKS = new Set(['resize', 'revert_resize', 'shelve_offload
 import { diagnosticsSchema, instanceFromBuild, type Diagnostics, type Migration, type MigrationFilter } from '../objects/index.ts';
 
 export class ConductorManager {
-  readonly services: ServiceTracker;
   readonly consoleAuth: ConsoleAuthStore;
   /** The last aggregates the API cell pushed; applied again to hosts that register later. */
   private aggregates: AggregateWithHosts[] = [];
 
-  constructor(readonly ctx: ConductorContext) {
-    this.services = new ServiceTracker(ctx);
+  /** `services` is the tracker behind `ctx.serviceUp`: built first, so the context is complete at construction. */
+  constructor(
+    readonly ctx: ConductorContext,
+    readonly services: ServiceTracker,
+  ) {
     this.consoleAuth = new ConsoleAuthStore(ctx.db, ctx.clock, ctx.config.consoleauth.token_ttl);
-    ctx.serviceUp = (host) => this.services.isUp(host);
   }
 
   /** Read the cell's state back after a (re)start and resume unfinished builds. */

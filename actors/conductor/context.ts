@@ -1,7 +1,8 @@
 /**
  * What a conductor works with: its cell's ports (clock, rng, bus, writer), the in-memory services that
  * live beside it in the cell process (placement, host manager, scheduler), and where compute hosts
- * listen. Tasks receive this instead of reaching for globals.
+ * listen. Tasks receive this instead of reaching for globals. Every port is given when the context is
+ * built (cells/leaf/leaf-services.ts); nothing is filled in later.
  */
 import type { Bus } from '../../runtime/bus/index.ts';
 import type { Clock } from '../../runtime/clock/index.ts';
@@ -17,30 +18,34 @@ import type { BuildRequest, BuildRequests } from './build-requests.ts';
 import type { MigrationStore } from './migration-store.ts';
 
 export interface ConductorContext {
-  cell: string;
-  clock: Clock;
-  rng: RandomStream;
-  bus: Bus;
-  db: Db;
-  writer: WriteBehind;
-  config: NovaConfig;
-  log: Logger;
+  readonly cell: string;
+  readonly clock: Clock;
+  readonly rng: RandomStream;
+  readonly bus: Bus;
+  readonly db: Db;
+  readonly writer: WriteBehind;
+  readonly config: NovaConfig;
+  readonly log: Logger;
   /** The scheduler's log (the scheduler runs beside the conductor; its lines say nova-scheduler). */
-  schedulerLog: Logger;
-  placement: Placement;
-  hostManager: HostManager;
-  scheduler: FilterScheduler;
-  store: InstanceStore;
-  builds: BuildRequests;
+  readonly schedulerLog: Logger;
+  readonly placement: Placement;
+  readonly hostManager: HostManager;
+  readonly scheduler: FilterScheduler;
+  readonly store: InstanceStore;
+  readonly builds: BuildRequests;
   /** The cell's Migration records (cold and live migrations, resizes, evacuations). */
-  migrations: MigrationStore;
-  /** Is the host's nova-compute service up (heartbeats within service_down_time)? Set by the manager. */
-  serviceUp(host: string): boolean;
+  readonly migrations: MigrationStore;
+  /**
+   * Is the host's nova-compute service up (heartbeats within service_down_time)? The cell's
+   * ServiceTracker answers; it is built before the context and given here at construction.
+   */
+  readonly serviceUp: (host: string) => boolean;
   /**
    * In a cell tree: offered the builds this cell cannot place, before they would be buried in ERROR.
-   * Returns true when it took them (they go back up to be tried in a sibling cell).
+   * Returns true when it took them (they go back up to be tried in a sibling cell). Given at
+   * construction; absent outside a tree (a single cell buries them).
    */
-  handBack?: (builds: BuildRequest[], reason: string) => boolean;
+  readonly handBack?: (builds: BuildRequest[], reason: string) => boolean;
   /** Topic of a compute host's manager. */
-  computeTopic(host: string): string;
+  readonly computeTopic: (host: string) => string;
 }

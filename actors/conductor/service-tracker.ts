@@ -23,13 +23,16 @@ export interface ServiceRecord {
   up: boolean;
 }
 
+/** What the tracker works with: the cell's ports and the services its records feed (scheduler, placement). */
+export type ServiceTrackerContext = Pick<ConductorContext, 'db' | 'writer' | 'clock' | 'rng' | 'config' | 'log' | 'hostManager' | 'placement'>;
+
 export class ServiceTracker {
   readonly services = new Map<string, ServiceRecord>();
   readonly nodes = new Map<string, ComputeNodeReport>();
   /** When each compute node (by uuid) was first recorded: a report updates its row, never its created_at. */
   private readonly nodeCreatedAt = new Map<string, number>();
 
-  constructor(private readonly ctx: ConductorContext) {}
+  constructor(private readonly ctx: ServiceTrackerContext) {}
 
   async load(): Promise<void> {
     for (const s of await this.ctx.db('services').select()) {

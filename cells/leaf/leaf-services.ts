@@ -17,6 +17,7 @@ import { applyProviderUsage } from '../../actors/conductor/usage.ts';
 import { HostManager } from '../../actors/scheduler/host-manager.ts';
 import { FilterScheduler } from '../../actors/scheduler/filter-scheduler.ts';
 import { ConductorManager } from '../../actors/conductor/conductor-manager.ts';
+import { ServiceTracker } from '../../actors/conductor/service-tracker.ts';
 import { InstanceStore } from '../../actors/conductor/instance-store.ts';
 import { BuildRequests } from '../../actors/conductor/build-requests.ts';
 import { cellMigrations, cellTables } from '../../actors/conductor/schema.ts';
@@ -42,6 +43,11 @@ export interface LeafServicesOptions {
   log: Logger;
   /** Metrics hooks (database commits, scheduling decisions); absent: nothing is measured. */
   instruments?: CellInstruments;
+  /**
+   * In a cell tree: takes the builds this cell cannot place up to the parent (the cell's node,
+   * cells/tree/cell-node.ts). Absent (a single cell): they are buried in ERROR.
+   */
+  handBack?: ConductorContext['handBack'];
 }
 
 export class LeafServices {
@@ -61,8 +67,11 @@ export class LeafServices {
     const writer = new WriteBehind(db, { ...cellTables, ...handbackTables }, (err) => log.error({ err }, 'cell database write failed'), o.instruments?.timeCommit);
     const hostManager = new HostManager(o.config);
     const placement = new Placement(writer, (rp) => applyProviderUsage(hostManager, rp));
+    const rng = o.rng.stream(`conductor:${o.cell}`);
+    // Built before the context, which asks it whether a host's compute service is up.
+    const services = new ServiceTracker({ db, writer, clock: o.clock, rng, config: o.config, log, hostManager, placement });
     const ctx: ConductorContext = {
-      cell: o.cell, clock: o.clock, rng: o.rng.stream(`conductor:${o.cell}`), bus: o.bus, db, writer, config: o.config, log,
+      cell: o.cell, clock: o.clock, rng, bus: o.bus, db, writer, config: o.config, log,
       schedulerLog: o.log.child({ service: 'nova-scheduler' }),
       placement, hostManager,
       scheduler: o.instruments
@@ -72,9 +81,10 @@ export class LeafServices {
       builds: new BuildRequests(writer),
       migrations: new MigrationStore(writer, o.clock, o.rng.stream(`migrations:${o.cell}`)),
       computeTopic: (host) => computeTopic(o.cell, host),
-      serviceUp: () => true,
+      serviceUp: (host) => services.isUp(host),
+      handBack: o.handBack,
     };
-    const manager = new ConductorManager(ctx);
+    const manager = new ConductorManager(ctx, services);
     await manager.start();
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
     const conductor = spawnService(o.parent, 'conductor', () => manager, {

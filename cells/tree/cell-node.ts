@@ -82,7 +82,6 @@ export class CellNode {
     const { o } = this;
     if (o.leaf) {
       const ctx = o.leaf.ctx;
-      ctx.handBack = (brs, reason) => this.handBack(brs, reason);
       ctx.store.onChange((inst) => {
         // Not yet placed here means not yet worth telling: it may still be handed back.
         if (inst.host === null && inst.vmState === 'building') return;
@@ -228,7 +227,8 @@ export class CellNode {
     }
   }
 
-  private handBack(brs: BuildRequest[], reason: string): boolean {
+  /** A leaf's builds its conductor cannot place go up (the leaf's `handBack` port, given when its services start). */
+  handBack(brs: BuildRequest[], reason: string): boolean {
     const first = brs[0];
     if (!first) return true;
     const ctx = this.o.leaf!.ctx;

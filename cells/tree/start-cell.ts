@@ -108,12 +108,15 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
   if (c.isLeaf) {
     const condBus = await o.connectOwn(`${c.path}:conductor`);
     rc.buses.push(condBus);
+    // The leaf's conductor hands unplaceable builds to the cell's node, built once the leaf's database is open.
+    let leafNode!: CellNode;
     rc.leaf = await LeafServices.start({
       cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log, instruments: o.instruments,
+      handBack: (brs, reason) => leafNode.handBack(brs, reason),
     });
     const leafHandbacks = new HandbackStore(rc.leaf.ctx.writer);
     await leafHandbacks.load(rc.leaf.ctx.db);
-    rc.node = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf, handbacks: leafHandbacks });
+    rc.node = leafNode = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf, handbacks: leafHandbacks });
     if (o.computeInProcess ?? true) {
       const compBus = await o.connectOwn(`${c.path}:compute`);
       rc.buses.push(compBus);
