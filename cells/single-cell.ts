@@ -1,7 +1,8 @@
 /**
  * One complete cell in one process: its embedded aedes broker on a TCP port, its SQLite database, the
  * conductor with scheduler and placement, and fake compute hosts, every part talking over real MQTT.
- * The building block of the cell tree, and the one-cell deployment used by tests and benchmarks.
+ * The one-cell deployment used by the flat-cells simulation target, tests and benchmarks; its leaf is
+ * assembled by startLeaf (cells/leaf/start-leaf.ts), as every leaf of the cell tree is.
  */
 import { startActorSystem, spawnGroup, stopActor, type ActorSystem } from '../runtime/actor/index.ts';
 import { MemoryBus, MqttBus, startBroker, type Broker, type Bus, type MemoryHub } from '../runtime/bus/index.ts';
@@ -14,8 +15,9 @@ import { FakeDriver, type FakeDriverOptions } from '../actors/compute/drivers/fa
 import type { ComputeDriver } from '../actors/compute/drivers/driver.ts';
 import { ComputeAPI } from '../actors/api/compute-api.ts';
 import { SingleCellPort } from '../actors/api/single-cell-port.ts';
-import { LeafServices } from './leaf/leaf-services.ts';
-import { ComputeHosts } from './leaf/compute-hosts.ts';
+import type { LeafServices } from './leaf/leaf-services.ts';
+import type { ComputeHosts } from './leaf/compute-hosts.ts';
+import { startLeaf } from './leaf/start-leaf.ts';
 import { nodeUuidFor } from './leaf/host-uuid.ts';
 import { cellPrefix, conductorTopic } from './topics.ts';
 import { replySenders } from './security/principals.ts';
@@ -72,16 +74,12 @@ export class SingleCell {
     const [conductorBus, computeBus, apiBus] = await Promise.all([mk('conductor'), mk('compute'), mk('api')]);
     const system = startActorSystem();
     const root = spawnGroup(system, `cell-${o.name.replace(/!/g, '.')}`);
-    const services = await LeafServices.start({
-      cell: o.name, parent: root, bus: conductorBus, db: o.db, clock: o.clock, rng: o.rng, config: o.config, log: o.log,
-    });
-    const compute = new ComputeHosts({
-      cell: o.name, parent: root, bus: computeBus, clock: o.clock, config: o.config, log: o.log.child({ service: 'nova-compute' }),
-      subscribe: 'wildcard', onCrash: o.onComputeCrash,
-    });
     const driverFor = o.driverFor ?? ((h: FakeHostSpec) => new FakeDriver(fakeOptions(o, h)));
-    await compute.start(o.hosts.map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(o.name, h.name), driver: driverFor(h) })));
-    await services.replayBuilds();
+    const { leaf: services, compute } = await startLeaf({
+      cell: o.name, parent: root, bus: conductorBus, db: o.db, clock: o.clock, rng: o.rng, config: o.config, log: o.log,
+      computeBus, onComputeCrash: o.onComputeCrash,
+      hosts: () => o.hosts.map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(o.name, h.name), driver: driverFor(h) })),
+    });
     const api = new ComputeAPI(new SingleCellPort(apiBus, conductorTopic(o.name)), o.clock, o.rng.stream(`api:${o.name}`));
     return new SingleCell(o.name, broker, services, compute, api, [conductorBus, computeBus, apiBus], system);
   }

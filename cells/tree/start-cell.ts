@@ -13,8 +13,9 @@ import type { Rng } from '../../runtime/rng/index.ts';
 import type { TopologyPlan, PlanCell, PlanHost } from '../../topology/plan-types.ts';
 import { defaultDriver } from '../leaf/default-driver.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
-import { LeafServices } from '../leaf/leaf-services.ts';
-import { ComputeHosts } from '../leaf/compute-hosts.ts';
+import type { LeafServices } from '../leaf/leaf-services.ts';
+import type { ComputeHosts } from '../leaf/compute-hosts.ts';
+import { startLeaf } from '../leaf/start-leaf.ts';
 import { nodeUuidFor } from '../leaf/host-uuid.ts';
 import { goneTopic } from '../topics.ts';
 import { ApiCell } from './api-cell.ts';
@@ -108,28 +109,27 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
   if (c.isLeaf) {
     const condBus = await o.connectOwn(`${c.path}:conductor`);
     rc.buses.push(condBus);
-    // The leaf's conductor hands unplaceable builds to the cell's node, built once the leaf's database is open.
+    const computeBus = (o.computeInProcess ?? true) ? await o.connectOwn(`${c.path}:compute`) : undefined;
+    if (computeBus) rc.buses.push(computeBus);
+    // Fake guests are kept as durably as the cell's database: beside its file, or not at all beside ':memory:'.
+    const fakeStateDir = o.db?.file === ':memory:' ? null : o.db?.file ? join(dirname(resolve(o.db.file)), 'fake-hypervisor') : undefined;
+    const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log, fakeStateDir }));
+    // The leaf's conductor hands unplaceable builds to the cell's node, which links it to its parent.
     let leafNode!: CellNode;
-    rc.leaf = await LeafServices.start({
+    const leaf = await startLeaf({
       cell: c.path, parent: root, bus: condBus, db: dbCfg, clock: o.clock, rng: o.rng, config: c.nova, log, instruments: o.instruments,
       handBack: (brs, reason) => leafNode.handBack(brs, reason),
+      computeBus,
+      hosts: () => o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })),
+      beforeReplay: async (services) => {
+        const leafHandbacks = new HandbackStore(services.ctx.writer);
+        await leafHandbacks.load(services.ctx.db);
+        rc.node = leafNode = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus!, config: c.nova, clock: o.clock, log, leaf: services, handbacks: leafHandbacks });
+        await leafNode.start();
+      },
     });
-    const leafHandbacks = new HandbackStore(rc.leaf.ctx.writer);
-    await leafHandbacks.load(rc.leaf.ctx.db);
-    rc.node = leafNode = new CellNode({ path: c.path, parentPath: c.parentPath!, parentBus: rc.parentBus, config: c.nova, clock: o.clock, log, leaf: rc.leaf, handbacks: leafHandbacks });
-    if (o.computeInProcess ?? true) {
-      const compBus = await o.connectOwn(`${c.path}:compute`);
-      rc.buses.push(compBus);
-      rc.compute = new ComputeHosts({
-        cell: c.path, parent: root, bus: compBus, clock: o.clock, config: c.nova, log: log.child({ service: 'nova-compute' }), subscribe: 'wildcard',
-      });
-      // Fake guests are kept as durably as the cell's database: beside its file, or not at all beside ':memory:'.
-      const fakeStateDir = o.db?.file === ':memory:' ? null : o.db?.file ? join(dirname(resolve(o.db.file)), 'fake-hypervisor') : undefined;
-      const driverFor = o.driverFor ?? ((h: PlanHost) => defaultDriver(o.clock, o.rng, h, { dataDir: o.plan.dataDir, log, fakeStateDir }));
-      await rc.compute.start(o.plan.hosts.filter((h) => h.cell === c.path).map((h) => ({ host: h.name, nodeUuid: nodeUuidFor(c.path, h.name), driver: driverFor(h) })));
-    }
-    await rc.node.start();
-    await rc.leaf.replayBuilds();
+    rc.leaf = leaf.leaf;
+    rc.compute = leaf.compute;
     return { running: rc };
   }
   rc.db = await openDb(dbCfg, treeMigrations, { work: o.clock.work });
