@@ -189,7 +189,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const own = rc.buses[0]!;
   if (apiCell) {
     await serveStatus(own, cell.path, (t) => apiCell.status(t));
-    await serveCellsPort(own, cell.path, apiCell);
+    await serveCellsPort(own, cell.path, apiCell, log);
     // Children not up yet get the global data when they say hello; nothing waits for them here.
     void apiCell.setFlavors(planFlavors(plan));
     void apiCell.syncAggregates(plan.aggregates.map((a) => ({
