@@ -20,14 +20,17 @@ import { cellsPortTopic } from '../topics.ts';
 
 type Method = CellsPortCallBody['method'];
 /** One method as the table serves it: check the arguments, then call the port. */
-type Served = (port: CellsPort, args: unknown[], method: Method) => unknown;
+type Served = (port: CellsPort, args: unknown[], method: Method, log: BusLogger) => unknown;
 
 /** Arguments of one method, and the call they make. */
 function method<S extends z.ZodType<unknown[]>>(args: S, call: (port: CellsPort, a: z.output<S>) => unknown): Served {
-  return (port, raw, name) => {
+  return (port, raw, name, log) => {
     const a = args.safeParse(raw);
-    if (!a.success) throw new InvalidMessage(`Invalid message: cells_port_call ${name}: ${z.prettifyError(a.error)}`);
-    return call(port, a.data);
+    if (a.success) return call(port, a.data);
+    // Logged like a message the bus finds malformed, and answered the same way.
+    const error = `cells_port_call ${name}: ${z.prettifyError(a.error)}`;
+    log.warn({ type: 'cells_port_call', method: name, error }, 'bus: malformed message rejected');
+    throw new InvalidMessage(`Invalid message: ${error}`);
   };
 }
 
@@ -68,7 +71,7 @@ const METHODS: Record<Method, Served> = {
 /** What the API cell's cells-port topic serves; only the cell's own services can write it (the broker's policy). */
 export function cellsPortHandlers(apiCellPath: string, port: CellsPort, log: BusLogger): HandlerTable<Sender> {
   return new HandlerTable<Sender>({ name: `cells port ${apiCellPath}`, senderOf: (m) => senderOf(apiCellPath, m.topic), describe: describeSender, log })
-    .on(CellsPortCall, { allow: anySender, handle: (b) => METHODS[b.method](port, b.args, b.method) });
+    .on(CellsPortCall, { allow: anySender, handle: (b) => METHODS[b.method](port, b.args, b.method, log) });
 }
 
 export async function serveCellsPort(bus: Bus, apiCellPath: string, port: CellsPort, log: BusLogger): Promise<void> {

@@ -14,6 +14,7 @@ import type { CellsPort } from '../../../../actors/api/compute-api.ts';
 import { serveCellsPort } from '../../../../cells/tree/cells-port-endpoint.ts';
 import { RemoteCellsPort } from '../../../../cells/tree/remote-cells-port.ts';
 import { cellsPortTopic } from '../../../../cells/topics.ts';
+import { RecordingLog } from '../../runtime/bus/helpers.ts';
 
 async function served(extra: Partial<CellsPort> = {}) {
   const calls: Array<[string, ...unknown[]]> = [];
@@ -41,8 +42,9 @@ async function served(extra: Partial<CellsPort> = {}) {
   const bus = (id: string) => new MemoryBus({ hub, clientId: id, clock, rng: rng.stream(id), topicPrefix: 'nc/api', log });
   const server = bus('api:cell');
   const client = bus('api:rest');
-  await serveCellsPort(server, 'api', port, log);
-  return { calls, client, remote: new RemoteCellsPort(client, 'api') };
+  const served = new RecordingLog();
+  await serveCellsPort(server, 'api', port, served);
+  return { calls, client, remote: new RemoteCellsPort(client, 'api'), log: served };
 }
 
 async function failure(p: Promise<unknown>): Promise<NovaError> {
@@ -89,7 +91,7 @@ describe('cells port endpoint', () => {
   });
 
   it('rejects bad arguments before the port is called', async () => {
-    const { calls, client } = await served();
+    const { calls, client, log } = await served();
     const call = (method: string, args: unknown[]) =>
       failure(client.call(cellsPortTopic('api'), { type: 'cells_port_call', body: { method, args } }, { timeoutMs: 1000 }));
     for (const [method, args] of [
@@ -103,6 +105,7 @@ describe('cells port endpoint', () => {
       expect(e.message).toMatch(new RegExp(`cells_port_call ${method}`));
     }
     expect(calls).toEqual([]);
+    expect(log.warnings.map((w) => /^bus: malformed message rejected \(cells_port_call (\w+):/.exec(w)?.[1])).toEqual(['delete', 'powerAction', 'get', 'list']);
   });
 
   it('rejects other messages on its topic', async () => {
