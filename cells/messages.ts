@@ -131,8 +131,7 @@ export const CellsPortCall = defineMessage(
   z.object({
     method: z.enum([
       'syncAggregates', 'listServices', 'listComputeNodes', 'updateService', 'build', 'get', 'list', 'delete', 'powerAction',
-      'actions', 'consoleOutput', 'getDiagnostics', 'instanceTask', 'getConsole', 'validateConsoleToken',
-      'actions', 'consoleOutput', 'instanceTask', 'getConsole', 'validateConsoleToken', 'listMigrations',
+      'actions', 'consoleOutput', 'getDiagnostics', 'instanceTask', 'getConsole', 'validateConsoleToken', 'listMigrations',
     ]),
     args: z.array(z.unknown()).max(4),
   }),

@@ -188,15 +188,15 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   }
   const own = rc.buses[0]!;
   if (apiCell) {
-    await serveStatus(own, cell.path, (t) => apiCell.status(t));
-    await serveCellsPort(own, cell.path, apiCell);
+    await serveStatus(own, cell.path, (t) => apiCell.status(t), log);
+    await serveCellsPort(own, cell.path, apiCell, log);
     // Children not up yet get the global data when they say hello; nothing waits for them here.
     void apiCell.setFlavors(planFlavors(plan));
     void apiCell.syncAggregates(plan.aggregates.map((a) => ({
       id: a.id, name: a.name, availabilityZone: a.availability_zone, metadata: a.metadata, hosts: a.hosts,
     })));
   } else {
-    await serveStatus(own, cell.path, (t) => rc.node!.status(t));
+    await serveStatus(own, cell.path, (t) => rc.node!.status(t), log);
   }
   ready = true;
   const computeApi = apiCell ? new ComputeAPI(apiCell, clock, rng.stream('api')) : undefined;

@@ -152,7 +152,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   for (const [cellPath, rc] of tree.cells) {
     const own = rc.buses[0];
     if (!own) continue;
-    await serveStatus(own, cellPath, (t) => (cellPath === apiCell.path ? tree.apiCell.status(t) : rc.node!.status(t)));
+    await serveStatus(own, cellPath, (t) => (cellPath === apiCell.path ? tree.apiCell.status(t) : rc.node!.status(t)), log.child({ cell: cellPath }));
   }
   writeUpState(plan.dataDir, {
     topology: path, pid: process.pid, api: api.url,

@@ -3,9 +3,10 @@
  * the link state and capacity its parent holds plus the child's own answer (asked in turn, so one
  * silent subtree costs one timeout, not a hang). Served on `nc/<cell>/status` by every cell process.
  */
-import type { Bus } from '../../runtime/bus/index.ts';
+import { anySender, HandlerTable, type Bus, type BusLogger } from '../../runtime/bus/index.ts';
 import type { Capacity } from '../capacity/capacity.ts';
 import { CellStatusRequest } from '../messages.ts';
+import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { statusTopic } from '../topics.ts';
 
 export type LinkState = 'up' | 'muted' | 'down';
@@ -35,9 +36,11 @@ export interface ChildStatus {
   error?: string;
 }
 
-/** Answer `cell_status` calls on the cell's status topic. */
-export async function serveStatus(bus: Bus, cell: string, status: (timeoutMs: number) => Promise<CellStatus>): Promise<void> {
-  await bus.subscribe(statusTopic(cell), (msg) => status(CellStatusRequest.parse(msg.body).timeoutMs));
+/** Answer `cell_status` calls on the cell's status topic; only the cell's own services can write it (the broker's policy). */
+export async function serveStatus(bus: Bus, cell: string, status: (timeoutMs: number) => Promise<CellStatus>, log: BusLogger): Promise<void> {
+  const table = new HandlerTable<Sender>({ name: `status ${cell}`, senderOf: (m) => senderOf(cell, m.topic), describe: describeSender, log })
+    .on(CellStatusRequest, { allow: anySender, handle: (b) => status(b.timeoutMs) });
+  await bus.subscribe(statusTopic(cell), table.handler());
 }
 
 /** Walk a status tree, parents first. */
