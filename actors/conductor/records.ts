@@ -11,6 +11,20 @@ export type InstanceRecord = Instance;
 
 export type { InstanceFault };
 
+/**
+ * The JSON text of an instance's object-valued columns, by object. An instance's flavor, image,
+ * metadata, system metadata and extra are replaced (a patch with a new object), never changed in
+ * place, so most writes — a new vm_state, task_state, power_state or host — reuse the text of the
+ * previous one instead of encoding five columns again.
+ */
+const encoded = new WeakMap<object, string>();
+
+function json(v: object): string {
+  let s = encoded.get(v);
+  if (s === undefined) encoded.set(v, (s = JSON.stringify(v)));
+  return s;
+}
+
 export function instanceToRow(i: InstanceRecord): Record<string, unknown> {
   return {
     uuid: i.uuid,
@@ -29,11 +43,11 @@ export function instanceToRow(i: InstanceRecord): Record<string, unknown> {
     reservation_id: i.reservationId,
     launch_index: i.launchIndex,
     locked: i.locked,
-    flavor: JSON.stringify(i.flavor),
-    image: JSON.stringify(i.image),
-    metadata: JSON.stringify(i.metadata),
-    system_metadata: JSON.stringify(i.systemMetadata),
-    extra: JSON.stringify(i.extra),
+    flavor: json(i.flavor),
+    image: json(i.image),
+    metadata: json(i.metadata),
+    system_metadata: json(i.systemMetadata),
+    extra: json(i.extra),
     version: i.version,
     created_at: i.createdAt,
     updated_at: i.updatedAt,

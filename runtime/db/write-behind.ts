@@ -96,7 +96,11 @@ export class WriteBehind {
   delete(table: string, where: Row): void {
     // An upsert queued earlier in this batch is simply dropped.
     const ups = this.pending.upserts.get(table);
-    if (ups) for (const [k, row] of ups) if (matches(where, rowOf(row))) ups.delete(k);
+    if (ups) {
+      // By key (the usual case): one lookup, no lazy row built; otherwise every queued row is matched.
+      if (this.isKeyOf(table, where)) ups.delete(this.keyOf(table, where));
+      else for (const [k, row] of ups) if (matches(where, rowOf(row))) ups.delete(k);
+    }
     let a = this.pending.deletes.get(table);
     if (!a) this.pending.deletes.set(table, (a = []));
     a.push(where);
@@ -123,6 +127,15 @@ export class WriteBehind {
     const spec = this.tables[table];
     if (!spec) throw new Error(`write-behind: unknown table ${table}`);
     return spec.key.length === 1 ? String(row[spec.key[0]!]) : spec.key.map((k) => String(row[k])).join('\u0000');
+  }
+
+  /** Whether `where` names exactly the table's key columns. */
+  private isKeyOf(table: string, where: Row): boolean {
+    const key = this.tables[table]?.key;
+    if (!key) return false;
+    let n = 0;
+    for (const c in where) if (!key.includes(c) || ++n > key.length) return false;
+    return n === key.length;
   }
 
   private isEmpty(p: Pending): boolean {
