@@ -4,16 +4,14 @@
  * builds travel over MQTT to the leaf cells (one with `compute run` agents). Skipped, saying so, only
  * when the openstack binary is missing.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 import { freePorts, ProcessTree } from '../support/process-tree.ts';
 
-const run = promisify(execFile);
-const CLI = ['/usr/bin/openstack', '/usr/local/bin/openstack'].find((p) => existsSync(p));
+const CLI = findOpenstackCli();
 const TITLE = CLI ? 'the openstack CLI against the API cell process' : 'the openstack CLI against the API cell process (SKIPPED: no openstack binary)';
 
 describe.skipIf(!CLI)(TITLE, () => {
@@ -22,16 +20,7 @@ describe.skipIf(!CLI)(TITLE, () => {
   let clouds: string;
   const home = mkdtempSync(join(tmpdir(), 'novacell-osc-home-'));
 
-  async function openstack(...args: string[]): Promise<string> {
-    const env = { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'novacell' };
-    try {
-      return (await run(CLI!, args, { env, timeout: 120_000 })).stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}`);
-    }
-  }
-  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await openstack(...args, '-f', 'json')) as T;
+  const { openstack, json } = openstackCli({ cli: CLI!, home, cloudsYaml: () => clouds });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'novacell-apiproc-'));

@@ -10,20 +10,18 @@
  * certificate is no key to another cell's broker. Finally `novacell cert revoke` on agent h2 cuts it
  * off without restarting anything.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { CaStore } from '../../actors/cert/index.ts';
 import { freePorts, ProcessTree } from '../support/process-tree.ts';
 import { runNovacell } from '../support/novacell-process.ts';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 import { until } from '../support/waits.ts';
 
-const run = promisify(execFile);
-const CLI = ['/usr/bin/openstack', '/usr/local/bin/openstack'].find((p) => existsSync(p));
+const CLI = findOpenstackCli();
 
 /** The process tree of cell-processes.test.ts (mutual TLS by default) saying so explicitly, with a spare host h3 (no agent) in g11. */
 class MtlsTree extends ProcessTree {
@@ -97,24 +95,16 @@ describe('a cell tree of processes over mutual TLS', () => {
     const api = tree.cells.get('api')!;
     const clouds = /clouds\.yaml: (\S+)/.exec(await api.waitFor(/^clouds\.yaml: /, 30_000))![1]!;
     const home = mkdtempSync(join(tmpdir(), 'novacell-osc-home-'));
-    const openstack = async (...args: string[]) => {
-      const env = { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'novacell' };
-      try {
-        return (await run(CLI!, args, { env, timeout: 150_000 })).stdout;
-      } catch (e) {
-        const x = e as { stderr?: string; message: string };
-        throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}`);
-      }
-    };
+    const { openstack, json } = openstackCli({ cli: CLI!, home, cloudsYaml: clouds, timeoutMs: 150_000 });
     try {
       await openstack('server', 'create', '--flavor', 'm1.tiny', '--image', 'cirros', '--min', '4', '--max', '4', '--wait', 'tls');
-      const servers = JSON.parse(await openstack('server', 'list', '-f', 'json')) as Array<{ ID: string; Status: string }>;
+      const servers = await json<Array<{ ID: string; Status: string }>>('server', 'list');
       expect(servers).toHaveLength(4);
       expect(servers.map((s) => s.Status)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE']);
-      const hosts = await Promise.all(servers.map(async (s) => (JSON.parse(await openstack('server', 'show', s.ID, '-f', 'json')) as Record<string, string>)['OS-EXT-SRV-ATTR:host']));
+      const hosts = await Promise.all(servers.map(async (s) => (await json<Record<string, string>>('server', 'show', s.ID))['OS-EXT-SRV-ATTR:host']));
       for (const h of hosts) expect(['h1', 'h2', 'k1', 'k2']).toContain(h);
       await openstack('server', 'delete', '--wait', ...servers.map((s) => s.ID));
-      expect(JSON.parse(await openstack('server', 'list', '-f', 'json'))).toEqual([]);
+      expect(await json('server', 'list')).toEqual([]);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { findOpenstackCli, NovacellUp, ROOT } from '../support/novacell-up.ts';
+import { NovacellUp, ROOT } from '../support/novacell-up.ts';
+import { findOpenstackCli } from '../support/openstack-cli.ts';
 import { guestImage } from '../support/guest-image.ts';
 import { until } from '../support/waits.ts';
 

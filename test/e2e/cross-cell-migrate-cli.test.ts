@@ -7,17 +7,14 @@
  * new cell. A second server migrated by the scheduler's choice and reverted is back on its host with
  * its allocation. Skipped, saying so in its name, only when the openstack binary is absent.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import knex from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOpenstackCli } from '../support/novacell-up.ts';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 import { NovaClient, startUp, type Up } from '../support/up-process.ts';
 
-const run = promisify(execFile);
 const CLI = findOpenstackCli();
 const TITLE = CLI
   ? 'cross-cell migration with the openstack CLI against novacell up'
@@ -54,17 +51,7 @@ describe.skipIf(!CLI)(TITLE, () => {
   let dir = '';
   const home = mkdtempSync(join(tmpdir(), 'novacell-xcell-home-'));
 
-  async function openstack(...args: string[]): Promise<string> {
-    const env = { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: up!.cloudsYaml, OS_CLOUD: 'novacell' };
-    try {
-      const { stdout } = await run(CLI!, args, { env, timeout: 120_000 });
-      return stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}\n--- novacell log ---\n${up?.proc.stdout().slice(-3000)}`);
-    }
-  }
-  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await openstack(...args, '-f', 'json')) as T;
+  const { openstack, json } = openstackCli({ cli: CLI!, home, cloudsYaml: () => up!.cloudsYaml, log: () => up?.proc.stdout() });
   // Polls and figures over REST (the CLI's start-up costs seconds); the commands themselves are the CLI's.
   let nova: NovaClient;
   async function rest(id: string): Promise<Record<string, string>> {

@@ -6,19 +6,17 @@
  * 2. one process per cell: stop a child cell's process and see it marked down and muted.
  * Screenshots go to artifacts/dashboard/; no console errors are allowed.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, login, openPage, text, type BrowserPage } from '../support/browser.ts';
 import { NovacellProcess } from '../support/novacell-process.ts';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 import { freePorts } from '../support/process-tree.ts';
 import { startUp, type Up } from '../support/up-process.ts';
 
-const run = promisify(execFile);
-const CLI = ['/usr/bin/openstack', '/usr/local/bin/openstack'].find((p) => existsSync(p));
+const CLI = findOpenstackCli();
 const SKIP = !CHROMIUM ? 'apt-get install -y chromium' : !CLI ? 'apt-get install -y python3-openstackclient' : undefined;
 const TITLE = `the dashboard in Chromium${SKIP ? ` (SKIPPED: ${SKIP})` : ''}`;
 
@@ -51,8 +49,9 @@ describe.skipIf(!!SKIP)(TITLE, () => {
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await b.screenshot('1-quickstart');
 
-    const env = { ...process.env, OS_CLIENT_CONFIG_FILE: up.cloudsYaml, OS_CLOUD: 'novacell' };
-    await run(CLI!, ['server', 'create', '--flavor', 'm1.large', '--image', 'cirros-0.6.2-x86_64-disk', '--wait', 'dash-1'], { env, timeout: 120_000 });
+    // The test's own environment (no clean HOME), as an operator's shell would have it.
+    const { openstack } = openstackCli({ cli: CLI!, cloudsYaml: up.cloudsYaml, log: () => up?.proc.stdout() });
+    await openstack('server', 'create', '--flavor', 'm1.large', '--image', 'cirros-0.6.2-x86_64-disk', '--wait', 'dash-1');
 
     // Live: one instance, 4 vCPU less free at the top, and the page was never reloaded.
     await page.waitForFunction(() => document.querySelector('#total-instances')?.textContent === '1', { timeout: 30_000 });
@@ -79,8 +78,8 @@ describe.skipIf(!!SKIP)(TITLE, () => {
     expect(await text(page, '#confirm-text')).toMatch(/^Disable compute host compute01 in api!cell1\?/);
     await page.click('#confirm-ok');
     await page.waitForFunction(() => (document.querySelector('#hosts tbody tr[data-host=compute01] td:nth-child(3)')?.textContent ?? '').startsWith('disabled'), { timeout: 30_000 });
-    const { stdout } = await run(CLI!, ['compute', 'service', 'list', '--service', 'nova-compute', '--host', 'compute01', '-f', 'value', '-c', 'Status'], { env, timeout: 60_000 });
-    expect(stdout.trim()).toBe('disabled');
+    const status = await openstack('compute', 'service', 'list', '--service', 'nova-compute', '--host', 'compute01', '-f', 'value', '-c', 'Status');
+    expect(status.trim()).toBe('disabled');
 
     // Keyboard: focus the tree, move down twice, Enter selects api!cell2.
     await page.focus('#tree [role=treeitem][tabindex="0"]');

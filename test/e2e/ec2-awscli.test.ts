@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NovacellProcess } from '../support/novacell-process.ts';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const QUICKSTART = join(ROOT, 'topology', 'examples', 'quickstart.yaml');
 const AWS = '/usr/bin/aws';
-const OPENSTACK = '/usr/bin/openstack';
-const READY = existsSync(AWS) && existsSync(OPENSTACK);
+const OPENSTACK = findOpenstackCli();
+const READY = existsSync(AWS) && !!OPENSTACK;
 const TITLE = READY
   ? 'awscli against novacell up: the EC2 API'
   : 'awscli against novacell up: the EC2 API (SKIPPED: apt-get install -y awscli python3-openstackclient)';
@@ -50,8 +51,9 @@ describe.skipIf(!READY)(TITLE, () => {
   let env: Record<string, string>;
   const creds = { access: '', secret: '' };
 
-  const openstack = async (args: string[]) =>
-    (await run(OPENSTACK, args, { env: { ...env, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'novacell-demo' }, timeout: 90_000 })).stdout;
+  const { json } = openstackCli({
+    cli: OPENSTACK!, home: () => dir, cloudsYaml: () => join(dir, 'clouds.yaml'), cloud: 'novacell-demo', timeoutMs: 90_000, log: () => up?.stdout(),
+  });
 
   async function aws(args: string[], secret = creds.secret): Promise<any> {
     const { stdout } = await run(AWS, ['--endpoint-url', `${url}/ec2`, '--output', 'json', 'ec2', ...args], {
@@ -79,7 +81,7 @@ describe.skipIf(!READY)(TITLE, () => {
     up = new NovacellProcess('up', ['up', QUICKSTART, '--data-dir', dir, '--api-listen', '127.0.0.1:0', '--broker-base-port', '0'], join(dir, 'up.log'));
     await up.waitFor(/novacell is up/, 120_000);
     url = /API (http:\/\/\S+)/.exec(up.stdout())![1]!;
-    const c = JSON.parse(await openstack(['ec2', 'credentials', 'create', '-f', 'json']));
+    const c = await json<{ access: string; secret: string }>('ec2', 'credentials', 'create');
     creds.access = c.access;
     creds.secret = c.secret;
   }, 180_000);
@@ -106,11 +108,11 @@ describe.skipIf(!READY)(TITLE, () => {
     expect(ids).toHaveLength(2);
     await until(ids, 'running');
 
-    const servers = JSON.parse(await openstack(['server', 'list', '-f', 'json'])) as Array<{ ID: string; Name: string; Status: string }>;
+    const servers = await json<Array<{ ID: string; Name: string; Status: string }>>('server', 'list');
     const ec2Servers = servers.filter((s) => s.Name.startsWith('ec2-instance'));
     expect(ec2Servers).toHaveLength(2);
     expect(ec2Servers.every((s) => s.Status === 'ACTIVE')).toBe(true);
-    const show = JSON.parse(await openstack(['server', 'show', ec2Servers[0]!.ID, '-f', 'json']));
+    const show = await json<{ key_name: string; project_id: string }>('server', 'show', ec2Servers[0]!.ID);
     expect(show.key_name).toBe('ec2key');
 
     // nova-api-metadata of the same `up` answers for the instance, from its cell's record.
@@ -141,7 +143,7 @@ describe.skipIf(!READY)(TITLE, () => {
 
     const term = await aws(['terminate-instances', '--instance-ids', ...ids]);
     expect(term.TerminatingInstances.map((t: any) => t.CurrentState.Name)).toEqual(['shutting-down', 'shutting-down']);
-    const after = JSON.parse(await openstack(['server', 'list', '-f', 'json'])) as Array<{ Name: string; Status: string }>;
+    const after = await json<Array<{ Name: string; Status: string }>>('server', 'list');
     expect(after.filter((s) => s.Name.startsWith('ec2-instance') && s.Status !== 'DELETED')).toEqual([]);
   }, 600_000);
 

@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOpenstackCli, NovacellUp, ROOT } from '../support/novacell-up.ts';
+import { NovacellUp, ROOT } from '../support/novacell-up.ts';
+import { findOpenstackCli } from '../support/openstack-cli.ts';
 import { guestImage } from '../support/guest-image.ts';
 import { until } from '../support/waits.ts';
 

@@ -6,16 +6,14 @@
  * `server evacuate` after `compute service set --down` rebuilds elsewhere, and `server migration
  * list` shows the records. Skipped, saying so in its name, only when the openstack binary is absent.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 import { startUp, type Up } from '../support/up-process.ts';
 
-const run = promisify(execFile);
-const CLI = [process.env['OPENSTACK_CLI'], '/usr/bin/openstack', '/usr/local/bin/openstack'].find((p): p is string => !!p && existsSync(p));
+const CLI = findOpenstackCli();
 const TITLE = CLI
   ? 'migrations with the openstack CLI against novacell up'
   : 'migrations with the openstack CLI against novacell up (SKIPPED: no openstack binary; apt-get install -y python3-openstackclient)';
@@ -26,17 +24,7 @@ describe.skipIf(!CLI)(TITLE, () => {
   let up: Up | undefined;
   const home = mkdtempSync(join(tmpdir(), 'novacell-mig-home-'));
 
-  async function openstack(...args: string[]): Promise<string> {
-    const env = { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: up!.cloudsYaml, OS_CLOUD: 'novacell' };
-    try {
-      const { stdout } = await run(CLI!, args, { env, timeout: 120_000 });
-      return stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}\n--- novacell log ---\n${up?.proc.stdout().slice(-3000)}`);
-    }
-  }
-  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await openstack(...args, '-f', 'json')) as T;
+  const { openstack, json } = openstackCli({ cli: CLI!, home, cloudsYaml: () => up!.cloudsYaml, log: () => up?.proc.stdout() });
   const v = (version: string) => ['--os-compute-api-version', version];
 
   async function server(name: string): Promise<Record<string, string>> {

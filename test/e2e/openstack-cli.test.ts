@@ -7,88 +7,26 @@
  * and user of its reboot, stop and start in `server event show`.
  * Skipped, saying so in its name, only when the openstack binary is not installed.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NovacellUp, ROOT } from '../support/novacell-up.ts';
+import { findOpenstackCli } from '../support/openstack-cli.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
 const QUICKSTART = join(ROOT, 'topology', 'examples', 'quickstart.yaml');
 
-function findCli(): string | undefined {
-  const candidates = [process.env['OPENSTACK_CLI'], '/usr/bin/openstack', '/usr/local/bin/openstack'];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
-
-const CLI = findCli();
+const CLI = findOpenstackCli();
 const TITLE = CLI
   ? 'the openstack CLI against novacell up (quickstart)'
   : 'the openstack CLI against novacell up (SKIPPED: no openstack binary; apt-get install -y python3-openstackclient)';
 
-interface Up {
-  child: ChildProcess;
-  url: string;
-  cloudsYaml: string;
-  output: () => string;
-}
-
-/** Start `novacell up` and wait for "novacell is up"; the API's address is read from its output. */
-async function startUp(dataDir: string): Promise<Up> {
-  const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-  const child = spawn(process.execPath, [
-    tsx, join(ROOT, 'cli', 'main.ts'), 'up', QUICKSTART,
-    '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--broker-base-port', '0',
-  ], { cwd: ROOT, env: { ...process.env, NOVACELL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  await new Promise<void>((ok, fail) => {
-    const onExit = (code: number | null) => fail(new Error(`novacell up exited (${code}):\n${out}\n${err}`));
-    child.once('exit', onExit);
-    const check = () => {
-      if (out.includes('novacell is up')) {
-        child.off('exit', onExit);
-        ok();
-      }
-    };
-    child.stdout!.on('data', check);
-  });
-  const url = /API (http:\/\/\S+)/.exec(out)?.[1];
-  const cloudsYaml = /clouds\.yaml: (\S+)/.exec(out)?.[1];
-  if (!url || !cloudsYaml) throw new Error(`cannot read the API address from:\n${out}`);
-  return { child, url, cloudsYaml, output: () => `${out}\n${err}` };
-}
-
-async function stop(up: Up | undefined): Promise<void> {
-  if (!up || up.child.exitCode !== null) return;
-  const exited = new Promise<void>((ok) => up.child.once('exit', () => ok()));
-  up.child.kill('SIGTERM');
-  const timer = setTimeout(() => up.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 describe.skipIf(!CLI)(TITLE, () => {
-  let up: Up | undefined;
+  let up: NovacellUp | undefined;
   let dataDir: string;
   const home = mkdtempSync(join(tmpdir(), 'novacell-osc-home-'));
-
-  async function openstack(...args: string[]): Promise<string> {
-    const env = { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: up!.cloudsYaml, OS_CLOUD: 'novacell' };
-    try {
-      const { stdout } = await run(CLI!, args, { env, timeout: 90_000 });
-      return stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}\n--- novacell output ---\n${up?.output().slice(-4000)}`);
-    }
-  }
-  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await openstack(...args, '-f', 'json')) as T;
+  const openstack = (...args: string[]) => up!.openstack(...args);
+  const json = <T>(...args: string[]) => up!.json<T>(...args);
 
   async function waitForStatus(name: string, status: string): Promise<void> {
     for (let i = 0; i < 60; i++) {
@@ -101,11 +39,13 @@ describe.skipIf(!CLI)(TITLE, () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'novacell-up-'));
-    up = await startUp(dataDir);
+    // info: the request ids are followed through every layer's log lines.
+    up = new NovacellUp(QUICKSTART, dataDir, home, CLI!, 'info');
+    await up.start();
   }, 120_000);
 
   afterAll(async () => {
-    await stop(up);
+    await up?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   }, 30_000);

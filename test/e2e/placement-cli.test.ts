@@ -5,16 +5,14 @@
  * trait:CUSTOM_…=required builds only on the provider given that trait.
  * Skipped, saying so in its name, when the openstack CLI or osc-placement is not installed.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOpenstackCli, openstackCli } from '../support/openstack-cli.ts';
 import { startUp, type Up } from '../support/up-process.ts';
 
-const run = promisify(execFile);
-const CLI = ['/usr/bin/openstack', '/usr/local/bin/openstack'].find((p) => existsSync(p));
+const CLI = findOpenstackCli();
 const OSC_PLACEMENT = existsSync('/usr/lib/python3/dist-packages/osc_placement');
 const READY = !!CLI && OSC_PLACEMENT;
 const TITLE = READY
@@ -27,20 +25,10 @@ describe.skipIf(!READY)(TITLE, () => {
   let up: Up | undefined;
   const home = mkdtempSync(join(tmpdir(), 'novacell-osc-home-'));
 
-  async function openstack(...args: string[]): Promise<string> {
-    const env = {
-      PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: up!.cloudsYaml, OS_CLOUD: 'novacell',
-      OS_PLACEMENT_API_VERSION: '1.39', OS_COMPUTE_API_VERSION: '2.87',
-    };
-    try {
-      const { stdout } = await run(CLI!, args, { env, timeout: 120_000 });
-      return stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}\n--- novacell output ---\n${up?.proc.stdout().slice(-3000)}`);
-    }
-  }
-  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await openstack(...args, '-f', 'json')) as T;
+  const { openstack, json } = openstackCli({
+    cli: CLI!, home, cloudsYaml: () => up!.cloudsYaml, log: () => up?.proc.stdout(),
+    env: { OS_PLACEMENT_API_VERSION: '1.39', OS_COMPUTE_API_VERSION: '2.87' },
+  });
 
   beforeAll(async () => {
     up = await startUp(undefined, 'novacell-placement-');

@@ -1,21 +1,16 @@
 /**
  * `novacell up <topology>` as a child process for end-to-end tests (temporary data directory, free
- * ports), and the `openstack` CLI pointed at the clouds.yaml it writes. Restartable on the same data
- * directory, to test what survives a crash of the whole control plane.
+ * ports), and the `openstack` CLI (openstack-cli.ts) pointed at the clouds.yaml it writes.
+ * Restartable on the same data directory, to test what survives a crash of the whole control plane.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { openstackCli, type OpenstackCli } from './openstack-cli.ts';
 
 const run = promisify(execFile);
 export const ROOT = join(import.meta.dirname, '..', '..');
-
-export function findOpenstackCli(): string | undefined {
-  const candidates = [process.env['OPENSTACK_CLI'], '/usr/bin/openstack', '/usr/local/bin/openstack'];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
 
 export class NovacellUp {
   child!: ChildProcess;
@@ -23,8 +18,11 @@ export class NovacellUp {
   cloudsYaml = '';
   private out = '';
   private err = '';
+  private readonly osc: OpenstackCli;
 
-  constructor(readonly topology: string, readonly dataDir: string, readonly home: string, readonly cli: string) {}
+  constructor(readonly topology: string, readonly dataDir: string, readonly home: string, readonly cli: string, readonly logLevel = 'warn') {
+    this.osc = openstackCli({ cli, home, cloudsYaml: () => this.cloudsYaml, timeoutMs: 240_000, log: () => this.output() });
+  }
 
   /** Start (or start again) and wait for "novacell is up". */
   async start(): Promise<void> {
@@ -34,7 +32,7 @@ export class NovacellUp {
     const child = spawn(process.execPath, [
       tsx, join(ROOT, 'cli', 'main.ts'), 'up', this.topology,
       '--data-dir', this.dataDir, '--api-listen', '127.0.0.1:0', '--broker-base-port', '0',
-    ], { cwd: ROOT, env: { ...process.env, NOVACELL_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { cwd: ROOT, env: { ...process.env, NOVACELL_LOG_LEVEL: this.logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => { this.out += d.toString(); });
     child.stderr!.on('data', (d: Buffer) => { this.err += d.toString(); });
@@ -77,22 +75,17 @@ export class NovacellUp {
     clearTimeout(timer);
   }
 
+  /** The openstack CLI's environment (see openstack-cli.ts), and OPENSTACK for our scripts. */
   env(): NodeJS.ProcessEnv {
-    return { PATH: '/usr/bin:/bin', HOME: this.home, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: this.cloudsYaml, OS_CLOUD: 'novacell', OPENSTACK: this.cli };
+    return { ...this.osc.env(), OPENSTACK: this.cli };
   }
 
-  async openstack(...args: string[]): Promise<string> {
-    try {
-      const { stdout } = await run(this.cli, args, { env: this.env(), timeout: 240_000 });
-      return stdout;
-    } catch (e) {
-      const x = e as { stderr?: string; message: string };
-      throw new Error(`openstack ${args.join(' ')} failed: ${x.stderr ?? x.message}\n--- novacell output ---\n${this.output().slice(-4000)}`);
-    }
+  openstack(...args: string[]): Promise<string> {
+    return this.osc.openstack(...args);
   }
 
-  async json<T>(...args: string[]): Promise<T> {
-    return JSON.parse(await this.openstack(...args, '-f', 'json')) as T;
+  json<T>(...args: string[]): Promise<T> {
+    return this.osc.json<T>(...args);
   }
 
   /** Run a script of ours with this cloud's environment. */

@@ -17,14 +17,12 @@ import type { ComputeDeps } from './deps.ts';
 import { flavorVisibleTo } from './flavor-access.ts';
 import { checkCount, instancesAllowed, projectUsage } from './quota-usage.ts';
 import { FLAT_NETWORK } from './networks.ts';
+import { checkPersonalityQuota, hasPersonality, personalitySchema } from './personality.ts';
 import { DEFAULT_GROUP } from './security-groups.ts';
 import { knownZones } from './zones.ts';
-import { intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from './validation.ts';
+import { base64String as base64, intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from './validation.ts';
 import { isLegacyV2, since } from './version.ts';
 
-const base64 = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s) && s.replace(/\s/g, '').length % 4 === 0, {
-  message: 'is not a base64 string',
-});
 const tagSchema = z.string().min(1).max(60).regex(/^[^,/]*$/, 'tags may not contain "," or "/"');
 const hints = z.record(z.string(), z.unknown()).optional();
 
@@ -46,7 +44,7 @@ function serverSchema(request: FastifyRequest) {
     ? z.string().min(1).max(255).regex(/^[a-zA-Z0-9.-]+$/, 'is not a valid hostname').optional()
     : z.string().min(2).max(63).regex(/^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$/, 'is not a valid hostname').optional();
   const versioned = z.object({
-    personality: z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional(),
+    personality: personalitySchema.optional(),
     description: z.string().max(255).nullable().optional(),
     tags: z.array(tagSchema).max(50).optional(),
     trusted_image_certificates: z.array(z.string().min(1)).min(1).max(50).nullable().optional(),
@@ -54,7 +52,7 @@ function serverSchema(request: FastifyRequest) {
     hypervisor_hostname: z.string().min(1).max(255).optional(),
     hostname,
   }).pick({
-    personality: when(!since(request, '2.57')),
+    personality: when(hasPersonality(request)),
     description: when(since(request, '2.19')),
     tags: when(since(request, '2.52')),
     trusted_image_certificates: when(since(request, '2.63')),
@@ -229,12 +227,7 @@ export async function createServer(deps: ComputeDeps, request: FastifyRequest, i
   }
   const metadata = s.metadata ?? {};
   checkCount(limits, 'metadata_items', 0, Object.keys(metadata).length);
-  const personality = s.personality ?? [];
-  checkCount(limits, 'injected_files', 0, personality.length);
-  for (const p of personality) {
-    checkCount(limits, 'injected_file_path_bytes', 0, Buffer.byteLength(p.path));
-    checkCount(limits, 'injected_file_content_bytes', 0, Buffer.from(p.contents, 'base64').length);
-  }
+  checkPersonalityQuota(limits, s.personality);
   const min = s.min_count ?? 1;
   const max = s.max_count ?? min;
   if (max < min) throw new BadRequest('min_count must be <= max_count');

@@ -12,7 +12,11 @@ function isMissing(issue: z.core.$ZodIssue): boolean {
   return false;
 }
 
+/** Marks a custom issue whose message is already the whole 400 message (see sharedAttribute). */
+const WHOLE_MESSAGE = 'novacellWholeMessage';
+
 function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom' && issue.params?.[WHOLE_MESSAGE] === true) return issue.message;
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `'${k}'`).join(', ');
@@ -21,6 +25,28 @@ function describe(issue: z.core.$ZodIssue): string {
   if (isMissing(issue)) return `'${String(issue.path.at(-1) ?? 'body')}' is a required property`;
   return `Invalid input for field/attribute ${path || 'body'}. ${issue.message}`;
 }
+
+/**
+ * `schema` for an attribute that several request bodies share (personality in POST /servers and in
+ * the rebuild action): a failure is worded as Nova words it, by the innermost attribute's name
+ * ("Invalid input for field/attribute contents. ..."), not by where the attribute sits in this body,
+ * so the same bad value fails with the same message in every body that has it.
+ */
+export function sharedAttribute<S extends z.ZodType>(name: string, schema: S) {
+  return z.unknown().transform((value, ctx): z.output<S> => {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0]!;
+    const innermost = issue.path.at(-1) ?? name;
+    ctx.addIssue({ code: 'custom', message: describe({ ...issue, path: [innermost] }), params: { [WHOLE_MESSAGE]: true } });
+    return z.NEVER;
+  });
+}
+
+/** Nova's `base64` format (user_data, personality contents): base64 characters, padding, whitespace; whole quads. */
+export const base64String = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s) && s.replace(/\s/g, '').length % 4 === 0, {
+  message: 'is not a base64 string',
+});
 
 /** Parse with a schema, or throw a 400 saying what is wrong. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

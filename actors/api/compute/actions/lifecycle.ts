@@ -10,11 +10,12 @@ import { imageVisibleTo } from '../../image/policy.ts';
 import { callerOf, contextOf, policyAllows, policyDenied, resourceLinks } from '../context.ts';
 import { flavorVisibleTo } from '../flavor-access.ts';
 import { checkCount, projectUsage, QuotaExceeded } from '../quota-usage.ts';
+import { checkPersonalityQuota, hasPersonality, personalitySchema } from '../personality.ts';
 import { flavorSpecOf, generatePassword, imagePropertiesOf } from '../server-create.ts';
 import { loadServer } from '../server-lookup.ts';
 import { deleteServer, ensureMapping } from '../servers.ts';
 import { registerSnapshot, shelvedImageName } from '../snapshots.ts';
-import { isIPv4, isIPv6, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from '../validation.ts';
+import { base64String, isIPv4, isIPv6, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from '../validation.ts';
 import { isLegacyV2, since } from '../version.ts';
 import { serverUpdated } from '../views/servers.ts';
 import { ACCEPTED, action, type ActionContext, type ServerAction } from './types.ts';
@@ -37,18 +38,16 @@ function idFromHref(ref: string): string {
   return ref.replace(/\/+$/, '').split('/').pop() ?? ref;
 }
 
-const base64 = z.string().refine((s) => /^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(s), 'is not a base64 string');
-
 function rebuildSchema(request: ActionContext['request']) {
   const versioned = z.object({
-    personality: z.array(z.object({ path: z.string(), contents: base64 }).strict()).optional(),
+    personality: personalitySchema.optional(),
     description: z.string().max(255).nullable().optional(),
     key_name: novaName(255).nullable().optional(),
-    user_data: base64.pipe(z.string().max(65535)).nullable().optional(),
+    user_data: base64String.pipe(z.string().max(65535)).nullable().optional(),
     trusted_image_certificates: z.array(z.string().min(1)).nullable().optional(),
     hostname: z.string().min(1).max(255).optional(),
   }).pick({
-    personality: when(!since(request, '2.57')),
+    personality: when(hasPersonality(request)),
     description: when(since(request, '2.19')),
     key_name: when(since(request, '2.54')),
     user_data: when(since(request, '2.57')),
@@ -106,7 +105,9 @@ export const lifecycleActions: Record<string, ServerAction> = {
       if (img.status !== 'active') throw new BadRequest(`Image ${id} is not active.`);
       if (img.minRam > server.inst.flavor.memoryMb) throw new BadRequest("Flavor's memory is too small for requested image.");
       const meta = a.metadata;
-      if (meta) checkCount(deps.store.quotas.limits(server.inst.projectId), 'metadata_items', 0, Object.keys(meta).length);
+      const limits = deps.store.quotas.limits(server.inst.projectId);
+      if (meta) checkCount(limits, 'metadata_items', 0, Object.keys(meta).length);
+      checkPersonalityQuota(limits, a.personality);
       const keyName = a.key_name;
       if (typeof keyName === 'string' && !deps.store.keypairs.get(caller.userId, keyName)) throw new BadRequest('Invalid key_name provided.');
       await task(ctx, { kind: 'rebuild', image: { id: img.id, properties: imagePropertiesOf(img) }, imageRef: img.id });
