@@ -24,7 +24,7 @@ import { downTopic, upTopic } from '../topics.ts';
 import type { LeafServices } from '../leaf/leaf-services.ts';
 import type { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
-import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
+import { HandbackResender, type HandbackStore } from './handbacks.ts';
 import type { CellBuildHandbackBody } from '../messages.ts';
 import { newInstanceOf, type FaultView } from '../../actors/objects/index.ts';
 import { isHidden } from '../../actors/conductor/tasks/cross-cell.ts';
@@ -62,7 +62,7 @@ export class CellNode {
   private outbox: InstanceState[] = [];
   private flushing = false;
   private hostCheck: TimerHandle | undefined;
-  private handbackTimer: TimerHandle | undefined;
+  private handbackResender: HandbackResender | undefined;
   /** Hand-backs with a call to the parent under way. */
   private readonly handingBack = new Set<string>();
   /** Cells that already handed a build back, per instance, to pass along on our own hand-back. */
@@ -101,8 +101,9 @@ export class CellNode {
     await this.reporter.full();
     this.reporter.start();
     if (o.handbacks) {
+      this.handbackResender = new HandbackResender(o.handbacks, 'out', o.clock, () => this.resendHandbacks());
       this.resendHandbacks();
-      this.handbackTimer = o.clock.setInterval(() => this.resendHandbacks(), HANDBACK_RESEND_MS);
+      this.handbackResender.arm();
     }
     if (o.leaf) {
       // Hosts come and go without instance changes (an agent process starts, a service goes down):
@@ -114,7 +115,7 @@ export class CellNode {
   stop(): void {
     this.reporter.stop();
     this.o.clock.clearTimer(this.hostCheck);
-    this.o.clock.clearTimer(this.handbackTimer);
+    this.handbackResender?.stop();
   }
 
   /** A graceful shutdown: tell the parent at once (a clean disconnect publishes no last will). */

@@ -20,7 +20,7 @@ import { downTopic, goneWildcard, upWildcard } from '../topics.ts';
 import { Children } from './children.ts';
 import { Dispatcher, type DispatchResult } from './dispatcher.ts';
 import type { CellStatus, ChildStatus } from './status.ts';
-import { HANDBACK_RESEND_MS, type HandbackStore } from './handbacks.ts';
+import { HandbackResender, type HandbackStore } from './handbacks.ts';
 import type { LeafBody, LeafReplies, LeafRequestType } from './leaf-replies.ts';
 
 /** The request id and the caller's context a request travels with. */
@@ -68,6 +68,7 @@ export class ParentRole {
   readonly dispatcher: Dispatcher;
   private readonly subtreeHosts = new Map<string, ReadonlySet<string>>();
   private timers: TimerHandle[] = [];
+  private resender: HandbackResender | undefined;
   /** Builds handed back to this cell by a child (a figure for tests, logs and metrics). */
   handbacks = 0;
   /** Kept hand-backs (`in` keys) being passed on right now. */
@@ -98,8 +99,9 @@ export class ParentRole {
     // HANDBACK_RESEND_MS while a child we sent one to has not answered.
     const store = this.o.handbacks;
     if (store) {
+      this.resender = new HandbackResender(store, 'in', this.o.clock, () => this.redispatchKept());
       this.redispatchKept();
-      this.timers.push(this.o.clock.setInterval(() => this.redispatchKept(), HANDBACK_RESEND_MS));
+      this.resender.arm();
     }
   }
 
@@ -110,6 +112,7 @@ export class ParentRole {
 
   stop(): void {
     for (const t of this.timers) this.o.clock.clearTimer(t);
+    this.resender?.stop();
   }
 
   /**

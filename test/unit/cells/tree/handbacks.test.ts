@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, WriteBehind } from '../../../../runtime/db/index.ts';
 import { treeMigrations, treeTables } from '../../../../cells/tree/tree-db.ts';
-import { HandbackStore } from '../../../../cells/tree/handbacks.ts';
+import { HANDBACK_RESEND_MS, HandbackResender, HandbackStore } from '../../../../cells/tree/handbacks.ts';
+import { VirtualClock } from '../../../../runtime/clock/index.ts';
 import type { CellBuildHandbackBody } from '../../../../cells/messages.ts';
 
 const dirs: string[] = [];
@@ -58,5 +59,24 @@ describe('HandbackStore', () => {
     expect(c.store.keys('in')).toEqual(['in:u-3']);
     await c.writer.close();
     await c.db.destroy();
+  });
+
+  it('resends every HANDBACK_RESEND_MS while something is kept, and keeps no timer otherwise', async () => {
+    const { store } = await open(':memory:');
+    const clock = new VirtualClock(0);
+    const resent: number[] = [];
+    const r = new HandbackResender(store, 'out', clock, () => resent.push(clock.now()));
+    r.arm();
+    expect(clock.pending()).toBe(0); // nothing kept: no timer at all
+    const key = store.put('out', handback('u-9', 'api!c1!g1'), 0);
+    store.put('in', handback('u-8', 'api!c1!g1'), 0); // the other direction arms nothing more
+    expect(clock.pending()).toBe(1);
+    await clock.advance(2 * HANDBACK_RESEND_MS);
+    expect(resent).toEqual([HANDBACK_RESEND_MS, 2 * HANDBACK_RESEND_MS]);
+    store.remove(key);
+    await clock.advance(3 * HANDBACK_RESEND_MS);
+    expect(resent).toHaveLength(3); // the countdown under way fires once more, then none is set
+    expect(clock.pending()).toBe(0);
+    r.stop();
   });
 });
