@@ -54,6 +54,15 @@ function fromRow(r: Row): ConsoleAuthRecord {
 }
 
 export class ConsoleAuthStore {
+  /**
+   * Whether the table may hold a token: true at start (tokens from before a restart) and after each
+   * authorize(); false once a purge left none. Most cells never issue a console, so their periodic
+   * purge and the purge at each instance's deletion cost no query.
+   */
+  private mayHoldTokens = true;
+  /** Tokens authorized so far, so a purge's emptiness check ignores one authorized meanwhile. */
+  private issued = 0;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -66,6 +75,8 @@ export class ConsoleAuthStore {
     const now = this.clock.now();
     const expires = now + this.ttlSeconds * 1000;
     const c = issued.connect;
+    this.mayHoldTokens = true;
+    this.issued++;
     await this.db(CONSOLE_AUTH_TABLE).insert({
       token_hash: hashConsoleToken(issued.token), console_type: c.consoleType, host: c.host, port: c.port,
       internal_access_path: c.internalAccessPath, instance_uuid: c.instanceUuid, compute_host: c.computeHost,
@@ -89,11 +100,17 @@ export class ConsoleAuthStore {
 
   /** Remove every expired token; returns how many. */
   async purgeExpired(): Promise<number> {
-    return this.db(CONSOLE_AUTH_TABLE).where('expires', '<=', this.clock.now()).delete();
+    if (!this.mayHoldTokens) return 0;
+    const issuedBefore = this.issued;
+    const n = await this.db(CONSOLE_AUTH_TABLE).where('expires', '<=', this.clock.now()).delete();
+    // Empty, and nothing authorized since the purge began: no query until the next authorize().
+    if ((await this.count()) === 0 && this.issued === issuedBefore) this.mayHoldTokens = false;
+    return n;
   }
 
   /** Remove an instance's tokens (deleted, or moved to another host); returns how many. */
   async purgeForInstance(instanceUuid: string): Promise<number> {
+    if (!this.mayHoldTokens) return 0;
     return this.db(CONSOLE_AUTH_TABLE).where({ instance_uuid: instanceUuid }).delete();
   }
 

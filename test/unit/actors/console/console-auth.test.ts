@@ -90,4 +90,21 @@ describe('console auth tokens', () => {
     expect(await store.validate(hashConsoleToken(a1))).toBeNull();
     expect(await store.validate(hashConsoleToken(b))).toMatchObject({ instanceUuid: 'b' });
   });
+
+  it('cost no query once a purge left none, until the next token is authorized', async () => {
+    const { store, clock, db } = await makeStore(600);
+    let queries = 0;
+    db.on('query', () => queries++);
+    await store.authorize(issued(token(), 'a'));
+    await clock.advance(600_000);
+    expect(await store.purgeExpired()).toBe(1); // a delete and the emptiness check
+    queries = 0;
+    expect(await store.purgeExpired()).toBe(0);
+    expect(await store.purgeForInstance('a')).toBe(0);
+    expect(queries).toBe(0);
+    const again = token();
+    await store.authorize(issued(again, 'b'));
+    expect(await store.purgeForInstance('b')).toBe(1);
+    expect(await store.validate(hashConsoleToken(again))).toBeNull();
+  });
 });
