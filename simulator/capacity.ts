@@ -4,7 +4,7 @@
  * allocation_ratio), and no instance larger than the host itself (placement's max_unit).
  */
 import type { PlanFlavor } from '../topology/plan-types.ts';
-import { flavorDiskGb } from '../actors/objects/index.ts';
+import { flavorDiskGb, flavorOfRecord } from '../actors/objects/index.ts';
 
 /** The fields of a scheduler HostState that capacity needs (a HostState satisfies it). */
 export interface HostUsage {
@@ -30,7 +30,7 @@ export interface FlavorNeed {
 }
 
 export function flavorNeed(f: PlanFlavor): FlavorNeed {
-  return { name: f.name, vcpus: f.vcpus, ramMb: f.ram, diskGb: flavorDiskGb({ vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap }) };
+  return { name: f.name, vcpus: f.vcpus, ramMb: f.ram, diskGb: flavorDiskGb(flavorOfRecord({ ...f, extraSpecs: f.extra_specs })) };
 }
 
 export interface Capacity {

@@ -21,6 +21,7 @@ import type { SimBuildRequest, SimCounters, SimTargetFactory } from './target.ts
 import { targetFactory } from './targets/index.ts';
 import { sample } from './workload/distributions.ts';
 import { WorkloadGenerator, type SimRequestSpec } from './workload/generator.ts';
+import { flavorOfRecord } from '../actors/objects/index.ts';
 
 export interface Progress {
   phase: 'start' | 'run' | 'drain' | 'oracle' | 'done';
@@ -91,7 +92,7 @@ export function requestFactory(s: Scenario, rng: Rng): (r: SimRequestSpec) => Si
     if (group) hints.group = group.uuid;
     return {
       index: r.index, name: `sim-${r.index}`, count: r.count, availabilityZone: r.availabilityZone, schedulerHints: hints, group,
-      flavor: { id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap, extraSpecs: f.extra_specs },
+      flavor: flavorOfRecord({ ...f, extraSpecs: f.extra_specs }),
       image: { id: image?.id ?? 'sim-image', properties: image?.properties ?? {} },
       projectId: project?.id ?? 'sim', userId: user?.id ?? 'sim', reqId: `req-sim-${r.index}`,
     };

@@ -17,6 +17,41 @@ export const flavorSchema = z.object({
 });
 export type Flavor = z.infer<typeof flavorSchema>;
 
+/**
+ * The flavor as the API keeps it (nova_api's flavors with their extra specs and access list): the
+ * record the REST layer shows, in Nova's API names (ram, disk). A server embeds the wire form above,
+ * made from it by flavorOfRecord.
+ */
+export const flavorRecordSchema = z.object({
+  /** Nova's flavors.id: orders listings and resolves markers. */
+  internalId: z.number().int(),
+  /** The API id (flavorid). */
+  id: z.string(),
+  name: z.string(),
+  vcpus: z.number().int(),
+  ram: z.number().int(),
+  disk: z.number().int(),
+  ephemeral: z.number().int(),
+  swap: z.number().int(),
+  rxtxFactor: z.number(),
+  isPublic: z.boolean(),
+  description: z.string().nullable(),
+  extraSpecs: z.record(z.string(), z.string()),
+  /** Projects granted access to a private flavor. */
+  projects: z.array(z.string()),
+  createdAt: z.number(),
+  updatedAt: z.number().nullable(),
+});
+export type FlavorRecord = z.infer<typeof flavorRecordSchema>;
+
+/** The wire form of a flavor record (or of a topology catalogue entry, in the same API names). */
+export function flavorOfRecord(f: Pick<FlavorRecord, 'id' | 'name' | 'vcpus' | 'ram' | 'disk' | 'ephemeral' | 'swap' | 'extraSpecs'>): Flavor {
+  return {
+    id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap,
+    extraSpecs: f.extraSpecs,
+  };
+}
+
 /** The sizes alone (the topology's flavors and a fake guest have no id, name or extra specs to give). */
 export type FlavorSizes = Pick<Flavor, 'vcpus' | 'memoryMb' | 'rootGb' | 'ephemeralGb' | 'swapMb'>;
 

@@ -20,6 +20,7 @@ import { cellPrefix } from '../topics.ts';
 import type { ApiCell } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
 import type { CellObservability } from '../observe/observability.ts';
+import { flavorOfRecord } from '../../actors/objects/index.ts';
 
 export type TreeTransport =
   | { kind: 'mqtt' }
@@ -64,10 +65,7 @@ export interface TreeOptions {
 export type { RunningCell };
 
 export function planFlavors(plan: TopologyPlan): FlavorSpec[] {
-  return plan.flavors.map((f) => ({
-    id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap,
-    extraSpecs: f.extra_specs,
-  }));
+  return plan.flavors.map((f) => flavorOfRecord({ ...f, extraSpecs: f.extra_specs }));
 }
 
 /**

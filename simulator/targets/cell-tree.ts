@@ -16,6 +16,7 @@ import { siteDelayMs } from '../geo.ts';
 import type { InstanceStateEvent, SimBuildRequest, SimCounters, SimFault, SimHostUsage, SimTarget, SimTargetContext } from '../target.ts';
 import { SimFakeDriver } from './sim-driver.ts';
 import { SimHub } from './sim-hub.ts';
+import { flavorOfRecord } from '../../actors/objects/index.ts';
 
 const ADMIN = { projectId: 'admin', userId: 'admin', isAdmin: true };
 
@@ -70,9 +71,7 @@ export class CellTreeTarget implements SimTarget {
         return d;
       },
     });
-    await t.tree.apiCell.setFlavors(ctx.flavors.map((f) => ({
-      id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap, extraSpecs: f.extra_specs,
-    })));
+    await t.tree.apiCell.setFlavors(ctx.flavors.map((f) => flavorOfRecord({ ...f, extraSpecs: f.extra_specs })));
     for (const leaf of t.tree.leaves()) {
       const store = leaf.leaf!.ctx.store;
       store.onChange((inst) => {

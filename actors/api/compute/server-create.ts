@@ -22,6 +22,7 @@ import { DEFAULT_GROUP } from './security-groups.ts';
 import { knownZones } from './zones.ts';
 import { base64String as base64, intLike, isIPv4, isIPv6, isUuidLike, metadataSchema, novaBoolean, novaName, validate, canonicalIPv6, when } from './validation.ts';
 import { isLegacyV2, since } from './version.ts';
+import { flavorOfRecord } from '../../objects/index.ts';
 
 const tagSchema = z.string().min(1).max(60).regex(/^[^,/]*$/, 'tags may not contain "," or "/"');
 const hints = z.record(z.string(), z.unknown()).optional();
@@ -114,10 +115,7 @@ function resolveImage(deps: ComputeDeps, caller: Caller, ref: string, f: Flavor)
 }
 
 export function flavorSpecOf(f: Flavor): FlavorSpec {
-  return {
-    id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap,
-    extraSpecs: { ...f.extraSpecs },
-  };
+  return flavorOfRecord({ ...f, extraSpecs: { ...f.extraSpecs } });
 }
 
 export function imagePropertiesOf(img: Image | undefined): Record<string, string> {

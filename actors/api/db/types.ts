@@ -3,26 +3,8 @@
  * Field meanings are Nova's and Glance's.
  */
 
-export interface Flavor {
-  /** Nova's flavors.id: orders listings and resolves markers. */
-  internalId: number;
-  /** The API id (flavorid). */
-  id: string;
-  name: string;
-  vcpus: number;
-  ram: number;
-  disk: number;
-  ephemeral: number;
-  swap: number;
-  rxtxFactor: number;
-  isPublic: boolean;
-  description: string | null;
-  extraSpecs: Record<string, string>;
-  /** Projects granted access to a private flavor. */
-  projects: string[];
-  createdAt: number;
-  updatedAt: number | null;
-}
+/** The flavor and image records are Nova's and Glance's objects (actors/objects/). */
+export type { FlavorRecord as Flavor, ImageRecord as Image, ImageStatus, ImageVisibility } from '../../objects/index.ts';
 
 export type KeypairType = 'ssh' | 'x509';
 
@@ -34,34 +16,6 @@ export interface Keypair {
   publicKey: string;
   fingerprint: string;
   createdAt: number;
-}
-
-export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'pending_delete' | 'deactivated' | 'uploading' | 'importing';
-export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
-
-export interface Image {
-  id: string;
-  name: string | null;
-  status: ImageStatus;
-  visibility: ImageVisibility;
-  owner: string | null;
-  diskFormat: string | null;
-  containerFormat: string | null;
-  minDisk: number;
-  minRam: number;
-  size: number | null;
-  virtualSize: number | null;
-  checksum: string | null;
-  osHashAlgo: string | null;
-  osHashValue: string | null;
-  protected: boolean;
-  tags: string[];
-  /** Glance's additional properties (base image properties included, e.g. image_type, instance_uuid). */
-  properties: Record<string, string>;
-  /** Uploaded bytes, relative to the image directory. */
-  file: string | null;
-  createdAt: number;
-  updatedAt: number;
 }
 
 export type GroupPolicy = 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity';
