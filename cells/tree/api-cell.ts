@@ -116,7 +116,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
       cell.copies.set(r.uuid, { ...JSON.parse(r.record), cell: r.cell });
     }
     for (const r of await db('pending_builds').select()) cell.pending.set(r.request_key, JSON.parse(r.build));
-    await cell.reconcileMappings();
+    if (o.mappings) await cell.reconcileMappings();
     await cell.role.start();
     cell.timer = o.clock.setInterval(() => cell.resendPending(), o.resendIntervalMs ?? 5_000);
     return cell;
@@ -203,11 +203,12 @@ export class ApiCell implements CellsPort, PlacementBackend {
       this.global = { ...this.global, flavors: [...this.global.flavors, body.spec.flavor] };
       void this.role.syncGlobal(this.global);
     }
-    for (const n of body.instances) {
-      // The mapping first (cells v2: before the build is scheduled), its cell unknown until a leaf has it.
-      await this.o.mappings?.create({
-        uuid: n.uuid, projectId: body.spec.projectId, userId: body.spec.userId, cell: null, attrs: {}, createdAt: n.createdAt, deletedAt: null,
-      });
+    // The mappings first (cells v2: before the build is scheduled), their cell unknown until a leaf has it.
+    const mappings = this.o.mappings;
+    if (mappings) {
+      for (const n of body.instances) {
+        await mappings.create({ uuid: n.uuid, projectId: body.spec.projectId, userId: body.spec.userId, cell: null, attrs: {}, createdAt: n.createdAt, deletedAt: null });
+      }
     }
     for (const n of body.instances) this.saveCopy({ ...instanceFromBuild(n, body.spec, 0), fault: null, cell: null });
     const build: CellBuildBody = { instances: body.instances, spec: this.withGroupHosts(body.spec), tried: [], hops: 0, reqId };
