@@ -72,14 +72,19 @@ function stopWithParent(log: Logger): void {
   process.stdin.resume();
 }
 
-/** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
-async function serveOpenStackApis(
-  plan: TopologyPlan, cell: PlanCell, computeApi: ComputeAPI,
-  o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean; placement?: PlacementBackend },
-): Promise<{ url: string; cloudsYamlPath: string | undefined; instances: ApiStore['instances']; close(): Promise<void> }> {
+/** The REST API's database of the API cell (the cell's database in the topology), seeded from it. */
+async function openCellApiStore(plan: TopologyPlan, cell: PlanCell, clock: RealClock): Promise<ApiStore> {
   const storeCfg = cell.database.kind === 'postgres' ? { url: cell.database.url } : { file: cell.database.file };
   const store = await ApiStore.open(storeCfg);
-  await seedFromPlan(store, plan, o.clock.now());
+  await seedFromPlan(store, plan, clock.now());
+  return store;
+}
+
+/** The OpenStack REST APIs of the API cell's process, on api.listen, over the API cell's CellsPort. */
+async function serveOpenStackApis(
+  plan: TopologyPlan, store: ApiStore, computeApi: ComputeAPI,
+  o: { clock: RealClock; rng: Rng; log: Logger; listenOverridden: boolean; placement?: PlacementBackend },
+): Promise<{ url: string; cloudsYamlPath: string | undefined; close(): Promise<void> }> {
   const api = await startApiService({
     plan, store, computeApi, clock: o.clock, rng: o.rng, log: o.log, tokenSecret: apiTokenSecret(plan.dataDir),
     listen: { host: plan.api.host, port: plan.api.port },
@@ -87,13 +92,7 @@ async function serveOpenStackApis(
     // With port 0 the URL is known only once listening: startApiService derives it then.
     ...(o.listenOverridden || plan.api.port === 0 ? {} : { publicUrl: plan.api.publicUrl }),
   });
-  return {
-    url: api.url, cloudsYamlPath: api.cloudsYamlPath, instances: store.instances,
-    close: async () => {
-      await api.close();
-      await store.close();
-    },
-  };
+  return { url: api.url, cloudsYamlPath: api.cloudsYamlPath, close: () => api.close() };
 }
 
 export async function cellRun(o: CellRunOptions): Promise<void> {
@@ -147,8 +146,10 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   const observe = new CellObservability();
   const ownLogin = brokerLogin(cell, { kind: 'cell', cell: cell.path }, secret);
   // The API cell keeps its routing state in a file of its own, beside the REST API's database (the
-  // cell's database in the topology), exactly as `novacell up` lays them out.
+  // cell's database in the topology), exactly as `novacell up` lays them out. The REST API's database
+  // is opened first: it holds the instance mappings, which the API cell keeps from its start.
   const isApiCell = cell.parentPath === null;
+  const store = isApiCell ? await openCellApiStore(plan, cell, clock) : undefined;
   const metadataUrl = o.metadataUrl === undefined ? undefined : parseMetadataUrl(o.metadataUrl);
   const metadataListen = o.metadataListen === undefined ? undefined : parseMetadataListen(o.metadataListen);
   const cellStarted = await startCell({
@@ -160,6 +161,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
       }),
     } : {}),
     ...(isApiCell ? { db: { file: join(plan.dataDir, 'api.cells.sqlite') } } : {}),
+    ...(store ? { instanceMappings: store.instances } : {}),
     connectOwn: (id) => connectWithRetry({
       login: ownLogin, clientId: id, topicPrefix: cellPrefix(cell.path), clock, rng: rng.stream(`bus:${id}`), log,
       what: `the broker of cell ${cell.path}`,
@@ -200,10 +202,10 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
   }
   ready = true;
   const computeApi = apiCell ? new ComputeAPI(apiCell, clock, rng.stream('api')) : undefined;
-  const api = computeApi && apiCell ? await serveOpenStackApis(plan, cell, computeApi, { clock, rng, log, listenOverridden: o.apiListen !== undefined, placement: apiCell }) : undefined;
+  const api = computeApi && apiCell && store ? await serveOpenStackApis(plan, store, computeApi, { clock, rng, log, listenOverridden: o.apiListen !== undefined, placement: apiCell }) : undefined;
   // The API cell's process also answers guests' metadata requests (nova-api-metadata beside nova-api).
-  const metadata = computeApi && api
-    ? await startPlanMetadata(plan, computeApi, { clock, rng, log, listen: metadataListen ?? { host: '127.0.0.1', port: 0 }, instances: api.instances })
+  const metadata = computeApi && api && store
+    ? await startPlanMetadata(plan, computeApi, { clock, rng, log, listen: metadataListen ?? { host: '127.0.0.1', port: 0 }, instances: store.instances })
     : undefined;
 
   const db = cell.database.kind === 'sqlite' ? cell.database.file : redactUrl(cell.database.url);
@@ -221,6 +223,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     clock, log, intervalSeconds: plan.purge.intervalSeconds, ageSeconds: plan.purge.deletedRowsAgeSeconds,
     purge: async (before) => {
       const total = apiCell ? await apiCell.purgeDeleted(before) : {};
+      if (store) mergeCounts(total, await store.purgeDeleted(before));
       return rc.db ? mergeCounts(total, await purgeDeletedRows(rc.db, before)) : total;
     },
   });
@@ -245,6 +248,7 @@ export async function cellRun(o: CellRunOptions): Promise<void> {
     await rc.writer?.close();
     await rc.db?.destroy();
     await apiCell?.stop();
+    await store?.close();
     stopActor(system);
     await broker?.close();
   });

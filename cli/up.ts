@@ -81,8 +81,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   const rng = entropyRng();
   const apiCell = plan.cells[0]!;
   const apiDb = apiCell.database.kind === 'sqlite' ? apiCell.database.file : join(plan.dataDir, 'api.sqlite');
-  // The API cell keeps its routing state (mappings, instance copies, pending builds) beside the REST
-  // API's own database, in a file of its own.
+  // The API cell keeps its routing state (instance copies, pending builds) beside the REST API's own
+  // database, in a file of its own; the instance mappings are the REST API database's, opened first.
+  const store = await openApiStore(apiDb, plan, clock);
   // The same deployment secret as `cell run`: broker passwords per principal, and `novacell status`
   // and `novacell credentials` work against this process too.
   const { secrets } = ensureSecrets(secretsPath(plan));
@@ -90,9 +91,8 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   // nova-api-metadata first: the qemu hosts' guests reach it through per-guest proxies that need its
   // URL when the tree starts them; it reads instances once the tree's ComputeAPI exists.
   let computeApiRef: ComputeAPI | undefined;
-  let storeRef: Awaited<ReturnType<typeof openApiStore>> | undefined;
   const metadata = await startPlanMetadata(plan, () => computeApiRef, {
-    clock, rng, log, listen: parseMetadataListen(opts.metadataListen ?? '127.0.0.1:0'), instances: () => storeRef?.instances,
+    clock, rng, log, listen: parseMetadataListen(opts.metadataListen ?? '127.0.0.1:0'), instances: () => store.instances,
   });
   const sharedSecret = metadataSharedSecret(plan);
   const driverFor = (h: PlanHost) => defaultDriver(clock, rng, h, {
@@ -100,7 +100,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
     forceConfigDrive: plan.cells.find((c) => c.path === h.cell)?.nova.DEFAULT.force_config_drive ?? false,
   });
   const tree = await CellTree.start({
-    plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe, driverFor,
+    plan, clock, rng, log, brokerSecret: secrets.broker_secret, observe, driverFor, instanceMappings: store.instances,
     dbFile: (c) => (c === apiCell ? join(plan.dataDir, 'api.cells.sqlite') : sqliteFile(c)),
     ...(opts.processes ? { only: (c: PlanCell) => c === apiCell } : {}),
   });
@@ -116,6 +116,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
   } catch (e) {
     await children?.stop();
     await tree.stop();
+    await store.close();
     throw e;
   }
   for (const c of plan.cells) {
@@ -124,8 +125,6 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
     const pid = children?.processes.get(c.path)?.pid();
     process.stdout.write(`cell ${c.path}: broker ${url}${hosts ? `, ${hosts} hosts` : ''}${pid ? ` (process ${pid})` : ''}\n`);
   }
-  const store = await openApiStore(apiDb, plan, clock);
-  storeRef = store;
   const computeApi = tree.api;
   computeApiRef = computeApi;
   const [host, port] = [plan.api.host, plan.api.port];
@@ -163,8 +162,7 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
     purge: async (before) => {
       const total = await tree.apiCell.purgeDeleted(before);
       for (const rc of tree.cells.values()) if (rc.db) mergeCounts(total, await purgeDeletedRows(rc.db, before));
-      store.instances.forgetDeleted(before);
-      return mergeCounts(total, await purgeDeletedRows(store.db, before));
+      return mergeCounts(total, await store.purgeDeleted(before));
     },
   });
   const mode = children ? `, ${children.processes.size + 1} processes` : '';
@@ -178,8 +176,9 @@ export async function up(file: string, opts: UpOptions = {}): Promise<void> {
       await metadata.close();
       await api.close();
       await proxies.close();
-      await store.close();
+      // The tree first: the API cell writes the mappings through the store until it stops.
       await tree.stop();
+      await store.close();
       done();
     };
     process.once('SIGINT', () => void stop('SIGINT'));

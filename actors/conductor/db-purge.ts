@@ -2,7 +2,7 @@
  * Purge of soft-deleted rows (nova-manage `db archive_deleted_rows` + `db purge`): deleted servers
  * older than a cut-off leave every database that holds them — a cell's instances with their actions,
  * events and faults; the API cell's instance copies and routing rows; the API database's instance
- * mappings. novacell keeps no shadow tables, so archiving and purging are one step. The function looks
+ * mappings (the only instance_mappings table, soft-deleted by deleted_at). novacell keeps no shadow tables, so archiving and purging are one step. The function looks
  * at which tables a database has, so one call serves any cell's file or the API database.
  */
 import { z } from 'zod';
@@ -61,10 +61,9 @@ export async function purgeDeletedRows(db: Db, before: number, opts: { dryRun?: 
     }
     add('instance_copies', await deleteWhereIn(db, 'instance_copies', 'uuid', uuids, dryRun));
     if (await has('build_routes')) add('build_routes', await deleteWhereIn(db, 'build_routes', 'instance_uuid', uuids, dryRun));
-    if ((await has('instance_mappings')) && !(await db.schema.hasColumn('instance_mappings', 'deleted_at'))) {
-      add('instance_mappings', await deleteWhereIn(db, 'instance_mappings', 'instance_uuid', uuids, dryRun));
-    }
   }
+  // An API cell file of an older version, not yet migrated, has a second instance_mappings table with
+  // no deleted_at: its 040 migration drops the whole table when the API cell next starts.
   if ((await has('instance_mappings')) && (await db.schema.hasColumn('instance_mappings', 'deleted_at'))) {
     const q = db('instance_mappings').whereNotNull('deleted_at').andWhere('deleted_at', '<', before);
     add('instance_mappings', dryRun ? Number((await q.clone().count({ n: '*' }).first())?.n ?? 0) : await q.delete());

@@ -1,8 +1,10 @@
 /**
  * The API cell, the top of the tree. It keeps what the API needs to answer without asking the leaves:
- * instance mappings (which cell holds an instance, cells v2's lesson), a copy of every instance that
- * only a newer version may overwrite, and the builds not yet accepted by a leaf, stored before they
- * are sent and re-sent until accepted. It implements the CellsPort the ComputeAPI facade talks to.
+ * a copy of every instance that only a newer version may overwrite, and the builds not yet accepted by
+ * a leaf, stored before they are sent and re-sent until accepted. It writes the instance mappings
+ * (which cell holds an instance, cells v2's lesson) into the API database's one instance_mappings
+ * table (actors/api/db/instances.ts): before a build is sent, then the cell as leaves report it. It
+ * implements the CellsPort the ComputeAPI facade talks to.
  */
 import type { Migration, MigrationFilter } from '../../actors/objects/index.ts';
 import { purgeDeletedRows, type PurgeCounts } from '../../actors/conductor/db-purge.ts';
@@ -31,6 +33,10 @@ import { treeMigrations, treeTables } from './tree-db.ts';
 import type { PlacementOp, PlacementReply } from '../../actors/placement/index.ts';
 import type { LeafReply, PlacementBackend } from '../../actors/api/placement/index.ts';
 import { instanceFromBuild, type Diagnostics } from '../../actors/objects/index.ts';
+import type { InstanceMappingRepo } from '../../actors/api/db/instances.ts';
+
+/** What the API cell writes of the API database's instance mappings. */
+export type InstanceMappings = Pick<InstanceMappingRepo, 'get' | 'create' | 'setCell' | 'markDeleted'>;
 
 export interface ApiCellOptions {
   path: string;
@@ -44,6 +50,11 @@ export interface ApiCellOptions {
   resendIntervalMs?: number;
   /** Times the database commits (metrics). */
   timeCommit?: <T>(run: () => Promise<T>) => Promise<T>;
+  /**
+   * The API database's instance mappings (ApiStore.instances), kept by this cell: none (a tree with no
+   * REST API: the simulator, benchmarks, some tests) keeps no mappings, the copies hold the cell anyway.
+   */
+  mappings?: InstanceMappings;
 }
 
 type Copy = InstanceView & { cell: string | null };
@@ -105,6 +116,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
       cell.copies.set(r.uuid, { ...JSON.parse(r.record), cell: r.cell });
     }
     for (const r of await db('pending_builds').select()) cell.pending.set(r.request_key, JSON.parse(r.build));
+    if (o.mappings) await cell.reconcileMappings();
     await cell.role.start();
     cell.timer = o.clock.setInterval(() => cell.resendPending(), o.resendIntervalMs ?? 5_000);
     return cell;
@@ -115,6 +127,29 @@ export class ApiCell implements CellsPort, PlacementBackend {
     this.role.stop();
     await this.writer.close();
     await this.db.destroy();
+  }
+
+  /**
+   * Every live copy mapped, to the cell that holds it: repairs what a crash between the two databases
+   * left, and fills in the cells of mappings written before this cell kept them (they were in this
+   * cell's own file, whose instance_mappings table the 040 migration dropped; the copies hold the cell).
+   */
+  private async reconcileMappings(): Promise<void> {
+    const m = this.o.mappings;
+    if (!m) return;
+    for (const c of this.copies.values()) {
+      const known = m.get(c.uuid);
+      if (!known) {
+        await m.create({ uuid: c.uuid, projectId: c.projectId, userId: c.userId, cell: c.cell, attrs: {}, createdAt: c.createdAt, deletedAt: null });
+      } else if (c.cell !== null && known.cell !== c.cell) {
+        await m.setCell(c.uuid, c.cell);
+      }
+    }
+  }
+
+  /** A write of the mappings that nothing waits for (an instance update): a failure is logged. */
+  private mappingWrite(uuid: string, run: Promise<void> | undefined): void {
+    run?.catch((err: unknown) => this.o.log.error({ err, instance_uuid: uuid }, 'instance mapping write failed'));
   }
 
   /** Nova's purge: servers deleted before `before` (ms) leave memory and this cell's database. */
@@ -168,11 +203,14 @@ export class ApiCell implements CellsPort, PlacementBackend {
       this.global = { ...this.global, flavors: [...this.global.flavors, body.spec.flavor] };
       void this.role.syncGlobal(this.global);
     }
-    for (const n of body.instances) {
-      const rec: Copy = { ...instanceFromBuild(n, body.spec, 0), fault: null, cell: null };
-      this.writer.upsert('instance_mappings', { instance_uuid: n.uuid, cell: null, project_id: body.spec.projectId, created_at: n.createdAt });
-      this.saveCopy(rec);
+    // The mappings first (cells v2: before the build is scheduled), their cell unknown until a leaf has it.
+    const mappings = this.o.mappings;
+    if (mappings) {
+      for (const n of body.instances) {
+        await mappings.create({ uuid: n.uuid, projectId: body.spec.projectId, userId: body.spec.userId, cell: null, attrs: {}, createdAt: n.createdAt, deletedAt: null });
+      }
     }
+    for (const n of body.instances) this.saveCopy({ ...instanceFromBuild(n, body.spec, 0), fault: null, cell: null });
     const build: CellBuildBody = { instances: body.instances, spec: this.withGroupHosts(body.spec), tried: [], hops: 0, reqId };
     this.pending.set(key, build);
     this.writer.upsert('pending_builds', { request_key: key, build: JSON.stringify(build), child: null, created_at: this.o.clock.now() });
@@ -438,7 +476,7 @@ export class ApiCell implements CellsPort, PlacementBackend {
       }
       if (!c) continue;
       const next: Copy = { ...rec, cell: u.cell };
-      if (c.cell !== u.cell) this.writer.upsert('instance_mappings', { instance_uuid: u.uuid, cell: u.cell, project_id: rec.projectId, created_at: rec.createdAt });
+      if (c.cell !== u.cell) this.mappingWrite(u.uuid, this.o.mappings?.setCell(u.uuid, u.cell));
       this.saveCopy(next);
     }
   }
@@ -450,6 +488,8 @@ export class ApiCell implements CellsPort, PlacementBackend {
 
   private saveCopy(c: Copy): void {
     this.copies.set(c.uuid, c);
+    // Nova's queued_for_delete: the mapping goes with the purge of deleted servers.
+    if (c.deleted) this.mappingWrite(c.uuid, this.o.mappings?.markDeleted(c.uuid, c.deletedAt ?? this.o.clock.now()));
     // Copies are replaced, never changed in place: the row is built once per commit.
     this.writer.upsertLazy('instance_copies', { uuid: c.uuid }, () => ({
       uuid: c.uuid, cell: c.cell, version: c.version, project_id: c.projectId, deleted: c.deleted, record: JSON.stringify(c),

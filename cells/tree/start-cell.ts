@@ -18,7 +18,7 @@ import type { ComputeHosts } from '../leaf/compute-hosts.ts';
 import { startLeaf } from '../leaf/start-leaf.ts';
 import { nodeUuidFor } from '../leaf/host-uuid.ts';
 import { goneTopic } from '../topics.ts';
-import { ApiCell } from './api-cell.ts';
+import { ApiCell, type InstanceMappings } from './api-cell.ts';
 import { CellNode } from './cell-node.ts';
 import { ParentRole } from './parent-role.ts';
 import { treeMigrations, treeTables } from './tree-db.ts';
@@ -59,6 +59,8 @@ export interface StartCellOptions {
   driverFor?: (h: PlanHost) => ComputeDriver;
   /** Metrics hooks for this cell's database and scheduler (absent: nothing is measured). */
   instruments?: CellInstruments;
+  /** For the API cell: the API database's instance mappings it keeps (ApiStore.instances). */
+  instanceMappings?: InstanceMappings;
 }
 
 export { defaultDriver };
@@ -102,6 +104,7 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
   if (!o.connectParent) {
     const apiCell = await ApiCell.start({
       path: c.path, bus: own, db: dbCfg, children: childInfo, config: c.nova, clock: o.clock, log, timeCommit: o.instruments?.timeCommit,
+      mappings: o.instanceMappings,
     });
     return { running: rc, apiCell };
   }

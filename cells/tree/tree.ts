@@ -17,7 +17,7 @@ import type { FlavorSpec } from '../../actors/scheduler/types.ts';
 import type { AggregateWithHosts } from '../../actors/conductor/messages.ts';
 import { brokerGuards, brokerPassword, passwordVerifier, replySenders, usernameOf, type Principal } from '../security/index.ts';
 import { cellPrefix } from '../topics.ts';
-import type { ApiCell } from './api-cell.ts';
+import type { ApiCell, InstanceMappings } from './api-cell.ts';
 import { startCell, type RunningCell } from './start-cell.ts';
 import type { CellObservability } from '../observe/observability.ts';
 import { flavorOfRecord } from '../../actors/objects/index.ts';
@@ -60,6 +60,8 @@ export interface TreeOptions {
    * processes of `up --processes`, and link to these cells' brokers on the plan's ports.
    */
   only?: (cell: PlanCell) => boolean;
+  /** The API database's instance mappings (ApiStore.instances) for the API cell to keep (see ApiCellOptions). */
+  instanceMappings?: InstanceMappings;
 }
 
 export type { RunningCell };
@@ -145,6 +147,7 @@ export class CellTree {
         db: o.dbFile ? dbOf(o.dbFile(c), o.discardDb) : undefined,
         driverFor: o.driverFor,
         instruments: o.observe?.instrumentsFor(c.path),
+        instanceMappings: o.instanceMappings,
       });
       Object.assign(rc, started.running);
       o.observe?.watch(rc, o.clock, started.apiCell);

@@ -72,9 +72,9 @@ describe.skipIf(!CLI)(TITLE, () => {
     return r.body.hypervisors.find((h) => h.hypervisor_hostname === host)!.memory_mb_used;
   }
   const otherHost = (host: string) => (host === 'west1' ? 'east1' : 'west1');
-  /** The cell the API cell's instance mapping names. */
+  /** The cell the API cell's instance mapping names (in the API database, the only instance_mappings table). */
   async function mappedCell(uuid: string): Promise<string | null> {
-    const db = knex({ client: 'sqlite3', connection: { filename: join(up!.dir, 'data', 'api.cells.sqlite') }, useNullAsDefault: true });
+    const db = knex({ client: 'sqlite3', connection: { filename: join(up!.dir, 'data', 'api.sqlite') }, useNullAsDefault: true });
     try {
       return ((await db('instance_mappings').where({ instance_uuid: uuid }).first()) as { cell: string | null } | undefined)?.cell ?? null;
     } finally {

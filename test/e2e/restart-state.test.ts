@@ -61,18 +61,45 @@ async function topUsage(): Promise<{ hosts: number; hostsUp: number; vcpusUsed: 
   return { hosts: c.hosts, hostsUp: c.hostsUp, vcpusUsed: c.vcpus - c.vcpusFree, memoryMbUsed: c.memoryMb - c.memoryMbFree };
 }
 
-/** consumer → allocation rows over every leaf database in the data directory. */
-async function allocations(): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+/** consumer → allocation rows over every leaf database in the data directory, and the leaf of each. */
+async function allocations(): Promise<Map<string, number> & { leaf: Map<string, string> }> {
+  const out = Object.assign(new Map<string, number>(), { leaf: new Map<string, string>() });
   for (const f of readdirSync(data).filter((x) => /^api\.cell(1|2\.cell2a)\.sqlite$/.test(x))) {
     const db = await openDb({ file: join(data, f) });
     try {
-      for (const r of await db('allocations').select('consumer_id')) out.set(r.consumer_id, (out.get(r.consumer_id) ?? 0) + 1);
+      for (const r of await db('allocations').select('consumer_id')) {
+        out.set(r.consumer_id, (out.get(r.consumer_id) ?? 0) + 1);
+        out.leaf.set(r.consumer_id, f.replace(/\.sqlite$/, '').replace(/\./g, '!'));
+      }
     } finally {
       await db.destroy();
     }
   }
   return out;
+}
+
+/**
+ * The instance mappings: one table, the API database's (none in the API cell's routing file), its
+ * cell the leaf holding each server.
+ */
+async function expectMappings(leafOf: Map<string, string>, ids: string[]): Promise<void> {
+  const tables = async (f: string) => {
+    const db = await openDb({ file: join(data, f) });
+    try {
+      return await db('sqlite_master').where({ type: 'table', name: 'instance_mappings' }).count({ n: '*' }).first();
+    } finally {
+      await db.destroy();
+    }
+  };
+  expect(await tables('api.cells.sqlite')).toEqual({ n: 0 });
+  expect(await tables('api.sqlite')).toEqual({ n: 1 });
+  const db = await openDb({ file: join(data, 'api.sqlite') });
+  try {
+    const cells = new Map((await db('instance_mappings').select('instance_uuid', 'cell')).map((r) => [String(r.instance_uuid), r.cell as string | null]));
+    for (const id of ids) expect(cells.get(id), `mapping of ${id}`).toBe(leafOf.get(id));
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function waitFor(nova: NovaClient, id: string, status: string, power: number): Promise<void> {
@@ -108,6 +135,7 @@ async function expectSame(nova: NovaClient, before: View, ids: string[]): Promis
   const allocs = await allocations();
   expect(allocs.size).toBe(N);
   for (const id of ids) expect(allocs.get(id), `allocation of ${id}`).toBe(1);
+  await expectMappings(allocs.leaf, ids);
   for (const f of readdirSync(join(data, 'fake-hypervisor'))) expect(statSync(join(data, 'fake-hypervisor', f)).mode & 0o777).toBe(0o600);
   return settledMs;
 }

@@ -18,6 +18,7 @@ import { CellTree, planFlavors } from '../../cells/tree/tree.ts';
 import { upTopic } from '../../cells/topics.ts';
 import type { ConductorContext } from '../../actors/conductor/context.ts';
 import type { InstanceView } from '../../actors/api/compute-api.ts';
+import { ApiStore } from '../../actors/api/db/index.ts';
 import { treePlan } from '../support/tree-topology.ts';
 import { until } from '../support/waits.ts';
 
@@ -27,6 +28,7 @@ const lines: Array<Record<string, unknown>> = [];
 const log = pino({ level: process.env['XC_LOG'] ?? 'warn' }, { write: (s: string) => { lines.push(JSON.parse(s) as Record<string, unknown>); if (process.env['XC_LOG']) process.stderr.write(s); } });
 
 let tree: CellTree;
+let store: ApiStore;
 let dir: string;
 let plan: ReturnType<typeof treePlan>;
 const tiny = () => planFlavors(plan).find((f) => f.id === '1')!;
@@ -34,15 +36,18 @@ const tiny = () => planFlavors(plan).find((f) => f.id === '1')!;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'novacell-xcell-'));
   plan = treePlan({ children: 2, grandchildren: 1, hostsPerLeaf: 2 });
+  // The REST API's database holds the instance mappings, as beside `novacell up`'s tree.
+  store = await ApiStore.open({ file: join(dir, 'api.rest.sqlite') });
   tree = await CellTree.start({
     plan, clock: new RealClock(), rng: new SeededRng('xcell'), log,
-    dbFile: (c) => join(dir, `${c.path.replace(/!/g, '.')}.sqlite`), ephemeralPorts: true,
+    dbFile: (c) => join(dir, `${c.path.replace(/!/g, '.')}.sqlite`), ephemeralPorts: true, instanceMappings: store.instances,
   });
   await until('every host reported', () => tree.capacity().hostsUp === plan.hosts.length, 60_000);
 }, 120_000);
 
 afterAll(async () => {
   await tree?.stop();
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -131,7 +136,8 @@ describe('cross-cell cold migration', () => {
     expect(providersHeldBy(dest.cell, s.uuid)).toEqual([providerOf(dest.cell, dest.name)]);
     expect(tgt.migrations.list({ instanceUuid: s.uuid })[0]).toMatchObject({ status: 'confirmed', crossCellMove: true });
     // The instance mapping names the new leaf.
-    const row = await tree.apiCell['db']('instance_mappings').where({ instance_uuid: s.uuid }).first();
+    await until('the mapping names the new leaf', () => store.instances.get(s.uuid)?.cell === dest.cell);
+    const row = await store.db('instance_mappings').where({ instance_uuid: s.uuid }).first();
     expect(row.cell).toBe(dest.cell);
     // And the instance is the new leaf's own now: it can be stopped there.
     await tree.api.powerAction(s.uuid, 'stop', ctx);

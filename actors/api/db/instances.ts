@@ -1,7 +1,11 @@
 /**
  * Instance mappings (cells v2's instance_mappings: which cell owns an instance, written before the
- * build is sent) with the API-side attributes of each server: what the owner changed after boot
- * (name, description, access IPs, metadata, tags, lock) lives here until the cells carry updates.
+ * build is sent, its cell filled in once a leaf has it) with the API-side attributes of each server:
+ * what the owner changed after boot (name, description, access IPs, metadata, tags, lock) lives here
+ * until the cells carry updates. This is the only instance_mappings table of the API cell: the REST
+ * API writes the attributes, the tree's ApiCell (cells/tree/api-cell.ts) the mapping before a build
+ * is sent, its cell as leaves report the instance, and its deleted_at (Nova's queued_for_delete).
+ * In a one-cell deployment (SingleCellPort) the cell stays null: there is only the one.
  */
 import type { Db } from '../../../runtime/db/index.ts';
 import type { InstanceMapping, ServerAttrs } from './types.ts';
@@ -46,6 +50,14 @@ export class InstanceMappingRepo {
       })
       .onConflict('instance_uuid')
       .merge();
+  }
+
+  /** The cell that holds the instance now (a leaf's path), as the instance updates report it. */
+  async setCell(uuid: string, cell: string): Promise<void> {
+    const m = this.byUuid.get(uuid);
+    if (!m || m.cell === cell) return;
+    m.cell = cell;
+    await this.db('instance_mappings').where({ instance_uuid: uuid }).update({ cell });
   }
 
   /** Merge a change into a server's API-side attributes. */

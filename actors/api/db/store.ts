@@ -3,6 +3,7 @@
  * repository writes its changes through before the caller answers; reads never touch the disk.
  */
 import { openDb, type Db, type DbConfig } from '../../../runtime/db/index.ts';
+import { purgeDeletedRows, type PurgeCounts } from '../../conductor/db-purge.ts';
 import { AggregateRepo } from './aggregates.ts';
 import { CredentialRepo } from './credentials.ts';
 import { FlavorRepo } from './flavors.ts';
@@ -54,6 +55,12 @@ export class ApiStore {
       store.network.load(),
     ]);
     return store;
+  }
+
+  /** Nova's purge: mappings of servers deleted before `before` (ms) leave memory and the database. */
+  async purgeDeleted(before: number): Promise<PurgeCounts> {
+    this.instances.forgetDeleted(before);
+    return purgeDeletedRows(this.db, before);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

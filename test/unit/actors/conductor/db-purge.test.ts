@@ -1,6 +1,7 @@
 /**
  * Purge of deleted rows: servers deleted before the cut-off leave a cell database (with their
- * actions, events and faults), the API cell's copies and the API mappings; newer and live ones stay.
+ * actions, events and faults), the API cell's copies and routes, and the API database's mappings;
+ * newer and live ones stay.
  * The periodic task runs on the injected clock.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,14 +59,16 @@ describe('purgeDeletedRows', () => {
     expect(await purgeDeletedRows(db, NOW - 30 * DAY)).toEqual({});
   });
 
-  it("removes the API cell's old deleted copies and their mappings, and the API database's mappings", async () => {
+  it("removes the API cell's old deleted copies and routes, and the API database's mappings", async () => {
     const tree = await open(treeMigrations);
+    // The instance mappings are the API database's alone.
+    expect(await tree.schema.hasTable('instance_mappings')).toBe(false);
     const copy = (uuid: string, deletedAt: number | null) => ({
       uuid, cell: 'api!c1', version: 2, project_id: 'p', deleted: deletedAt !== null, record: JSON.stringify({ uuid, deletedAt }),
     });
     await tree('instance_copies').insert([copy('old', NOW - 40 * DAY), copy('live', null)]);
-    await tree('instance_mappings').insert([{ instance_uuid: 'old', cell: 'api!c1', project_id: 'p', created_at: 0 }, { instance_uuid: 'live', cell: 'api!c1', project_id: 'p', created_at: 0 }]);
-    expect(await purgeDeletedRows(tree, NOW - 30 * DAY)).toEqual({ instance_copies: 1, instance_mappings: 1 });
+    await tree('build_routes').insert([{ instance_uuid: 'old', child: 'api!c1', created_at: 0 }, { instance_uuid: 'live', child: 'api!c1', created_at: 0 }]);
+    expect(await purgeDeletedRows(tree, NOW - 30 * DAY)).toEqual({ instance_copies: 1, build_routes: 1 });
 
     const api = await open(apiMigrations);
     const mapping = (uuid: string, deletedAt: number | null) => ({ instance_uuid: uuid, project_id: 'p', user_id: 'u', cell: 'api!c1', attrs: '{}', created_at: 0, deleted_at: deletedAt });

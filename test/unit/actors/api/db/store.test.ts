@@ -28,6 +28,11 @@ describe('ApiStore', () => {
     await store.groups.setMembers(g, ['i1']);
     await store.instances.create({ uuid: 'i1', projectId: 'p', userId: 'u1', cell: 'api!cell1', attrs: { tags: ['a'] }, createdAt: 1, deletedAt: null });
     await store.instances.patch('i1', { locked: true });
+    // The tree's API cell maps a build before it is sent, then names the leaf; the REST API's write keeps it.
+    await store.instances.create({ uuid: 'i2', projectId: 'p', userId: 'u1', cell: null, attrs: {}, createdAt: 5, deletedAt: null });
+    await store.instances.setCell('i2', 'api!cell2');
+    await store.instances.create({ uuid: 'i2', projectId: 'p', userId: 'u1', cell: null, attrs: { tags: ['b'] }, createdAt: 6, deletedAt: null });
+    await store.instances.markDeleted('i2', 7);
     await store.quotas.set('p', { instances: 3 });
     const hypervisorId = store.legacyIds.idOf('hypervisor', 'node-uuid');
     await store.close();
@@ -39,6 +44,9 @@ describe('ApiStore', () => {
     expect(store.keypairs.get('u1', 'k')?.publicKey).toBe('ssh-rsa AAAA');
     expect(store.groups.ofInstance('i1')?.uuid).toBe(g.uuid);
     expect(store.instances.get('i1')).toMatchObject({ cell: 'api!cell1', attrs: { tags: ['a'], locked: true } });
+    expect(store.instances.get('i2')).toMatchObject({ cell: 'api!cell2', attrs: { tags: ['b'] }, createdAt: 5, deletedAt: 7 });
+    expect(await store.purgeDeleted(8)).toEqual({ instance_mappings: 1 });
+    expect(store.instances.get('i2')).toBeUndefined();
     expect(store.quotas.limit('p', 'instances')).toBe(3);
     expect(store.legacyIds.idOf('hypervisor', 'node-uuid')).toBe(hypervisorId);
     expect(store.legacyIds.idOf('hypervisor', 'other')).toBe(hypervisorId + 1);
