@@ -37,6 +37,19 @@ export class CellScheduler {
 
   /** Candidate children, best first; empty when none passes the filters. */
   rank(children: readonly ChildCell[], req: CellRequest): ChildCell[] {
+    const { passing, total } = this.weigh(children, req);
+    return passing.map((c, i) => ({ c, w: total[i]!, i })).sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.c);
+  }
+
+  /** The first of `rank`, without sorting the rest (a parent of a thousand leaf cells asks this per build). */
+  best(children: readonly ChildCell[], req: CellRequest): ChildCell | undefined {
+    const { passing, total } = this.weigh(children, req);
+    let best = -1;
+    for (let i = 0; i < passing.length; i++) if (best < 0 || total[i]! > total[best]!) best = i;
+    return best < 0 ? undefined : passing[best];
+  }
+
+  private weigh(children: readonly ChildCell[], req: CellRequest): { passing: ChildCell[]; total: number[] } {
     const passing = children.filter((c) => this.filters.every((f) => f.passes(c, req)));
     const total = passing.map(() => 0);
     for (const w of this.weighers) {
@@ -44,7 +57,7 @@ export class CellScheduler {
       if (m === 0) continue;
       normalize(passing.map((c) => w.weigh(c, req))).forEach((v, i) => (total[i]! += m * v));
     }
-    return passing.map((c, i) => ({ c, w: total[i]!, i })).sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.c);
+    return { passing, total };
   }
 
   /** Why each child was left out, for logs and faults. */
