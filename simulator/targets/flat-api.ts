@@ -119,12 +119,19 @@ export class FlatApiLevel {
 
   /** The leaf made these instances for the ticket: each stops counting once it is placed (or failed). */
   bind(ticket: Ticket, uuids: readonly string[], placed: (uuid: string) => boolean): void {
+    let landed = false;
     uuids.forEach((u, i) => {
       const key = ticket.keys[i];
       if (key === undefined) return;
-      if (placed(u)) this.children.landed(key);
-      else this.keyOf.set(u, key);
+      if (!placed(u)) {
+        this.keyOf.set(u, key);
+        return;
+      }
+      this.children.landed(key);
+      landed = true;
     });
+    // Already placed, and already in a report: a report after this one lets the parent stop counting them.
+    if (landed) this.reporters.get(ticket.path)?.changed(true);
   }
 
   /** The leaf did not take the build: nothing of it is on its way there. */
