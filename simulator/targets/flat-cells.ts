@@ -116,7 +116,7 @@ export class FlatCells implements SimTarget {
       this.leafByPath.set(pc.path, leaf);
       const store = cell.services.ctx.store;
       store.onChange((inst) => {
-        this.api.instanceChanged(pc.path, inst.uuid, placed(inst));
+        this.api?.instanceChanged(pc.path, inst.uuid, placed(inst));
         this.instanceChanged(inst, store.faultOf(inst.uuid)?.message ?? null);
       });
       const aggs = aggregates.get(pc.path);
