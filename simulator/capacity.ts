@@ -1,7 +1,7 @@
 /**
- * Host capacity as the control plane counts it, shared by the dispatcher, the metrics and the oracle so
- * all three agree on what "fits": placement's capacity per resource class, floor((total - reserved) *
- * allocation_ratio), and no instance larger than the host itself (placement's max_unit).
+ * Host capacity as the control plane counts it, shared by the metrics and the oracle so both agree on
+ * what "fits": placement's capacity per resource class, floor((total - reserved) * allocation_ratio),
+ * and no instance larger than the host itself (placement's max_unit).
  */
 import type { PlanFlavor } from '../topology/plan-types.ts';
 import { flavorDiskGb, flavorOfRecord } from '../actors/objects/index.ts';

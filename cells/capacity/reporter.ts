@@ -11,6 +11,7 @@ export class CapacityReporter {
   private seq = 0;
   private last: Capacity = emptyCapacity();
   private pending = false;
+  private confirm = false;
   private timer: TimerHandle | undefined;
 
   constructor(
@@ -29,15 +30,21 @@ export class CapacityReporter {
     this.clock.clearTimer(this.timer);
   }
 
-  /** Something changed: send a delta once this turn's changes are in. */
-  changed(): void {
+  /**
+   * Something changed: send a delta once this turn's changes are in. `confirm`: send one even if it is
+   * empty, so the parent knows its last report already shows what it has just heard landed.
+   */
+  changed(confirm = false): void {
+    this.confirm ||= confirm;
     if (this.pending) return;
     this.pending = true;
     queueMicrotask(() => {
       this.pending = false;
+      const always = this.confirm;
+      this.confirm = false;
       const next = this.compute();
       const delta = diffCapacity(this.last, next);
-      if (isEmptyDelta(delta)) return;
+      if (isEmptyDelta(delta) && !always) return;
       this.last = next;
       void this.send({ from: this.from, seq: ++this.seq, full: false, capacity: delta }).catch(() => undefined);
     });

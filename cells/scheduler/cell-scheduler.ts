@@ -20,14 +20,6 @@ export const CELL_FILTERS: readonly CellFilter[] = [
   EligibleCellFilter, TargetCellFilter, RequestedHostCellFilter, DifferentCellFilter, CellImagePropertiesFilter, CellAvailabilityZoneFilter, CapacityFilter,
 ];
 
-function normalize(ws: number[]): number[] {
-  if (ws.length === 0) return ws;
-  const min = Math.min(...ws);
-  const max = Math.max(...ws);
-  if (min === max) return ws.map(() => 0);
-  return ws.map((w) => (w - min) / (max - min));
-}
-
 export class CellScheduler {
   private readonly weighers: CellWeigher[];
 
@@ -37,14 +29,50 @@ export class CellScheduler {
 
   /** Candidate children, best first; empty when none passes the filters. */
   rank(children: readonly ChildCell[], req: CellRequest): ChildCell[] {
-    const passing = children.filter((c) => this.filters.every((f) => f.passes(c, req)));
-    const total = passing.map(() => 0);
+    const { passing, total } = this.weigh(children, req);
+    return passing.map((c, i) => ({ c, w: total[i]!, i })).sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.c);
+  }
+
+  /** The first of `rank`, without sorting the rest (a parent of a thousand leaf cells asks this per build). */
+  best(children: readonly ChildCell[], req: CellRequest): ChildCell | undefined {
+    const { passing, total } = this.weigh(children, req);
+    let best = -1;
+    for (let i = 0; i < passing.length; i++) if (best < 0 || total[i]! > total[best]!) best = i;
+    return best < 0 ? undefined : passing[best];
+  }
+
+  /**
+   * The children that pass every filter, and their summed weights: each weigher's values normalised to
+   * [0,1] over the passing children (all 0 when they are equal), times its multiplier. Plain loops: a
+   * flat parent weighs a thousand children per build.
+   */
+  private weigh(children: readonly ChildCell[], req: CellRequest): { passing: ChildCell[]; total: number[] } {
+    const passing: ChildCell[] = [];
+    for (const c of children) if (this.passes(c, req)) passing.push(c);
+    const n = passing.length;
+    const total: number[] = new Array<number>(n).fill(0);
+    const ws = new Float64Array(n);
     for (const w of this.weighers) {
       const m = w.multiplier();
-      if (m === 0) continue;
-      normalize(passing.map((c) => w.weigh(c, req))).forEach((v, i) => (total[i]! += m * v));
+      if (m === 0 || n === 0) continue;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = w.weigh(passing[i]!, req);
+        ws[i] = v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (min === max) continue;
+      const span = max - min;
+      for (let i = 0; i < n; i++) total[i]! += m * ((ws[i]! - min) / span);
     }
-    return passing.map((c, i) => ({ c, w: total[i]!, i })).sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.c);
+    return { passing, total };
+  }
+
+  private passes(c: ChildCell, req: CellRequest): boolean {
+    for (const f of this.filters) if (!f.passes(c, req)) return false;
+    return true;
   }
 
   /** Why each child was left out, for logs and faults. */

@@ -1,34 +1,36 @@
 /**
- * The first SimTarget: every leaf cell of the topology runs as a complete SingleCell (conductor, filter
- * scheduler, placement, compute actors, FakeDrivers) on one in-memory hub, side by side, with a simple
- * dispatcher in place of the API cell's cell scheduler. A stand-in until the cell tree target
- * (`targets/cell-tree.ts`) lands: no capacity roll-up, no hand-back to siblings.
+ * The cells-v2-like baseline: every leaf cell of the topology runs as a complete SingleCell (conductor,
+ * filter scheduler, placement, compute actors, FakeDrivers), side by side under one API level that
+ * picks the leaf with the tree's own cell scheduler over the leaves' capacity reports (`flat-api.ts`):
+ * the cell tree with one level. No intermediate cells, no hand-back to siblings (a leaf that cannot
+ * place a build fails it).
  *
  * Each cell has its own in-memory broker (as each has its own aedes broker in a deployment; it also
  * keeps topic routing per cell, not across all cells).
  * Network: messages between the API and a leaf cell take the geographic delay between their sites;
  * messages inside a cell take `network.intra_cell_ms`. A cut link holds what crosses it until it heals
- * (a persistent MQTT session), and the dispatcher stops sending there (its client sees the drop).
+ * (a persistent MQTT session); the API level mutes the leaf (its last will) and sends nothing there.
  */
 import { replyTopic } from '../../runtime/bus/index.ts';
 import type { DbConfig } from '../../runtime/db/index.ts';
-import { InstanceNotFound, MessagingTimeout, NoValidHost } from '../../runtime/errors/index.ts';
+import { InstanceNotFound } from '../../runtime/errors/index.ts';
 import type { InstanceRecord } from '../../actors/conductor/records.ts';
-import type { HostState } from '../../actors/scheduler/types.ts';
+import type { FlavorSpec, HostState } from '../../actors/scheduler/types.ts';
 import { SingleCell } from '../../cells/single-cell.ts';
 import { cellPrefix, conductorTopicOfHost } from '../../cells/topics.ts';
-import type { PlanCell, PlanHost } from '../../topology/plan-types.ts';
-import { flavorNeed } from '../capacity.ts';
+import type { PlanCell, PlanFlavor, PlanHost } from '../../topology/plan-types.ts';
 import { siteDelayMs } from '../geo.ts';
 import type { InstanceStateEvent, SimBuildRequest, SimCounters, SimFault, SimHostUsage, SimTarget, SimTargetContext } from '../target.ts';
 import { aggregatesByCell } from './aggregates.ts';
-import { CellDispatcher, type DispatchCell } from './dispatcher.ts';
+import { FlatApiLevel, type ApiLeaf } from './flat-api.ts';
 import { SimFakeDriver } from './sim-driver.ts';
 import { SimHub } from './sim-hub.ts';
 
-interface Leaf extends DispatchCell {
+interface Leaf extends ApiLeaf {
   plan: PlanCell;
   cell: SingleCell;
+  /** The API ↔ leaf delay in a healthy network. */
+  apiDelay: number;
 }
 
 interface HostSlot {
@@ -48,12 +50,13 @@ export class FlatCells implements SimTarget {
   /** Leaf cell → when its cut link heals (null: never); absent when the link is up. */
   private readonly cut = new Map<string, number | null>();
   private readonly leaves: Leaf[] = [];
+  private readonly leafByPath = new Map<string, Leaf>();
   private readonly slots: HostSlot[] = [];
   private readonly slotByHost = new Map<string, HostSlot>();
   private readonly owner = new Map<string, Leaf>();
   private readonly seen = new Map<string, { vm: string; host: string | null }>();
   private readonly listeners: ((e: InstanceStateEvent) => void)[] = [];
-  private dispatcher!: CellDispatcher<Leaf>;
+  private api!: FlatApiLevel;
   private readonly hubs = new Map<string, SimHub>();
 
   private constructor(private readonly ctx: SimTargetContext) {}
@@ -61,10 +64,11 @@ export class FlatCells implements SimTarget {
   static async start(ctx: SimTargetContext): Promise<FlatCells> {
     const t = new FlatCells(ctx);
     await t.startCells();
-    const cfg = ctx.plan.cells[0]!.nova.cells;
-    t.dispatcher = new CellDispatcher(t.leaves, ctx.flavors.map(flavorNeed), ctx.clock, {
-      refreshMs: cfg.capacity_report_interval * 1000, muteMs: cfg.mute_child_interval * 1000,
+    t.api = new FlatApiLevel(t.leaves, {
+      config: ctx.plan.cells[0]!.nova, flavors: ctx.flavors.map(flavorSpec), clock: ctx.clock, log: ctx.log,
+      linkDelay: (path) => t.reportDelay(path),
     });
+    await t.api.start();
     t.live = true;
     return t;
   }
@@ -86,9 +90,10 @@ export class FlatCells implements SimTarget {
       const planByName = new Map(hosts.map((h) => [h.name, h]));
       const hub = this.ctx.transport === 'memory' ? new SimHub() : undefined;
       if (hub) this.hubs.set(pc.path, hub);
+      const apiDelay = siteDelayMs(apiSite, pc.site, this.ctx.network);
       const cell = await SingleCell.start({
         name: pc.path,
-        transport: hub ? { kind: 'memory', hub, delay: this.delayFor(pc, siteDelayMs(apiSite, pc.site, this.ctx.network)) } : { kind: 'mqtt' },
+        transport: hub ? { kind: 'memory', hub, delay: this.delayFor(pc, apiDelay) } : { kind: 'mqtt' },
         db: memoryOrFile(this.ctx.dbFile?.(pc.path), this.ctx.discardDb),
         hosts: hosts.map((h) => ({ name: h.name, vcpus: h.vcpus, memoryMb: h.memory_mb, diskGb: h.disk_gb })),
         clock, rng, config: pc.nova, log: log.child({ cell: pc.path }),
@@ -104,12 +109,16 @@ export class FlatCells implements SimTarget {
         },
       });
       const leaf: Leaf = {
-        plan: pc, cell, path: pc.path, zones: new Set(hosts.map((h) => h.availability_zone)),
+        plan: pc, cell, apiDelay, path: pc.path, weightOffset: pc.weightOffset, hostNames: hosts.map((h) => h.name), config: pc.nova,
         hosts: () => cell.services.ctx.hostManager.hosts(),
       };
       this.leaves.push(leaf);
+      this.leafByPath.set(pc.path, leaf);
       const store = cell.services.ctx.store;
-      store.onChange((inst) => this.instanceChanged(inst, store.faultOf(inst.uuid)?.message ?? null));
+      store.onChange((inst) => {
+        this.api?.instanceChanged(pc.path, inst.uuid, placed(inst));
+        this.instanceChanged(inst, store.faultOf(inst.uuid)?.message ?? null);
+      });
       const aggs = aggregates.get(pc.path);
       if (aggs) await cell.api.syncAggregates(aggs, { ...ADMIN, reqId: `req-sync-${pc.path}` });
       for (const h of hosts) {
@@ -140,6 +149,13 @@ export class FlatCells implements SimTarget {
     };
   }
 
+  /** A capacity report from the leaf to the API: one message, the link's delay (0 before the run). */
+  private reportDelay(path: string): number {
+    if (!this.live) return 0;
+    this.messages++;
+    return this.leafByPath.get(path)?.apiDelay ?? 0;
+  }
+
   private instanceChanged(inst: InstanceRecord, fault: string | null): void {
     const prev = this.seen.get(inst.uuid);
     if (inst.vmState === 'building' && prev) {
@@ -158,13 +174,8 @@ export class FlatCells implements SimTarget {
   }
 
   async submit(req: SimBuildRequest): Promise<string[]> {
-    const target = req.schedulerHints.target_cell;
-    const leaf = this.dispatcher.choose({
-      flavor: req.flavor.name, count: req.count, availabilityZone: req.availabilityZone,
-      targetCell: typeof target === 'string' ? target : null,
-    });
-    if (!leaf) throw new NoValidHost('No cell can take the request (every matching cell is unreachable or out of its zone).');
-    this.dispatcher.dispatched(leaf, req.flavor.name, req.count);
+    const ticket = this.api.dispatch(req);
+    const leaf = this.leafByPath.get(ticket.path)!;
     try {
       const r = await leaf.cell.api.create(
         {
@@ -174,9 +185,14 @@ export class FlatCells implements SimTarget {
         { projectId: req.projectId, userId: req.userId, reqId: req.reqId },
       );
       for (const u of r.instanceUuids) this.owner.set(u, leaf);
+      const store = leaf.cell.services.ctx.store;
+      this.api.bind(ticket, r.instanceUuids, (u) => {
+        const inst = store.get(u);
+        return !inst || placed(inst);
+      });
       return r.instanceUuids;
     } catch (e) {
-      if (e instanceof MessagingTimeout) this.dispatcher.mute(leaf);
+      this.api.cancel(ticket);
       throw e;
     }
   }
@@ -228,7 +244,7 @@ export class FlatCells implements SimTarget {
     for (const l of this.leavesUnder(cells)) {
       if (healAt === undefined) this.cut.delete(l.path);
       else this.cut.set(l.path, healAt);
-      this.dispatcher.setReachable(l, healAt === undefined);
+      this.api.setReachable(l.path, healAt === undefined);
     }
   }
 
@@ -253,11 +269,21 @@ export class FlatCells implements SimTarget {
   }
 
   async stop(): Promise<void> {
+    this.api?.stop();
     for (const l of this.leaves) await l.cell.stop();
   }
 }
 
 export const startFlatCells = (ctx: SimTargetContext): Promise<SimTarget> => FlatCells.start(ctx);
+
+/** Placed on a host, or done with (failed, deleted): the leaf's capacity reports show it from now on. */
+function placed(inst: InstanceRecord): boolean {
+  return inst.host !== null || inst.vmState !== 'building';
+}
+
+function flavorSpec(f: PlanFlavor): FlavorSpec {
+  return { id: f.id, name: f.name, vcpus: f.vcpus, memoryMb: f.ram, rootGb: f.disk, ephemeralGb: f.ephemeral, swapMb: f.swap, extraSpecs: f.extra_specs };
+}
 
 function memoryOrFile(file: string | undefined, discard: boolean | undefined): DbConfig {
   return file ? { file } : discard ? { file: ':memory:', discard } : { file: ':memory:' };

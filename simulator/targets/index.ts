@@ -1,6 +1,6 @@
 /**
  * Systems a scenario can simulate, by the name its `target:` field uses: `cell-tree` (the real cell
- * tree) and `flat-cells` (leaf cells side by side behind a simple dispatcher, a baseline).
+ * tree) and `flat-cells` (leaf cells side by side under one API level with the tree's cell scheduler, a baseline).
  */
 import type { SimTargetFactory } from '../target.ts';
 import { startFlatCells } from './flat-cells.ts';

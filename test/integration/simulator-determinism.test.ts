@@ -14,11 +14,13 @@ import { loadScenario } from '../../simulator/scenario/index.ts';
 const SMALL = join(import.meta.dirname, '..', '..', 'simulator', 'examples', 'small.yaml');
 const root = mkdtempSync(join(tmpdir(), 'novacell-sim-det-'));
 
-async function runTo(dir: string, seed: string): Promise<string> {
-  const out = await runSimulation({ scenario: loadScenario(SMALL), seed });
+async function runTo(dir: string, seed: string, set: string[] = []): Promise<string> {
+  const out = await runSimulation({ scenario: loadScenario(SMALL, { set }), seed });
   await writeRunOutputs(out, join(root, dir));
   return readFileSync(join(root, dir, 'results.json'), 'utf8');
 }
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('simulator determinism (small scenario)', () => {
   let a: string;
@@ -30,8 +32,6 @@ describe('simulator determinism (small scenario)', () => {
     b = await runTo('b', '42');
     c = await runTo('c', '43');
   }, 180_000);
-
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('gives byte-identical results.json for the same seed', () => {
     expect(b).toBe(a);
@@ -57,4 +57,13 @@ describe('simulator determinism (small scenario)', () => {
     expect(rc.manifest.seed).toBe('43');
     expect(rc.requests.requests).not.toBe(ra.requests.requests);
   });
+});
+
+describe('simulator determinism (small scenario, flat-cells target)', () => {
+  it('gives byte-identical results.json for the same seed', async () => {
+    const a = await runTo('flat-a', '42', ['target=flat-cells']);
+    const b = await runTo('flat-b', '42', ['target=flat-cells']);
+    expect(b).toBe(a);
+    expect(JSON.parse(a).manifest.target).toBe('flat-cells');
+  }, 180_000);
 });

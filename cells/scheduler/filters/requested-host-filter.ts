@@ -9,8 +9,8 @@ import type { CellFilter } from '../types.ts';
 export const RequestedHostCellFilter: CellFilter = {
   name: 'RequestedHostCellFilter',
   passes(child, req) {
-    const wanted = [...req.spec.forceHosts, ...req.spec.forceNodes];
-    if (wanted.length === 0 || !child.hosts) return true;
-    return wanted.some((h) => child.hosts!.has(h.toLowerCase()));
+    const { forceHosts, forceNodes } = req.spec;
+    if ((forceHosts.length === 0 && forceNodes.length === 0) || !child.hosts) return true;
+    return [...forceHosts, ...forceNodes].some((h) => child.hosts!.has(h.toLowerCase()));
   },
 };

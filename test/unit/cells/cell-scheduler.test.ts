@@ -53,6 +53,13 @@ describe('cell filters', () => {
     expect(TargetCellFilter.passes(child('api!us'), r)).toBe(false);
     expect(TargetCellFilter.passes(child('api!us'), req())).toBe(true);
   });
+  it('TargetCellFilter passes the children of an intermediate target (one level over leaves, as flat-cells)', () => {
+    const r = req({ schedulerHints: { target_cell: 'api!eu' } });
+    expect(TargetCellFilter.passes(child('api!eu!fra1'), r)).toBe(true);
+    expect(TargetCellFilter.passes(child('api!eu!fra1!c2'), r)).toBe(true);
+    expect(TargetCellFilter.passes(child('api!eua!c1'), r)).toBe(false);
+    expect(TargetCellFilter.passes(child('api!us!nyc1'), r)).toBe(false);
+  });
   it('DifferentCellFilter keeps builds out of the named cell', () => {
     const r = req({ schedulerHints: { different_cell: 'api!eu' } });
     expect(DifferentCellFilter.passes(child('api!eu'), r)).toBe(false);
@@ -104,5 +111,12 @@ describe('cell weighers and ranking', () => {
     // After normalisation the offset (×1.0) decides between cells with equal room, not against RAM (×10.0).
     expect(s.rank([child('api!a', 50), child('api!b', 50, { weightOffset: 100 })], req())[0]!.path).toBe('api!b');
     expect(s.rank([child('api!a', 5, { weightOffset: 100 }), child('api!b', 50)], req())[0]!.path).toBe('api!b');
+  });
+  it('best() is the first of rank(), ties to the earlier child', () => {
+    const s = new CellScheduler(config);
+    const kids = [child('api!a', 5), child('api!b', 50), child('api!c', 50), child('api!d', 100, { muted: true })];
+    expect(s.best(kids, req())?.path).toBe('api!b');
+    expect(s.best(kids, req())).toBe(s.rank(kids, req())[0]);
+    expect(s.best([child('api!c', 0)], req())).toBeUndefined();
   });
 });
