@@ -158,6 +158,10 @@ describe('the block-pruned decision equals the reference over changing cells', (
             ids.push(next.id - 1);
             op(fastCell);
             op(refCell);
+            if (rng.int(8) === 0) {
+              const state = { up: rng.int(2) === 0, disabled: rng.int(2) === 0 };
+              for (const hm of [fastCell, refCell]) hm.setServiceState(`h${next.id - 1}`, state);
+            }
           }
           const fast = new FilterScheduler(config, new SeededRng(`s-${seed}`).stream('scheduler'));
           const ref = new ReferenceScheduler(config, new SeededRng(`s-${seed}`).stream('scheduler'));
@@ -247,6 +251,79 @@ describe('blockDecide', () => {
         expect(Array.from(blockOrder(hm.arrays, sc))).toEqual(order);
       }
     }
+  });
+
+  it('a host of an earlier block tied with the k-th best comes before it (slot order)', () => {
+    const hm = new HostManager(novaConfig());
+    for (let i = 0; i < 96; i++) {
+      hm.upsertComputeNode({ host: `h${i}`, nodename: `h${i}`, uuid: `u${i}`, vcpus: 16, memoryMb: 65536, localGb: 500 });
+      // Block 0: all at level A; block 1: six empty hosts then level A then fuller; block 2: fuller.
+      const level = i >= 32 && i < 38 ? 0 : i < 39 ? 1 : 2;
+      hm.setUsage(`u${i}`, { vcpus: 2 * level, memoryMb: 8192 * level, diskGb: 50 * level, numInstances: level });
+    }
+    const spec = request(new SeededRng('tie').stream('r'), 0, []);
+    const mults = Float64Array.from([1, 1, 1, -1e6]);
+    const f = { ...noFusedFilters(spec), compute: true, ram: true, core: true, disk: true };
+    const outSlot = new Int32Array(7);
+    const m = blockDecide(hm.arrays, f, COLS, mults, 7, outSlot, new Float64Array(7), new BlockScratch());
+    expect(Array.from(outSlot.subarray(0, m))).toEqual([32, 33, 34, 35, 36, 37, 0]);
+    expect(Array.from(outSlot.subarray(0, m))).toEqual(plain(hm, spec, mults, 7).slots);
+  });
+
+  it('every kind of write reaches the summary before the next decision', () => {
+    const config = novaConfig();
+    const cells = [new HostManager(config), new HostManager(config)];
+    for (const hm of cells) {
+      for (let i = 0; i < 70; i++) {
+        hm.upsertComputeNode({ host: `h${i}`, nodename: `h${i}`, uuid: `u${i}`, vcpus: 16, memoryMb: 65536, localGb: 500 });
+      }
+    }
+    const [fastCell, refCell] = cells as [HostManager, HostManager];
+    const fast = new FilterScheduler(config, new SeededRng('w').stream('scheduler'));
+    const ref = new ReferenceScheduler(config, new SeededRng('w').stream('scheduler'));
+    const writes: Op[] = [
+      (hm) => hm.recordBuildFailure('h0'),
+      (hm) => hm.resetBuildFailures('h0'),
+      (hm) => hm.setServiceState('h1', { up: false, disabled: false }),
+      (hm) => hm.setServiceState('h1', { up: true, disabled: true }),
+      (hm) => hm.setServiceState('h1', { up: true, disabled: false }),
+      (hm) => hm.setUsage('u2', { vcpus: 200, memoryMb: 60000, diskGb: 400, numInstances: 3 }),
+      (hm) => hm.setUsage('u2', { vcpus: 0, memoryMb: 0, diskGb: 0, numInstances: 0 }),
+      (hm) => { hm.get('u40')!.memoryMbUsed = 0; hm.get('u40')!.reservedHostMemoryMb = 0; },
+      (hm) => { hm.get('u41')!.failedBuilds = 0; },
+      (hm) => hm.upsertComputeNode({ host: 'h50', nodename: 'h50', uuid: 'u50', vcpus: 64, memoryMb: 262144, localGb: 2000 }),
+      (hm) => hm.removeComputeNode('u50'),
+      (hm) => hm.removeComputeNode('u3'),
+      (hm) => hm.upsertComputeNode({ host: 'h99', nodename: 'h99', uuid: 'u99', vcpus: 64, memoryMb: 262144, localGb: 2000 }),
+    ];
+    for (const [i, w] of writes.entries()) {
+      for (const hm of cells) {
+        w(hm);
+        if (i === 7) hm.recordBuildFailure('h41');
+      }
+      const spec = request(new SeededRng(`write-${i}`).stream('r'), i, []);
+      const one = { ...spec, instanceUuids: [`i${i}`], numInstances: 1, availabilityZone: null, ignoreHosts: [] };
+      expect(fast.selectDestinations(one, fastCell), `after write ${i}`)
+        .toEqual(ref.selectDestinations(structuredClone(one), refCell.hosts()));
+      expect(usage(fastCell.hosts())).toEqual(usage(refCell.hosts()));
+    }
+  });
+
+  it('a block changed by nothing but its failed builds is seen afresh', () => {
+    const config = novaConfig();
+    const hm = new HostManager(config);
+    for (let i = 0; i < 70; i++) {
+      hm.upsertComputeNode({ host: `h${i}`, nodename: `h${i}`, uuid: `u${i}`, vcpus: 16, memoryMb: 65536, localGb: 500 });
+      const level = i < 32 ? 1 : i < 64 ? 0 : 2;
+      hm.setUsage(`u${i}`, { vcpus: 2 * level, memoryMb: 8192 * level, diskGb: 50 * level, numInstances: level });
+      if (level === 0) hm.recordBuildFailure(`h${i}`);
+    }
+    const fast = new FilterScheduler(config, new SeededRng('f').stream('scheduler'));
+    const one = (i: number): RequestSpec => ({ ...request(new SeededRng('f').stream('r'), i, []), flavor: FLAVORS[0]!,
+      instanceUuids: [`i${i}`], numInstances: 1, availabilityZone: null, ignoreHosts: [] });
+    expect(fast.selectDestinations(one(0), hm)[0]![0]!.host).toBe('h0');
+    for (let i = 32; i < 64; i++) hm.get(`u${i}`)!.failedBuilds = 0;
+    expect(fast.selectDestinations(one(1), hm)[0]![0]!.host).toBe('h32');
   });
 
   it('weighs only the blocks that can still reach the top k', () => {
