@@ -24,6 +24,9 @@ export const A_DISK_HI = 5;
 /** Weight column c (W_RAM, W_CPU, W_DISK, W_FAIL) has its min at A_W + 2c, max at A_W + 2c + 1. */
 export const A_W = 6;
 export const A_FIELDS = 14;
+/** Sub-blocks of 8 slots (4 per block): min/max of each weight column at 8q + 2c, 8q + 2c + 1. */
+export const SUB_SHIFT = 3;
+export const SUBS = BLOCK >>> SUB_SHIFT;
 
 /** The per-slot arrays a summary reads (HostArrays' fields). */
 export interface SummarySource {
@@ -40,6 +43,8 @@ export class BlockSummary {
   /** Blocks covering the slots in use. */
   blocks = 0;
   agg: Float64Array = new Float64Array(0);
+  /** Per sub-block of 8 slots, over its usable slots: the weight columns' min and max (8 numbers). */
+  sub: Float64Array = new Float64Array(0);
   usableMask: Int32Array = new Int32Array(0);
   allMask: Int32Array = new Int32Array(0);
   /** Blocks holding a NaN fit or weight, or an infinite weight. */
@@ -55,6 +60,9 @@ export class BlockSummary {
     const agg = new Float64Array(nb * A_FIELDS);
     agg.set(this.agg);
     this.agg = agg;
+    const sub = new Float64Array(nb * SUBS * 8);
+    sub.set(this.sub);
+    this.sub = sub;
     const i32 = (a: Int32Array): Int32Array => {
       const n = new Int32Array(nb);
       n.set(a);
@@ -113,6 +121,11 @@ export class BlockSummary {
     let all = 0;
     let odd = false;
     const fits = [src.ramFit, src.coreFit, src.diskFit];
+    const sub = this.sub;
+    for (let f = b * SUBS * 8; f < (b + 1) * SUBS * 8; f += 2) {
+      sub[f] = Infinity;
+      sub[f + 1] = -Infinity;
+    }
     for (let s = from; s < to; s++) {
       const bit = 1 << (s - from);
       all |= bit;
@@ -125,10 +138,13 @@ export class BlockSummary {
         if (v < agg[o + 2 * f]!) agg[o + 2 * f] = v;
         if (v > agg[o + 2 * f + 1]!) agg[o + 2 * f + 1] = v;
       }
+      const q = (s >>> SUB_SHIFT) * 8;
       for (let c = 0; c < 4; c++) {
         const v = wc[c]![s]!;
         if (v < agg[o + A_W + 2 * c]!) agg[o + A_W + 2 * c] = v;
         if (v > agg[o + A_W + 2 * c + 1]!) agg[o + A_W + 2 * c + 1] = v;
+        if (v < sub[q + 2 * c]!) sub[q + 2 * c] = v;
+        if (v > sub[q + 2 * c + 1]!) sub[q + 2 * c + 1] = v;
       }
     }
     this.usableMask[b] = usable;

@@ -240,6 +240,11 @@ export class BlockScratch {
   ext: Float64Array = new Float64Array(0);
   /** Per block: the highest total any of its passing hosts can reach. */
   bound: Float64Array = new Float64Array(0);
+  /** Per block: the decision (epoch) that last weighed it. */
+  seen: Int32Array = new Int32Array(0);
+  epoch = 0;
+  readonly seedB = new Int32Array(SEEDS);
+  readonly seedU = new Float64Array(SEEDS);
   /** Min and max per weight column over all passing hosts (8 numbers). */
   readonly mm = new Float64Array(8);
   /** The active weighers of the decision: column, multiplier, min, range. */
@@ -260,6 +265,7 @@ export class BlockScratch {
     this.pass = new Int32Array(cap);
     this.ext = new Float64Array(cap * 8);
     this.bound = new Float64Array(cap);
+    this.seen = new Int32Array(cap);
   }
 }
 
@@ -311,7 +317,7 @@ export function blockDecide(a: HostArrays, f: FusedFilters, cols: Int32Array, mu
     W++;
   }
   sc.actCount = W;
-  return blockRank(a, sc, k, outSlot, outW);
+  return blockRank(a, sc, k, outSlot, outW, f.compute);
 }
 
 /** Phase 1: the passing slots of each block, their count, and the min/max of each weight column. */
@@ -414,12 +420,26 @@ function blockFilter(a: HostArrays, f: FusedFilters, sc: BlockScratch): number {
   return n;
 }
 
-/** Phase 2: block bounds, then the hosts of the blocks that can still reach the top k. */
-function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Array, outW: Float64Array): number {
+/** Blocks weighed first, best bound first, so the k-th best total is high before the others. */
+const SEEDS = 4;
+
+/**
+ * Phase 2: each block's bound; the hosts of the SEEDS best-bounded blocks first, then those of
+ * every other block (in slot order) whose bound can still reach the top k; within a block, the
+ * sub-blocks of 8 whose own bound can. A bound equal to the k-th best total still counts when the
+ * block holds slots before the k-th best's (equal totals go in slot order).
+ */
+function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Array, outW: Float64Array,
+  compute: boolean): number {
   const nb = sc.blocks;
   const pass = sc.pass;
   const ext = sc.ext;
   const bound = sc.bound;
+  const seen = sc.seen;
+  const epoch = ++sc.epoch;
+  const sub = a.blocks.sub;
+  const usableMask = a.blocks.usableMask;
+  const allMask = a.blocks.allMask;
   const W = sc.actCount;
   const wc = a.weightColumns();
   const ac = sc.actCols, am = sc.actMult, an = sc.actMin, ar = sc.actRange;
@@ -430,73 +450,92 @@ function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Arr
   // The extreme of each active column that maximises its term: the max for a positive multiplier.
   const x0 = m0 > 0 ? 2 * c0 + 1 : 2 * c0, x1 = m1 > 0 ? 2 * c1 + 1 : 2 * c1;
   const x2 = m2 > 0 ? 2 * c2 + 1 : 2 * c2, x3 = m3 > 0 ? 2 * c3 + 1 : 2 * c3;
-  let best = -1;
-  let bestBound = -Infinity;
-  for (let b = 0; b < nb; b++) {
-    if (pass[b] === 0) continue;
-    const e = b * 8;
-    // The same expression as a host's total, term by term, with each term at its block maximum.
+  // The same expression as a host's total, term by term, with each term at its maximum over ex[e..].
+  const boundAt = (ex: Float64Array, e: number): number => {
     let t = 0;
     if (W > 0) {
-      t = t + m0 * ((ext[e + x0]! - n0) / r0);
+      t = t + m0 * ((ex[e + x0]! - n0) / r0);
       if (W > 1) {
-        t = t + m1 * ((ext[e + x1]! - n1) / r1);
+        t = t + m1 * ((ex[e + x1]! - n1) / r1);
         if (W > 2) {
-          t = t + m2 * ((ext[e + x2]! - n2) / r2);
-          if (W > 3) t = t + m3 * ((ext[e + x3]! - n3) / r3);
+          t = t + m2 * ((ex[e + x2]! - n2) / r2);
+          if (W > 3) t = t + m3 * ((ex[e + x3]! - n3) / r3);
         }
       }
     }
+    return t;
+  };
+  const seedB = sc.seedB;
+  const seedU = sc.seedU;
+  let seeds = 0;
+  for (let b = 0; b < nb; b++) {
+    if (pass[b] === 0) continue;
+    const t = boundAt(ext, b * 8);
     bound[b] = t;
-    if (t > bestBound) {
-      bestBound = t;
-      best = b;
+    if (seeds === SEEDS && !(t > seedU[SEEDS - 1]!)) continue;
+    let p = seeds < SEEDS ? seeds++ : SEEDS - 1;
+    while (p > 0 && seedU[p - 1]! < t) {
+      seedB[p] = seedB[p - 1]!;
+      seedU[p] = seedU[p - 1]!;
+      p--;
     }
+    seedB[p] = b;
+    seedU[p] = t;
   }
   const v0 = wc[c0]!, v1 = wc[c1]!, v2 = wc[c2]!, v3 = wc[c3]!;
   let m = 0;
   let floor = -Infinity;
   let floorSlot = -1;
   let visited = 0;
-  for (let step = -1; step < nb; step++) {
-    const b = step < 0 ? best : step;
-    if (step >= 0 && b === best) continue;
-    let mask = pass[b]!;
-    if (mask === 0) continue;
+  for (let step = 0; step < seeds + nb; step++) {
+    const b = step < seeds ? seedB[step]! : step - seeds;
+    const all = pass[b]!;
+    if (all === 0 || seen[b] === epoch) continue;
+    seen[b] = epoch;
     if (m === k) {
       const ub = bound[b]!;
       if (ub < floor || (ub === floor && b << 5 > floorSlot)) continue;
     }
     visited++;
-    const first = b << 5;
-    while (mask !== 0) {
-      const low = mask & -mask;
-      mask ^= low;
-      const s = first + 31 - Math.clz32(low);
-      let t = 0;
-      if (W > 0) {
-        t = t + m0 * ((v0[s]! - n0) / r0);
-        if (W > 1) {
-          t = t + m1 * ((v1[s]! - n1) / r1);
-          if (W > 2) {
-            t = t + m2 * ((v2[s]! - n2) / r2);
-            if (W > 3) t = t + m3 * ((v3[s]! - n3) / r3);
+    // The sub-blocks' extremes cover the passing slots when those are all usable.
+    const subs = compute || usableMask[b] === allMask[b];
+    for (let q = 0; q < 4; q++) {
+      let mask = (all >>> (q << 3)) & 0xff;
+      if (mask === 0) continue;
+      const first = (b << 5) + (q << 3);
+      if (m === k && subs) {
+        const ub = boundAt(sub, (b * 4 + q) * 8);
+        if (ub < floor || (ub === floor && first > floorSlot)) continue;
+      }
+      while (mask !== 0) {
+        const low = mask & -mask;
+        mask ^= low;
+        const s = first + 31 - Math.clz32(low);
+        let t = 0;
+        if (W > 0) {
+          t = t + m0 * ((v0[s]! - n0) / r0);
+          if (W > 1) {
+            t = t + m1 * ((v1[s]! - n1) / r1);
+            if (W > 2) {
+              t = t + m2 * ((v2[s]! - n2) / r2);
+              if (W > 3) t = t + m3 * ((v3[s]! - n3) / r3);
+            }
           }
         }
-      }
-      if (m === k && (t < floor || (t === floor && s > floorSlot))) continue;
-      let p = m < k ? m : k - 1;
-      while (p > 0 && (outW[p - 1]! < t || (outW[p - 1] === t && outSlot[p - 1]! > s))) {
-        outSlot[p] = outSlot[p - 1]!;
-        outW[p] = outW[p - 1]!;
-        p--;
-      }
-      outSlot[p] = s;
-      outW[p] = t;
-      if (m < k) m++;
-      if (m === k) {
-        floor = outW[k - 1]!;
-        floorSlot = outSlot[k - 1]!;
+        if (m === k && (t < floor || (t === floor && s > floorSlot))) continue;
+        let p = m < k ? m : k - 1;
+        while (p > 0 && (outW[p - 1]! < t || (outW[p - 1] === t && outSlot[p - 1]! > s))) {
+          outSlot[p] = outSlot[p - 1]!;
+          outW[p] = outW[p - 1]!;
+          p--;
+        }
+        outSlot[p] = s;
+        outW[p] = t;
+        if (m < k) m++;
+        if (m === k) {
+          floor = outW[k - 1]!;
+          floorSlot = outSlot[k - 1]!;
+        }
       }
     }
   }
