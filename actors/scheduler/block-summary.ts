@@ -111,48 +111,68 @@ export class BlockSummary {
   private recompute(src: SummarySource, wc: Float64Array[], b: number): void {
     const from = b << BLOCK_SHIFT;
     const to = Math.min(src.size, from + BLOCK);
-    const o = b * A_FIELDS;
-    const agg = this.agg;
-    for (let f = 0; f < A_FIELDS; f += 2) {
-      agg[o + f] = Infinity;
-      agg[o + f + 1] = -Infinity;
-    }
+    const usableOf = src.usable;
+    const ramFit = src.ramFit, coreFit = src.coreFit, diskFit = src.diskFit;
+    const w0 = wc[0]!, w1 = wc[1]!, w2 = wc[2]!, w3 = wc[3]!;
+    const sub = this.sub;
     let usable = 0;
     let all = 0;
-    let odd = false;
-    const fits = [src.ramFit, src.coreFit, src.diskFit];
-    const sub = this.sub;
-    for (let f = b * SUBS * 8; f < (b + 1) * SUBS * 8; f += 2) {
-      sub[f] = Infinity;
-      sub[f + 1] = -Infinity;
-    }
-    for (let s = from; s < to; s++) {
-      const bit = 1 << (s - from);
-      all |= bit;
-      for (let f = 0; f < 3; f++) if (Number.isNaN(fits[f]![s]!)) odd = true;
-      for (let c = 0; c < 4; c++) if (!Number.isFinite(wc[c]![s]!)) odd = true;
-      if (src.usable[s] !== 1) continue;
-      usable |= bit;
-      for (let f = 0; f < 3; f++) {
-        const v = fits[f]![s]!;
-        if (v < agg[o + 2 * f]!) agg[o + 2 * f] = v;
-        if (v > agg[o + 2 * f + 1]!) agg[o + 2 * f + 1] = v;
+    // NaN anywhere, or an infinite weight, makes the block irregular: x - x is NaN for both.
+    let odd = 0;
+    let rl = Infinity, rh = -Infinity, cl = Infinity, ch = -Infinity, dl = Infinity, dh = -Infinity;
+    let a0 = Infinity, b0 = -Infinity, a1 = Infinity, b1 = -Infinity;
+    let a2 = Infinity, b2 = -Infinity, a3 = Infinity, b3 = -Infinity;
+    for (let q = 0; q < SUBS; q++) {
+      let l0 = Infinity, u0 = -Infinity, l1 = Infinity, u1 = -Infinity;
+      let l2 = Infinity, u2 = -Infinity, l3 = Infinity, u3 = -Infinity;
+      const qFrom = from + (q << SUB_SHIFT);
+      const qTo = Math.min(to, qFrom + (1 << SUB_SHIFT));
+      for (let s = qFrom; s < qTo; s++) {
+        const bit = 1 << (s - from);
+        all |= bit;
+        const r = ramFit[s]!, c = coreFit[s]!, d = diskFit[s]!;
+        const v0 = w0[s]!, v1 = w1[s]!, v2 = w2[s]!, v3 = w3[s]!;
+        if (r !== r || c !== c || d !== d || v0 - v0 !== 0 || v1 - v1 !== 0 || v2 - v2 !== 0 || v3 - v3 !== 0) odd = 1;
+        if (usableOf[s] !== 1) continue;
+        usable |= bit;
+        if (r < rl) rl = r;
+        if (r > rh) rh = r;
+        if (c < cl) cl = c;
+        if (c > ch) ch = c;
+        if (d < dl) dl = d;
+        if (d > dh) dh = d;
+        if (v0 < l0) l0 = v0;
+        if (v0 > u0) u0 = v0;
+        if (v1 < l1) l1 = v1;
+        if (v1 > u1) u1 = v1;
+        if (v2 < l2) l2 = v2;
+        if (v2 > u2) u2 = v2;
+        if (v3 < l3) l3 = v3;
+        if (v3 > u3) u3 = v3;
       }
-      const q = (s >>> SUB_SHIFT) * 8;
-      for (let c = 0; c < 4; c++) {
-        const v = wc[c]![s]!;
-        if (v < agg[o + A_W + 2 * c]!) agg[o + A_W + 2 * c] = v;
-        if (v > agg[o + A_W + 2 * c + 1]!) agg[o + A_W + 2 * c + 1] = v;
-        if (v < sub[q + 2 * c]!) sub[q + 2 * c] = v;
-        if (v > sub[q + 2 * c + 1]!) sub[q + 2 * c + 1] = v;
-      }
+      const e = (b * SUBS + q) * 8;
+      sub[e] = l0; sub[e + 1] = u0; sub[e + 2] = l1; sub[e + 3] = u1;
+      sub[e + 4] = l2; sub[e + 5] = u2; sub[e + 6] = l3; sub[e + 7] = u3;
+      if (l0 < a0) a0 = l0;
+      if (u0 > b0) b0 = u0;
+      if (l1 < a1) a1 = l1;
+      if (u1 > b1) b1 = u1;
+      if (l2 < a2) a2 = l2;
+      if (u2 > b2) b2 = u2;
+      if (l3 < a3) a3 = l3;
+      if (u3 > b3) b3 = u3;
     }
+    const agg = this.agg;
+    const o = b * A_FIELDS;
+    agg[o + A_RAM_LO] = rl; agg[o + A_RAM_HI] = rh; agg[o + A_CORE_LO] = cl; agg[o + A_CORE_HI] = ch;
+    agg[o + A_DISK_LO] = dl; agg[o + A_DISK_HI] = dh;
+    agg[o + A_W] = a0; agg[o + A_W + 1] = b0; agg[o + A_W + 2] = a1; agg[o + A_W + 3] = b1;
+    agg[o + A_W + 4] = a2; agg[o + A_W + 5] = b2; agg[o + A_W + 6] = a3; agg[o + A_W + 7] = b3;
     this.usableMask[b] = usable;
     this.allMask[b] = all;
-    const was = this.irregular[b] === 1;
-    if (odd !== was) {
-      this.irregular[b] = odd ? 1 : 0;
-      this.irregularCount += odd ? 1 : -1;
+    if (odd !== this.irregular[b]) {
+      this.irregular[b] = odd;
+      this.irregularCount += odd === 1 ? 1 : -1;
     }
   }
 }
