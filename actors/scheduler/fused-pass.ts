@@ -465,6 +465,15 @@ function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Arr
     }
     return t;
   };
+  // A division-free estimate of a host's total, with `slack` far above the rounding of both it
+  // and the exact total (each within a few ulps of the sum of |multipliers|, the weights of passing
+  // hosts being normalised into [0, 1]): a host whose estimate is below the k-th best total cannot
+  // enter, and its exact total (four divisions) is not computed. Inactive terms weigh 0.
+  const k0 = W > 0 ? m0 / r0 : 0, k1 = W > 1 ? m1 / r1 : 0, k2 = W > 2 ? m2 / r2 : 0, k3 = W > 3 ? m3 / r3 : 0;
+  const z0 = W > 0 ? n0 : 0, z1 = W > 1 ? n1 : 0, z2 = W > 2 ? n2 : 0, z3 = W > 3 ? n3 : 0;
+  let sum = 0;
+  for (let j = 0; j < W; j++) sum += Math.abs(am[j]!);
+  const slack = sum * 2 ** -40;
   const seedB = sc.seedB;
   const seedU = sc.seedU;
   let seeds = 0;
@@ -511,6 +520,8 @@ function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Arr
         const low = mask & -mask;
         mask ^= low;
         const s = first + 31 - Math.clz32(low);
+        if (m === k && slack + k0 * (v0[s]! - z0) + k1 * (v1[s]! - z1) + k2 * (v2[s]! - z2) +
+          k3 * (v3[s]! - z3) < floor) continue;
         let t = 0;
         if (W > 0) {
           t = t + m0 * ((v0[s]! - n0) / r0);
