@@ -70,6 +70,11 @@ export function completeOrder(total: Float64Array, n: number, top: Int32Array, m
   return out;
 }
 
+/** Where the whole order comes from when the top runs out, other than completeOrder. */
+export interface OrderSource {
+  order(): Int32Array;
+}
+
 /**
  * Candidates of one instance in the order the scheduler tries them: the host picked from the
  * top host_subset_size first, then the others best-first (Nova's `[chosen] + weighed_hosts`).
@@ -82,7 +87,7 @@ export class RankedCandidates {
 
   constructor(private readonly total: Float64Array, readonly length: number, top: Int32Array,
     topCount: number, private readonly pick: number, private readonly idx: Int32Array | null = null,
-    private readonly rest: (() => Int32Array) | null = null) {
+    private readonly rest: OrderSource | null = null) {
     this.order = top;
     this.known = topCount;
   }
@@ -101,7 +106,7 @@ export class RankedCandidates {
   }
 
   private complete(): void {
-    this.order = this.rest !== null ? this.rest() : completeOrder(this.total, this.length, this.order, this.known);
+    this.order = this.rest !== null ? this.rest.order() : completeOrder(this.total, this.length, this.order, this.known);
     this.known = this.length;
   }
 }

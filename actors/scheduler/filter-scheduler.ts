@@ -22,7 +22,7 @@ import { createFilters } from './filters/registry.ts';
 import { HostManager } from './host-manager.ts';
 import type { HostArrays } from './host-arrays.ts';
 import {
-  BlockScratch, blockDecide, blockOrder, fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters,
+  BlockScratch, blockDecide, fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters,
   weighAndRank, type FusedFilters,
 } from './fused-pass.ts';
 import { consumeFromRequest, undoConsumption, type Consumption } from './host-state.ts';
@@ -171,25 +171,24 @@ export class FilterScheduler {
   private claimAndConsume(ranked: RankedCandidates, spec: RequestSpec, hosts: readonly HostState[],
     instanceUuid: string, withAlternates: boolean, claim: ClaimFn | undefined, refused: HostState[]): Placement | null {
     const n = ranked.length;
-    const candidate = (r: number): HostState => hosts[ranked.host(r)]!;
     let chosen: Selection | null = null;
     let r = 0;
     for (; r < n; r++) {
-      const sel = selectionOf(candidate(r), instanceUuid);
+      const sel = selectionOf(hosts[ranked.host(r)]!, instanceUuid);
       if (claim === undefined || claim(sel)) {
         chosen = sel;
         break;
       }
-      refused.push(candidate(r));
+      refused.push(hosts[ranked.host(r)]!);
     }
     if (chosen === null) return null;
     // The alternates come from the order as it was before this consumption.
     if (withAlternates) ranked.prepare(r + this.numAlts + refused.length);
-    const consumption = consumeFromSelection(candidate(r), spec.flavor, instanceUuid, spec);
+    const consumption = consumeFromSelection(hosts[ranked.host(r)]!, spec.flavor, instanceUuid, spec);
     const placement: Placement = { selection: chosen, consumption, claimed: claim !== undefined, alternates: [] };
     if (withAlternates) {
       for (let a = r + 1; a < n && placement.alternates.length < this.numAlts; a++) {
-        const alt = candidate(a);
+        const alt = hosts[ranked.host(a)]!;
         if (!refused.includes(alt)) placement.alternates.push(selectionOf(alt, instanceUuid));
       }
     }
@@ -244,7 +243,7 @@ export class FilterScheduler {
     const n = sc.n;
     const subset = Math.min(this.subsetSize, n);
     const pick = subset > 1 ? this.rng.int(subset) : 0;
-    return new RankedCandidates(this.total, n, this.topPos, m, pick, null, () => blockOrder(a, sc));
+    return new RankedCandidates(this.total, n, this.topPos, m, pick, null, sc);
   }
 
   /** Pass 2 over the arrays (weighers/base.ts's weighHosts and topK, fused). */

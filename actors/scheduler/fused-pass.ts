@@ -259,6 +259,14 @@ export class BlockScratch {
   /** Blocks whose hosts pass pass 2 visited (for tests and the bench). */
   visited = 0;
 
+  /** The arrays of the last decision. */
+  arrays: HostArrays | null = null;
+
+  /** Every passing host of the last decision, best first (blockOrder). */
+  order(): Int32Array {
+    return blockOrder(this.arrays!, this);
+  }
+
   ensure(blocks: number): void {
     if (this.pass.length >= blocks) return;
     const cap = Math.max(blocks, this.pass.length * 2, 8);
@@ -296,6 +304,7 @@ export function blockDecide(a: HostArrays, f: FusedFilters, cols: Int32Array, mu
   if (bs.irregularCount > 0) return -1;
   const nb = bs.blocks;
   sc.ensure(nb);
+  sc.arrays = a;
   sc.blocks = nb;
   sc.visited = 0;
   const n = blockFilter(a, f, sc);
@@ -450,21 +459,6 @@ function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Arr
   // The extreme of each active column that maximises its term: the max for a positive multiplier.
   const x0 = m0 > 0 ? 2 * c0 + 1 : 2 * c0, x1 = m1 > 0 ? 2 * c1 + 1 : 2 * c1;
   const x2 = m2 > 0 ? 2 * c2 + 1 : 2 * c2, x3 = m3 > 0 ? 2 * c3 + 1 : 2 * c3;
-  // The same expression as a host's total, term by term, with each term at its maximum over ex[e..].
-  const boundAt = (ex: Float64Array, e: number): number => {
-    let t = 0;
-    if (W > 0) {
-      t = t + m0 * ((ex[e + x0]! - n0) / r0);
-      if (W > 1) {
-        t = t + m1 * ((ex[e + x1]! - n1) / r1);
-        if (W > 2) {
-          t = t + m2 * ((ex[e + x2]! - n2) / r2);
-          if (W > 3) t = t + m3 * ((ex[e + x3]! - n3) / r3);
-        }
-      }
-    }
-    return t;
-  };
   // A division-free estimate of a host's total, with `slack` far above the rounding of both it
   // and the exact total (each within a few ulps of the sum of |multipliers|, the weights of passing
   // hosts being normalised into [0, 1]): a host whose estimate is below the k-th best total cannot
@@ -479,7 +473,21 @@ function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Arr
   let seeds = 0;
   for (let b = 0; b < nb; b++) {
     if (pass[b] === 0) continue;
-    const t = boundAt(ext, b * 8);
+    // The same expression as a host's total, term by term, each term at its block maximum.
+    const e = b * 8;
+    let ub: number;
+    ub = 0;
+    if (W > 0) {
+      ub = ub + m0 * ((ext[e + x0]! - n0) / r0);
+      if (W > 1) {
+        ub = ub + m1 * ((ext[e + x1]! - n1) / r1);
+        if (W > 2) {
+          ub = ub + m2 * ((ext[e + x2]! - n2) / r2);
+          if (W > 3) ub = ub + m3 * ((ext[e + x3]! - n3) / r3);
+        }
+      }
+    }
+    const t = ub;
     bound[b] = t;
     if (seeds === SEEDS && !(t > seedU[SEEDS - 1]!)) continue;
     let p = seeds < SEEDS ? seeds++ : SEEDS - 1;
@@ -513,7 +521,19 @@ function blockRank(a: HostArrays, sc: BlockScratch, k: number, outSlot: Int32Arr
       if (mask === 0) continue;
       const first = (b << 5) + (q << 3);
       if (m === k && subs) {
-        const ub = boundAt(sub, (b * 4 + q) * 8);
+        const e = (b * 4 + q) * 8;
+        let ub: number;
+        ub = 0;
+        if (W > 0) {
+          ub = ub + m0 * ((sub[e + x0]! - n0) / r0);
+          if (W > 1) {
+            ub = ub + m1 * ((sub[e + x1]! - n1) / r1);
+            if (W > 2) {
+              ub = ub + m2 * ((sub[e + x2]! - n2) / r2);
+              if (W > 3) ub = ub + m3 * ((sub[e + x3]! - n3) / r3);
+            }
+          }
+        }
         if (ub < floor || (ub === floor && first > floorSlot)) continue;
       }
       while (mask !== 0) {
