@@ -9,8 +9,12 @@
  * by each filter in turn, weights live in Float64Arrays reused across requests, and the best hosts
  * come from a linear top-k scan. Over a HostManager, the resource filters and weighers run fused
  * over its struct of arrays (fused-pass.ts): two passes per instance, the first through the
- * FitIndex when that skips hosts. Not re-entrant: a claim callback must not schedule on the same
- * FilterScheduler.
+ * FitIndex when that skips hosts. A single-instance request over fused filters and weighers only
+ * (the default case) goes through the arrays' block summary instead (fused-pass.ts's blockDecide):
+ * whole blocks of 32 hosts pass or fail at once, and only hosts whose bounded total can reach the
+ * top k are weighed; same choices. Not re-entrant: a claim callback must not schedule on the same
+ * FilterScheduler, nor change the HostManager's host states (the order past the top k is computed
+ * when the claims first need it).
  */
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { NoValidHost } from '../../runtime/errors/index.ts';
