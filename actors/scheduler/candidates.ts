@@ -70,27 +70,43 @@ export function completeOrder(total: Float64Array, n: number, top: Int32Array, m
   return out;
 }
 
+/** Where the whole order comes from when the top runs out, other than completeOrder. */
+export interface OrderSource {
+  order(): Int32Array;
+}
+
 /**
  * Candidates of one instance in the order the scheduler tries them: the host picked from the
  * top host_subset_size first, then the others best-first (Nova's `[chosen] + weighed_hosts`).
+ * `top` holds positions into `idx` (the filtered hosts), or host indices when `idx` is null; past
+ * the top, `rest` gives the whole order (completeOrder over `total`, by default).
  */
 export class RankedCandidates {
   private order: Int32Array;
   private known: number;
 
   constructor(private readonly total: Float64Array, readonly length: number, top: Int32Array,
-    topCount: number, private readonly pick: number) {
+    topCount: number, private readonly pick: number, private readonly idx: Int32Array | null = null,
+    private readonly rest: OrderSource | null = null) {
     this.order = top;
     this.known = topCount;
   }
 
-  /** Position (into the filtered index array) of the r-th candidate, r < length. */
-  at(r: number): number {
-    if (r >= this.known) {
-      this.order = completeOrder(this.total, this.length, this.order, this.known);
-      this.known = this.length;
-    }
+  /** Host index (into the host list) of the r-th candidate, r < length. */
+  host(r: number): number {
+    if (r >= this.known) this.complete();
     const j = r === 0 ? this.pick : r <= this.pick ? r - 1 : r;
-    return this.order[j]!;
+    const p = this.order[j]!;
+    return this.idx === null ? p : this.idx[p]!;
+  }
+
+  /** Make sure the r-th candidate is known now (before the host states change). */
+  prepare(r: number): void {
+    if (r < this.length && r >= this.known) this.complete();
+  }
+
+  private complete(): void {
+    this.order = this.rest !== null ? this.rest.order() : completeOrder(this.total, this.length, this.order, this.known);
+    this.known = this.length;
   }
 }

@@ -9,8 +9,12 @@
  * by each filter in turn, weights live in Float64Arrays reused across requests, and the best hosts
  * come from a linear top-k scan. Over a HostManager, the resource filters and weighers run fused
  * over its struct of arrays (fused-pass.ts): two passes per instance, the first through the
- * FitIndex when that skips hosts. Not re-entrant: a claim callback must not schedule on the same
- * FilterScheduler.
+ * FitIndex when that skips hosts. A single-instance request over fused filters and weighers only
+ * (the default case) goes through the arrays' block summary instead (fused-pass.ts's blockDecide):
+ * whole blocks of 32 hosts pass or fail at once, and only hosts whose bounded total can reach the
+ * top k are weighed; same choices. Not re-entrant: a claim callback must not schedule on the same
+ * FilterScheduler, nor change the HostManager's host states (the order past the top k is computed
+ * when the claims first need it).
  */
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { NoValidHost } from '../../runtime/errors/index.ts';
@@ -22,7 +26,8 @@ import { createFilters } from './filters/registry.ts';
 import { HostManager } from './host-manager.ts';
 import type { HostArrays } from './host-arrays.ts';
 import {
-  fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters, weighAndRank, type FusedFilters,
+  BlockScratch, blockDecide, fusedFilter, fusedFilterKind, fusedWeigherColumn, minMax, noFusedFilters,
+  weighAndRank, type FusedFilters,
 } from './fused-pass.ts';
 import { consumeFromRequest, undoConsumption, type Consumption } from './host-state.ts';
 import type { FlavorSpec, HostState, RequestSpec, Selection } from './types.ts';
@@ -82,6 +87,9 @@ export class FilterScheduler {
   private readonly actMult = new Float64Array(4);
   private readonly actMin = new Float64Array(4);
   private readonly actRange = new Float64Array(4);
+  /** The weighers' multipliers (with fusedCols). */
+  private readonly mults: Float64Array;
+  private readonly blockScratch = new BlockScratch();
 
   constructor(config: NovaConfig, private readonly rng: RandomStream, options: FilterSchedulerOptions = {}) {
     const fs = config.filter_scheduler;
@@ -95,6 +103,7 @@ export class FilterScheduler {
     this.topW = new Float64Array(k);
     const cols = this.weighers.map(fusedWeigherColumn);
     this.fusedCols = cols.length <= 4 && cols.every((c) => c >= 0) ? Int32Array.from(cols) : null;
+    this.mults = Float64Array.from(this.weighers.map((w) => w.multiplier));
   }
 
   /**
@@ -118,6 +127,19 @@ export class FilterScheduler {
     const refused: HostState[] = [];
     let ok = false;
     try {
+      // One instance, only fused filters and weighers: the block-pruned decision (fused-pass.ts).
+      if (all && numInstances === 1 && first.objects.length === 0 && this.fusedCols !== null && !this.shuffleBest) {
+        const ranked = this.rankBlocks(first.fused, hosts.length);
+        if (ranked !== null) {
+          const placement = ranked.length === 0
+            ? null
+            : this.claimAndConsume(ranked, spec, hosts, uuids[0] ?? '', true, claim, refused);
+          if (placement === null) throw new NoValidHost();
+          placements.push(placement);
+          ok = true;
+          return [[placement.selection, ...placement.alternates]];
+        }
+      }
       for (let i = 0; i < numInstances; i++) {
         if (!start.forced) n = this.filterStep(i === 0 ? first : repeat, hosts, n, spec, i === 0 && all);
         if (n === 0) break;
@@ -145,24 +167,32 @@ export class FilterScheduler {
 
   private placeOne(spec: RequestSpec, hosts: readonly HostState[], n: number, instanceUuid: string,
     withAlternates: boolean, claim: ClaimFn | undefined, refused: HostState[]): Placement | null {
-    const ranked = this.rank(spec, hosts, n, true);
-    const candidate = (r: number): HostState => hosts[this.idx[ranked.at(r)]!]!;
+    return this.claimAndConsume(this.rank(spec, hosts, n, true), spec, hosts, instanceUuid, withAlternates, claim,
+      refused);
+  }
+
+  /** Claim down the ranked candidates; consume from the first claimed; pick its alternates. */
+  private claimAndConsume(ranked: RankedCandidates, spec: RequestSpec, hosts: readonly HostState[],
+    instanceUuid: string, withAlternates: boolean, claim: ClaimFn | undefined, refused: HostState[]): Placement | null {
+    const n = ranked.length;
     let chosen: Selection | null = null;
     let r = 0;
     for (; r < n; r++) {
-      const sel = selectionOf(candidate(r), instanceUuid);
+      const sel = selectionOf(hosts[ranked.host(r)]!, instanceUuid);
       if (claim === undefined || claim(sel)) {
         chosen = sel;
         break;
       }
-      refused.push(candidate(r));
+      refused.push(hosts[ranked.host(r)]!);
     }
     if (chosen === null) return null;
-    const consumption = consumeFromSelection(candidate(r), spec.flavor, instanceUuid, spec);
+    // The alternates come from the order as it was before this consumption.
+    if (withAlternates) ranked.prepare(r + this.numAlts + refused.length);
+    const consumption = consumeFromSelection(hosts[ranked.host(r)]!, spec.flavor, instanceUuid, spec);
     const placement: Placement = { selection: chosen, consumption, claimed: claim !== undefined, alternates: [] };
     if (withAlternates) {
       for (let a = r + 1; a < n && placement.alternates.length < this.numAlts; a++) {
-        const alt = candidate(a);
+        const alt = hosts[ranked.host(a)]!;
         if (!refused.includes(alt)) placement.alternates.push(selectionOf(alt, instanceUuid));
       }
     }
@@ -176,7 +206,7 @@ export class FilterScheduler {
     const ranked = this.rank(spec, hosts, n, false, chosen.length + refused.length);
     const spares: HostState[] = [];
     for (let r = 0; r < n && spares.length < this.numAlts; r++) {
-      const h = hosts[this.idx[ranked.at(r)]!]!;
+      const h = hosts[ranked.host(r)]!;
       if (!chosen.includes(h) && !refused.includes(h)) spares.push(h);
     }
     for (const p of placements) p.alternates = spares.map((h) => selectionOf(h, p.selection.instanceUuid));
@@ -197,11 +227,27 @@ export class FilterScheduler {
       m = topK(this.total, n, k, this.topPos, this.topW);
     }
     this.mmFresh = false;
-    if (!randomize) return new RankedCandidates(this.total, n, this.topPos, m, 0);
+    if (!randomize) return new RankedCandidates(this.total, n, this.topPos, m, 0, this.idx);
     if (this.shuffleBest) this.shuffleBestTies(n, m);
     const subset = Math.min(this.subsetSize, n);
     const pick = subset > 1 ? this.rng.int(subset) : 0;
-    return new RankedCandidates(this.total, n, this.topPos, m, pick);
+    return new RankedCandidates(this.total, n, this.topPos, m, pick, this.idx);
+  }
+
+  /**
+   * Filter, weigh and rank every host through the arrays' block summary (blockDecide); null when
+   * the summary is irregular and the plain passes must run. The candidates are host indices.
+   */
+  private rankBlocks(f: FusedFilters, size: number): RankedCandidates | null {
+    const a = this.arrays!;
+    const k = Math.min(size, this.subsetSize + this.numAlts + CLAIM_SLACK);
+    const sc = this.blockScratch;
+    const m = blockDecide(a, f, this.fusedCols!, this.mults, k, this.topPos, this.topW, sc);
+    if (m < 0) return null;
+    const n = sc.n;
+    const subset = Math.min(this.subsetSize, n);
+    const pick = subset > 1 ? this.rng.int(subset) : 0;
+    return new RankedCandidates(this.total, n, this.topPos, m, pick, null, sc);
   }
 
   /** Pass 2 over the arrays (weighers/base.ts's weighHosts and topK, fused). */

@@ -6,6 +6,7 @@
  * CoreFilter and DiskFilter compare against) and moves the slot in the FitIndex. The expressions are
  * those of host-state.ts and the filters, operation for operation, so the numbers are bit-identical.
  */
+import { BlockSummary } from './block-summary.ts';
 import type { AggregateInfo, HostState } from './types.ts';
 
 /** Free-resource thresholds of the FitIndex: level b holds the hosts with room >= thresholds[b]. */
@@ -129,10 +130,20 @@ export class HostArrays {
   /** DiskFilter passes iff diskFit >= the flavor's disk (MB): min(local_gb * 1024, limit - used). */
   diskFit: Float64Array = new Float64Array(0);
   readonly index = new FitIndex();
+  /** Per block of 32 slots: min/max of the fit and weight numbers (flushed before each decision). */
+  readonly blocks = new BlockSummary();
+
+  private wcols: Float64Array[] = [this.freeRam, this.freeVcpus, this.freeDisk, this.failedBuilds];
+
+  /** The weighers' columns, in W_RAM, W_CPU, W_DISK, W_FAIL order (fused-pass.ts); not to be kept. */
+  weightColumns(): Float64Array[] {
+    return this.wcols;
+  }
 
   /** Append a slot for a new node; returns its number. */
   add(): number {
     if (this.size === this.cap) this.grow(Math.max(64, this.cap * 2));
+    this.blocks.touch(this.size);
     return this.size++;
   }
 
@@ -146,6 +157,7 @@ export class HostArrays {
     for (const c of this.cols) shift(c);
     for (const a of [this.up, this.disabled, this.usable, this.freeRam, this.freeVcpus, this.freeDisk,
       this.ramFit, this.coreFit, this.diskFit]) shift(a);
+    this.blocks.touchRange(s, this.size);
     this.size = last;
     this.index.clear();
     for (let i = 0; i < this.size; i++) this.reindex(i);
@@ -164,6 +176,12 @@ export class HostArrays {
     this.up[s] = up ? 1 : 0;
     this.disabled[s] = disabled ? 1 : 0;
     this.usable[s] = up && !disabled ? 1 : 0;
+    this.blocks.touch(s);
+  }
+
+  setFailedBuilds(s: number, v: number): void {
+    this.cols[F.failedBuilds]![s] = v;
+    this.blocks.touch(s);
   }
 
   /** Recompute slot s's derived values from its inputs (host-state.ts and the filters' arithmetic). */
@@ -187,6 +205,7 @@ export class HostArrays {
   }
 
   private reindex(s: number): void {
+    this.blocks.touch(s);
     this.index.set(RAM, s, this.ramFit[s]!);
     this.index.set(CORE, s, this.coreFit[s]!);
     this.index.set(DISK, s, this.diskFit[s]!);
@@ -217,7 +236,9 @@ export class HostArrays {
     this.ramFit = f64(this.ramFit);
     this.coreFit = f64(this.coreFit);
     this.diskFit = f64(this.diskFit);
+    this.wcols = [this.freeRam, this.freeVcpus, this.freeDisk, this.failedBuilds];
     this.index.grow(cap);
+    this.blocks.grow(cap);
     this.cap = cap;
   }
 }
@@ -284,7 +305,7 @@ export class StoredHost implements HostState {
   get reservedHostDiskMb(): number { return this.#a.get(this.#slot, F.reservedHostDiskMb); }
   set reservedHostDiskMb(v: number) { this.#a.put(this.#slot, F.reservedHostDiskMb, v); }
   get failedBuilds(): number { return this.#a.get(this.#slot, F.failedBuilds); }
-  set failedBuilds(v: number) { this.#a.cols[F.failedBuilds]![this.#slot] = v; }
+  set failedBuilds(v: number) { this.#a.setFailedBuilds(this.#slot, v); }
   get serviceUp(): boolean { return this.#a.up[this.#slot] === 1; }
   set serviceUp(v: boolean) { this.#a.setService(this.#slot, v, this.serviceDisabled); }
   get serviceDisabled(): boolean { return this.#a.disabled[this.#slot] === 1; }
