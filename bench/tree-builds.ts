@@ -18,7 +18,8 @@ import { treePlan, treeTopology } from '../test/support/tree-topology.ts';
 import { loadPlan } from '../cli/deployment.ts';
 import { ensureSecrets, secretsPath } from '../cli/secrets.ts';
 import { freeBasePort, startCellProcesses, type CellProcesses } from '../cli/cell-processes.ts';
-import type { TopologyPlan } from '../topology/plan-types.ts';
+import type { PlanHost, TopologyPlan } from '../topology/plan-types.ts';
+import { defaultDriver } from '../cells/leaf/default-driver.ts';
 import { Command } from 'commander';
 import { machine, median, percentile, rssMiB } from './machine.ts';
 import { aedesRoundTripsPerSecond } from './reference.ts';
@@ -29,7 +30,9 @@ const cli = new Command('tree-builds')
   .argument('[runs]', 'runs (the median is reported)', '3')
   .argument('[hostsPerLeaf]', 'fake compute hosts per leaf cell', '10')
   .argument('[transport]', 'mqtt, memory, or processes (one process per cell but the API cell, as up --processes)', 'mqtt')
+  .option('--no-fake-state', "fake hosts keep their guests in memory only (no <host>.json written per change; as before issue 10's restarts that keep state)")
   .parse();
+const fakeState = cli.opts<{ fakeState: boolean }>().fakeState;
 const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number);
 const kind = (['memory', 'processes'] as const).find((k) => k === cli.processedArgs[3]) ?? 'mqtt';
 const HOST = { vcpus: 64, memory_mb: 262144, disk_gb: 4000 };
@@ -49,10 +52,13 @@ async function once(run: number) {
   const multi = kind === 'processes' ? await processesPlan(dir) : undefined;
   const plan = multi?.plan ?? treePlan({ hostsPerLeaf: perLeaf, host: HOST });
   const log = createLogger({}, 'silent');
+  const clock = new RealClock();
+  const rng = new SeededRng(`tree-bench-${run}`);
   const tree = await CellTree.start({
-    plan, clock: new RealClock(), rng: new SeededRng(`tree-bench-${run}`), log,
+    plan, clock, rng, log,
     dbFile: (c) => join(dir, `${c.path.replace(/!/g, '.')}.sqlite`), ephemeralPorts: !multi,
     transport: kind === 'memory' ? { kind: 'memory' } : { kind: 'mqtt' },
+    ...(fakeState ? {} : { driverFor: (h: PlanHost) => defaultDriver(clock, rng, h, { dataDir: dir, fakeStateDir: null }) }),
     ...(multi ? { only: (c: { parentPath: string | null }) => c.parentPath === null, brokerSecret: multi.secret } : {}),
   });
   let children: CellProcesses | undefined;
@@ -95,7 +101,7 @@ async function once(run: number) {
   return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuPerBuild };
 }
 
-console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind} — ${machine()}`);
+console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind}${fakeState ? "" : ", fake guests in memory"} — ${machine()}`);
 const rt = await aedesRoundTripsPerSecond();
 console.log(`reference: bare aedes QoS 1 round trips, one at a time: ${rt.toFixed(0)}/s here`);
 const rates: number[] = [];
