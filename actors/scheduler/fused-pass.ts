@@ -360,36 +360,28 @@ function blockFilter(a: HostArrays, f: FusedFilters, sc: BlockScratch): number {
     if (base === 0) continue;
     const o = b * A_FIELDS;
     const e = b * 8;
+    let mask = 0;
+    let l0 = Infinity, u0 = -Infinity, l1 = Infinity, u1 = -Infinity;
+    let l2 = Infinity, u2 = -Infinity, l3 = Infinity, u3 = -Infinity;
+    let whole = false;
     // The summary covers every candidate slot of the block: its bounds decide for all of them.
     if (compute || usableMask[b] === allMask[b]) {
       if ((ram && !(agg[o + A_RAM_HI]! >= R)) || (core && !(agg[o + A_CORE_HI]! >= C)) ||
         (disk && !(agg[o + A_DISK_HI]! >= D))) continue;
       if ((!ram || agg[o + A_RAM_LO]! >= R) && (!core || agg[o + A_CORE_LO]! >= C) &&
         (!disk || agg[o + A_DISK_LO]! >= D)) {
-        pass[b] = base;
+        whole = true;
+        mask = base;
         n += popcount(base);
-        const l0 = agg[o + A_W]!, u0 = agg[o + A_W + 1]!, l1 = agg[o + A_W + 2]!, u1 = agg[o + A_W + 3]!;
-        const l2 = agg[o + A_W + 4]!, u2 = agg[o + A_W + 5]!, l3 = agg[o + A_W + 6]!, u3 = agg[o + A_W + 7]!;
-        ext[e] = l0; ext[e + 1] = u0; ext[e + 2] = l1; ext[e + 3] = u1;
-        ext[e + 4] = l2; ext[e + 5] = u2; ext[e + 6] = l3; ext[e + 7] = u3;
-        if (l0 < g0) g0 = l0;
-        if (u0 > h0) h0 = u0;
-        if (l1 < g1) g1 = l1;
-        if (u1 > h1) h1 = u1;
-        if (l2 < g2) g2 = l2;
-        if (u2 > h2) h2 = u2;
-        if (l3 < g3) g3 = l3;
-        if (u3 > h3) h3 = u3;
-        continue;
+        l0 = agg[o + A_W]!; u0 = agg[o + A_W + 1]!; l1 = agg[o + A_W + 2]!; u1 = agg[o + A_W + 3]!;
+        l2 = agg[o + A_W + 4]!; u2 = agg[o + A_W + 5]!; l3 = agg[o + A_W + 6]!; u3 = agg[o + A_W + 7]!;
       }
     }
-    let cand = base;
+    // Otherwise the slots the fit index leaves in are checked one by one.
+    let cand = whole ? 0 : base;
     if (rbits !== null) cand &= rbits[b]!;
     if (cbits !== null) cand &= cbits[b]!;
     if (dbits !== null) cand &= dbits[b]!;
-    let mask = 0;
-    let l0 = Infinity, u0 = -Infinity, l1 = Infinity, u1 = -Infinity;
-    let l2 = Infinity, u2 = -Infinity, l3 = Infinity, u3 = -Infinity;
     const first = b << 5;
     while (cand !== 0) {
       const low = cand & -cand;
