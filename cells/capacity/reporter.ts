@@ -1,7 +1,8 @@
 /**
  * Sends a cell's capacity to its parent: a delta (only what changed) with the next sequence number as
- * soon as it changes, coalesced per event-loop turn, and a full report every capacity_report_interval
- * or when the parent asks (it saw a gap), which repairs any drift.
+ * soon as it changes, coalesced per event-loop turn (or per the `schedule` the cell gives: see
+ * cells/tree/up-batch.ts), and a full report every capacity_report_interval or when the parent asks (it
+ * saw a gap), which repairs any drift.
  */
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { CapacityReportBody } from '../messages.ts';
@@ -20,6 +21,8 @@ export class CapacityReporter {
     private readonly send: (body: CapacityReportBody) => Promise<void>,
     private readonly clock: Clock,
     private readonly fullIntervalMs: number,
+    /** When a delta leaves: by default at the end of this event-loop turn. */
+    private readonly schedule: (flush: () => void) => void = queueMicrotask,
   ) {}
 
   start(): void {
@@ -38,7 +41,7 @@ export class CapacityReporter {
     this.confirm ||= confirm;
     if (this.pending) return;
     this.pending = true;
-    queueMicrotask(() => {
+    this.schedule(() => {
       this.pending = false;
       const always = this.confirm;
       this.confirm = false;

@@ -25,6 +25,7 @@ import type { LeafServices } from '../leaf/leaf-services.ts';
 import type { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
 import { HandbackResender, type HandbackStore } from './handbacks.ts';
+import { UpBatch } from './up-batch.ts';
 import type { CellBuildHandbackBody } from '../messages.ts';
 import { newInstanceOf, type FaultView } from '../../actors/objects/index.ts';
 import { isHidden } from '../../actors/conductor/tasks/cross-cell.ts';
@@ -59,6 +60,7 @@ export class CellNode {
   private flavors: FlavorSpec[] = [];
   private global: SyncGlobalBody | undefined;
   private readonly reporter: CapacityReporter;
+  private readonly upBatch: UpBatch;
   private outbox: InstanceState[] = [];
   private flushing = false;
   private hostCheck: TimerHandle | undefined;
@@ -69,12 +71,14 @@ export class CellNode {
   private readonly triedOf = new Map<string, string[]>();
 
   constructor(private readonly o: CellNodeOptions) {
+    this.upBatch = new UpBatch(o.clock, o.config.cells.update_batch_interval * 1000);
     this.reporter = new CapacityReporter(
       o.path,
       () => this.capacity(),
       (body) => o.parentBus.cast(upTopic(o.parentPath, o.path), { type: 'capacity_report', body }),
       o.clock,
       o.config.cells.capacity_report_interval * 1000,
+      this.upBatch.schedule,
     );
   }
 
@@ -114,6 +118,7 @@ export class CellNode {
 
   stop(): void {
     this.reporter.stop();
+    this.upBatch.stop();
     this.o.clock.clearTimer(this.hostCheck);
     this.handbackResender?.stop();
   }
@@ -194,7 +199,7 @@ export class CellNode {
     this.outbox.push(u);
     if (this.flushing) return;
     this.flushing = true;
-    queueMicrotask(() => {
+    this.upBatch.schedule(() => {
       this.flushing = false;
       const all = this.outbox;
       this.outbox = [];

@@ -16,7 +16,11 @@ import {
   type ReplyBody,
 } from './bus.ts';
 import type { BusLogger } from './bus-log.ts';
-import { decodeTrusted, type MessageRegistry } from './messages.ts';
+import { decodeTrusted, isEnvelope, type MessageRegistry } from './messages.ts';
+import { jsonCopy } from './json-copy.ts';
+
+/** What a transport carries: JSON text, or (a trusted in-process hub) the envelope as JSON would rebuild it. */
+export type Payload = string | Envelope;
 
 /** Nova's rpc_response_timeout. */
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -34,9 +38,12 @@ export interface EndpointOptions {
   /** Where replies to this client's calls arrive. */
   replyTopic: string;
   /** Hand a serialised envelope to the transport; resolves when the broker accepted it. */
-  publish: (topic: string, text: string) => Promise<void>;
+  publish: (topic: string, payload: Payload) => Promise<void>;
   maxParked?: number;
-  /** Every sender is trusted code in this process: skip schema validation on receipt (see decodeTrusted). */
+  /**
+   * Every sender is trusted code in this process: skip schema validation on receipt (see decodeTrusted)
+   * and hand envelopes over as objects (a `jsonCopy` taken at send time) instead of JSON text.
+   */
   trusted?: boolean;
   /**
    * Who sent what arrives on `topic` (the transport authenticated it: see cells/security) and which
@@ -86,20 +93,20 @@ export class BusEndpoint {
   }
 
   cast(topic: string, msg: OutgoingMessage): Promise<void> {
-    let text: string;
+    let payload: Payload;
     try {
-      text = this.encode(msg, this.o.rng.uuid4());
+      payload = this.encode(msg, this.o.rng.uuid4());
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.o.publish(topic, text);
+    return this.o.publish(topic, payload);
   }
 
   call<R>(topic: string, msg: OutgoingMessage, opts?: CallOptions): Promise<R> {
     const id = this.o.rng.uuid4();
-    let text: string;
+    let payload: Payload;
     try {
-      text = this.encode(msg, id, this.o.replyTopic);
+      payload = this.encode(msg, id, this.o.replyTopic);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -111,7 +118,7 @@ export class BusEndpoint {
         reject(new MessagingTimeout(`Timed out waiting for a reply to message ID ${id} (${msg.type} on ${topic})`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
-      this.o.publish(topic, text).catch((err: unknown) => this.settle(id, undefined, asNovaError(err)));
+      this.o.publish(topic, payload).catch((err: unknown) => this.settle(id, undefined, asNovaError(err)));
     });
   }
 
@@ -145,9 +152,11 @@ export class BusEndpoint {
   }
 
   /** Every payload the transport receives comes here. Never throws. */
-  receive(topic: string, raw: string | Uint8Array): void {
+  receive(topic: string, raw: Payload | Uint8Array): void {
     try {
-      const d = this.o.trusted ? decodeTrusted(raw) : this.o.registry.decode(raw);
+      const d = typeof raw === 'object' && !(raw instanceof Uint8Array)
+        ? this.o.trusted && isEnvelope(raw) ? { ok: true as const, msg: raw } : { ok: false as const, error: 'bad envelope: an object from an untrusted transport', partial: undefined }
+        : this.o.trusted ? decodeTrusted(raw) : this.o.registry.decode(raw);
       if (!d.ok) {
         this.rejectMalformed(topic, d.error, d.partial);
         return;
@@ -172,7 +181,7 @@ export class BusEndpoint {
     return this.pending.size;
   }
 
-  private encode(msg: OutgoingMessage, id: string, replyTo?: string, corrId = replyTo ? id : undefined): string {
+  private encode(msg: OutgoingMessage, id: string, replyTo?: string, corrId = replyTo ? id : undefined): Payload {
     const env: Envelope = {
       type: msg.type,
       v: msg.v ?? this.o.registry.newestVersion(msg.type),
@@ -183,7 +192,7 @@ export class BusEndpoint {
       corrId,
       body: msg.body,
     };
-    return JSON.stringify(env);
+    return this.o.trusted ? (jsonCopy(env) as Envelope) : JSON.stringify(env);
   }
 
   private dispatch(topic: string, msg: Envelope): void {
@@ -252,16 +261,16 @@ export class BusEndpoint {
   }
 
   private sendReply(to: Pick<Envelope, 'replyTo' | 'corrId' | 'reqId'>, body: ReplyBody): void {
-    let text: string;
+    let payload: Payload;
     try {
       // JSON has no undefined: a handler that returns nothing answers null.
       const b = body.ok ? { ok: true, result: body.result ?? null } : body;
-      text = this.encode({ type: 'reply', v: 1, reqId: to.reqId, body: b }, this.o.rng.uuid4(), undefined, to.corrId);
+      payload = this.encode({ type: 'reply', v: 1, reqId: to.reqId, body: b }, this.o.rng.uuid4(), undefined, to.corrId);
     } catch (e) {
       const err = new NovaError(`Reply could not be serialised: ${errorMessage(e)}`);
-      text = this.encode({ type: 'reply', v: 1, reqId: to.reqId, body: { ok: false, error: err.toWire() } }, this.o.rng.uuid4(), undefined, to.corrId);
+      payload = this.encode({ type: 'reply', v: 1, reqId: to.reqId, body: { ok: false, error: err.toWire() } }, this.o.rng.uuid4(), undefined, to.corrId);
     }
-    this.o.publish(to.replyTo!, text).catch((err: unknown) =>
+    this.o.publish(to.replyTo!, payload).catch((err: unknown) =>
       this.o.log.warn({ clientId: this.o.clientId, replyTo: to.replyTo, err }, 'bus: reply not sent'),
     );
   }

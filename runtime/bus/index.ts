@@ -19,6 +19,6 @@ export { replyTopic, topicMatches } from './bus.ts';
 export type { BusLogger } from './bus-log.ts';
 export { defineMessage, envelopeSchema, MessageRegistry, messages, replySchema } from './messages.ts';
 export { anySender, HandlerTable, type Delivery, type HandlerEntry, type HandlerTableOptions, type Verdict } from './handlers.ts';
-export { DEFAULT_CALL_TIMEOUT_MS, type ReplySender, type ReplySenderOf } from './endpoint.ts';
+export { DEFAULT_CALL_TIMEOUT_MS, type Payload, type ReplySender, type ReplySenderOf } from './endpoint.ts';
 export { MemoryBus, MemoryHub, type MemoryBusOptions } from './memory-bus.ts';
 export { MqttBus, startBroker, type Broker, type BrokerOptions, type BrokerTls, type MqttBusOptions, type TlsMaterial } from './mqtt/index.ts';

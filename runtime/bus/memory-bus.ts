@@ -1,15 +1,16 @@
 /**
  * MemoryBus: a Bus client on a MemoryHub, for unit tests and the simulator. Envelopes are serialised to
- * JSON and validated on receipt exactly as on the wire. `disconnect()` / `reconnect()` cut and restore
- * the link the way a dropped MQTT connection would: the session keeps queuing QoS-1 messages, and what
- * this client sends meanwhile waits in its outbox (its cast promise resolves once the hub has it).
+ * JSON and validated on receipt exactly as on the wire (trusted clients, the simulator's, hand over a
+ * copy JSON would give instead: see jsonCopy). `disconnect()` / `reconnect()` cut and restore the link
+ * the way a dropped MQTT connection would: the session keeps queuing QoS-1 messages, and what this
+ * client sends meanwhile waits in its outbox (its cast promise resolves once the hub has it).
  */
 import type { Clock } from '../clock/index.ts';
 import { NovaError } from '../errors/index.ts';
 import type { RandomStream } from '../rng/index.ts';
 import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMessage, type Subscription } from './bus.ts';
 import { defaultBusLogger, type BusLogger } from './bus-log.ts';
-import { BusEndpoint, type ReplySenderOf } from './endpoint.ts';
+import { BusEndpoint, type Payload, type ReplySenderOf } from './endpoint.ts';
 import { MemoryHub, type HubClient } from './memory-hub.ts';
 import { messages, type MessageRegistry } from './messages.ts';
 
@@ -43,7 +44,7 @@ export class MemoryBus implements Bus, HubClient {
   private readonly endpoint: BusEndpoint;
   private state: LinkState = 'connected';
   private readonly reconnectListeners: Array<() => void> = [];
-  private outbox: { topic: string; text: string; accepted: () => void; failed: (e: Error) => void }[] = [];
+  private outbox: { topic: string; payload: Payload; accepted: () => void; failed: (e: Error) => void }[] = [];
 
   constructor(private readonly o: MemoryBusOptions) {
     this.clientId = o.clientId;
@@ -54,7 +55,7 @@ export class MemoryBus implements Bus, HubClient {
       registry: o.registry ?? messages,
       log: o.log ?? defaultBusLogger(),
       replyTopic: replyTopic(o.topicPrefix, o.clientId),
-      publish: (topic, text) => this.publish(topic, text),
+      publish: (topic, payload) => this.publish(topic, payload),
       trusted: o.trusted,
       replySender: o.replySender,
     });
@@ -118,7 +119,7 @@ export class MemoryBus implements Bus, HubClient {
     const out = this.outbox;
     this.outbox = [];
     for (const m of out) {
-      this.send(m.topic, m.text);
+      this.send(m.topic, m.payload);
       m.accepted();
     }
     for (const cb of this.reconnectListeners) cb();
@@ -134,8 +135,8 @@ export class MemoryBus implements Bus, HubClient {
   }
 
   /** @internal Called by the hub. */
-  deliver(topic: string, text: string): void {
-    if (this.state === 'connected') this.endpoint.receive(topic, text);
+  deliver(topic: string, payload: Payload): void {
+    if (this.state === 'connected') this.endpoint.receive(topic, payload);
   }
 
   /** @internal Called by the hub when another client took this client id over. */
@@ -143,17 +144,17 @@ export class MemoryBus implements Bus, HubClient {
     if (this.state === 'connected') this.state = 'disconnected';
   }
 
-  private publish(topic: string, text: string): Promise<void> {
+  private publish(topic: string, payload: Payload): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new NovaError(`Bus ${this.clientId} is closed`));
     if (this.state === 'disconnected') {
-      return new Promise((accepted, failed) => this.outbox.push({ topic, text, accepted, failed }));
+      return new Promise((accepted, failed) => this.outbox.push({ topic, payload, accepted, failed }));
     }
-    this.send(topic, text);
+    this.send(topic, payload);
     return Promise.resolve();
   }
 
-  private send(topic: string, text: string): void {
+  private send(topic: string, payload: Payload): void {
     const delay = this.o.delay?.(this.clientId, topic) ?? 0;
-    this.o.hub.publish(topic, text, delay, this.o.clock);
+    this.o.hub.publish(topic, payload, delay, this.o.clock);
   }
 }

@@ -1,14 +1,18 @@
 /**
  * MemoryHub: an in-process stand-in for an MQTT broker, for unit tests and the simulator. It keeps a
  * persistent session per client id (subscriptions survive a disconnect and QoS-1 messages queue while
- * the client is away), routes with MQTT wildcards, and delivers asynchronously in send order.
+ * the client is away), routes with MQTT wildcards, and delivers asynchronously in send order. A payload
+ * is JSON text, or (trusted clients of the simulator) an envelope object that the sender copied; a
+ * message for several sessions gives each but the last its own copy, as each would parse its own.
  */
 import type { Clock } from '../clock/index.ts';
 import { topicMatches } from './bus.ts';
+import type { Payload } from './endpoint.ts';
+import { jsonCopy } from './json-copy.ts';
 
 /** The receiving side of a hub client. */
 export interface HubClient {
-  deliver(topic: string, text: string): void;
+  deliver(topic: string, payload: Payload): void;
   /** Another client attached with the same id (MQTT session takeover). */
   sessionTakenOver(): void;
 }
@@ -23,7 +27,7 @@ interface Session {
 
 interface QueuedMessage {
   topic: string;
-  text: string;
+  payload: Payload;
 }
 
 /** A message ready for a session, or (no msg) a reminder to flush the session's backlog. */
@@ -88,16 +92,17 @@ export class MemoryHub {
    * Route a message to every session subscribed to `topic` (once per session, however many of its
    * patterns match). With `delayMs > 0` delivery waits on `clock`; otherwise it follows in a microtask.
    */
-  publish(topic: string, text: string, delayMs = 0, clock?: Clock): void {
+  publish(topic: string, payload: Payload, delayMs = 0, clock?: Clock): void {
     const targets = this.route(topic);
     if (targets.length === 0) return;
-    if (delayMs > 0 && clock) {
-      clock.setTimeout(() => {
-        for (const s of targets) this.enqueue(s, topic, text);
-      }, delayMs);
-    } else {
-      for (const s of targets) this.enqueue(s, topic, text);
-    }
+    const enqueueAll = (): void => {
+      const last = targets.length - 1;
+      for (let i = 0; i <= last; i++) {
+        this.enqueue(targets[i]!, topic, i === last || typeof payload === 'string' ? payload : (jsonCopy(payload) as Payload));
+      }
+    };
+    if (delayMs > 0 && clock) clock.setTimeout(enqueueAll, delayMs);
+    else enqueueAll();
   }
 
   /** Messages waiting for a detached client (0 for an unknown id). */
@@ -117,9 +122,9 @@ export class MemoryHub {
     return [...out];
   }
 
-  private enqueue(s: Session, topic: string, text: string): void {
+  private enqueue(s: Session, topic: string, payload: Payload): void {
     if (this.sessions.get(s.clientId) !== s) return; // session discarded meanwhile
-    this.schedule({ session: s, msg: { topic, text } });
+    this.schedule({ session: s, msg: { topic, payload } });
   }
 
   private schedule(entry: ReadyEntry): void {
@@ -153,7 +158,7 @@ export class MemoryHub {
 
   private deliver(client: HubClient, msg: QueuedMessage): void {
     try {
-      client.deliver(msg.topic, msg.text);
+      client.deliver(msg.topic, msg.payload);
     } catch {
       // A receiver must not stop delivery to the others; bus clients never throw here.
     }

@@ -99,7 +99,8 @@ export function decodeTrusted(raw: string | Uint8Array): { ok: true; msg: Envelo
   return { ok: true, msg: data };
 }
 
-function isEnvelope(x: unknown): x is Envelope {
+/** The envelope's shape (no schema). */
+export function isEnvelope(x: unknown): x is Envelope {
   return typeof x === 'object' && x !== null && 'type' in x && typeof x.type === 'string' && 'v' in x && typeof x.v === 'number' &&
     'id' in x && typeof x.id === 'string' && 'body' in x;
 }

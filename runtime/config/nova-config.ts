@@ -89,6 +89,11 @@ export const novaConfigSchema = z
         mute_child_interval: z.number().positive().default(300),
         /** Seconds between full capacity reports to the parent. */
         capacity_report_interval: z.number().positive().default(30),
+        /**
+         * Seconds a cell gathers instance updates and capacity deltas before sending them to its parent,
+         * one message of each kind per interval; 0 sends them at the end of the turn that made them.
+         */
+        update_batch_interval: z.number().nonnegative().default(0),
         /** Times a build is handed back up and tried on a sibling before NoValidHost. */
         scheduler_retries: z.number().int().nonnegative().default(10),
         reserve_percent: z.number().min(0).max(100).default(10.0),

@@ -4,7 +4,7 @@
  * deployment. Only messages on the report topic of a host that is down are inspected.
  */
 import type { Clock } from '../../runtime/clock/index.ts';
-import { MemoryHub } from '../../runtime/bus/index.ts';
+import { MemoryHub, type Payload } from '../../runtime/bus/index.ts';
 
 export class SimHub extends MemoryHub {
   /** Report topics (`conductor/<host>`) of the hosts that are down. */
@@ -19,11 +19,13 @@ export class SimHub extends MemoryHub {
     this.silenced.delete(hostReportTopic);
   }
 
-  override publish(topic: string, text: string, delayMs = 0, clock?: Clock): void {
-    if (this.silenced.size > 0 && this.silenced.has(topic) && text.includes('"service_heartbeat"')) {
+  override publish(topic: string, payload: Payload, delayMs = 0, clock?: Clock): void {
+    if (this.silenced.size > 0 && this.silenced.has(topic) && isHeartbeat(payload)) {
       this.dropped++;
       return;
     }
-    super.publish(topic, text, delayMs, clock);
+    super.publish(topic, payload, delayMs, clock);
   }
 }
+
+const isHeartbeat = (p: Payload): boolean => (typeof p === 'string' ? p.includes('"service_heartbeat"') : p.type === 'service_heartbeat');

@@ -101,6 +101,21 @@ describe('cell tree over real MQTT', () => {
     expect(end.memoryMbFree).toBe(before.memoryMbFree);
   });
 
+  it('with [cells] update_batch_interval, a burst still lands within ratios and capacity at the top stays exact', async () => {
+    // Every cell gathers instance updates and capacity deltas for 0.2 s before sending them up.
+    const { tree: t, flavors } = await start({ nova: '{cells.update_batch_interval: 0.2}' });
+    const before = await settleCapacity(t, flavors);
+    const small = flavors.find((f) => f.id === '1')!;
+    const made = await Promise.all(Array.from({ length: 400 }, (_, i) => t.api.create({ name: `b${i}`, flavor: small, image }, { ...ctx, reqId: `req-b${i}` })));
+    await until('400 ACTIVE', async () => (await states(t)).filter((s) => s === 'active').length === 400, 120_000);
+    expect(t.leaves().map((l) => l.leaf!.ctx.placement.allAllocations().length).reduce((a, b) => a + b, 0)).toBe(400);
+    const after = await settleCapacity(t, flavors);
+    expect(after.memoryMbFree).toBe(before.memoryMbFree - 400 * 512);
+    await Promise.all(made.flatMap((m) => m.instanceUuids).map((u) => t.api.delete(u, ctx)));
+    await until('all deleted', async () => (await t.api.list(ctx, true)).length === 0, 120_000);
+    expect((await settleCapacity(t, flavors)).memoryMbFree).toBe(before.memoryMbFree);
+  });
+
   it('sends builds to siblings and cousins when a leaf is full, and ERROR only when nothing fits anywhere', async () => {
     // Small hosts: one m1.large (4 vCPU, 8 GiB) per host at ratio 1.0, 2 hosts per leaf → 8 fit in all.
     const { tree: t, flavors } = await start({

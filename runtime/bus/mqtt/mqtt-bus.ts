@@ -82,7 +82,8 @@ export class MqttBus implements Bus {
       registry: opts.registry ?? messages,
       log,
       replyTopic: replyTopic(opts.topicPrefix, opts.clientId),
-      publish: (topic, text) => publish(client, topic, text),
+      // Never trusted: the endpoint writes JSON text for the wire.
+      publish: (topic, payload) => publish(client, topic, typeof payload === 'string' ? payload : JSON.stringify(payload)),
       replySender: opts.replySender,
     });
     // Listen before CONNACK: a persistent session replays queued messages right after it.

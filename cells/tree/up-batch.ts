@@ -1,0 +1,44 @@
+/**
+ * When a cell's messages to its parent leave: what a cell sends up (instance updates, capacity deltas)
+ * is gathered and sent at the end of the event-loop turn that made it (`[cells]
+ * update_batch_interval` 0, the default), or once per interval of the cell's clock, so a middle cell
+ * with many busy children sends one message of each kind per interval instead of one per child message.
+ * Flushes run in the order they were first asked for.
+ */
+import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
+
+export type Schedule = (flush: () => void) => void;
+
+export class UpBatch {
+  private queued: Array<() => void> = [];
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Run `flush` when the batch leaves (each caller asks once per batch: it keeps its own pending flag). */
+  readonly schedule: Schedule = (flush) => {
+    if (this.intervalMs <= 0) {
+      queueMicrotask(flush);
+      return;
+    }
+    this.queued.push(flush);
+    if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.run(), this.intervalMs);
+  };
+
+  /** Drop the timer (the cell stops); what was gathered is not sent. */
+  stop(): void {
+    this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.queued = [];
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    const flushes = this.queued;
+    this.queued = [];
+    for (const f of flushes) f();
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { jsonCopy } from '../../../../runtime/bus/json-copy.ts';
+
+/** The wire's answer: what a receiver gets from a JSON transport. */
+const viaJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v) ?? 'null');
+
+class Point {
+  constructor(public x: number, public y: number) {}
+  get sum(): number { return this.x + this.y; }
+}
+
+describe('jsonCopy', () => {
+  const cases: Array<[string, unknown]> = [
+    ['primitives', { s: 'a', n: 1.5, t: true, f: false, z: null }],
+    ['undefined, functions and symbols are left out of objects, null in arrays', { a: undefined, f: () => 1, s: Symbol('x'), arr: [undefined, () => 1, Symbol('y'), 2] }],
+    ['non-finite numbers and -0', { nan: Number.NaN, inf: Infinity, ninf: -Infinity, negz: -0, arr: [Number.NaN, -0] }],
+    ['Date through toJSON', { at: new Date(Date.UTC(2026, 11, 6, 1, 2, 3)) }],
+    ['toJSON gets its key', { k: { toJSON: (key: string) => `key=${key}` }, arr: [{ toJSON: (key: string) => key }] }],
+    ['Map and Set become empty objects', { m: new Map([['a', 1]]), s: new Set([1]) }],
+    ['class instance: own enumerable fields only', { p: new Point(1, 2) }],
+    ['integer-like keys come first, in order', { b: 1, 10: 'x', a: 2, 2: 'y' }],
+    ['nested arrays and objects', { a: [[1, { b: [null, { c: 'd' }] }]], e: {} }],
+    ['boxed primitives', { s: new String('x'), n: new Number(3), b: new Boolean(false) }],
+  ];
+  for (const [name, v] of cases) {
+    it(`equals the JSON round trip: ${name}`, () => {
+      const got = jsonCopy(v);
+      expect(got).toStrictEqual(viaJson(v));
+      expect(JSON.stringify(got)).toBe(JSON.stringify(v));
+    });
+  }
+
+  it('is a snapshot: later changes to the original do not reach the copy, and the other way round', () => {
+    const body = { caps: { units: { m1: 3 } }, list: [1] };
+    const c = jsonCopy(body) as typeof body;
+    body.caps.units.m1 = 0;
+    body.list.push(2);
+    expect(c).toStrictEqual({ caps: { units: { m1: 3 } }, list: [1] });
+    c.caps.units.m1 = 9;
+    expect(body.caps.units.m1).toBe(0);
+  });
+
+  it('throws on a BigInt and on a cycle, as JSON.stringify does', () => {
+    expect(() => jsonCopy({ n: 1n })).toThrow(TypeError);
+    const a: Record<string, unknown> = {};
+    a.self = a;
+    expect(() => jsonCopy(a)).toThrow();
+  });
+});
