@@ -44,8 +44,6 @@ export const instanceStateSchema = z.object({
 });
 export type InstanceState = z.infer<typeof instanceStateSchema>;
 
-/** Instance records travelling up; an update older than what the receiver has is ignored. */
-export const InstanceUpdates = defineMessage('instance_updates', 1, z.object({ from: z.string(), updates: z.array(instanceStateSchema) }));
 
 export const capacitySchema = z.object({
   vcpus: z.number(),
@@ -77,6 +75,17 @@ export const CapacityReport = defineMessage(
   }),
 );
 export type CapacityReportBody = z.infer<typeof CapacityReport>;
+
+/**
+ * Instance records travelling up; an update older than what the receiver has is ignored. The capacity
+ * delta of the same turn, if any, travels with them (one message instead of two) and is applied after
+ * them, as a separate `capacity_report` sent next would be.
+ */
+export const InstanceUpdates = defineMessage(
+  'instance_updates',
+  1,
+  z.object({ from: z.string(), updates: z.array(instanceStateSchema), capacity: CapacityReport.optional() }),
+);
 
 /** A parent lost track (a gap in sequence numbers): send a full report. */
 export const CapacityRequest = defineMessage('capacity_request', 1, z.object({}));

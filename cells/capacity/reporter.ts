@@ -42,15 +42,25 @@ export class CapacityReporter {
     if (this.pending) return;
     this.pending = true;
     this.schedule(() => {
-      this.pending = false;
-      const always = this.confirm;
-      this.confirm = false;
-      const next = this.compute();
-      const delta = diffCapacity(this.last, next);
-      if (isEmptyDelta(delta) && !always) return;
-      this.last = next;
-      void this.send({ from: this.from, seq: ++this.seq, full: false, capacity: delta }).catch(() => undefined);
+      const body = this.takePending();
+      if (body) void this.send(body).catch(() => undefined);
     });
+  }
+
+  /**
+   * The delta waiting to leave, taken now (a cell sends it with the instance updates of the same turn);
+   * the scheduled send then finds nothing left. Undefined when nothing is waiting or nothing changed.
+   */
+  takePending(): CapacityReportBody | undefined {
+    if (!this.pending) return undefined;
+    this.pending = false;
+    const always = this.confirm;
+    this.confirm = false;
+    const next = this.compute();
+    const delta = diffCapacity(this.last, next);
+    if (isEmptyDelta(delta) && !always) return undefined;
+    this.last = next;
+    return { from: this.from, seq: ++this.seq, full: false, capacity: delta };
   }
 
   full(): Promise<void> {

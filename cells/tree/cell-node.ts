@@ -203,10 +203,14 @@ export class CellNode {
       this.flushing = false;
       const all = this.outbox;
       this.outbox = [];
+      // The capacity delta of this turn rides with the last message, after the updates it reflects.
+      const capacity = this.reporter.takePending();
       for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
+        const last = i + UPDATES_PER_MESSAGE >= all.length;
+        const body = { from: this.o.path, updates, ...(last && capacity ? { capacity } : {}) };
         void this.o.parentBus
-          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body: { from: this.o.path, updates } })
+          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body })
           .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send'));
       }
     });

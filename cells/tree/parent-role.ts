@@ -12,7 +12,7 @@ import { BadRequest, errorMessage, MessagingTimeout, NotFound, NovaError } from 
 import type { Logger } from '../../runtime/log/index.ts';
 import {
   CapacityReport, CellBuildHandback, ChildGone, ChildHello, ChildLeave, InstanceUpdates,
-  type BroadcastEntry, type CellBuildBody, type CellBuildHandbackBody, type CellRequestBody, type InstanceState, type SyncGlobalBody,
+  type BroadcastEntry, type CellBuildBody, type CellBuildHandbackBody, type CellRequestBody, type CapacityReportBody, type InstanceState, type SyncGlobalBody,
 } from '../messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { CellScheduler } from '../scheduler/cell-scheduler.ts';
@@ -269,21 +269,19 @@ export class ParentRole {
   private handlers(): HandlerTable<Sender> {
     const self = this.o.self;
     return new HandlerTable<Sender>({ name: `cell ${self}`, senderOf: (m) => senderOf(self, m.topic), describe: describeSender, log: this.o.log })
-      .on(CapacityReport, {
-        allow: (s, b) => fromChild(s, b.from),
-        handle: async (r) => {
-          if (!this.children.report(r)) await this.o.bus.cast(downTopic(self, r.from), { type: 'capacity_request', body: {} });
-          this.o.onCapacityChanged();
-          return null;
-        },
-      })
+      .on(CapacityReport, { allow: (s, b) => fromChild(s, b.from), handle: (r) => this.onCapacity(r) })
       .on(InstanceUpdates, {
-        allow: (s, b) => fromChild(s, b.from),
-        handle: (b, d) => {
+        allow: (s, b) => {
+          const v = fromChild(s, b.from);
+          if (v !== true) return v;
+          return !b.capacity || b.capacity.from === b.from || `a capacity report for ${b.capacity.from} inside ${b.from}'s instance updates`;
+        },
+        handle: async (b, d) => {
           this.children.heardFrom(b.from);
           const mine = b.updates.filter((u) => this.inSubtree(b.from, u, d.sender));
           for (const u of mine) this.children.landed(u.uuid);
           if (mine.length > 0) this.o.onInstanceUpdates(mine);
+          if (b.capacity) await this.onCapacity(b.capacity);
           return null;
         },
       })
@@ -311,6 +309,13 @@ export class ParentRole {
           return null;
         },
       });
+  }
+
+  /** A child's capacity (its own report, or the one that came with its instance updates). */
+  private async onCapacity(r: CapacityReportBody): Promise<null> {
+    if (!this.children.report(r)) await this.o.bus.cast(downTopic(this.o.self, r.from), { type: 'capacity_request', body: {} });
+    this.o.onCapacityChanged();
+    return null;
   }
 
   private childLeft(cell: string): null {

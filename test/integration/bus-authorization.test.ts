@@ -155,6 +155,16 @@ describe('a child cell may speak only for its own subtree', () => {
     expect(after.version).toBeLessThan(forged.version);
   });
 
+  it("cannot slip a sibling's capacity into its own instance updates", async () => {
+    const before = structuredClone(tree.apiCell.role.children.linkState('api!c1')!.reported);
+    await c2.cast(upTopic('api', 'api!c2'), {
+      type: 'instance_updates',
+      body: { from: 'api!c2', updates: [], capacity: { from: 'api!c1', seq: 1_000_000, full: true, capacity: { vcpusFree: 0, memoryMbFree: 0, units: {} } } },
+    });
+    await denied('instance_updates', 'link@api!c2', (l) => String(l.reason).includes("a capacity report for api!c1 inside api!c2's instance updates"));
+    expect(tree.apiCell.role.children.linkState('api!c1')!.reported).toStrictEqual(before);
+  });
+
   it('cannot forge child_gone, for a sibling or for itself; the broker refuses it on the will topic', async () => {
     await c2.cast(upTopic('api', 'api!c2'), { type: 'child_gone', body: { cell: 'api!c1' } });
     await c2.cast(upTopic('api', 'api!c2'), { type: 'child_gone', body: { cell: 'api!c2' } });
