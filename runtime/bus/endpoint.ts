@@ -327,34 +327,39 @@ function asNovaError(err: unknown): NovaError {
   return new NovaError(err instanceof Error ? err.message : String(err));
 }
 
-/** Run a handler, catching synchronous throws and rejected promises alike (`throw undefined` included). */
+/**
+ * Run a handler, catching synchronous throws and rejected promises alike (`throw undefined` included).
+ * (No named closure per call here: tsx compiles with esbuild's keepNames, which gives each one a
+ * `defineProperty` of its name, ~0.3 µs and a property dictionary per message.)
+ */
 function runHandler(
   handler: Handler,
   msg: Envelope,
   ctx: MessageContext,
   done: (err: unknown, result: unknown) => void,
 ): void {
-  const finish = (failed: boolean, value: unknown): void => {
-    try {
-      done(failed ? (value ?? new Error('handler failed without an error')) : undefined, failed ? undefined : value);
-    } catch {
-      // `done` only logs and publishes; nothing more can be done if that fails.
-    }
-  };
   let r: unknown;
   try {
     r = handler(msg, ctx);
   } catch (e) {
-    finish(true, e);
+    finishHandler(done, true, e);
     return;
   }
   if (isThenable(r)) {
     r.then(
-      (v) => finish(false, v),
-      (e: unknown) => finish(true, e),
+      (v) => finishHandler(done, false, v),
+      (e: unknown) => finishHandler(done, true, e),
     );
   } else {
-    finish(false, r);
+    finishHandler(done, false, r);
+  }
+}
+
+function finishHandler(done: (err: unknown, result: unknown) => void, failed: boolean, value: unknown): void {
+  try {
+    done(failed ? (value ?? new Error('handler failed without an error')) : undefined, failed ? undefined : value);
+  } catch {
+    // `done` only logs and publishes; nothing more can be done if that fails.
   }
 }
 

@@ -95,14 +95,8 @@ export class MemoryHub {
   publish(topic: string, payload: Payload, delayMs = 0, clock?: Clock): void {
     const targets = this.route(topic);
     if (targets.length === 0) return;
-    const enqueueAll = (): void => {
-      const last = targets.length - 1;
-      for (let i = 0; i <= last; i++) {
-        this.enqueue(targets[i]!, topic, i === last || typeof payload === 'string' ? payload : (jsonCopy(payload) as Payload));
-      }
-    };
-    if (delayMs > 0 && clock) clock.setTimeout(enqueueAll, delayMs);
-    else enqueueAll();
+    if (delayMs > 0 && clock) clock.setTimeout(() => this.enqueueAll(targets, topic, payload), delayMs);
+    else this.enqueueAll(targets, topic, payload);
   }
 
   /** Messages waiting for a detached client (0 for an unknown id). */
@@ -120,6 +114,14 @@ export class MemoryHub {
       if (topicMatches(pattern, topic)) for (const s of sessions) out.add(s);
     }
     return [...out];
+  }
+
+  /** Each target gets its own copy of an envelope object but the last, which takes the sender's. */
+  private enqueueAll(targets: Session[], topic: string, payload: Payload): void {
+    const last = targets.length - 1;
+    for (let i = 0; i <= last; i++) {
+      this.enqueue(targets[i]!, topic, i === last || typeof payload === 'string' ? payload : (jsonCopy(payload) as Payload));
+    }
   }
 
   private enqueue(s: Session, topic: string, payload: Payload): void {
