@@ -48,19 +48,29 @@ export class ComputeHosts {
 
   constructor(private readonly o: ComputeHostsOptions) {}
 
+  private managerFactory(h: ComputeHostSpec): () => ComputeManager {
+    const { o } = this;
+    return () =>
+      new ComputeManager({
+        host: h.host, nodeUuid: h.nodeUuid, clock: o.clock, bus: o.bus, conductorTopic: conductorTopicOfHost(o.cell, h.host),
+        driver: h.driver, log: o.log.child({ host: h.host }), shutdownTimeoutS: o.config.DEFAULT.shutdown_timeout,
+      });
+  }
+
+  private crashReporter(host: string): (err: unknown) => void {
+    return (err) => this.o.onCrash?.(host, err);
+  }
+
   async start(hosts: ComputeHostSpec[]): Promise<void> {
     const { o } = this;
     hosts.forEach((h, i) => {
       if (i % GROUP_SIZE === 0) this.groups.push(spawnGroup(o.parent, `compute-group-${this.groups.length}`));
       const group = this.groups[this.groups.length - 1]!;
       this.drivers.set(h.host, h.driver);
-      const factory = () =>
-        new ComputeManager({
-          host: h.host, nodeUuid: h.nodeUuid, clock: o.clock, bus: o.bus, conductorTopic: conductorTopicOfHost(o.cell, h.host),
-          driver: h.driver, log: o.log.child({ host: h.host }), shutdownTimeoutS: o.config.DEFAULT.shutdown_timeout,
-        });
-      this.actors.set(h.host, spawnService(group, h.host, factory, {
-        policy: 'restart', log: o.log, onCrash: (err) => o.onCrash?.(h.host, err), work: o.clock.work,
+      // The factory and crash callback come from methods returning plain arrows: a named closure per
+      // host costs a keepNames property dictionary each (see runtime/actor/service-actor.ts).
+      this.actors.set(h.host, spawnService(group, h.host, this.managerFactory(h), {
+        policy: 'restart', log: o.log, onCrash: this.crashReporter(h.host), work: o.clock.work,
       }));
     });
     const table = this.handlers();

@@ -57,6 +57,7 @@ export function spawnService<S extends object>(
 ): ServiceRef<S> {
   const policy = opts.policy ?? 'restart';
   const work = opts.work;
+  const handle = serviceHandler(name, factory, opts);
   const ref = nact.spawn(
     parent,
     work
@@ -69,18 +70,21 @@ export function spawnService<S extends object>(
         }
       : handle,
     name,
-    {
-      onCrash: (msg: ServiceMsg | undefined, err: Error | undefined, ctx) => {
-        opts.log?.error({ err, actor: name, method: msg?.method, policy }, 'service actor crashed');
-        opts.onCrash?.(err);
-        msg?.reject?.(err instanceof Error ? new NovaError(`${name} crashed: ${err.message}`) : err);
-        return supervisionDirective(policy, ctx);
-      },
-    },
+    { onCrash: crashHandler(name, policy, opts) },
   );
   return { name, ref, work };
+}
 
-  async function handle(state: S | undefined, msg: ServiceMsg): Promise<S> {
+/*
+ * The handlers below are built by functions that return anonymous arrows, not declared as named
+ * closures inside spawnService: tsx compiles with esbuild's keepNames, which gives every named closure
+ * a `defineProperty` of its name and a property dictionary (~250 bytes) — per service actor, that is
+ * per compute host, 10^5 of them in the large simulation.
+ */
+
+/** The actor's behaviour: build the service on the first message (and after a restart), then call its method. */
+function serviceHandler<S extends object>(name: string, factory: () => S, opts: SpawnServiceOptions) {
+  return async (state: S | undefined, msg: ServiceMsg): Promise<S> => {
     const svc = state ?? factory();
     // Looked up by name (the message came through the mailbox), so checked before it is called.
     const fn: unknown = Reflect.get(svc, msg.method);
@@ -111,7 +115,17 @@ export function spawnService<S extends object>(
     }
     msg.resolve?.(result);
     return svc;
-  }
+  };
+}
+
+/** After a crash: log it, fail the message's asker, and let the supervision policy decide. */
+function crashHandler(name: string, policy: SupervisionPolicyName, opts: SpawnServiceOptions) {
+  return (msg: ServiceMsg | undefined, err: Error | undefined, ctx: Parameters<typeof supervisionDirective>[1]) => {
+    opts.log?.error({ err, actor: name, method: msg?.method, policy }, 'service actor crashed');
+    opts.onCrash?.(err);
+    msg?.reject?.(err instanceof Error ? new NovaError(`${name} crashed: ${err.message}`) : err);
+    return supervisionDirective(policy, ctx);
+  };
 }
 
 /** Call a method on a service actor and wait for its result. */
