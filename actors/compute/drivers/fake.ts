@@ -108,7 +108,7 @@ export class FakeDriver implements ComputeDriver {
     }
     this.liveMigrations.abortAll();
     this.host = undefined;
-    await this.stateFile?.idle();
+    await this.stateFile?.close();
   }
 
   async getAvailableNodes(): Promise<string[]> {
@@ -196,7 +196,7 @@ export class FakeDriver implements ComputeDriver {
       // The guest OS restarts itself; the virtual machine never stops, so the hypervisor reports nothing.
       g.console.record('restart', now);
       g.console.record('boot', now);
-      this.persist();
+      this.persist(g);
       if (this.saving) await this.saving;
       return;
     }
@@ -269,7 +269,7 @@ export class FakeDriver implements ComputeDriver {
     // The API's allowed vm_states (active, stopped, paused, suspended) seen as power states.
     const g = this.guestIn(instanceUuid, 'snapshot', [RUNNING, SHUTDOWN, PAUSED, SUSPENDED]);
     g.snapshots.push(imageId);
-    this.persist();
+    this.persist(g);
     if (this.saving) await this.saving; // the state file holds it before we answer
   }
 
@@ -431,7 +431,7 @@ export class FakeDriver implements ComputeDriver {
     if (this.guests.get(g.uuid) !== g) return;
     this.guests.delete(g.uuid);
     this.usedSlots.delete(g.slot);
-    this.persist();
+    this.persist(g);
   }
 
   /** Wait out the build on the clock; destroy() or cleanup() end it early by rejecting. */
@@ -453,7 +453,7 @@ export class FakeDriver implements ComputeDriver {
   private setState(g: FakeGuest, to: PowerState): void {
     const from = g.state;
     g.state = to;
-    this.persist();
+    this.persist(g);
     if (from === to) return;
     if (to === RUNNING && from !== PAUSED) this.runningSince.set(g.uuid, this.clock.now());
     const transition = lifecycleTransition(from, to);
@@ -461,14 +461,14 @@ export class FakeDriver implements ComputeDriver {
   }
 
   /**
-   * Ask for the guests to be written (a no-op without stateDir). The write is group-committed
+   * Ask for guest `g` to be written as it is now, or as gone when it is no longer among the guests (a
+   * no-op without stateDir). The write is group-committed
    * (fake-state.ts): the caller's method awaits `saving` (no extra turn without a state file) and lifecycle events wait for it, so
    * nobody hears of a change before the file holds it.
    */
-  private persist(): void {
+  private persist(g: FakeGuest): void {
     if (!this.stateFile || this.host === undefined) return;
-    const guests = this.guests;
-    const p = this.stateFile.save(this.host, () => guests.values());
+    const p = this.stateFile.save(this.host, g.uuid, this.guests);
     if (p === this.saving) return;
     this.saving = p;
     const settle = (): void => {
