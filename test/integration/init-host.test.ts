@@ -18,6 +18,7 @@ import { createLogger } from '../../runtime/log/index.ts';
 import { MemoryHub } from '../../runtime/bus/index.ts';
 import { SingleCell, type FakeHostSpec } from '../../cells/single-cell.ts';
 import { FakeDriver } from '../../actors/compute/drivers/fake.ts';
+import { FakeStateFile } from '../../actors/compute/drivers/fake-state.ts';
 import { SYNC_POWER_STATE_EVENT } from '../../actors/conductor/tasks/power-sync.ts';
 import { until } from '../support/waits.ts';
 
@@ -73,13 +74,15 @@ describe('init_host after a restart on the same data', () => {
     cell = undefined;
 
     // While it was down: `off` and `stopping` powered off, `gone` vanished, and a stranger appeared.
+    // (The driver's files: a snapshot and a journal of changes; written back here as one snapshot.)
     const file = join(dir, 'fake-hypervisor', 'h1.json');
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { guests: Array<{ uuid: string; state: number; slot: number }> };
+    const saved = { version: 1, host: 'h1', guests: new FakeStateFile(file).load().map((g) => ({ ...g, console: g.console.toJSON() })) };
     expect(saved.guests.map((g) => g.uuid).sort()).toEqual([...uuids].sort());
     const stranger = { ...saved.guests.find((g) => g.uuid === kept)!, uuid: '99999999-9999-4999-8999-999999999999', slot: 9 };
     saved.guests = [...saved.guests.filter((g) => g.uuid !== gone), stranger];
     for (const g of saved.guests) if (g.uuid === off || g.uuid === stopping) g.state = 4;
     writeFileSync(file, JSON.stringify(saved));
+    rmSync(join(dir, 'fake-hypervisor', 'h1.journal'), { force: true });
 
     cell = await start(dir, 'two');
     const c2 = cell;
