@@ -7,7 +7,7 @@
  * again, a build dispatched and never answered is sent again and ends ACTIVE once; the scheduler's host
  * state counts the servers' usage again as soon as the node re-registers.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
