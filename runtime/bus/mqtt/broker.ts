@@ -8,6 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { coalesceWrites } from './coalesce.ts';
 import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
 
 /** Mutual TLS: the broker's own certificate and key, the CA its clients' certificates must chain to, and its CRL. */
@@ -103,10 +104,15 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'broker: client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'broker: connection error'));
 
+  // What a turn of the event loop writes to one client leaves in one system call (coalesce.ts).
+  function handle(s: net.Socket): void {
+    coalesceWrites(s);
+    aedes.handle(s);
+  }
   const tlsServer = opts.tls
-    ? tls.createServer({ ...tlsContext(opts.tls), requestCert: true, rejectUnauthorized: true, noDelay: true }, aedes.handle)
+    ? tls.createServer({ ...tlsContext(opts.tls), requestCert: true, rejectUnauthorized: true, noDelay: true }, handle)
     : undefined;
-  const server: net.Server = tlsServer ?? net.createServer({ noDelay: true }, aedes.handle);
+  const server: net.Server = tlsServer ?? net.createServer({ noDelay: true }, handle);
   if (tlsServer) {
     // A client without a certificate, or with one from another CA or revoked: refused in the handshake.
     tlsServer.on('tlsClientError', (err, s) => log.warn({ remote: s.remoteAddress, err: err.message }, 'broker: TLS handshake refused'));

@@ -13,6 +13,7 @@ import { replyTopic, type Bus, type CallOptions, type Handler, type OutgoingMess
 import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
 import { BusEndpoint, type ReplySenderOf } from '../endpoint.ts';
 import { messages, type MessageRegistry } from '../messages.ts';
+import { coalesceWrites } from './coalesce.ts';
 
 export interface MqttBusOptions {
   url: string;
@@ -170,6 +171,8 @@ function watchLink(c: MqttClient, log: BusLogger, clientId: string): void {
   c.on('connect', () => {
     // Small request/reply packets must not wait for Nagle's algorithm (tens of ms per hop otherwise).
     if (c.stream instanceof net.Socket) c.stream.setNoDelay(true);
+    // …and what a turn of the event loop publishes leaves in one system call (coalesce.ts).
+    if (c.stream) coalesceWrites(c.stream);
     log.debug({ clientId }, 'bus: link up');
   });
 }
