@@ -211,22 +211,40 @@ const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
  */
 function upsertSql(table: string, key: string[] | null, rows: Row[], booleansAsInts: boolean): [string, unknown[]] {
   const cols = Object.keys(rows[0]!);
-  const bindings: unknown[] = [];
-  const tuple = `(${cols.map(() => '?').join(',')})`;
-  const values: string[] = [];
+  const shape = statementShape(table, key, cols);
+  const n = cols.length;
+  const bindings: unknown[] = new Array(rows.length * n);
+  let i = 0;
   for (const r of rows) {
-    values.push(tuple);
-    for (const c of cols) {
-      const v = r[c];
-      bindings.push(v === undefined ? null : typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v);
+    for (let j = 0; j < n; j++) {
+      const v = r[cols[j]!];
+      bindings[i++] = v === undefined ? null : typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v;
     }
   }
-  let sql = `insert into ${q(table)} (${cols.map(q).join(',')}) values ${values.join(',')}`;
-  if (key) {
-    const rest = cols.filter((c) => !key.includes(c));
-    sql += ` on conflict (${key.map(q).join(',')}) do ${rest.length ? `update set ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'nothing'}`;
+  return [`${shape.head}${shape.tuple}${`,${shape.tuple}`.repeat(rows.length - 1)}${shape.tail}`, bindings];
+}
+
+/** The fixed parts of a table's upsert for one set of columns: built once, not per batch. */
+interface StatementShape {
+  head: string;
+  tuple: string;
+  tail: string;
+}
+const shapes = new Map<string, StatementShape>();
+
+function statementShape(table: string, key: string[] | null, cols: string[]): StatementShape {
+  const id = `${table}\u0000${key?.join('\u0001') ?? ''}\u0000${cols.join('\u0001')}`;
+  let shape = shapes.get(id);
+  if (!shape) {
+    let tail = '';
+    if (key) {
+      const rest = cols.filter((c) => !key.includes(c));
+      tail = ` on conflict (${key.map(q).join(',')}) do ${rest.length ? `update set ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}` : 'nothing'}`;
+    }
+    shape = { head: `insert into ${q(table)} (${cols.map(q).join(',')}) values `, tuple: `(${cols.map(() => '?').join(',')})`, tail };
+    if (shapes.size < 10_000) shapes.set(id, shape);
   }
-  return [sql, bindings];
+  return shape;
 }
 
 function chunks(rows: Row[]): Row[][] {
