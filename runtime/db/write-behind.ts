@@ -77,7 +77,7 @@ export class WriteBehind {
     const key = this.keyOf(table, keyRow);
     // A delete queued earlier in this batch must not remove the row written after it (deletes run last).
     const dels = this.pending.deletes.get(table);
-    if (dels) this.pending.deletes.set(table, dels.filter((w) => !matches(w, keyRow)));
+    if (dels && dels.some((w) => matches(w, keyRow))) this.pending.deletes.set(table, dels.filter((w) => !matches(w, keyRow)));
     let m = this.pending.upserts.get(table);
     if (!m) this.pending.upserts.set(table, (m = new Map()));
     m.set(key, row);
