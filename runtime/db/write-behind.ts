@@ -191,9 +191,7 @@ export class WriteBehind {
         for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, null, chunk, this.booleansAsInts));
       }
       for (const [table, wheres] of batch.deletes) {
-        const { batched, single } = deleteStatements(table, wheres, this.booleansAsInts);
-        for (const stmt of batched) await raw(trx, stmt);
-        for (const w of single) await trx(table).where(w).delete();
+        for (const w of wheres) await trx(table).where(w).delete();
       }
     });
   }
@@ -247,51 +245,6 @@ function statementShape(table: string, key: string[] | null, cols: string[]): St
     if (shapes.size < 10_000) shapes.set(id, shape);
   }
   return shape;
-}
-
-/**
- * A table's deletes as few statements: the `where`s that name the same columns with plain values
- * (strings, numbers, booleans) become one `delete ... where "c" in (?, ?, …)` (or, over several columns,
- * `(… and …) or (… and …)`) per chunk of bindings, instead of one statement per row; the others (a null,
- * which `where` turns into `is null`; no column at all, which deletes everything) stay single deletes.
- * Deletes run after the batch's writes and commute with each other, so their order does not matter.
- */
-function deleteStatements(table: string, wheres: Row[], booleansAsInts: boolean): { batched: Array<[string, unknown[]]>; single: Row[] } {
-  const groups = new Map<string, { cols: string[]; rows: Row[] }>();
-  const single: Row[] = [];
-  for (const w of wheres) {
-    const cols = Object.keys(w).sort();
-    if (cols.length === 0 || !cols.every((c) => isPlain(w[c]))) {
-      single.push(w);
-      continue;
-    }
-    const sig = cols.join('\u0000');
-    let g = groups.get(sig);
-    if (!g) groups.set(sig, (g = { cols, rows: [] }));
-    g.rows.push(w);
-  }
-  const batched: Array<[string, unknown[]]> = [];
-  for (const { cols, rows } of groups.values()) {
-    if (rows.length === 1) {
-      single.push(rows[0]!);
-      continue;
-    }
-    const size = Math.max(1, Math.floor(MAX_VARS / cols.length));
-    for (let i = 0; i < rows.length; i += size) {
-      const chunk = rows.slice(i, i + size);
-      const bindings: unknown[] = [];
-      for (const r of chunk) for (const c of cols) bindings.push(typeof r[c] === 'boolean' && booleansAsInts ? (r[c] ? 1 : 0) : r[c]);
-      const where = cols.length === 1
-        ? `${q(cols[0]!)} in (${'?,'.repeat(chunk.length - 1)}?)`
-        : Array(chunk.length).fill(`(${cols.map((c) => `${q(c)} = ?`).join(' and ')})`).join(' or ');
-      batched.push([`delete from ${q(table)} where ${where}`, bindings]);
-    }
-  }
-  return { batched, single };
-}
-
-function isPlain(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
 function chunks(rows: Row[]): Row[][] {

@@ -61,27 +61,6 @@ describe('WriteBehind', () => {
     expect(await db!('t').where({ id: 'gone' }).first()).toBeUndefined();
   });
 
-  it('deletes many rows of a batch as few statements, exactly the rows named', async () => {
-    const w = await setup();
-    for (let i = 0; i < 60; i++) w.upsert('t', { id: `d${i}`, v: i % 2 === 0 ? i : null, flag: i % 3 === 0 });
-    await w.commit();
-    const statements: string[] = [];
-    const onQuery = (q: { sql: string }): void => void statements.push(q.sql);
-    db!.on('query', onQuery);
-    for (let i = 0; i < 20; i++) w.delete('t', { id: `d${i}` }); // one column: one `in` statement
-    w.delete('t', { v: 40, flag: false }); // several columns (d40: flag false)
-    w.delete('t', { flag: true, v: 42 }); // (d42: flag true) same columns, other order
-    w.delete('t', { v: 44, flag: true }); // matches nothing (d44: flag false)
-    w.delete('t', { v: null }); // null: `is null` (every odd one)
-    w.delete('t', { id: 'missing' });
-    await w.commit();
-    db!.off('query', onQuery);
-    const left = (await db!('t').select('id')).map((r: { id: string }) => r.id).sort();
-    const want = Array.from({ length: 60 }, (_, i) => i).filter((i) => i >= 20 && i % 2 === 0 && i !== 40 && i !== 42).map((i) => `d${i}`).sort();
-    expect(left).toEqual(want);
-    expect(statements.filter((q) => /^delete/i.test(q))).toHaveLength(3);
-  });
-
   it('writes more rows than one statement may bind', async () => {
     const w = await setup();
     for (let i = 0; i < 20_000; i++) w.upsert('t', { id: `r${i}`, v: i, flag: true });
