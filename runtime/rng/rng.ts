@@ -35,8 +35,12 @@ function xmur3(str: string): () => number {
   };
 }
 
-function hex8(u32: number): string {
-  return u32.toString(16).padStart(8, '0');
+/** Two hex digits per byte value: hex8 by table (Number#toString(16) of a u32 above 2^31 goes through fmod). */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** `u32` (an integer in [0, 2^32)) as 8 lowercase hex digits: the same as `u32.toString(16).padStart(8, '0')`. */
+export function hex8(u32: number): string {
+  return HEX_BYTE[u32 >>> 24]! + HEX_BYTE[(u32 >>> 16) & 255]! + HEX_BYTE[(u32 >>> 8) & 255]! + HEX_BYTE[u32 & 255]!;
 }
 
 class Sfc32Stream implements RandomStream {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeededRng, entropyRng } from '../../../runtime/rng/index.ts';
+import { hex8 } from '../../../runtime/rng/rng.ts';
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -82,5 +83,14 @@ describe('entropyRng', () => {
     expect(a.seed).toMatch(/^[0-9a-f]{32}$/);
     expect(a.seed).not.toBe(b.seed);
     expect(a.stream('x').uuid4()).not.toBe(b.stream('x').uuid4());
+  });
+});
+
+describe('hex8', () => {
+  it('formats a u32 as toString(16) padded to 8 digits does', () => {
+    const edge = [0, 1, 15, 16, 255, 256, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0x0000ffff, 0x00010000, 0xdeadbeef];
+    const s = new SeededRng('hex8').stream('x');
+    const values = [...edge, ...Array.from({ length: 5000 }, () => Math.floor(s.next() * 4294967296))];
+    for (const v of values) expect(hex8(v)).toBe(v.toString(16).padStart(8, '0'));
   });
 });
