@@ -21,7 +21,8 @@
  * guest (cheaper than a round trip through the thread pool). The driver awaits the promise before its
  * method returns or its lifecycle event fires, so nothing hears of a change the files do not yet hold,
  * and a SIGKILL can only lose changes nobody was told about (a spawn that had not yet reported, which
- * the restart treats as a build in flight).
+ * the restart treats as a build in flight). A write that fails (its promise rejects) leaves the next
+ * one to compact every guest, so a lost or half-written line does not outlive it.
  */
 import {
   closeSync, existsSync, fchmodSync, ftruncateSync, chmodSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync,
@@ -98,6 +99,8 @@ export class FakeStateFile {
   private journalOnDisk = 0;
   private fd: number | undefined;
   private dirMade = false;
+  /** A write failed: the next one compacts every guest into a snapshot instead of appending. */
+  private failed = false;
 
   constructor(readonly file: string) {
     this.journal = file.replace(/\.json$/, '') + '.journal';
@@ -202,6 +205,30 @@ export class FakeStateFile {
   }
 
   private write(host: string, dirty: Set<string>, guests: ReadonlyMap<string, FakeGuest>): void {
+    try {
+      if (this.failed) {
+        // The last write failed part-way (a line lost, or half of one on disk): start over from every guest.
+        this.compact(host, guests);
+        this.failed = false;
+        return;
+      }
+      this.append(host, dirty, guests);
+    } catch (e) {
+      this.failed = true;
+      this.journalValid = false;
+      if (this.fd !== undefined) {
+        try {
+          closeSync(this.fd);
+        } catch {
+          // already unusable
+        }
+        this.fd = undefined;
+      }
+      throw e;
+    }
+  }
+
+  private append(host: string, dirty: Set<string>, guests: ReadonlyMap<string, FakeGuest>): void {
     let lines = '';
     for (const uuid of dirty) {
       const g = guests.get(uuid);
@@ -265,7 +292,8 @@ export class FakeStateFile {
     renameSync(tmp, this.file);
     this.gen++;
     this.snapshotBytes = Buffer.byteLength(text);
-    this.startJournal(host);
+    this.journalValid = false;
+    this.openJournal(host); // a journal of the new generation, empty
   }
 }
 

@@ -6,7 +6,7 @@
  * grows; a torn last line is dropped (and cut off before the next append); a stale journal left by a
  * compaction cut short is ignored; a garbled line inside it is an error.
  */
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -177,6 +177,25 @@ describe('FakeDriver state file', () => {
     await again.spawn(spawnCtx(B));
     const { driver: third } = await makeDriver({ stateDir: dir });
     expect(await third.listInstanceUuids()).toEqual([B]);
+  });
+
+  it('after a failed write, the next one compacts every guest (nothing lost stays lost)', async () => {
+    const dir = stateDir();
+    const { driver } = await makeDriver({ stateDir: dir });
+    await driver.spawn(spawnCtx(A));
+    await driver.spawn(spawnCtx(B));
+    // The journal's descriptor goes bad under the driver: B's change cannot be appended.
+    const file = (driver as unknown as { stateFile: { fd: number } }).stateFile;
+    const fd = file.fd;
+    file.fd = 1_000_000_000;
+    await expect(driver.powerOff(B)).rejects.toThrow();
+    await driver.powerOff(A);
+    const { driver: again } = await makeDriver({ stateDir: dir });
+    expect(await again.listInstanceUuids()).toEqual([A, B]);
+    expect((await again.getInfo(A)).state).toBe(PowerState.SHUTDOWN);
+    expect((await again.getInfo(B)).state).toBe(PowerState.SHUTDOWN);
+    expect(statSync(journal(dir)).mode & 0o777).toBe(0o600);
+    closeSync(fd);
   });
 
   it('refuses to start on a garbled journal line that is not the last', async () => {
