@@ -53,6 +53,17 @@ describe('SeededRng', () => {
     expect([...variants].sort()).toEqual(['8', '9', 'a', 'b']);
   });
 
+  it('draws a uuid4 as the digits of hex(16) laid out as a version-4 UUID', () => {
+    const u = new SeededRng('layout').stream('s');
+    const h = new SeededRng('layout').stream('s');
+    for (let i = 0; i < 10_000; i++) {
+      const x = h.hex(16);
+      const variant = '89ab'[parseInt(x[16]!, 16) & 3]!;
+      const want = `${x.slice(0, 8)}-${x.slice(8, 12)}-4${x.slice(13, 16)}-${variant}${x.slice(17, 20)}-${x.slice(20, 32)}`;
+      expect(u.uuid4()).toBe(want);
+    }
+  });
+
   it('keeps next, int, hex and pick within their ranges', () => {
     const s = new SeededRng('ranges').stream('r');
     const xs = Array.from({ length: 5_000 }, () => s.next());
