@@ -115,19 +115,22 @@ function resizedMigration(ctx: ConductorContext, inst: InstanceRecord, what: str
   return m;
 }
 
-/** confirmResize: the source allocation (held by the migration) and the source guest go. */
+/**
+ * confirmResize: the source allocation (held by the migration) and the source guest go. As in Nova the
+ * migration stays `confirming` until the source host has removed its guest (then `confirmed`, or
+ * `error` if it could not); a resize on the same host has nothing to clean up and is confirmed at once.
+ */
 export async function confirmResize(ctx: ConductorContext, inst: InstanceRecord, body: InstanceTaskBody, reqId: string): Promise<void> {
   const m = resizedMigration(ctx, inst, 'confirmResize');
   const act = startMoveAction(ctx, inst, 'confirmResize', reqId, body.userId);
   ctx.placement.release(m.uuid);
   const vmState = inst.systemMetadata[OLD_VM_STATE] === VmState.STOPPED ? VmState.STOPPED : VmState.ACTIVE;
   ctx.store.update(inst.uuid, { vmState, taskState: null, systemMetadata: withoutResizeKeys(inst) });
-  ctx.migrations.update(m.id, { status: MigrationStatus.CONFIRMED });
+  const cleanUp = m.sourceCompute !== null && m.sourceCompute !== m.destCompute;
+  ctx.migrations.update(m.id, { status: cleanUp ? MigrationStatus.CONFIRMING : MigrationStatus.CONFIRMED });
   ctx.store.finishAction(act);
   await ctx.writer.commit();
-  if (m.sourceCompute && m.sourceCompute !== m.destCompute) {
-    await sendStep(ctx, m.sourceCompute, inst, { kind: 'confirm_resize_source' }, m, reqId, { powerOn: false });
-  }
+  if (cleanUp) await sendStep(ctx, m.sourceCompute!, inst, { kind: 'confirm_resize_source' }, m, reqId, { powerOn: false });
 }
 
 /** revertResize: the destination guest goes first (revert_resize), then the source comes back (finish_revert_resize). */
@@ -174,6 +177,12 @@ export async function onColdStep(ctx: ConductorContext, m: Migration, inst: Inst
       await ctx.writer.commit();
       return sendStep(ctx, m.sourceCompute!, inst, { kind: 'finish_revert_resize' }, m, reqId, { flavor: oldFlavor, powerOn: !wasStopped });
     }
+    case 'confirm_resize_source':
+      if (r.host !== m.sourceCompute || m.status !== MigrationStatus.CONFIRMING) return;
+      if (!r.ok) ctx.log.warn({ instance_uuid: inst.uuid, host: r.host, migration: m.uuid, err: r.error }, 'the source host could not remove the confirmed resize\'s guest');
+      ctx.migrations.update(m.id, { status: r.ok ? MigrationStatus.CONFIRMED : MigrationStatus.ERROR });
+      await ctx.writer.commit();
+      return;
     case 'finish_revert_resize':
       if (r.host !== m.sourceCompute) return;
       if (!r.ok) return failCold(ctx, m, inst, r, 'error', 'revertResize');
