@@ -16,15 +16,9 @@ import {
   BlockScratch, blockDecide, blockOrder, fusedFilter, minMax, noFusedFilters, weighAndRank, W_CPU, W_DISK, W_FAIL,
   W_RAM,
 } from '../../../../actors/scheduler/fused-pass.ts';
-import type { FlavorSpec, HostState, RequestSpec, Selection } from '../../../../actors/scheduler/types.ts';
+import type { HostState, RequestSpec } from '../../../../actors/scheduler/types.ts';
+import { FLAVORS, outcome } from '../../../support/scheduler-equivalence.ts';
 
-const FLAVORS: FlavorSpec[] = [
-  { id: '1', name: 'tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-  { id: '2', name: 'small', vcpus: 1, memoryMb: 2048, rootGb: 20, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-  { id: '3', name: 'medium', vcpus: 2, memoryMb: 4096, rootGb: 40, ephemeralGb: 5, swapMb: 512, extraSpecs: {} },
-  { id: '4', name: 'large', vcpus: 4, memoryMb: 8192, rootGb: 80, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-  { id: '5', name: 'huge', vcpus: 16, memoryMb: 65536, rootGb: 400, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-];
 
 /** A node record; `uniform` cells have one size and few usage levels, so totals tie across blocks. */
 function record(rng: RandomStream, id: number, uniform: boolean): ComputeNodeRecord {
@@ -112,14 +106,6 @@ function request(rng: RandomStream, i: number, ids: number[]): RequestSpec {
     ignoreHosts: rng.int(15) === 0 && ids.length > 0 ? [`h${ids[rng.int(ids.length)]}`] : [], forceHosts: [],
     forceNodes: [], retry: { numAttempts: 1, hosts: [] },
   };
-}
-
-function outcome(run: () => Selection[][]): Selection[][] | string {
-  try {
-    return run();
-  } catch (e) {
-    return (e as Error).name;
-  }
 }
 
 function usage(hosts: readonly HostState[]) {

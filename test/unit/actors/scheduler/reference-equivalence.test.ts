@@ -10,15 +10,9 @@ import { SeededRng, type RandomStream } from '../../../../runtime/rng/index.ts';
 import { FilterScheduler } from '../../../../actors/scheduler/filter-scheduler.ts';
 import { HostManager } from '../../../../actors/scheduler/host-manager.ts';
 import { ReferenceScheduler } from '../../../../actors/scheduler/reference-scheduler.ts';
-import type { FlavorSpec, HostState, RequestSpec, Selection } from '../../../../actors/scheduler/types.ts';
+import type { HostState, RequestSpec, Selection } from '../../../../actors/scheduler/types.ts';
+import { FLAVORS, outcome } from '../../../support/scheduler-equivalence.ts';
 
-const FLAVORS: FlavorSpec[] = [
-  { id: '1', name: 'tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-  { id: '2', name: 'small', vcpus: 1, memoryMb: 2048, rootGb: 20, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-  { id: '3', name: 'medium', vcpus: 2, memoryMb: 4096, rootGb: 40, ephemeralGb: 5, swapMb: 512, extraSpecs: {} },
-  { id: '4', name: 'large', vcpus: 4, memoryMb: 8192, rootGb: 80, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-  { id: '5', name: 'huge', vcpus: 16, memoryMb: 65536, rootGb: 400, ephemeralGb: 0, swapMb: 0, extraSpecs: {} },
-];
 
 /** Two identical cells built from one seed: one for each scheduler. */
 function cells(rng: RandomStream, n: number, fullness: number): [HostManager, HostManager] {
@@ -70,14 +64,6 @@ function request(rng: RandomStream, i: number, n: number): RequestSpec {
 
 function usage(hosts: readonly HostState[]) {
   return hosts.map((h) => [h.host, h.vcpusUsed, h.memoryMbUsed, h.localGbUsed, h.numInstances, [...h.instances]]);
-}
-
-function outcome(run: () => Selection[][]): Selection[][] | string {
-  try {
-    return run();
-  } catch (e) {
-    return (e as Error).name;
-  }
 }
 
 describe('FilterScheduler equals the reference filter-then-weigh', () => {
