@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import { applyDelta, emptyCapacity, flavorDiskGb, sumCapacities, type Capacity } from '../capacity/capacity.ts';
+import { applyDelta, copyUnits, emptyCapacity, flavorDiskGb, sumCapacities, unitsKnown, type Capacity } from '../capacity/capacity.ts';
 import type { CapacityReportBody } from '../messages.ts';
 import type { ChildCell } from '../scheduler/types.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
@@ -123,12 +123,13 @@ export class Children {
     const f = c.inFlight;
     if (f.vcpus === 0 && f.memoryMb === 0 && f.diskGb === 0) return c;
     const cap = c.capacity;
-    const units: Record<string, number> = { ...cap.units };
+    const units = copyUnits(cap.units);
     for (const fl of this.flavors) {
-      if (units[fl.id] === undefined) continue;
+      const known = unitsKnown(units, fl.id);
+      if (known === undefined) continue;
       const d = flavorDiskGb(fl);
       const taken = Math.ceil(Math.max(f.vcpus / fl.vcpus, f.memoryMb / fl.memoryMb, d > 0 ? f.diskGb / d : 0));
-      units[fl.id] = Math.max(0, units[fl.id]! - taken);
+      units[fl.id] = Math.max(0, known - taken);
     }
     return {
       ...c,

@@ -81,18 +81,30 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** Does an MQTT topic pattern (with + and #) match a topic? */
+/** Does an MQTT topic pattern (with + and #) match a topic? Walks both strings level by level, allocating nothing. */
 export function topicMatches(pattern: string, topic: string): boolean {
   if (pattern === topic) return true;
-  const p = pattern.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < p.length; i++) {
-    const seg = p[i];
-    if (seg === '#') return true;
-    if (i >= t.length) return false;
-    if (seg !== '+' && seg !== t[i]) return false;
+  let p = 0; // start of the current level in pattern
+  let t = 0; // start of the current level in topic (topic.length + 1 once its levels are used up)
+  for (;;) {
+    let pe = pattern.indexOf('/', p);
+    if (pe < 0) pe = pattern.length;
+    const single = pe - p === 1;
+    if (single && pattern.charCodeAt(p) === 35 /* # */) return true;
+    if (t > topic.length) return false;
+    let te = topic.indexOf('/', t);
+    if (te < 0) te = topic.length;
+    if (!(single && pattern.charCodeAt(p) === 43 /* + */) && !sameLevel(pattern, p, pe, topic, t, te)) return false;
+    if (pe === pattern.length) return te === topic.length;
+    p = pe + 1;
+    t = te + 1;
   }
-  return p.length === t.length;
+}
+
+function sameLevel(a: string, as: number, ae: number, b: string, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let i = 0; i < ae - as; i++) if (a.charCodeAt(as + i) !== b.charCodeAt(bs + i)) return false;
+  return true;
 }
 
 export function replyTopic(prefix: string, clientId: string): string {

@@ -40,7 +40,11 @@ function copy(v: unknown, key: string): unknown {
       for (const k in o) {
         if (!hasOwn.call(o, k)) continue;
         const x = copy(o[k], k);
-        if (x !== undefined) out[k] = x;
+        // JSON.parse defines "__proto__" as an own member; an assignment would set the prototype instead.
+        if (x !== undefined) {
+          if (k === '__proto__') Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+          else out[k] = x;
+        }
       }
       return out;
     }

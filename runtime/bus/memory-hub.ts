@@ -36,6 +36,9 @@ interface ReadyEntry {
   msg?: QueuedMessage;
 }
 
+/** Topics whose routes are remembered at most (a hub sees a few per client: its host, reply and link topics). */
+const MAX_ROUTES = 50_000;
+
 const isWildcard = (pattern: string): boolean => pattern.includes('+') || pattern.includes('#');
 
 export class MemoryHub {
@@ -43,6 +46,8 @@ export class MemoryHub {
   /** Exact topics are looked up directly; only wildcard patterns are scanned per publish. */
   private readonly exact = new Map<string, Set<Session>>();
   private readonly wildcard = new Map<string, Set<Session>>();
+  /** Sessions by topic as last routed; forgotten whenever a subscription changes (and when it grows large). */
+  private readonly routes = new Map<string, Session[]>();
   private readonly ready: ReadyEntry[] = [];
   private drainScheduled = false;
 
@@ -76,6 +81,7 @@ export class MemoryHub {
     const s = this.sessions.get(clientId);
     if (!s || s.patterns.has(pattern)) return;
     s.patterns.add(pattern);
+    this.routes.clear();
     const index = isWildcard(pattern) ? this.wildcard : this.exact;
     let set = index.get(pattern);
     if (!set) index.set(pattern, (set = new Set()));
@@ -109,11 +115,16 @@ export class MemoryHub {
   }
 
   private route(topic: string): Session[] {
+    const known = this.routes.get(topic);
+    if (known) return known;
     const out = new Set<Session>(this.exact.get(topic));
     for (const [pattern, sessions] of this.wildcard) {
       if (topicMatches(pattern, topic)) for (const s of sessions) out.add(s);
     }
-    return [...out];
+    const targets = [...out];
+    if (this.routes.size >= MAX_ROUTES) this.routes.clear();
+    this.routes.set(topic, targets);
+    return targets;
   }
 
   /** Each target gets its own copy of an envelope object but the last, which takes the sender's. */
@@ -174,6 +185,7 @@ export class MemoryHub {
   }
 
   private unindex(s: Session, pattern: string): void {
+    this.routes.clear();
     const index = isWildcard(pattern) ? this.wildcard : this.exact;
     const set = index.get(pattern);
     set?.delete(s);

@@ -111,11 +111,20 @@ export class CellTreeTarget implements SimTarget {
     if (!this.live) return 0;
     this.messages++;
     const net = this.ctx.network;
-    const down = topic.match(/\/down\/(.+)$/)?.[1];
-    const child = down ?? (from.startsWith('link:') ? from.slice(5) : undefined);
-    if (child) return siteDelayMs(cell.site, byPath.get(child)?.site ?? null, net);
-    if (topic.includes('/reply/link:')) return siteDelayMs(cell.site, byPath.get(topic.split('/reply/link:')[1]!)?.site ?? null, net);
-    return net.intra_cell_ms;
+    const far = this.farEnd(from, topic);
+    if (far === null) return net.intra_cell_ms;
+    return siteDelayMs(cell.site, byPath.get(far)?.site ?? null, net);
+  }
+
+  /** The child cell at the other end of a link message, or null for a message inside the cell (no regex or split on the way). */
+  private farEnd(from: string, topic: string): string | null {
+    const down = topic.indexOf('/down/');
+    if (down >= 0 && down + 6 < topic.length) return topic.slice(down + 6);
+    if (from.startsWith('link:') && from.length > 5) return from.slice(5);
+    const reply = topic.indexOf('/reply/link:');
+    if (reply < 0) return null;
+    const end = topic.indexOf('/reply/link:', reply + 12);
+    return topic.slice(reply + 12, end < 0 ? topic.length : end);
   }
 
   async submit(req: SimBuildRequest): Promise<string[]> {

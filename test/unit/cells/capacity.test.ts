@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../runtime/clock/index.ts';
 import { createLogger } from '../../../runtime/log/index.ts';
-import { applyDelta, diffCapacity, leafCapacity, sumCapacities } from '../../../cells/capacity/capacity.ts';
+import { applyDelta, diffCapacity, leafCapacity, sumCapacities, unitsOf } from '../../../cells/capacity/capacity.ts';
 import { Children } from '../../../cells/tree/children.ts';
 import { newHostState } from '../../../actors/scheduler/host-state.ts';
 
@@ -18,6 +18,23 @@ function host(name: string, p: Record<string, unknown> = {}) {
 }
 
 describe('capacity', () => {
+  it('counts a flavor whose id is "__proto__" like any other, up the tree and through deltas', () => {
+    const proto = { ...tiny, id: '__proto__', name: 'proto' };
+    const a = leafCapacity([host('a')], [proto, large]);
+    expect(unitsOf(a, proto)).toBe(8);
+    const wire = JSON.parse(JSON.stringify(a)) as typeof a; // as a parent receives it
+    expect(unitsOf(wire, proto)).toBe(8);
+    const s = sumCapacities([a, wire]);
+    expect(unitsOf(s, proto)).toBe(16);
+    expect(Object.getPrototypeOf(s.units)).toBeNull();
+    const b = leafCapacity([host('a', { vcpusUsed: 3 })], [proto, large]);
+    const d = diffCapacity(a, b);
+    expect(Object.hasOwn(d.units!, '__proto__')).toBe(true);
+    expect(unitsOf(applyDelta(wire, JSON.parse(JSON.stringify(d))), proto)).toBe(5);
+    // A flavor the report does not know is estimated from the free totals, never read off Object.prototype.
+    expect(unitsOf(leafCapacity([host('a')], [large]), proto)).toBe(8);
+  });
+
   it('counts free resources and whole-flavor units per host, leaving out down and disabled hosts', () => {
     const hosts = [host('a'), host('b', { vcpusUsed: 6, memoryMbUsed: 4096 }), host('c', { serviceUp: false }), host('d', { serviceDisabled: true })];
     const c = leafCapacity(hosts, [tiny, large]);

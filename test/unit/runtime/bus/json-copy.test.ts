@@ -21,6 +21,8 @@ describe('jsonCopy', () => {
     ['integer-like keys come first, in order', { b: 1, 10: 'x', a: 2, 2: 'y' }],
     ['nested arrays and objects', { a: [[1, { b: [null, { c: 'd' }] }]], e: {} }],
     ['boxed primitives', { s: new String('x'), n: new Number(3), b: new Boolean(false) }],
+    ['an object without a prototype', { units: Object.assign(Object.create(null) as object, { '1': 2, __proto__x: 3 }) }],
+    ['"__proto__" as an own key (a flavor may be called that)', JSON.parse('{"__proto__": {"x": 1}, "units": {"__proto__": 3, "1": 4}}')],
   ];
   for (const [name, v] of cases) {
     it(`equals the JSON round trip: ${name}`, () => {
@@ -29,6 +31,15 @@ describe('jsonCopy', () => {
       expect(JSON.stringify(got)).toBe(JSON.stringify(v));
     });
   }
+
+  it('keeps "__proto__" an own member and never sets a prototype with it', () => {
+    const units = Object.create(null) as Record<string, unknown>;
+    units['__proto__'] = { polluted: true };
+    const got = jsonCopy({ units }) as { units: Record<string, unknown> };
+    expect(Object.hasOwn(got.units, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(got.units)).toBe(Object.prototype);
+    expect((got.units as { polluted?: boolean }).polluted).toBeUndefined();
+  });
 
   it('is a snapshot: later changes to the original do not reach the copy, and the other way round', () => {
     const body = { caps: { units: { m1: 3 } }, list: [1] };

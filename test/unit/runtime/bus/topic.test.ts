@@ -19,6 +19,27 @@ describe('topicMatches', () => {
   ])('%s matches %s: %s', (pattern, topic, expected) => {
     expect(topicMatches(pattern, topic)).toBe(expected);
   });
+
+  it('agrees with the level-by-level definition on every pattern and topic of up to three short levels', () => {
+    // The definition, written the plain way: split both on '/', compare level by level.
+    const byLevels = (pattern: string, topic: string): boolean => {
+      const p = pattern.split('/');
+      const t = topic.split('/');
+      for (let i = 0; i < p.length; i++) {
+        if (p[i] === '#') return true;
+        if (i >= t.length) return false;
+        if (p[i] !== '+' && p[i] !== t[i]) return false;
+      }
+      return p.length === t.length;
+    };
+    const levels = ['', 'a', 'b', '+', '#', 'ab', 'a+', '#a'];
+    const all = new Set(levels);
+    for (const x of levels) for (const y of levels) { all.add(`${x}/${y}`); for (const z of levels) all.add(`${x}/${y}/${z}`); }
+    const wrong: string[] = [];
+    for (const p of all) for (const t of all) if (topicMatches(p, t) !== byLevels(p, t)) wrong.push(`${p} ~ ${t}`);
+    expect(all.size).toBeGreaterThan(500);
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('replyTopic', () => {
