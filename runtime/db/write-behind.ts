@@ -41,7 +41,10 @@ export class WriteBehind {
   private closed = false;
   /** SQLite has no boolean type (0/1); PostgreSQL's boolean columns want true/false. */
   private readonly booleansAsInts: boolean;
-  /** A discarding database (the simulator's): batches are dropped without building their SQL. */
+  /**
+   * A discarding database (the simulator's): nothing is queued, so no flush is ever scheduled and
+   * `commit()` resolves at once (there is nothing to wait for).
+   */
   private readonly discard: boolean;
   /** A scheduled flush is work until it has committed (virtual clocks wait for it). */
   private readonly work: WorkPort | undefined;
@@ -74,6 +77,7 @@ export class WriteBehind {
   }
 
   private queueUpsert(table: string, keyRow: Row, row: PendingRow): void {
+    if (this.discard) return;
     const key = this.keyOf(table, keyRow);
     // A delete queued earlier in this batch must not remove the row written after it (deletes run last).
     const dels = this.pending.deletes.get(table);
@@ -86,6 +90,7 @@ export class WriteBehind {
 
   /** Append a row (never merged). */
   insert(table: string, row: Row): void {
+    if (this.discard) return;
     let a = this.pending.inserts.get(table);
     if (!a) this.pending.inserts.set(table, (a = []));
     a.push(row);
@@ -94,6 +99,7 @@ export class WriteBehind {
 
   /** Delete rows matching `where` (column equality). Runs after this batch's upserts and inserts. */
   delete(table: string, where: Row): void {
+    if (this.discard) return;
     // An upsert queued earlier in this batch is simply dropped.
     const ups = this.pending.upserts.get(table);
     if (ups) {
@@ -173,7 +179,6 @@ export class WriteBehind {
   }
 
   private async write(batch: Pending): Promise<void> {
-    if (this.discard) return;
     // Lazy rows are built now, in the turn that took the batch: the state they capture is the state
     // at the time of the write, never a later one half-applied.
     const upserts = new Map<string, Row[]>();

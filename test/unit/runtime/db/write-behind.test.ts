@@ -19,6 +19,27 @@ async function setup() {
 }
 
 describe('WriteBehind', () => {
+  it('on a discarding database queues nothing: no flush is scheduled, no lazy row is built, commit() resolves at once', async () => {
+    const { VirtualClock } = await import('../../../../runtime/clock/index.ts');
+    const clock = new VirtualClock();
+    db = await openDb({ file: ':memory:', discard: true }, [], { work: clock.work });
+    const w = new WriteBehind(db, { t: { key: ['id'] } });
+    let built = 0;
+    w.upsert('t', { id: 'a', v: 1 });
+    w.upsertLazy('t', { id: 'b' }, () => ({ id: 'b', v: built++ }));
+    w.insert('t', { id: 'c', v: 2 });
+    w.delete('t', { id: 'a' });
+    // A scheduled flush would be open work on the clock's port until it ran.
+    expect(clock.work.pending()).toBe(0);
+    let resolved = false;
+    void w.commit().then(() => (resolved = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(resolved).toBe(true);
+    expect(built).toBe(0);
+    expect(clock.work.pending()).toBe(0);
+  });
+
   it('writes everything queued before commit() resolves, merging upserts of the same key', async () => {
     const w = await setup();
     for (let i = 0; i < 1000; i++) w.upsert('t', { id: `k${i % 10}`, v: i, flag: i % 2 === 0 });
