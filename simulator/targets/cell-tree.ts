@@ -94,8 +94,14 @@ export class CellTreeTarget implements SimTarget {
       for (const l of t.listeners) l(e);
     });
     const order = new Map(ctx.plan.hosts.map((h, i) => [h.name, i]));
+    const hostsOf = new Map<string, PlanHost[]>();
+    for (const h of ctx.plan.hosts) {
+      const list = hostsOf.get(h.cell);
+      if (list) list.push(h);
+      else hostsOf.set(h.cell, [h]);
+    }
     for (const leaf of t.tree.leaves()) {
-      for (const h of ctx.plan.hosts.filter((x) => x.cell === leaf.plan.path)) {
+      for (const h of hostsOf.get(leaf.plan.path) ?? []) {
         const state = leaf.leaf!.ctx.hostManager.nodesOf(h.name)[0];
         if (!state) throw new Error(`simulator: host ${h.name} of cell ${h.cell} did not register`);
         t.slots.push({ plan: h, state, driver: t.drivers.get(h.name)! });
