@@ -14,7 +14,7 @@ import type { VirtualClock } from '../runtime/clock/index.ts';
 const SAME_INSTANT_BATCH = 1000;
 
 /** Microtask ticks given to the work already queued before each event-loop turn of `quiesce`. */
-const MICROTASK_YIELDS = 8;
+const MICROTASK_YIELDS = 4;
 
 const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
