@@ -5,20 +5,27 @@
 import type { Clock, TimerHandle } from './clock.ts';
 import { WorkCounter } from './work.ts';
 
+/** A scheduled timer; it is also the handle given out (its `id` is what TimerHandle shows). */
 interface Timer {
   id: number;
   at: number;
   seq: number;
   fn: () => void;
-  every?: number;
+  every: number | undefined;
+  /** Still to fire (an interval until cleared); false once fired or cleared. */
+  live: boolean;
+  clock: VirtualClock;
 }
+
+const NOTHING = (): void => {};
 
 export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
   private seq = 0;
   private readonly heap: Timer[] = [];
-  private readonly live = new Map<number, Timer>();
+  /** Timers still to fire (a cleared one may still sit in the heap until it comes up). */
+  private liveCount = 0;
   /** Work the runtime has set off and not finished (simulator/quiesce.ts waits for it between timers). */
   readonly work = new WorkCounter();
 
@@ -40,7 +47,12 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
-    if (handle) this.live.delete(handle.id);
+    const t = handle as Timer | undefined;
+    if (t && t.clock === this && t.live) {
+      t.live = false;
+      t.fn = NOTHING;
+      this.liveCount--;
+    }
   }
 
   sleep(ms: number): Promise<void> {
@@ -49,7 +61,7 @@ export class VirtualClock implements Clock {
 
   /** Number of timers still scheduled. */
   pending(): number {
-    return this.live.size;
+    return this.liveCount;
   }
 
   /** Time of the next scheduled timer, or undefined. */
@@ -71,10 +83,14 @@ export class VirtualClock implements Clock {
       t.at += t.every;
       t.seq = this.seq++;
       this.push(t);
+      t.fn();
     } else {
-      this.live.delete(t.id);
+      t.live = false;
+      this.liveCount--;
+      const fn = t.fn;
+      t.fn = NOTHING; // a handle kept after its timer fired does not keep the callback alive
+      fn();
     }
-    t.fn();
     return true;
   }
 
@@ -104,14 +120,14 @@ export class VirtualClock implements Clock {
   }
 
   private add(fn: () => void, delay: number, every?: number): TimerHandle {
-    const t: Timer = { id: this.nextId++, at: this.current + delay, seq: this.seq++, fn, every };
-    this.live.set(t.id, t);
+    const t: Timer = { id: this.nextId++, at: this.current + delay, seq: this.seq++, fn, every, live: true, clock: this };
+    this.liveCount++;
     this.push(t);
-    return { id: t.id };
+    return t;
   }
 
   private dropDead(): void {
-    while (this.heap.length > 0 && this.live.get(this.heap[0]!.id) !== this.heap[0]) this.pop();
+    while (this.heap.length > 0 && !this.heap[0]!.live) this.pop();
   }
 
   private less(a: Timer, b: Timer): boolean {
@@ -125,7 +141,9 @@ export class VirtualClock implements Clock {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const x = h[i]!;
+      h[i] = h[p]!;
+      h[p] = x;
       i = p;
     }
   }
@@ -145,7 +163,9 @@ export class VirtualClock implements Clock {
         if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
         if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const x = h[i]!;
+        h[i] = h[m]!;
+        h[m] = x;
         i = m;
       }
     }

@@ -28,6 +28,33 @@ describe('VirtualClock', () => {
     expect(fired).toEqual(['z@0', 'a@10', 'b1@20', 'b2@20', 'c@30']);
   });
 
+  it('counts pending timers through clears, self-clears and handles of another clock', async () => {
+    const clock = new VirtualClock();
+    const other = new VirtualClock();
+    const fired: string[] = [];
+    const once = clock.setTimeout(() => {
+      fired.push('once');
+      clock.clearTimer(once); // already fired: nothing more to clear
+    }, 10);
+    const every = clock.setInterval(() => {
+      fired.push('every');
+      if (fired.filter((f) => f === 'every').length === 2) clock.clearTimer(every);
+    }, 5);
+    const cleared = clock.setTimeout(() => fired.push('cleared'), 7);
+    const foreign = other.setTimeout(() => fired.push('foreign'), 1);
+    expect(foreign.id).toBe(once.id); // ids are per clock: only the handle's own clock may clear it
+    clock.clearTimer(foreign);
+    expect(other.pending()).toBe(1);
+    expect(clock.pending()).toBe(3);
+    clock.clearTimer(cleared);
+    clock.clearTimer(cleared);
+    expect(clock.pending()).toBe(2);
+    await clock.advance(100);
+    expect(fired).toEqual(['every', 'once', 'every']);
+    expect(clock.pending()).toBe(0);
+    expect(clock.nextAt()).toBeUndefined();
+  });
+
   it('fires nothing before its time and sets now() to each timer as it fires', async () => {
     const clock = new VirtualClock();
     const seen: number[] = [];
