@@ -4,16 +4,25 @@
  * receiver sees exactly what the wire would give it (undefined dropped, `toJSON` applied, NaN → null,
  * a snapshot taken at send time), at a fraction of the cost of writing and parsing the text.
  */
-const hasOwn = Object.prototype.hasOwnProperty;
+const OBJECT_PROTOTYPE = Object.prototype;
 
 export function jsonCopy(v: unknown): unknown {
   return copy(v, '');
 }
 
-function copy(v: unknown, key: string): unknown {
-  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-    v = (v as { toJSON: (k: string) => unknown }).toJSON(key);
+/** Defines "__proto__" as an own member, as JSON.parse does (an assignment would set the prototype instead). */
+function setMember(out: Record<string, unknown>, k: string, x: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
+  else out[k] = x;
+}
+
+/** `key` is the member name or array index handed to toJSON; an index becomes a string only when a toJSON asks. */
+function copy(v: unknown, key: string | number): unknown {
+  // toJSON once, as JSON.stringify does (Dates; anything else that defines one, arrays included).
+  if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    v = (v as { toJSON: (k: string) => unknown }).toJSON(String(key));
   }
+  if (typeof v === 'object') return v === null ? null : copyObject(v);
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -22,33 +31,32 @@ function copy(v: unknown, key: string): unknown {
       return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
     case 'bigint':
       throw new TypeError('Do not know how to serialize a BigInt');
-    case 'object': {
-      if (v === null) return null;
-      // Boxed primitives are written as their value.
-      if (v instanceof Number || v instanceof String || v instanceof Boolean) return copy(v.valueOf(), key);
-      if (Array.isArray(v)) {
-        const n = v.length;
-        const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) {
-          const x = copy(v[i], String(i));
-          out[i] = x === undefined ? null : x;
-        }
-        return out;
-      }
-      const out: Record<string, unknown> = {};
-      const o = v as Record<string, unknown>;
-      for (const k in o) {
-        if (!hasOwn.call(o, k)) continue;
-        const x = copy(o[k], k);
-        // JSON.parse defines "__proto__" as an own member; an assignment would set the prototype instead.
-        if (x !== undefined) {
-          if (k === '__proto__') Object.defineProperty(out, k, { value: x, writable: true, enumerable: true, configurable: true });
-          else out[k] = x;
-        }
-      }
-      return out;
-    }
     default:
       return undefined; // undefined, functions and symbols: JSON leaves them out
   }
+}
+
+function copyObject(v: object): unknown {
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const x = copy(v[i], i);
+      out[i] = x === undefined ? null : x;
+    }
+    return out;
+  }
+  // Boxed primitives are written as their value (a plain or prototype-less object is none of them).
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== OBJECT_PROTOTYPE && proto !== null && (v instanceof Number || v instanceof String || v instanceof Boolean)) return copy(v.valueOf(), '');
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  // Own enumerable string keys in for-in order, as JSON.stringify takes them.
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = copy(o[k], k);
+    if (x !== undefined) setMember(out, k, x);
+  }
+  return out;
 }

@@ -21,6 +21,11 @@ describe('jsonCopy', () => {
     ['integer-like keys come first, in order', { b: 1, 10: 'x', a: 2, 2: 'y' }],
     ['nested arrays and objects', { a: [[1, { b: [null, { c: 'd' }] }]], e: {} }],
     ['boxed primitives', { s: new String('x'), n: new Number(3), b: new Boolean(false) }],
+    ['boxed NaN and boxed values in arrays', { n: new Number(Number.NaN), arr: [new Number(-0), new String('y')] }],
+    ['toJSON applies once: to itself, or to a result that has its own toJSON', {
+      self: { a: 1, toJSON() { return this; } },
+      twice: { toJSON: () => ({ b: 2, toJSON: () => 'never called' }) },
+    }],
     ['an object without a prototype', { units: Object.assign(Object.create(null) as object, { '1': 2, __proto__x: 3 }) }],
     ['"__proto__" as an own key (a flavor may be called that)', JSON.parse('{"__proto__": {"x": 1}, "units": {"__proto__": 3, "1": 4}}')],
   ];
