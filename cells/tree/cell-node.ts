@@ -26,6 +26,7 @@ import type { ParentRole } from './parent-role.ts';
 import type { CellStatus } from './status.ts';
 import { HandbackResender, type HandbackStore } from './handbacks.ts';
 import { UpBatch } from './up-batch.ts';
+import { latestUpdates } from './latest-updates.ts';
 import type { CellBuildHandbackBody } from '../messages.ts';
 import { newInstanceOf, type FaultView } from '../../actors/objects/index.ts';
 import { isHidden } from '../../actors/conductor/tasks/cross-cell.ts';
@@ -201,7 +202,7 @@ export class CellNode {
     this.flushing = true;
     this.upBatch.schedule(() => {
       this.flushing = false;
-      const all = this.outbox;
+      const all = latestUpdates(this.outbox);
       this.outbox = [];
       // The capacity delta of this turn rides with the last message, after the updates it reflects.
       const capacity = this.reporter.takePending();
