@@ -36,7 +36,7 @@ const WAIT_SOFT_REBOOT_S = 120;
 export interface LibvirtDriverOptions extends QemuDriverOptions {
   /** Nova's [libvirt] connection_uri (default qemu:///system). */
   uri?: string;
-  /** Nova's [libvirt] virt_type: qemu (TCG) unless /dev/kvm exists. */
+  /** Nova's [libvirt] virt_type: kvm where the host can run KVM guests (hostAccel), else qemu (TCG). */
   virtType?: 'qemu' | 'kvm';
 }
 

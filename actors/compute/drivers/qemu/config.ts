@@ -3,7 +3,7 @@
  * caps a topology puts on what the host reports. Checked at construction, so a bad topology fails
  * when the compute service starts rather than on the first build.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Clock } from '../../../../runtime/clock/index.ts';
 import type { Logger } from '../../../../runtime/log/index.ts';
@@ -20,7 +20,7 @@ export interface QemuDriverOptions {
   /** qemu-system-x86_64 by default. */
   binary?: string;
   qemuImg?: string;
-  /** kvm when /dev/kvm exists, else tcg. */
+  /** kvm when the host can run KVM guests (see hostAccel), else tcg. */
   accel?: 'kvm' | 'tcg';
   /** Caps on what getAvailableResource reports (the topology's vcpus / memory_mb / disk_gb). */
   caps?: { vcpus?: number; memoryMb?: number; localGb?: number };
@@ -76,6 +76,24 @@ export function qemuOptionsFrom<O extends { clock: Clock; [option: string]: unkn
   return { ...opts, instancesPath, imageStore };
 }
 
+/**
+ * The accelerator a stock guest kernel can use here: kvm only when /dev/kvm exists and the CPU
+ * advertises hardware virtualisation (vmx or svm in /proc/cpuinfo). A /dev/kvm without them is a
+ * paravirtual KVM (kvm-pvm on some cloud VMs) that only runs guests built for it: a stock kernel hangs
+ * at its first instructions there, so such a host gets TCG.
+ */
+export function hostAccel(devKvm = existsSync('/dev/kvm'), cpuinfo = readCpuinfo()): 'kvm' | 'tcg' {
+  return devKvm && /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo) ? 'kvm' : 'tcg';
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function resolveQemuConfig(o: QemuDriverOptions): QemuDriverConfig {
   for (const key of ['instancesPath', 'imageStore'] as const) {
     if (typeof o[key] !== 'string' || !isAbsolute(o[key])) throw new RangeError(`QemuDriver ${key} must be an absolute path, got ${String(o[key])}`);
@@ -93,7 +111,7 @@ export function resolveQemuConfig(o: QemuDriverOptions): QemuDriverConfig {
     imageStore: o.imageStore,
     binary: o.binary ?? 'qemu-system-x86_64',
     qemuImg: o.qemuImg ?? 'qemu-img',
-    accel: o.accel ?? (existsSync('/dev/kvm') ? 'kvm' : 'tcg'),
+    accel: o.accel ?? hostAccel(),
     caps: o.caps ?? {},
     shutdownTimeoutS: positive('shutdownTimeoutS', o.shutdownTimeoutS, 60),
     bootTimeoutS: positive('bootTimeoutS', o.bootTimeoutS, 180),
