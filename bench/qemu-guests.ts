@@ -1,5 +1,5 @@
 /**
- * Real guests on this machine with the qemu driver (TCG unless /dev/kvm): N guests spawned at most
+ * Real guests on this machine with the qemu driver (TCG unless the host has KVM with vmx/svm): N guests spawned at most
  * `max_concurrent_builds` (2) at a time, each timed from spawn() to its boot banner (what ACTIVE
  * means for this driver), then the RSS of every QEMU process (VmRSS), the CPU time a boot costs,
  * the machine's load while it ran, and how many such guests would fit this host's memory.
@@ -16,7 +16,7 @@ import { machine, median } from './machine.ts';
 import { referencePassMicros } from './reference.ts';
 
 const cli = new Command('qemu-guests')
-  .description('real QEMU guests (TCG unless /dev/kvm): spawn to boot banner, RSS, CPU per boot; prints a reference pass measured in the same run')
+  .description('real QEMU guests (TCG unless the host has KVM with vmx/svm): spawn to boot banner, RSS, CPU per boot; prints a reference pass measured in the same run')
   .argument('[guests]', 'guests to boot', '4')
   .argument('[ram_mb]', 'RAM per guest (MB)', '128')
   .parse();

@@ -1,5 +1,5 @@
 /**
- * Live migration between two qemu driver hosts on this machine (TCG unless /dev/kvm): one guest
+ * Live migration between two qemu driver hosts on this machine (TCG unless the host has KVM with vmx/svm): one guest
  * moved back and forth N times, each timed from pre_live_migration to post_live_migration_at_destination,
  * with QEMU's own figures (total time, downtime, bytes of memory and disk sent) and the machine's load.
  *   npx tsx bench/qemu-live-migration.ts [moves=4] [ram_mb=128]
