@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const MAIN = join(ROOT, 'cli', 'main.ts');
+/** `node --import TSX MAIN …` runs the CLI in this very process (tsx's own CLI would run it in a child). */
+export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const MAIN = join(ROOT, 'cli', 'main.ts');
 
 export interface Exit {
   code: number | null;

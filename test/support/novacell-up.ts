@@ -4,9 +4,9 @@
  * Restartable on the same data directory, to test what survives a crash of the whole control plane.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MAIN, TSX } from './novacell-process.ts';
 import { openstackCli, type OpenstackCli } from './openstack-cli.ts';
 
 const run = promisify(execFile);
@@ -26,11 +26,12 @@ export class NovacellUp {
 
   /** Start (or start again) and wait for "novacell is up". */
   async start(): Promise<void> {
-    const tsx = createRequire(import.meta.url).resolve('tsx/cli');
     this.out = '';
     this.err = '';
+    // The CLI runs in the spawned process itself, so SIGKILL (crash) and SIGTERM (stop) reach novacell;
+    // through tsx's CLI wrapper a SIGKILL would leave novacell running as an orphan.
     const child = spawn(process.execPath, [
-      tsx, join(ROOT, 'cli', 'main.ts'), 'up', this.topology,
+      '--import', TSX, MAIN, 'up', this.topology,
       '--data-dir', this.dataDir, '--api-listen', '127.0.0.1:0', '--broker-base-port', '0',
     ], { cwd: ROOT, env: { ...process.env, NOVACELL_LOG_LEVEL: this.logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
