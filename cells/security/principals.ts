@@ -60,17 +60,22 @@ export type Sender = Principal & { viaWill?: true };
  * last will for that link; any other topic of the cell only its own services can write.
  */
 export function senderOf(brokerCell: string, topic: string): Sender | undefined {
-  const prefix = `nc/${brokerCell}/`;
-  if (!topic.startsWith(prefix)) return undefined;
-  const parts = topic.slice(prefix.length).split('/');
-  const [kind, name, extra] = parts;
-  if (extra !== undefined || name === undefined) return parts.length === 1 ? { kind: 'cell', cell: brokerCell } : undefined;
-  if (name === '') return undefined;
+  // `nc/<brokerCell>/<kind>[/<name>]`, read in place (it runs on every message a cell receives).
+  const start = brokerCell.length + 4;
+  if (!topic.startsWith('nc/') || !topic.startsWith(brokerCell, 3) || topic.charCodeAt(start - 1) !== SLASH) return undefined;
+  const slash = topic.indexOf('/', start);
+  if (slash === -1) return { kind: 'cell', cell: brokerCell };
+  // A third level, or an empty name, names no sender.
+  if (slash === topic.length - 1 || topic.indexOf('/', slash + 1) !== -1) return undefined;
+  const kind = topic.slice(start, slash);
+  const name = topic.slice(slash + 1);
   if (kind === 'conductor') return { kind: 'compute', host: name };
   if (kind === 'up') return { kind: 'link', child: name };
   if (kind === 'gone') return { kind: 'link', child: name, viaWill: true };
   return { kind: 'cell', cell: brokerCell };
 }
+
+const SLASH = 47;
 
 /** A sender for log lines: its broker username, marked when it came as a last will. */
 export function describeSender(s: Sender): string {

@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   aclFor, brokerGuards, brokerPassword, clientIdAllowed, mayPublish, maySubscribe, mosquittoFiles, passwordVerifier,
-  patternWithin, principalOf, replySenders, type BrokerCell,
+  patternWithin, principalOf, replySenders, senderOf, type BrokerCell, type Sender,
 } from '../../../cells/security/index.ts';
+import { SeededRng } from '../../../runtime/rng/index.ts';
 
 const leaf: BrokerCell = { path: 'api!eu!fra1', childPaths: [], hostNames: ['h1', 'h2'] };
 const mid: BrokerCell = { path: 'api!eu', childPaths: ['api!eu!fra1', 'api!eu!ams1'], hostNames: [] };
@@ -31,6 +32,44 @@ describe('principals', () => {
     expect(clientIdAllowed(mid, { kind: 'link', child: 'api!eu!fra1' }, 'link:api!eu!fra1')).toBe(true);
     expect(clientIdAllowed(mid, { kind: 'link', child: 'api!eu!fra1' }, 'link:api!eu!ams1')).toBe(false);
     expect(clientIdAllowed(mid, { kind: 'link', child: 'api!us' }, 'link:api!us')).toBe(false);
+  });
+});
+
+/** senderOf as first written: split the rest of the topic into levels (the reference for the in-place reading). */
+function senderBySplit(brokerCell: string, topic: string): Sender | undefined {
+  const prefix = `nc/${brokerCell}/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const parts = topic.slice(prefix.length).split('/');
+  const [kind, name, extra] = parts;
+  if (extra !== undefined || name === undefined) return parts.length === 1 ? { kind: 'cell', cell: brokerCell } : undefined;
+  if (name === '') return undefined;
+  if (kind === 'conductor') return { kind: 'compute', host: name };
+  if (kind === 'up') return { kind: 'link', child: name };
+  if (kind === 'gone') return { kind: 'link', child: name, viaWill: true };
+  return { kind: 'cell', cell: brokerCell };
+}
+
+describe('senders by topic', () => {
+  it('reads the principal the topic names', () => {
+    expect(senderOf('api!eu', 'nc/api!eu/conductor/h1')).toEqual({ kind: 'compute', host: 'h1' });
+    expect(senderOf('api!eu', 'nc/api!eu/up/api!eu!fra1')).toEqual({ kind: 'link', child: 'api!eu!fra1' });
+    expect(senderOf('api!eu', 'nc/api!eu/gone/api!eu!fra1')).toEqual({ kind: 'link', child: 'api!eu!fra1', viaWill: true });
+    expect(senderOf('api!eu', 'nc/api!eu/scheduler')).toEqual({ kind: 'cell', cell: 'api!eu' });
+    for (const t of ['nc/api!eu/up/', 'nc/api!eu/up/a/b', 'nc/api!eu', 'nc/api!eux/up/a', 'nc/api/up/a', 'xc/api!eu/up/a']) {
+      expect(senderOf('api!eu', t), t).toBeUndefined();
+    }
+  });
+
+  it('agrees with splitting the topic into levels, over random topics', () => {
+    const rng = new SeededRng('senders').stream('topics');
+    const pieces = ['nc', 'api', 'api!eu', 'eu', '/', '/', '/', 'up', 'gone', 'conductor', 'h1', '', '!', 'x'];
+    for (let i = 0; i < 20_000; i++) {
+      const cell = rng.pick(['api', 'api!eu', 'a', 'api!eu!fra1']);
+      let topic = rng.next() < 0.7 ? `nc/${cell}/` : '';
+      const n = rng.int(7);
+      for (let j = 0; j < n; j++) topic += rng.pick(pieces);
+      expect(senderOf(cell, topic), `${cell} ${topic}`).toEqual(senderBySplit(cell, topic));
+    }
   });
 });
 
