@@ -6,6 +6,7 @@
  */
 import { ask } from '../../runtime/actor/index.ts';
 import { HandlerTable, type Bus, type Envelope } from '../../runtime/bus/index.ts';
+import { jsonCopy } from '../../runtime/bus/json-copy.ts';
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 import type { NovaConfig } from '../../runtime/config/index.ts';
 import { BadRequest, errorMessage, NotFound } from '../../runtime/errors/index.ts';
@@ -205,13 +206,17 @@ export class CellNode {
       const all = latestUpdates(this.outbox);
       this.outbox = [];
       // The capacity delta of this turn rides with the last message, after the updates it reflects.
-      const capacity = this.reporter.takePending();
+      const pending = this.reporter.takePending();
+      // A middle cell forwards what its children sent (wire copies it keeps no reference to): it hands
+      // them over, and its capacity delta (which shares lists with its last report) goes as a copy.
+      const handOver = !this.o.leaf;
+      const capacity = handOver && pending ? (jsonCopy(pending) as typeof pending) : pending;
       for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         const last = i + UPDATES_PER_MESSAGE >= all.length;
         const body = { from: this.o.path, updates, ...(last && capacity ? { capacity } : {}) };
         void this.o.parentBus
-          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body })
+          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body, handOver })
           .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send'));
       }
     });

@@ -43,6 +43,12 @@ export interface OutgoingMessage<B = unknown> {
   reqId?: string;
   context?: WireContext;
   body: B;
+  /**
+   * The body is the sender's to give away: made of what it received (already a wire copy) and fresh
+   * values, and kept by nobody after the send. A trusted in-process transport then passes it on instead
+   * of copying it again (the envelope around it is still copied); a wire transport ignores this.
+   */
+  handOver?: boolean;
 }
 
 export interface CallOptions {

@@ -192,7 +192,11 @@ export class BusEndpoint {
       corrId,
       body: msg.body,
     };
-    return this.o.trusted ? (jsonCopy(env) as Envelope) : JSON.stringify(env);
+    if (!this.o.trusted) return JSON.stringify(env);
+    if (!msg.handOver) return jsonCopy(env) as Envelope;
+    const out = jsonCopy({ ...env, body: null }) as Envelope;
+    out.body = msg.body;
+    return out;
   }
 
   private dispatch(topic: string, msg: Envelope): void {

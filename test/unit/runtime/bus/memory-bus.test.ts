@@ -50,6 +50,39 @@ describe('MemoryBus on a MemoryHub', () => {
     expect(b.bodies()).toEqual([{ n: 'not a number' }]);
   });
 
+  it('between trusted clients a handed-over body arrives as the very object sent, any other body as a copy', async () => {
+    const w = world();
+    const api = w.make('api-1', { trusted: true });
+    const cell = w.make('cell-1', { trusted: true });
+    const c = collector();
+    await cell.subscribe('cell/in', c.handler);
+    const given = { n: 1 };
+    const kept = { n: 2 };
+    const context = { userId: 'u', projectId: 'p', roles: ['member'] };
+    await api.cast('cell/in', { type: 'test.ping', body: given, handOver: true, context });
+    await api.cast('cell/in', { type: 'test.ping', body: kept });
+    await c.nth(2);
+    const [first, second] = c.received.map((r) => r.msg);
+    expect(first!.body).toBe(given);
+    expect(first!.context).toEqual(context);
+    expect(first!.context).not.toBe(context); // the envelope around a handed-over body is still a copy
+    expect(second!.body).toEqual(kept);
+    expect(second!.body).not.toBe(kept);
+  });
+
+  it('an untrusted client ignores handOver: the receiver gets what the wire gives', async () => {
+    const w = world();
+    const api = w.make('api-1');
+    const cell = w.make('cell-1');
+    const c = collector();
+    await cell.subscribe('cell/in', c.handler);
+    const given = { n: 1 };
+    await api.cast('cell/in', { type: 'test.ping', body: given, handOver: true });
+    await c.nth(1);
+    expect(c.bodies()).toEqual([{ n: 1 }]);
+    expect(c.bodies()[0]).not.toBe(given);
+  });
+
   it('delivers after the link delay on the virtual clock, in send order', async () => {
     const w = world((from) => (from === 'api-1' ? 50 : 0));
     const api = w.make('api-1');
