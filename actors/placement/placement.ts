@@ -120,7 +120,7 @@ export class Placement {
     if (!rp) {
       rp = { uuid, name, generation: 0, inventories, usages: {} };
       this.providers.set(uuid, rp);
-    } else if (JSON.stringify(rp.inventories) !== JSON.stringify(inventories) || rp.name !== name) {
+    } else if (rp.name !== name || !sameInventories(rp.inventories, inventories)) {
       rp.inventories = inventories;
       rp.name = name;
       rp.generation++;
@@ -394,4 +394,26 @@ export function computeNodeInventories(node: {
     MEMORY_MB: { total: node.memoryMb, reserved: node.reservedHostMemoryMb, minUnit: 1, maxUnit: node.memoryMb, stepSize: 1, allocationRatio: node.ramAllocationRatio },
     DISK_GB: { total: node.localGb, reserved: Math.ceil(node.reservedHostDiskMb / 1024), minUnit: 1, maxUnit: node.localGb, stepSize: 1, allocationRatio: node.diskAllocationRatio },
   };
+}
+
+/**
+ * Whether two inventories would write the same JSON. Every compute node's periodic report sets its
+ * inventory again, nearly always unchanged: the same resource classes and fields in the same order with
+ * the same numbers settle that without writing any text; anything else is left to the JSON.
+ */
+function sameInventories(a: Record<string, Inventory>, b: Record<string, Inventory>): boolean {
+  return sameMembers(a, b, (x, y) => sameMembers(x, y, (u, v) => u === v)) || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Same own keys in the same order, and `same` for each pair of values. */
+function sameMembers(a: unknown, b: unknown, same: (x: unknown, y: unknown) => boolean): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }

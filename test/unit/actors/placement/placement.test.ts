@@ -31,6 +31,31 @@ describe('Placement', () => {
     expect(p.claim('i4', 'nope', want, 'p', 'u', 0)).toBe(false);
   });
 
+  it('a new generation only when the inventory JSON or the name changes (a periodic report of the same node is none)', () => {
+    const p = new Placement();
+    const rp = p.setInventory('rp1', 'h1', node());
+    expect(rp.generation).toBe(0);
+    p.setInventory('rp1', 'h1', node()); // equal, fresh objects
+    expect(rp.generation).toBe(0);
+    const bigger = node();
+    bigger.VCPU = { ...bigger.VCPU!, total: 8 };
+    p.setInventory('rp1', 'h1', bigger);
+    expect(rp.generation).toBe(1);
+    expect(capacityOf(p.provider('rp1')!.inventories.VCPU!)).toBe(16);
+    // Same JSON, another shape: a member set to undefined is no member.
+    const withUndefined = node() as Record<string, unknown>;
+    (withUndefined.VCPU as Record<string, unknown>).total = 8;
+    withUndefined.EXTRA = undefined;
+    p.setInventory('rp1', 'h1', withUndefined as ReturnType<typeof node>);
+    expect(rp.generation).toBe(1);
+    // The same classes in another order write other JSON: a new generation, as before.
+    const { VCPU, ...rest } = bigger;
+    p.setInventory('rp1', 'h1', { ...rest, VCPU: VCPU! });
+    expect(rp.generation).toBe(2);
+    p.setInventory('rp1', 'h2', { ...rest, VCPU: VCPU! });
+    expect(rp.generation).toBe(3);
+  });
+
   it('tells listeners about every usage change', () => {
     const seen: number[] = [];
     const p = new Placement(undefined, (rp) => seen.push(rp.usages.VCPU ?? 0));
