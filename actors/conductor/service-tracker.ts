@@ -141,7 +141,8 @@ export class ServiceTracker {
     // (the node's first report after a cell restart) would otherwise start from zero: placement read
     // its allocations before the node was known, and an unchanged inventory tells no one.
     applyProviderUsage(this.ctx.hostManager, rp);
-    this.ctx.writer.upsert('compute_nodes', {
+    // Built when its batch is written (never, on the simulator's discarding database): one per node per period.
+    this.ctx.writer.upsertLazy('compute_nodes', { uuid: r.uuid }, () => ({
       uuid: r.uuid, host: r.host, hypervisor_hostname: r.nodename, hypervisor_type: r.hypervisorType,
       hypervisor_version: r.hypervisorVersion, cpu_arch: r.cpuArch, vcpus: r.vcpus, memory_mb: r.memoryMb,
       local_gb: r.localGb, vcpus_used: r.vcpusUsed, memory_mb_used: r.memoryMbUsed, local_gb_used: r.localGbUsed,
@@ -149,7 +150,7 @@ export class ServiceTracker {
       ram_allocation_ratio: cfg.ram_allocation_ratio, disk_allocation_ratio: cfg.disk_allocation_ratio,
       host_ip: r.hostIp, cpu_info: r.cpuInfo, extra: JSON.stringify({ supportedInstances: r.supportedInstances }),
       created_at: createdAt, updated_at: now,
-    });
+    }));
     if (isNew) this.ctx.log.debug({ host: r.host }, 'compute node registered');
   }
 
