@@ -1,7 +1,7 @@
 /**
  * MemoryBus: a Bus client on a MemoryHub, for unit tests and the simulator. Envelopes are serialised to
  * JSON and validated on receipt exactly as on the wire (trusted clients, the simulator's, hand over a
- * copy JSON would give instead: see jsonCopy). `disconnect()` / `reconnect()` cut and restore the link
+ * copy JSON would give instead: see jsonCopy; a body sent with `handOver` is passed on as it is). `disconnect()` / `reconnect()` cut and restore the link
  * the way a dropped MQTT connection would: the session keeps queuing QoS-1 messages, and what this
  * client sends meanwhile waits in its outbox (its cast promise resolves once the hub has it).
  */
