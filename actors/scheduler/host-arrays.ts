@@ -101,6 +101,8 @@ const NUM_INPUTS = 12;
 export class HostArrays {
   /** Slots in use; slot i is HostManager.hosts()[i]. */
   size = 0;
+  /** Grows at every change of a slot's numbers or service state, or of the slots themselves (not failed builds). */
+  revision = 0;
   private cap = 0;
   readonly cols: Float64Array[] = [];
   vcpus: Float64Array = new Float64Array(0);
@@ -142,6 +144,7 @@ export class HostArrays {
 
   /** Append a slot for a new node; returns its number. */
   add(): number {
+    this.revision++;
     if (this.size === this.cap) this.grow(Math.max(64, this.cap * 2));
     this.blocks.touch(this.size);
     return this.size++;
@@ -149,6 +152,7 @@ export class HostArrays {
 
   /** Drop slot s, moving the later slots down one so slot order stays the HostManager's order. */
   remove(s: number): void {
+    this.revision++;
     const last = this.size - 1;
     const shift = (a: Float64Array | Uint8Array): void => {
       a.copyWithin(s, s + 1, this.size);
@@ -168,11 +172,13 @@ export class HostArrays {
   }
 
   put(s: number, field: number, v: number): void {
+    this.revision++;
     this.cols[field]![s] = v;
     this.refresh(s);
   }
 
   setService(s: number, up: boolean, disabled: boolean): void {
+    this.revision++;
     this.up[s] = up ? 1 : 0;
     this.disabled[s] = disabled ? 1 : 0;
     this.usable[s] = up && !disabled ? 1 : 0;

@@ -55,6 +55,8 @@ export class HostManager {
   private readonly byHost = new Map<string, PerHost>();
   /** In slot order (edited in place); `cache` is the copy hosts() hands out, replaced on any change. */
   private list: StoredHost[] = [];
+  /** Changes to what the arrays do not hold (names, zones): see revision(). */
+  private namesRevision = 0;
   private cache: StoredHost[] | null = null;
   /** The hosts' numbers as a struct of arrays, in hosts() order. */
   readonly arrays = new HostArrays();
@@ -78,6 +80,14 @@ export class HostManager {
     return this.byUuid.size;
   }
 
+  /**
+   * Grows whenever what hosts() describes may have changed: a node's numbers, service state, names or
+   * zone, or the nodes themselves (not build-failure counts or instance lists). Equal revisions: equal hosts.
+   */
+  revision(): number {
+    return this.arrays.revision + this.namesRevision;
+  }
+
   /** All HostStates, live; the array is shared and only rebuilt when nodes come or go. */
   hosts(): readonly HostState[] {
     if (this.cache === null) this.cache = this.list.slice();
@@ -98,6 +108,7 @@ export class HostManager {
     const existing = this.byUuid.get(rec.uuid);
     if (existing && existing.host !== rec.host) this.removeComputeNode(rec.uuid);
     const per = this.perHost(rec.host);
+    this.namesRevision++;
     if (rec.availabilityZone !== undefined) per.baseZone = rec.availabilityZone;
     let h = existing && existing.host === rec.host ? existing : undefined;
     if (!h) {
@@ -170,6 +181,7 @@ export class HostManager {
   /** Host aggregates the host belongs to; a zone named by one becomes the host's zone. */
   setAggregates(host: string, aggregates: AggregateInfo[]): void {
     const per = this.perHost(host);
+    this.namesRevision++;
     per.aggregates = aggregates.length === 0 ? NO_AGGREGATES : aggregates;
     const zone = zoneOf(per);
     for (const h of per.nodes) {

@@ -65,6 +65,8 @@ export class CellNode {
   private readonly upBatch: UpBatch;
   private outbox: InstanceState[] = [];
   private flushing = false;
+  /** A leaf's last capacity, and the host revision and flavor list it was computed from. */
+  private leafCapacity: { revision: number; flavors: readonly FlavorSpec[]; capacity: Capacity } | undefined;
   private hostCheck: TimerHandle | undefined;
   private handbackResender: HandbackResender | undefined;
   /** Hand-backs with a call to the parent under way. */
@@ -193,7 +195,17 @@ export class CellNode {
   }
 
   capacity(): Capacity {
-    if (this.o.leaf) return leafCapacity(this.o.leaf.ctx.hostManager.hosts(), this.flavors);
+    if (this.o.leaf) {
+      // A leaf reports after every change of its instances; most (a task state, a power state) leave
+      // its hosts as they were, and the capacity computed last time stands. Nobody changes it in place.
+      const hm = this.o.leaf.ctx.hostManager;
+      const revision = hm.revision();
+      const last = this.leafCapacity;
+      if (last && last.revision === revision && last.flavors === this.flavors) return last.capacity;
+      const capacity = leafCapacity(hm.hosts(), this.flavors);
+      this.leafCapacity = { revision, flavors: this.flavors, capacity };
+      return capacity;
+    }
     return this.o.parent!.children.total();
   }
 

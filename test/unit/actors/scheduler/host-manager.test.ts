@@ -34,6 +34,29 @@ describe('HostManager', () => {
     expect(hm.size).toBe(1);
   });
 
+  it('revision grows with every change of what hosts() describes, and only then', () => {
+    const hm = new HostManager();
+    const h = hm.upsertComputeNode(node('a'));
+    const changes: Array<[string, () => void]> = [
+      ['upsert', () => hm.upsertComputeNode(node('a'))],
+      ['usage', () => hm.setUsage('u-a', { vcpus: 1, memoryMb: 512, diskGb: 1, numInstances: 1 })],
+      ['claim', () => consumeFromRequest(h, flavor({ vcpus: 1, memoryMb: 512, rootGb: 1 }), 'i9')],
+      ['service', () => hm.setServiceState('a', { up: false, disabled: false })],
+      ['aggregates', () => hm.setAggregates('a', [{ id: 1, name: 'ag', availabilityZone: 'z1', metadata: {} }])],
+      ['new node', () => hm.upsertComputeNode(node('b'))],
+      ['removed node', () => hm.removeComputeNode('u-b')],
+    ];
+    for (const [what, change] of changes) {
+      const before = hm.revision();
+      change();
+      expect(hm.revision(), what).toBeGreaterThan(before);
+    }
+    const before = hm.revision();
+    hm.addInstance('a', 'i10');
+    hm.recordBuildFailure('a');
+    expect(hm.revision()).toBe(before);
+  });
+
   it('applies service state and aggregates to every node of a host, including later ones', () => {
     const hm = new HostManager();
     hm.upsertComputeNode(node('a', 'n1'));
