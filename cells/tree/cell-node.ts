@@ -147,9 +147,9 @@ export class CellNode {
     return this.global;
   }
 
-  /** Our subtree's capacity changed (a child reported, or our hosts changed). */
-  capacityChanged(): void {
-    this.reporter.changed();
+  /** Our subtree's capacity changed (a child reported, or our hosts changed); `confirm`: see ParentRoleOptions. */
+  capacityChanged(confirm = false): void {
+    this.reporter.changed(confirm);
   }
 
   /** Instance updates from our children travel on up. */
@@ -290,11 +290,17 @@ export class CellNode {
       for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
       await ask(this.o.leaf.conductor, 'buildInstances', { instances: b.instances, spec: b.spec }, reqId);
       // A re-sent build we already placed changes nothing here, so nothing would travel up: send the
-      // state again, so each parent on the way sees it landed and stops counting it as in flight.
+      // state again, with an empty capacity delta that confirms our reports already count it: each
+      // parent on the way sees it landed and stops counting it as in flight at once.
+      let placed = false;
       for (const i of b.instances) {
         const inst = ctx.store.get(i.uuid);
-        if (inst && !(inst.host === null && inst.vmState === 'building')) this.queueUpdate(instanceState(this.o.path, inst, ctx.store.faultOf(inst.uuid)));
+        if (inst && !(inst.host === null && inst.vmState === 'building')) {
+          this.queueUpdate(instanceState(this.o.path, inst, ctx.store.faultOf(inst.uuid)));
+          placed = true;
+        }
       }
+      if (placed) this.reporter.changed(true);
       return { accepted: true };
     }
     const r = await this.o.parent!.dispatch(b);

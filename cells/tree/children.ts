@@ -155,12 +155,13 @@ export class Children {
   }
 
   /**
-   * A call to the child went unanswered (rpc_response_timeout): mute it at once rather than wait for
-   * mute_child_interval, so the next builds go elsewhere; its next message unmutes it.
+   * A call sent at `sentAt` went unanswered (rpc_response_timeout): mute the child at once rather than
+   * wait for mute_child_interval, so the next builds go elsewhere; its next message unmutes it. A child
+   * heard from since the call left is alive (the call was lost with a process that has restarted since).
    */
-  callTimedOut(path: string): void {
+  callTimedOut(path: string, sentAt: number): void {
     const c = this.byPath.get(path);
-    if (!c || c.muted) return;
+    if (!c || c.muted || c.lastHeard > sentAt) return;
     c.muted = true;
     this.log.warn({ child: path }, 'child cell did not answer a call; muted until heard from');
   }

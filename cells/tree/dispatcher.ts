@@ -99,7 +99,7 @@ export class Dispatcher {
       );
     } catch (err) {
       // A child that does not answer gets no more builds until it is heard from again.
-      if (err instanceof MessagingTimeout) this.children.callTimedOut(child);
+      if (err instanceof MessagingTimeout) this.children.callTimedOut(child, now);
       throw err;
     }
     const ids = { request_id: build.reqId, instance_uuid: uuids[0], ...(uuids.length > 1 ? { instances: uuids.length } : {}) };

@@ -15,6 +15,7 @@ import {
   type BroadcastEntry, type CellBuildBody, type CellBuildHandbackBody, type CellRequestBody, type CapacityReportBody, type InstanceState, type SyncGlobalBody,
 } from '../messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
+import { isEmptyDelta } from '../capacity/capacity.ts';
 import { CellScheduler } from '../scheduler/cell-scheduler.ts';
 import { downTopic, goneWildcard, upWildcard } from '../topics.ts';
 import { Children } from './children.ts';
@@ -45,8 +46,11 @@ export interface ParentRoleOptions {
   onInstanceUpdates(updates: InstanceState[]): void;
   /** A build no child could place: send it further up, or (at the top) bury it. */
   onExhausted(build: CellBuildBody, reason: string): void;
-  /** The subtree's capacity changed. */
-  onCapacityChanged(): void;
+  /**
+   * The subtree's capacity changed. `confirm`: a child confirmed with an empty delta that its reports
+   * already show what it placed; pass the confirmation on up even if our own total did not move.
+   */
+  onCapacityChanged(confirm?: boolean): void;
   /** Global data for a child that (re)joined, if this cell has any yet. */
   globalData(): SyncGlobalBody | undefined;
   /** Where hand-backs taken from children are kept until done (absent: taken in memory only). */
@@ -314,7 +318,7 @@ export class ParentRole {
   /** A child's capacity (its own report, or the one that came with its instance updates). */
   private async onCapacity(r: CapacityReportBody): Promise<null> {
     if (!this.children.report(r)) await this.o.bus.cast(downTopic(this.o.self, r.from), { type: 'capacity_request', body: {} });
-    this.o.onCapacityChanged();
+    this.o.onCapacityChanged(!r.full && isEmptyDelta(r.capacity));
     return null;
   }
 

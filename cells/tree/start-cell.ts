@@ -144,7 +144,7 @@ export async function startCell(o: StartCellOptions): Promise<{ running: Running
     self: c.path, bus: own, children: childInfo, config: c.nova, clock: o.clock, writer: rc.writer, db: rc.db, log,
     onInstanceUpdates: (u) => node.forwardUpdates(u),
     onExhausted: (b, reason) => node.handBackUp(b, reason),
-    onCapacityChanged: () => node.capacityChanged(),
+    onCapacityChanged: (confirm) => node.capacityChanged(confirm),
     globalData: () => node.lastGlobal(),
     handbacks,
   });

@@ -15,6 +15,7 @@ import { createLogger } from '../../runtime/log/index.ts';
 import { CellTree, planFlavors } from '../../cells/tree/tree.ts';
 import { hostFree, unitsOn } from '../../cells/capacity/capacity.ts';
 import { capacityOf } from '../../actors/placement/index.ts';
+import type { CellBuildBody } from '../../cells/messages.ts';
 import { treePlan, type TreeShape } from '../support/tree-topology.ts';
 import { until } from '../support/waits.ts';
 
@@ -159,6 +160,32 @@ describe('cell tree over real MQTT', () => {
     // Nothing of it stays in the cell that handed it back, and the create action keeps the API's request id.
     expect(g11.store.get(uuid!)).toBeUndefined();
     expect((await t.api.actions(uuid!, ctx))[0]!.requestId).toBe(ctx.reqId);
+  });
+
+  it('counts a re-sent build its leaf had already placed as landed at every level at once, not a report interval later', async () => {
+    const { tree: t, flavors } = await start({ hostsPerLeaf: 1 });
+    const api = t.apiCell.role;
+    let sent: CellBuildBody | undefined;
+    const dispatch = api.dispatch.bind(api);
+    api.dispatch = (b) => ((sent ??= structuredClone(b)), dispatch(b));
+    const small = flavors.find((f) => f.id === '1')!;
+    const { instanceUuids: [uuid] } = await t.api.create({ name: 'once', flavor: small, image }, ctx);
+    await until('ACTIVE', async () => (await t.api.get(uuid!, ctx)).vmState === 'active');
+    const settled = await settleCapacity(t, flavors);
+    const child = api.dispatcher.routeOf(uuid!)!;
+    const mid = t.cells.get(child)!.role!;
+    const leafPath = mid.dispatcher.routeOf(uuid!)!;
+    const inFlight = () => api.children.linkState(child)!.inFlight + mid.children.linkState(leafPath)!.inFlight;
+    expect(inFlight()).toBe(0);
+
+    // The API cell sends the build again (the answer to its call was lost with a restarted child): it
+    // follows its route, the leaf recognises it, and says so with an empty capacity delta that each
+    // middle cell passes on. Without that, each level would count it in flight until its child's next
+    // full report (capacity_report_interval, 30 s) and the top would show it twice meanwhile.
+    expect(await api.dispatch(sent!)).toMatchObject({ accepted: true, child });
+    await until('nothing in flight at any level', () => inFlight() === 0, 5_000);
+    expect(t.capacity()).toMatchObject({ memoryMbFree: settled.memoryMbFree, vcpusFree: settled.vcpusFree, units: settled.units });
+    expect(t.cells.get(leafPath)!.leaf!.ctx.placement.allAllocations()).toHaveLength(1);
   });
 
   it('places an anti-affinity group on distinct hosts across leaf cells', async () => {

@@ -46,13 +46,19 @@ async function setup() {
   const cap = (units: number) => ({ ...emptyCapacity(), hosts: 1, hostsUp: 1, vcpus: 16, vcpusFree: 16, memoryMb: 8192, memoryMbFree: 8192, diskGb: 100, diskGbFree: 100, units: { '1': units }, hypervisorTypes: ['fake'], cpuArchs: ['x86_64'], availabilityZones: ['nova'] });
   children.report({ from: 'api!a', seq: 0, full: true, capacity: cap(16) });
   children.report({ from: 'api!b', seq: 0, full: true, capacity: cap(8) });
-  const accepts: Record<string, boolean | 'silent'> = { 'api!a': true, 'api!b': true };
+  /** 'restarted': the call goes unanswered, but a new process of the child says hello meanwhile. */
+  const accepts: Record<string, boolean | 'silent' | 'restarted'> = { 'api!a': true, 'api!b': true };
   const sent: string[] = [];
   const bus = {
     async call(topic: string) {
       const child = topic.slice(topic.lastIndexOf('/') + 1);
       sent.push(child);
-      if (accepts[child] === 'silent') throw new MessagingTimeout(`Timed out waiting for a reply (cell_build on ${topic})`);
+      if (accepts[child] === 'restarted') {
+        await clock.advance(500);
+        children.heardFrom(child);
+        await clock.advance(500);
+      }
+      if (accepts[child] === 'silent' || accepts[child] === 'restarted') throw new MessagingTimeout(`Timed out waiting for a reply (cell_build on ${topic})`);
       return accepts[child] ? { accepted: true } : { accepted: false, reason: 'nothing below can take it' };
     },
   } as unknown as Bus;
@@ -85,6 +91,16 @@ describe('dispatcher', () => {
     children.heardFrom('api!a');
     accepts['api!a'] = true;
     expect(await d.dispatch(build('u3'))).toMatchObject({ accepted: true, child: 'api!a' });
+  });
+
+  it('leaves a child unmuted when its call timed out but it was heard from after the call left (a restarted process)', async () => {
+    const { d, children, accepts } = await setup();
+    accepts['api!a'] = 'restarted';
+    await expect(d.dispatch(build('u1'))).rejects.toThrow(MessagingTimeout);
+    expect(children.linkState('api!a')).toMatchObject({ link: 'up', inFlight: 1 });
+    accepts['api!a'] = 'silent';
+    await expect(d.dispatch(build('u2'))).rejects.toThrow(MessagingTimeout);
+    expect(children.linkState('api!a')!.link).toBe('muted');
   });
 
   it('reports each child link and the builds in flight to it', async () => {
