@@ -93,6 +93,7 @@ export class CellNode {
       ctx.store.onChange((inst) => {
         // Not yet placed here means not yet worth telling: it may still be handed back.
         if (inst.host === null && inst.vmState === 'building') return;
+        if (inst.vmState !== 'building') this.triedOf.delete(inst.uuid);
         // A hidden copy (a cross-cell move's other end) is not the instance the tree shows.
         if (isHidden(inst)) return;
         this.queueUpdate(instanceState(o.path, inst, ctx.store.faultOf(inst.uuid)));
@@ -287,7 +288,8 @@ export class CellNode {
     }
     if (this.o.leaf) {
       const ctx = this.o.leaf.ctx;
-      for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
+      // Kept until placed (a hand-back passes it on); a first try has none to keep.
+      if (b.tried.length > 0) for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
       await ask(this.o.leaf.conductor, 'buildInstances', { instances: b.instances, spec: b.spec }, reqId);
       // A re-sent build we already placed changes nothing here, so nothing would travel up: send the
       // state again, with an empty capacity delta that confirms our reports already count it: each
