@@ -130,12 +130,14 @@ export async function runSimulation(o: EngineOptions): Promise<RunOutput> {
     const deleteAll = (uuids: readonly string[]) => {
       for (const u of uuids) void target.delete(u).catch(() => undefined);
     };
+    // A timer of its own scope: a closure in `arrive` would keep the whole request alive until then.
+    const deleteLater = (uuids: readonly string[], ms: number) => clock.setTimeout(() => deleteAll(uuids), ms);
     const arrive = (r: SimRequestSpec) => {
       collector.arrival(r);
       target.submit(toBuild(r)).then(
         (uuids) => {
           collector.bound(r, uuids, onEvent);
-          if (r.lifetimeMs !== null) clock.setTimeout(() => deleteAll(uuids), Math.max(0, t0 + r.atMs + r.lifetimeMs - clock.now()));
+          if (r.lifetimeMs !== null) deleteLater(uuids, Math.max(0, t0 + r.atMs + r.lifetimeMs - clock.now()));
         },
         (err) => collector.refused(r, err, clock.now()),
       );

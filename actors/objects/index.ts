@@ -14,3 +14,4 @@ export * from './instance-fault.ts';
 export * from './guest-data.ts';
 export * from './diagnostics.ts';
 export * from './migration.ts';
+export * from './shared-parts.ts';

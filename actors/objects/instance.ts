@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { flavorSchema } from './flavor.ts';
 import { imageSchema } from './image.ts';
 import type { RequestSpecWire } from './request-spec.ts';
+import { sharedFlavor, sharedIfEmpty, sharedImage } from './shared-parts.ts';
 
 export const newInstanceSchema = z.object({
   uuid: z.string().uuid(),
@@ -56,15 +57,15 @@ export const instanceSchema = z.object({
 });
 export type Instance = z.infer<typeof instanceSchema>;
 
-/** The record a build starts from: `building`/`scheduling`, no host yet. */
+/** The record a build starts from: `building`/`scheduling`, no host yet; its common parts shared (shared-parts.ts). */
 export function instanceFromBuild(n: NewInstance, spec: RequestSpecWire, version: number): Instance {
   return {
     uuid: n.uuid, displayName: n.displayName, hostname: n.hostname, projectId: spec.projectId, userId: spec.userId,
     vmState: 'building', taskState: 'scheduling', powerState: 0, host: null, node: null,
     availabilityZone: spec.availabilityZone, imageRef: n.imageRef, keyName: n.keyName, reservationId: n.reservationId,
-    launchIndex: n.launchIndex, locked: false, flavor: spec.flavor, image: spec.image, metadata: n.metadata,
-    systemMetadata: {}, extra: n.extra, version, createdAt: n.createdAt, updatedAt: null, launchedAt: null,
-    terminatedAt: null, deletedAt: null, deleted: false,
+    launchIndex: n.launchIndex, locked: false, flavor: sharedFlavor(spec.flavor), image: sharedImage(spec.image),
+    metadata: sharedIfEmpty(n.metadata), systemMetadata: sharedIfEmpty({}), extra: sharedIfEmpty(n.extra), version,
+    createdAt: n.createdAt, updatedAt: null, launchedAt: null, terminatedAt: null, deletedAt: null, deleted: false,
   };
 }
 

@@ -36,7 +36,8 @@ function stamp(sinceBootMs: number): string {
 }
 
 export class FakeConsoleLog {
-  private readonly events: ConsoleEvent[] = [];
+  /** Made with its first event (an array grown by push from empty reserves room for 16). */
+  private events: ConsoleEvent[] = [];
 
   constructor(private readonly guest: ConsoleGuest) {}
 
@@ -56,7 +57,9 @@ export class FakeConsoleLog {
   }
 
   record(kind: ConsoleEventKind, at: number, imageId = this.guest.imageId): void {
-    this.events.push({ kind, at, imageId });
+    const e = { kind, at, imageId };
+    if (this.events.length === 0) this.events = [e];
+    else this.events.push(e);
     if (this.events.length > MAX_EVENTS) this.events.shift();
   }
 
