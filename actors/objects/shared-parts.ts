@@ -12,18 +12,21 @@ export const POOL_LIMIT = 1000;
 
 const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 
-class Pool<T extends object> {
-  private readonly byText = new Map<string, T>();
+class Pool<T extends { id: string }> {
+  /** Per id, the distinct values seen (a flavor's extra specs or an image's properties may differ). */
+  private readonly byId = new Map<string, T[]>();
+  private size = 0;
 
-  /** The shared copy of `v`; `held`, the part its record had so far, is taken as it is when equal (no text made). */
+  /** The shared copy of `v`; `held`, the part its record had so far, is taken as it is when equal. */
   share(v: T, held?: T): T {
     if (held !== undefined && Object.isFrozen(held) && sameValue(v, held)) return held;
-    const text = JSON.stringify(v);
-    const known = this.byText.get(text);
-    if (known) return known;
-    if (this.byText.size >= POOL_LIMIT) return v;
-    const frozen = deepFreeze(JSON.parse(text) as T);
-    this.byText.set(text, frozen);
+    const known = this.byId.get(v.id);
+    if (known) for (const k of known) if (sameValue(v, k)) return k;
+    if (this.size >= POOL_LIMIT) return v;
+    const frozen = deepFreeze(structuredClone(v));
+    if (known) known.push(frozen);
+    else this.byId.set(v.id, [frozen]);
+    this.size++;
     return frozen;
   }
 }
