@@ -288,7 +288,7 @@ export class CellNode {
     }
     if (this.o.leaf) {
       const ctx = this.o.leaf.ctx;
-      // Kept until placed (a hand-back passes it on); a first try has none to keep.
+      // Kept while it builds (a hand-back passes it on); a first try has none to keep.
       if (b.tried.length > 0) for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
       await ask(this.o.leaf.conductor, 'buildInstances', { instances: b.instances, spec: b.spec }, reqId);
       // A re-sent build we already placed changes nothing here, so nothing would travel up: send the
