@@ -22,8 +22,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: REAL_GUESTS, maxWorkers: 2 } },
-      { extends: true, test: { name: 'real-guests', include: REAL_GUESTS, maxWorkers: 1 } },
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: REAL_GUESTS, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'real-guests', include: REAL_GUESTS, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
