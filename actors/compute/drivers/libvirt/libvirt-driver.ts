@@ -28,6 +28,7 @@ import { BOOT_BANNER } from '../qemu/guest.ts';
 import { domainName, domainXml } from './domain-xml.ts';
 import { configDriveFor, metadataInstanceOf, spawnRequiresConfigDrive } from '../../configdrive/index.ts';
 import { Virsh } from './virsh.ts';
+import { kvmDeviceWarning, readKvmDevice, readKvmGid } from './kvm-device.ts';
 
 const { NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED } = PowerState;
 const BANNER = new RegExp(BOOT_BANNER);
@@ -69,6 +70,8 @@ export class LibvirtDriver implements ComputeDriver {
   }
 
   async init(host: string): Promise<void> {
+    const kvm = kvmDeviceWarning(readKvmDevice(), readKvmGid());
+    if (kvm) this.cfg.log?.warn({ host }, kvm);
     const version = await this.virsh.run('version').catch((e: Error) => {
       throw new HypervisorError(`${e.message} (is libvirtd running? start it with: virtlogd -d; libvirtd -d)`);
     });
