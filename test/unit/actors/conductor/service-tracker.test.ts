@@ -10,6 +10,7 @@ import { novaConfig } from '../../../../runtime/config/index.ts';
 import { createLogger } from '../../../../runtime/log/index.ts';
 import { MemoryHub } from '../../../../runtime/bus/index.ts';
 import { SingleCell } from '../../../../cells/single-cell.ts';
+import { runClockUntil } from '../../../../simulator/quiesce.ts';
 
 let cell: SingleCell | undefined;
 afterEach(async () => { await cell?.stop(); });
@@ -26,10 +27,13 @@ it('keeps a compute node\'s created_at through later reports and moves its updat
     await ctx.writer.commit();
     return (await ctx.db('compute_nodes').where({ host: 'h1' }).first()) as { created_at: number; updated_at: number } | undefined;
   };
-  await clock.advance(1000);
+  // runClockUntil waits for the work each timer sets off (the report's hops, its commit); a plain
+  // advance() gives it five event-loop turns, which a loaded machine can outlast (CI, 2026-12-07).
+  const advance = (ms: number) => runClockUntil(clock, clock.now() + ms);
+  await advance(1000);
   const first = await row();
   expect(first).toBeDefined();
-  for (let i = 0; i < 3; i++) await clock.advance(novaConfig().DEFAULT.update_resources_interval * 1000);
+  for (let i = 0; i < 3; i++) await advance(novaConfig().DEFAULT.update_resources_interval * 1000);
   const later = (await row())!;
   expect(Number(later.updated_at)).toBeGreaterThan(Number(first!.updated_at));
   expect(Number(later.created_at)).toBe(Number(first!.created_at));
