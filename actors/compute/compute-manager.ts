@@ -44,6 +44,8 @@ export class ComputeManager {
   private reportCount = 0;
   /** The power state last told to the conductor per guest, so a sync only reports what changed. */
   private readonly reported = new Map<string, number>();
+  /** Each node's last resource report as sent (JSON), so an unchanged one is not sent again. */
+  private readonly lastResources = new Map<string, string>();
 
   constructor(private readonly d: ComputeManagerDeps) {}
 
@@ -59,7 +61,7 @@ export class ComputeManager {
       });
     }
     await this.reportHostGuests();
-    await this.updateAvailableResource();
+    await this.updateAvailableResource(true);
     await this.heartbeat();
   }
 
@@ -272,8 +274,12 @@ export class ComputeManager {
     return validateConsolePort(this.d.driver, uuid, port, consoleType);
   }
 
-  /** The resource tracker's periodic task: report what the hypervisor has and uses. */
-  async updateAvailableResource(): Promise<void> {
+  /**
+   * The resource tracker's periodic task: report what the hypervisor has and uses — like Nova's
+   * `_update`, which saves the compute node only when `_resource_change` says it changed, only a node
+   * whose report differs from the last one sent, unless `force` (start-up; the conductor asks).
+   */
+  async updateAvailableResource(force = false): Promise<void> {
     const { driver, host } = this.d;
     for (const nodename of await driver.getAvailableNodes()) {
       const r = await driver.getAvailableResource(nodename);
@@ -284,12 +290,17 @@ export class ComputeManager {
           return 'x86_64';
         }
       })();
-      await this.report('compute_node_update', undefined, {
+      const body = {
         host, nodename, uuid: this.d.nodeUuid, hypervisorType: r.hypervisor_type, hypervisorVersion: r.hypervisor_version,
         cpuArch: arch, cpuInfo: r.cpu_info, vcpus: r.vcpus, memoryMb: r.memory_mb, localGb: r.local_gb,
         vcpusUsed: r.vcpus_used, memoryMbUsed: r.memory_mb_used, localGbUsed: r.local_gb_used,
         runningVms: (await driver.listInstanceUuids()).length, supportedInstances: r.supported_instances, hostIp: '127.0.0.1',
-      });
+      };
+      const text = JSON.stringify(body);
+      if (!force && this.lastResources.get(nodename) === text) continue;
+      // A report that did not leave is sent again next period, changed or not.
+      if (await this.report('compute_node_update', undefined, body)) this.lastResources.set(nodename, text);
+      else this.lastResources.delete(nodename);
     }
   }
 
@@ -299,7 +310,8 @@ export class ComputeManager {
     await this.report('service_heartbeat', undefined, { host: this.d.host, binary: 'nova-compute', reportCount: this.reportCount });
   }
 
-  private async report(type: string, reqId: string | undefined, body: unknown): Promise<void> {
+  /** Cast to the conductor; false when the link refused it. */
+  private async report(type: string, reqId: string | undefined, body: unknown): Promise<boolean> {
     if (typeof body === 'object' && body !== null && 'uuid' in body && 'powerState' in body) {
       const { uuid, powerState } = body;
       if (typeof uuid === 'string' && typeof powerState === 'number') {
@@ -309,9 +321,11 @@ export class ComputeManager {
     }
     try {
       await this.d.bus.cast(this.d.conductorTopic, { type, reqId, body });
+      return true;
     } catch (e) {
       // The link is down: QoS 1 with a persistent session re-sends once it is back; log and go on.
       this.d.log.warn({ err: errorMessage(e), type }, 'report to conductor failed');
+      return false;
     }
   }
 }

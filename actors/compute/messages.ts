@@ -32,6 +32,11 @@ export const PowerActionToCompute = defineMessage(
   1,
   z.object({ uuid: z.string(), action: z.enum(powerActionNames) }),
 );
+/**
+ * Run the resource tracker now and send the report even if nothing changed: the host reports only
+ * changes, so a conductor that does not know the host's node (restarted, its records lost) asks.
+ */
+export const UpdateAvailableResource = defineMessage('update_available_resource', 1, z.object({}).strict());
 export const ComputeGetDiagnostics = defineMessage('compute_get_diagnostics', 1, z.object({ uuid: z.string() }));
 export const ComputeConsoleOutput = defineMessage(
   'compute_console_output',

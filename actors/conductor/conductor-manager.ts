@@ -3,7 +3,7 @@
  * before anything is sent), runs the build task, applies what compute hosts report, and answers the
  * queries the layers above need. Hosted by a service actor, so it handles one message at a time.
  */
-import { InstanceInvalidState, InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
+import { errorMessage, InstanceInvalidState, InstanceNotFound, NotFound as ServiceNotFound } from '../../runtime/errors/index.ts';
 import type { ConductorContext } from './context.ts';
 import type { MigrationProgressBody, PowerStateReportBody } from './messages.ts';
 import { onLiveProgress } from './tasks/migrate-live.ts';
@@ -178,6 +178,12 @@ export class ConductorManager {
 
   heartbeat(host: string, binary: string): void {
     this.services.heartbeat(host, binary);
+    // A host sends its resources only when they change: one alive whose node we do not know (this
+    // conductor restarted since its last report) is asked for a report now.
+    if (binary === 'nova-compute' && !this.services.nodes.has(host)) {
+      void this.ctx.bus.cast(this.ctx.computeTopic(host), { type: 'update_available_resource', body: {} })
+        .catch((e) => this.ctx.log.warn({ host, err: errorMessage(e) }, 'could not ask the host for its resources'));
+    }
   }
 
   /** Migration records of this cell (GET /os-migrations and /servers/{id}/migrations). */

@@ -14,7 +14,7 @@ import type { Logger } from '../../runtime/log/index.ts';
 import { ComputeManager } from '../../actors/compute/compute-manager.ts';
 import type { ComputeDriver } from '../../actors/compute/drivers/driver.ts';
 import {
-  BuildAndRunInstance, ComputeConsoleOutput, ComputeGetDiagnostics, ComputeInstanceTask, ComputePreLiveMigration, PowerActionToCompute, TerminateInstance,
+  BuildAndRunInstance, ComputeConsoleOutput, ComputeGetDiagnostics, ComputeInstanceTask, ComputePreLiveMigration, PowerActionToCompute, TerminateInstance, UpdateAvailableResource,
 } from '../../actors/compute/messages.ts';
 import { ComputeGetConsole, ComputeValidateConsolePort } from '../../actors/console/messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
@@ -128,6 +128,7 @@ export class ComputeHosts {
       .on(TerminateInstance, { allow: anySender, handle: (b, d) => tell(to(d), 'terminateInstance', b.uuid, d.msg.reqId) })
       .on(PowerActionToCompute, { allow: anySender, handle: (b, d) => tell(to(d), 'powerAction', b.uuid, b.action, d.msg.reqId) })
       .on(ComputeInstanceTask, { allow: anySender, handle: (b, d) => tell(to(d), 'instanceTask', b, d.msg.reqId) })
+      .on(UpdateAvailableResource, { allow: anySender, handle: (_b, d) => tell(to(d), 'updateAvailableResource', true) })
       .on(ComputeGetDiagnostics, { allow: anySender, handle: (b, d) => ask(to(d), 'getDiagnostics', b.uuid) })
       .on(ComputePreLiveMigration, { allow: anySender, handle: (b, d) => ask(to(d), 'preLiveMigration', b, d.msg.reqId) })
       .on(ComputeConsoleOutput, { allow: anySender, handle: (b, d) => ask(to(d), 'consoleOutput', b.uuid, b.length) })
