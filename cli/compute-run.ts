@@ -94,7 +94,7 @@ export async function computeRun(o: ComputeRunOptions): Promise<void> {
     ...(metadataUrl ? { metadata: { url: metadataUrl, sharedSecret: metadataSharedSecret(plan, cell) } } : {}),
   }) }]);
   // Back after the cell restarted (its broker is new): report resources again straight away.
-  bus.onReconnect(() => compute.each('updateAvailableResource'));
+  bus.onReconnect(() => compute.reportResources());
   started();
   process.stdout.write(`compute ${host.name} (cell ${cell.path}): ready — broker ${redactUrl(login.url)} as ${login.username}\n`);
 

@@ -33,6 +33,8 @@ export interface ComputeManagerDeps {
   secretBytes?: SecretBytes;
   /** Nova's [DEFAULT] shutdown_timeout for stop; the driver's own default when absent. */
   shutdownTimeoutS?: number;
+  /** [compute] resource_provider_association_refresh: an unchanged report is re-sent after this long (0 or absent: never). */
+  resourceRefreshS?: number;
 }
 
 /** Drivers whose lifecycle events already reach a manager (the actor may restart; the driver stays). */
@@ -44,8 +46,8 @@ export class ComputeManager {
   private reportCount = 0;
   /** The power state last told to the conductor per guest, so a sync only reports what changed. */
   private readonly reported = new Map<string, number>();
-  /** Each node's last resource report as sent (JSON), so an unchanged one is not sent again. */
-  private readonly lastResources = new Map<string, string>();
+  /** Each node's last resource report as sent (JSON) and when, so an unchanged one is not sent again. */
+  private readonly lastResources = new Map<string, { text: string; at: number }>();
 
   constructor(private readonly d: ComputeManagerDeps) {}
 
@@ -277,7 +279,9 @@ export class ComputeManager {
   /**
    * The resource tracker's periodic task: report what the hypervisor has and uses — like Nova's
    * `_update`, which saves the compute node only when `_resource_change` says it changed, only a node
-   * whose report differs from the last one sent, unless `force` (start-up; the conductor asks).
+   * whose report differs from the last one sent, unless `force` (start-up; the conductor asks) or
+   * the last one is older than `resource_provider_association_refresh` (Nova's report client then
+   * re-reads placement, so an inventory edited there is put back).
    */
   async updateAvailableResource(force = false): Promise<void> {
     const { driver, host } = this.d;
@@ -297,9 +301,13 @@ export class ComputeManager {
         runningVms: (await driver.listInstanceUuids()).length, supportedInstances: r.supported_instances, hostIp: '127.0.0.1',
       };
       const text = JSON.stringify(body);
-      if (!force && this.lastResources.get(nodename) === text) continue;
+      const now = this.d.clock.now();
+      const last = this.lastResources.get(nodename);
+      const refreshMs = (this.d.resourceRefreshS ?? 0) * 1000;
+      const fresh = last !== undefined && (refreshMs === 0 || now - last.at < refreshMs);
+      if (!force && fresh && last.text === text) continue;
       // A report that did not leave is sent again next period, changed or not.
-      if (await this.report('compute_node_update', undefined, body)) this.lastResources.set(nodename, text);
+      if (await this.report('compute_node_update', undefined, body)) this.lastResources.set(nodename, { text, at: now });
       else this.lastResources.delete(nodename);
     }
   }

@@ -54,6 +54,7 @@ export class ComputeHosts {
       new ComputeManager({
         host: h.host, nodeUuid: h.nodeUuid, clock: o.clock, bus: o.bus, conductorTopic: conductorTopicOfHost(o.cell, h.host),
         driver: h.driver, log: o.log.child({ host: h.host }), shutdownTimeoutS: o.config.DEFAULT.shutdown_timeout,
+        resourceRefreshS: o.config.compute.resource_provider_association_refresh,
       });
   }
 
@@ -104,6 +105,11 @@ export class ComputeHosts {
   /** Run a periodic task on every host now (tests drive this instead of waiting for the interval). */
   each(task: 'heartbeat' | 'updateAvailableResource' | 'syncPowerStates'): void {
     for (const a of this.actors.values()) tell(a, task);
+  }
+
+  /** Every host sends its resource report now, changed or not (a new broker: the conductor may have restarted). */
+  reportResources(): void {
+    for (const a of this.actors.values()) tell(a, 'updateAvailableResource', true);
   }
 
   stop(): void {

@@ -76,6 +76,8 @@ export const novaConfigSchema = z
     compute: z
       .object({
         consecutive_build_service_disable_threshold: z.number().int().nonnegative().default(10),
+        /** Seconds after which a host re-sends an unchanged resource report (its inventory re-asserted); 0: never. */
+        resource_provider_association_refresh: z.number().nonnegative().default(300),
       })
       .strict()
       .prefault({}),

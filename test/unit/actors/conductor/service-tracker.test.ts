@@ -65,6 +65,35 @@ it('sends a node\'s resources only when they changed, keeping created_at and mov
   expect(Number(later.created_at)).toBe(Number(first.created_at));
 });
 
+it.each([
+  { refreshS: 300, expected: [false, false, false, false, true, false] },
+  { refreshS: 0, expected: [false, false, false, false, false, false] },
+])('re-sends an unchanged report after resource_provider_association_refresh ($refreshS s)', async ({ refreshS, expected }) => {
+  const clock = new VirtualClock();
+  const cell = await SingleCell.start({
+    name: 'c1', transport: { kind: 'memory', hub: new MemoryHub() }, db: { file: ':memory:' },
+    hosts: [{ name: 'h1', vcpus: 8, memoryMb: 16384, diskGb: 100 }], clock, rng: new SeededRng('refresh'),
+    config: novaConfig({ compute: { resource_provider_association_refresh: refreshS } }), log: createLogger({}, 'silent'),
+  });
+  cleanups.push(() => cell.stop());
+  const ctx = cell.services.ctx;
+  const updatedAt = async () => {
+    await ctx.writer.commit();
+    return Number(((await ctx.db('compute_nodes').where({ host: 'h1' }).first()) as { updated_at: number }).updated_at);
+  };
+  await runClockUntil(clock, clock.now() + 1000);
+  let last = await updatedAt();
+  // Six 60-s periods: with a 300-s refresh the fifth (300 s after the report at start) is sent.
+  const sent: boolean[] = [];
+  for (let i = 0; i < 6; i++) {
+    await runClockUntil(clock, clock.now() + INTERVAL_MS);
+    const now = await updatedAt();
+    sent.push(now !== last);
+    last = now;
+  }
+  expect(sent).toEqual(expected);
+});
+
 it('asks a live host for its resources when the conductor does not know its node (restarted without the host)', async () => {
   const clock = new VirtualClock();
   const hub = new MemoryHub();
