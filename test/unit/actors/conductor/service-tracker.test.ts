@@ -32,37 +32,51 @@ const config = novaConfig();
 const INTERVAL_MS = config.DEFAULT.update_resources_interval * 1000;
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
 
-it('sends a node\'s resources only when they changed, keeping created_at and moving updated_at', async () => {
-  const clock = new VirtualClock();
+interface NodeRow { created_at: number; updated_at: number; vcpus_used: number }
+
+/** One cell with one host h1 on the in-memory bus; removed after the test. */
+async function startCell(clock: VirtualClock, seed: string, cfg = config): Promise<SingleCell> {
   const cell = await SingleCell.start({
     name: 'c1', transport: { kind: 'memory', hub: new MemoryHub() }, db: { file: ':memory:' },
     hosts: [{ name: 'h1', vcpus: 8, memoryMb: 16384, diskGb: 100, spawnTimeMs: 1000 }],
-    clock, rng: new SeededRng('tracker'), config, log: createLogger({}, 'silent'),
+    clock, rng: new SeededRng(seed), config: cfg, log: createLogger({}, 'silent'),
   });
   cleanups.push(() => cell.stop());
-  const ctx = cell.services.ctx;
-  const row = async () => {
-    await ctx.writer.commit();
-    return (await ctx.db('compute_nodes').where({ host: 'h1' }).first()) as { created_at: number; updated_at: number; vcpus_used: number };
-  };
-  // runClockUntil waits for the work each timer sets off (the report's hops, its commit); a plain
-  // advance() gives it five event-loop turns, which a loaded machine can outlast (CI, 2026-12-07).
-  const advance = (ms: number) => runClockUntil(clock, clock.now() + ms);
-  await advance(1000);
-  const first = await row();
+  return cell;
+}
+
+/** h1's compute_nodes row as committed. */
+async function nodeRow(cell: SingleCell): Promise<NodeRow> {
+  const { writer, db } = cell.services.ctx;
+  await writer.commit();
+  const r = (await db('compute_nodes').where({ host: 'h1' }).first()) as NodeRow;
+  return { created_at: Number(r.created_at), updated_at: Number(r.updated_at), vcpus_used: r.vcpus_used };
+}
+
+/**
+ * Move virtual time, waiting for the work each timer sets off (the report's hops, its commit); a
+ * plain advance() gives it five event-loop turns, which a loaded machine can outlast (CI, 2026-12-07).
+ */
+const advance = (clock: VirtualClock, ms: number) => runClockUntil(clock, clock.now() + ms);
+
+it('sends a node\'s resources only when they changed, keeping created_at and moving updated_at', async () => {
+  const clock = new VirtualClock();
+  const cell = await startCell(clock, 'tracker');
+  await advance(clock, 1000);
+  const first = await nodeRow(cell);
   expect(first.vcpus_used).toBe(0);
 
   // Three periods with nothing changed on the host: nothing sent, the row as it was.
-  for (let i = 0; i < 3; i++) await advance(INTERVAL_MS);
-  expect(Number((await row()).updated_at)).toBe(Number(first.updated_at));
+  for (let i = 0; i < 3; i++) await advance(clock, INTERVAL_MS);
+  expect((await nodeRow(cell)).updated_at).toBe(first.updated_at);
 
   // A guest lands on the host: the next period's report carries it.
   await cell.api.create({ name: 'a', flavor, image: { id: 'img', properties: {} } }, { projectId: 'p', userId: 'u', reqId: 'req-t' });
-  await advance(INTERVAL_MS);
-  const later = await row();
+  await advance(clock, INTERVAL_MS);
+  const later = await nodeRow(cell);
   expect(later.vcpus_used).toBe(1);
-  expect(Number(later.updated_at)).toBeGreaterThan(Number(first.updated_at));
-  expect(Number(later.created_at)).toBe(Number(first.created_at));
+  expect(later.updated_at).toBeGreaterThan(first.updated_at);
+  expect(later.created_at).toBe(first.created_at);
 });
 
 it.each([
@@ -70,24 +84,14 @@ it.each([
   { refreshS: 0, expected: [false, false, false, false, false, false] },
 ])('re-sends an unchanged report after resource_provider_association_refresh ($refreshS s)', async ({ refreshS, expected }) => {
   const clock = new VirtualClock();
-  const cell = await SingleCell.start({
-    name: 'c1', transport: { kind: 'memory', hub: new MemoryHub() }, db: { file: ':memory:' },
-    hosts: [{ name: 'h1', vcpus: 8, memoryMb: 16384, diskGb: 100 }], clock, rng: new SeededRng('refresh'),
-    config: novaConfig({ compute: { resource_provider_association_refresh: refreshS } }), log: createLogger({}, 'silent'),
-  });
-  cleanups.push(() => cell.stop());
-  const ctx = cell.services.ctx;
-  const updatedAt = async () => {
-    await ctx.writer.commit();
-    return Number(((await ctx.db('compute_nodes').where({ host: 'h1' }).first()) as { updated_at: number }).updated_at);
-  };
-  await runClockUntil(clock, clock.now() + 1000);
-  let last = await updatedAt();
+  const cell = await startCell(clock, 'refresh', novaConfig({ compute: { resource_provider_association_refresh: refreshS } }));
+  await advance(clock, 1000);
+  let last = (await nodeRow(cell)).updated_at;
   // Six 60-s periods: with a 300-s refresh the fifth (300 s after the report at start) is sent.
   const sent: boolean[] = [];
   for (let i = 0; i < 6; i++) {
-    await runClockUntil(clock, clock.now() + INTERVAL_MS);
-    const now = await updatedAt();
+    await advance(clock, INTERVAL_MS);
+    const now = (await nodeRow(cell)).updated_at;
     sent.push(now !== last);
     last = now;
   }
@@ -110,7 +114,6 @@ it('asks a live host for its resources when the conductor does not know its node
   };
   const db = { file: join(dir, 'c1.sqlite') };
   const common = { cell: 'c1', db, clock, rng, config, log };
-  const advance = (ms: number) => runClockUntil(clock, clock.now() + ms);
 
   // The conductor and the host in one place, as `up` runs them; then the conductor alone goes away.
   const first = await startLeaf({
@@ -118,7 +121,7 @@ it('asks a live host for its resources when the conductor does not know its node
     hosts: () => [{ host: 'h1', nodeUuid: 'node-h1', driver: new FakeDriver({ clock, rng: rng.stream('driver'), resources: { vcpus: 8, memoryMb: 16384, localGb: 100 } }) }],
   });
   cleanups.push(() => first.compute.stop());
-  await advance(1000);
+  await advance(clock, 1000);
   expect(first.leaf.ctx.hostManager.nodesOf('h1')).toHaveLength(1);
   await first.leaf.stop();
 
@@ -127,7 +130,7 @@ it('asks a live host for its resources when the conductor does not know its node
   cleanups.push(() => second.stop());
   expect(second.ctx.hostManager.nodesOf('h1')).toHaveLength(0);
   // Its next heartbeat (report_interval, well before update_resources_interval) makes the conductor ask.
-  await advance(config.DEFAULT.report_interval * 1000);
+  await advance(clock, config.DEFAULT.report_interval * 1000);
   expect(config.DEFAULT.report_interval * 1000).toBeLessThan(INTERVAL_MS);
   const [node] = second.ctx.hostManager.nodesOf('h1');
   expect(node?.vcpus).toBe(8);
