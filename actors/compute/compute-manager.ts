@@ -48,6 +48,8 @@ export class ComputeManager {
   private readonly reported = new Map<string, number>();
   /** Each node's last resource report as sent (JSON) and when, so an unchanged one is not sent again. */
   private readonly lastResources = new Map<string, { text: string; at: number }>();
+  /** Guests this manager is deleting: their STOPPED event is its own doing, not news (Nova skips a sync while a task is pending). */
+  private readonly deleting = new Set<string>();
 
   constructor(private readonly d: ComputeManagerDeps) {}
 
@@ -59,7 +61,7 @@ export class ComputeManager {
       // Nova's handle_lifecycle_event: the hypervisor saw a guest change state on its own. Only the
       // transitions a guest can make by itself matter (a build's STARTED is reported by the build).
       this.d.driver.registerEventListener((e) => {
-        if (e.transition !== 'STARTED' && e.transition !== 'RESUMED') void this.reportPowerState(e.instanceUuid);
+        if (e.transition !== 'STARTED' && e.transition !== 'RESUMED' && !this.deleting.has(e.instanceUuid)) void this.reportPowerState(e.instanceUuid);
       });
     }
     await this.reportHostGuests();
@@ -125,10 +127,13 @@ export class ComputeManager {
   /** terminate_instance: destroy is idempotent, so a repeated delete succeeds. */
   async terminateInstance(uuid: string, reqId?: string): Promise<void> {
     let error: string | undefined;
+    this.deleting.add(uuid);
     try {
       await this.d.driver.destroy(uuid, { reqId });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.deleting.delete(uuid);
     }
     this.d.log.info({ request_id: reqId, instance_uuid: uuid, ...(error ? { err: error } : {}) }, error ? 'terminate failed' : 'instance destroyed');
     await this.report('compute_action_result', reqId, {

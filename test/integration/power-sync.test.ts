@@ -2,7 +2,8 @@
  * Nova's power-state sync through one cell (compute manager, conductor, FakeDriver on the in-memory
  * bus): a guest that powers itself off is recorded stopped as soon as the driver's lifecycle event
  * arrives; a crash likewise; a report while a task runs is ignored; a guest powered back on by the
- * hypervisor only updates power_state (Nova does not restart a stopped server's record).
+ * hypervisor only updates power_state (Nova does not restart a stopped server's record); the STOPPED
+ * event of a guest the host is deleting itself sets off no sync (no lookup of a guest already gone).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../../runtime/clock/index.ts';
@@ -68,5 +69,19 @@ describe('power-state sync', () => {
     sctx.store.update(uuid, { taskState: null });
     await syncInstancePowerState(sctx, { uuid, host: 'other', powerState: 4 });
     expect(await state()).toBe('active/-/1');
+  });
+
+  it('a delete does not sync the guest it is destroying (its STOPPED event is the host\'s own doing)', async () => {
+    const { c, uuid, driver } = await start();
+    const askedAfterGone: string[] = [];
+    const getInfo = driver.getInfo.bind(driver);
+    driver.getInfo = (u: string) => {
+      if (!driver.guest(u)) askedAfterGone.push(u);
+      return getInfo(u);
+    };
+    await c.api.delete(uuid, ctx);
+    await until('deleted', async () => (await c.api.get(uuid, ctx).then(() => false, () => true)), 10_000);
+    // The event fires inside destroy, and a sync asks the driver at once: both are over by now.
+    expect(askedAfterGone).toEqual([]);
   });
 });
