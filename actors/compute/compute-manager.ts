@@ -14,6 +14,7 @@ import type { Logger } from '../../runtime/log/index.ts';
 import type { ComputeDriver, LiveMigrationProgress } from './drivers/driver.ts';
 import type { SpawnContext } from './drivers/spawn-context.ts';
 import type { BuildAndRunBody, ComputeInstanceTaskBody, ComputePreLiveMigrationBody } from './messages.ts';
+import type { ComputeNodeReport } from '../conductor/messages.ts';
 import { answersMoveStep, isMoveStepBody, preLiveMigration, runMoveStep } from './move-steps.ts';
 import type { PowerAction } from './states.ts';
 import { issueConsole, validateConsolePort } from '../console/compute-consoles.ts';
@@ -42,14 +43,39 @@ const listening = new WeakSet<ComputeDriver>();
 /** Live migration progress goes to the conductor at most this often (Nova polls libvirt's job every 0.5 s, logs every few). */
 const PROGRESS_INTERVAL_MS = 1000;
 
+/**
+ * Two resource reports say the same (Nova's _resource_change): every field equal, the supported
+ * instances by content. Kept as the report itself, not as its JSON: a string per host per node was
+ * ~1 KB, 100 MB at the simulator's 10^5 hosts, and writing it cost a stringify per host per period.
+ */
+function sameReport(a: ComputeNodeReport, b: ComputeNodeReport): boolean {
+  for (const k of Object.keys(b) as Array<keyof ComputeNodeReport>) {
+    if (k === 'supportedInstances') {
+      if (!sameTuples(a.supportedInstances, b.supportedInstances)) return false;
+    } else if (a[k] !== b[k]) return false;
+  }
+  return Object.keys(a).length === Object.keys(b).length;
+}
+
+function sameTuples(a: ReadonlyArray<readonly string[]>, b: ReadonlyArray<readonly string[]>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.length !== y.length || x.some((v, j) => v !== y[j])) return false;
+  }
+  return true;
+}
+
 export class ComputeManager {
   private reportCount = 0;
   /** The power state last told to the conductor per guest, so a sync only reports what changed. */
   private readonly reported = new Map<string, number>();
-  /** Each node's last resource report as sent (JSON) and when, so an unchanged one is not sent again. */
-  private readonly lastResources = new Map<string, { text: string; at: number }>();
+  /** Each node's last resource report as sent and when, so an unchanged one is not sent again. */
+  private readonly lastResources = new Map<string, { report: ComputeNodeReport; at: number }>();
   /** Guests this manager is deleting: their STOPPED event is its own doing, not news (Nova skips a sync while a task is pending). */
   private readonly deleting = new Set<string>();
+  private cpuArch: { text: string; arch: string } | undefined;
 
   constructor(private readonly d: ComputeManagerDeps) {}
 
@@ -292,29 +318,35 @@ export class ComputeManager {
     const { driver, host } = this.d;
     for (const nodename of await driver.getAvailableNodes()) {
       const r = await driver.getAvailableResource(nodename);
-      const arch = (() => {
-        try {
-          return String(JSON.parse(r.cpu_info).arch ?? 'x86_64');
-        } catch {
-          return 'x86_64';
-        }
-      })();
-      const body = {
+      const arch = this.archOf(r.cpu_info);
+      const body: ComputeNodeReport = {
         host, nodename, uuid: this.d.nodeUuid, hypervisorType: r.hypervisor_type, hypervisorVersion: r.hypervisor_version,
         cpuArch: arch, cpuInfo: r.cpu_info, vcpus: r.vcpus, memoryMb: r.memory_mb, localGb: r.local_gb,
         vcpusUsed: r.vcpus_used, memoryMbUsed: r.memory_mb_used, localGbUsed: r.local_gb_used,
         runningVms: (await driver.listInstanceUuids()).length, supportedInstances: r.supported_instances, hostIp: '127.0.0.1',
       };
-      const text = JSON.stringify(body);
       const now = this.d.clock.now();
       const last = this.lastResources.get(nodename);
       const refreshMs = (this.d.resourceRefreshS ?? 0) * 1000;
       const fresh = last !== undefined && (refreshMs === 0 || now - last.at < refreshMs);
-      if (!force && fresh && last.text === text) continue;
+      if (!force && fresh && sameReport(last.report, body)) continue;
       // A report that did not leave is sent again next period, changed or not.
-      if (await this.report('compute_node_update', undefined, body)) this.lastResources.set(nodename, { text, at: now });
+      if (await this.report('compute_node_update', undefined, body)) this.lastResources.set(nodename, { report: body, at: now });
       else this.lastResources.delete(nodename);
     }
+  }
+
+  /** The architecture a cpu_info text names (x86_64 when it names none); the last text's answer is kept. */
+  private archOf(cpuInfo: string): string {
+    if (this.cpuArch?.text === cpuInfo) return this.cpuArch.arch;
+    let arch: string;
+    try {
+      arch = String(JSON.parse(cpuInfo).arch ?? 'x86_64');
+    } catch {
+      arch = 'x86_64';
+    }
+    this.cpuArch = { text: cpuInfo, arch };
+    return arch;
   }
 
   /** The servicegroup heartbeat (report_state). */

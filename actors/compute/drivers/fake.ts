@@ -44,6 +44,27 @@ import { ConsoleTypeUnavailable } from '../../console/errors.ts';
 export { FAKE_CAPABILITIES, type FakeDriverOptions, type FakeDriverResources } from './fake-config.ts';
 export type { FakeGuestView } from './fake-guest.ts';
 
+/** cpu_info texts by architecture and core count: one string shared by all hosts alike (10^5 in the simulator). */
+const cpuInfoTexts = new Map<string, string>();
+
+function cpuInfoText(arch: string, cores: number): string {
+  const key = `${cores} ${arch}`;
+  let text = cpuInfoTexts.get(key);
+  if (text === undefined) {
+    const x86 = arch === 'x86_64';
+    text = JSON.stringify({
+      arch,
+      model: x86 ? 'Nehalem' : 'fake',
+      vendor: x86 ? 'Intel' : 'fake',
+      features: x86 ? ['pge', 'clflush'] : [],
+      topology: { cores, threads: 1, sockets: 1 },
+    });
+    if (cpuInfoTexts.size >= 1000) cpuInfoTexts.clear();
+    cpuInfoTexts.set(key, text);
+  }
+  return text;
+}
+
 /** Nova's convert_version_to_int('1.0'). */
 const FAKE_HYPERVISOR_VERSION = 1000;
 
@@ -127,14 +148,6 @@ export class FakeDriver implements ComputeDriver {
       memoryUsed += g.memoryMb;
       diskUsed += g.diskGb;
     }
-    const x86 = r.cpuArch === 'x86_64';
-    const cpuInfo = {
-      arch: r.cpuArch,
-      model: x86 ? 'Nehalem' : 'fake',
-      vendor: x86 ? 'Intel' : 'fake',
-      features: x86 ? ['pge', 'clflush'] : [],
-      topology: { cores: r.vcpus, threads: 1, sockets: 1 },
-    };
     return {
       vcpus: r.vcpus,
       memory_mb: r.memoryMb,
@@ -145,7 +158,7 @@ export class FakeDriver implements ComputeDriver {
       hypervisor_type: r.hypervisorType,
       hypervisor_version: FAKE_HYPERVISOR_VERSION,
       hypervisor_hostname: nodename,
-      cpu_info: JSON.stringify(cpuInfo),
+      cpu_info: cpuInfoText(r.cpuArch, r.vcpus),
       disk_available_least: r.localGb - diskUsed,
       supported_instances: [[r.cpuArch, r.hypervisorType.toLowerCase(), 'hvm']],
       numa_topology: null,
