@@ -150,6 +150,17 @@ function selfSignedCertificate(privatePem: string, subject: string, nowMs: numbe
   return seq(tbs, SHA256_RSA, der(0x03, Buffer.concat([Buffer.from([0]), signature])));
 }
 
+/**
+ * The certificate's serial: 8 bytes from the key's digest, as a DER INTEGER's content must be —
+ * positive (top bit clear) and minimal (a first byte of 0 is padding OpenSSL refuses), so the first
+ * byte is kept in 0x40–0x7f.
+ */
+export function certificateSerial(privatePem: string): Buffer {
+  const serial = Buffer.from(createHash('sha256').update(privatePem).digest().subarray(0, 8));
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  return serial;
+}
+
 function pem(label: string, body: Buffer): string {
   const lines = body.toString('base64').match(/.{1,64}/g)!.join('\n');
   return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
@@ -163,8 +174,7 @@ export class NodeKeyGenerator implements KeyGenerator {
     const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: this.bits, publicExponent: 65537 });
     const privatePem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     if (type === 'x509') {
-      const serial = Buffer.from(createHash('sha256').update(privatePem).digest().subarray(0, 8));
-      serial[0]! &= 0x7f;
+      const serial = certificateSerial(privatePem);
       const cert = selfSignedCertificate(privatePem, subject, nowMs, serial);
       return { privateKey: privatePem, publicKey: pem('CERTIFICATE', cert), fingerprint: x509Fingerprint(cert) };
     }

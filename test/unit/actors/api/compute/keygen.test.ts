@@ -1,7 +1,7 @@
 /** Keypair material: generated keys check out with their own fingerprints; broken public keys are refused. */
 import { createHash, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NodeKeyGenerator, sshPublicKeyFingerprint, x509PublicKeyFingerprint } from '../../../../../actors/api/compute/keygen.ts';
+import { certificateSerial, NodeKeyGenerator, sshPublicKeyFingerprint, x509PublicKeyFingerprint } from '../../../../../actors/api/compute/keygen.ts';
 
 describe('keygen', () => {
   it('generates an RSA key whose OpenSSH public half has the MD5 fingerprint Nova computes', async () => {
@@ -19,6 +19,18 @@ describe('keygen', () => {
     expect(cert.subject).toBe('CN=demo-user');
     expect(cert.verify(cert.publicKey)).toBe(true);
     expect(x509PublicKeyFingerprint(k.publicKey)).toBe(k.fingerprint);
+  });
+
+  it('gives every certificate a positive, minimal DER serial (a digest starting 0x00 or 0x80 once made OpenSSL refuse it)', () => {
+    let leadingZero = 0;
+    for (let i = 0; i < 2000; i++) {
+      const key = `key ${i}`;
+      if ((createHash('sha256').update(key).digest()[0]! & 0x7f) === 0) leadingZero++;
+      const serial = certificateSerial(key);
+      expect(serial).toHaveLength(8);
+      expect(serial[0]! >= 0x40 && serial[0]! <= 0x7f, `serial of ${key}`).toBe(true);
+    }
+    expect(leadingZero).toBeGreaterThan(0);
   });
 
   it.each([
