@@ -101,8 +101,10 @@ const NUM_INPUTS = 12;
 export class HostArrays {
   /** Slots in use; slot i is HostManager.hosts()[i]. */
   size = 0;
-  /** Grows at every change of a slot's numbers or service state, or of the slots themselves (not failed builds). */
+  /** Grows at every change of a slot's numbers, service state or names, or of the slots themselves (not failed builds). */
   revision = 0;
+  /** Per slot: the revision of its last change of numbers, service state or names (see LeafCapacityTracker). */
+  stamps: Float64Array = new Float64Array(0);
   private cap = 0;
   readonly cols: Float64Array[] = [];
   vcpus: Float64Array = new Float64Array(0);
@@ -146,8 +148,11 @@ export class HostArrays {
   add(): number {
     this.revision++;
     if (this.size === this.cap) this.grow(Math.max(64, this.cap * 2));
-    this.blocks.touch(this.size);
-    return this.size++;
+    const s = this.size++;
+    this.stamps[s] = this.revision;
+    // Derived values of the all-zero inputs (a write equal to what a slot holds changes nothing).
+    this.refresh(s);
+    return s;
   }
 
   /** Drop slot s, moving the later slots down one so slot order stays the HostManager's order. */
@@ -160,7 +165,7 @@ export class HostArrays {
     };
     for (const c of this.cols) shift(c);
     for (const a of [this.up, this.disabled, this.usable, this.freeRam, this.freeVcpus, this.freeDisk,
-      this.ramFit, this.coreFit, this.diskFit]) shift(a);
+      this.ramFit, this.coreFit, this.diskFit, this.stamps]) shift(a);
     this.blocks.touchRange(s, this.size);
     this.size = last;
     this.index.clear();
@@ -171,14 +176,23 @@ export class HostArrays {
     return this.cols[field]![s]!;
   }
 
+  /** Slot s changed in what the arrays do not hold (its names, its zone): stamp it for capacity. */
+  touch(s: number): void {
+    this.stamps[s] = ++this.revision;
+  }
+
+  /** Write one input of slot s (an unchanged value changes nothing: no revision, no refresh). */
   put(s: number, field: number, v: number): void {
-    this.revision++;
-    this.cols[field]![s] = v;
+    const col = this.cols[field]!;
+    if (Object.is(col[s], v)) return;
+    this.stamps[s] = ++this.revision;
+    col[s] = v;
     this.refresh(s);
   }
 
   setService(s: number, up: boolean, disabled: boolean): void {
-    this.revision++;
+    if (this.up[s] === (up ? 1 : 0) && this.disabled[s] === (disabled ? 1 : 0)) return;
+    this.stamps[s] = ++this.revision;
     this.up[s] = up ? 1 : 0;
     this.disabled[s] = disabled ? 1 : 0;
     this.usable[s] = up && !disabled ? 1 : 0;
@@ -242,6 +256,7 @@ export class HostArrays {
     this.ramFit = f64(this.ramFit);
     this.coreFit = f64(this.coreFit);
     this.diskFit = f64(this.diskFit);
+    this.stamps = f64(this.stamps);
     this.wcols = [this.freeRam, this.freeVcpus, this.freeDisk, this.failedBuilds];
     this.index.grow(cap);
     this.blocks.grow(cap);

@@ -118,6 +118,7 @@ export class HostManager {
       this.list.push(h);
       this.cache = null;
     }
+    const { hypervisorType, cpuArch } = h;
     h.nodename = rec.nodename;
     h.vcpus = rec.vcpus;
     h.memoryMb = rec.memoryMb;
@@ -135,7 +136,9 @@ export class HostManager {
     h.serviceUp = per.up;
     h.serviceDisabled = per.disabled;
     h.aggregates = per.aggregates;
-    h.availabilityZone = zoneOf(per);
+    const zone = zoneOf(per);
+    if (h.hypervisorType !== hypervisorType || h.cpuArch !== cpuArch || h.availabilityZone !== zone) this.arrays.touch(h.slot);
+    h.availabilityZone = zone;
     return h;
   }
 
@@ -186,6 +189,7 @@ export class HostManager {
     const zone = zoneOf(per);
     for (const h of per.nodes) {
       h.aggregates = per.aggregates;
+      if (h.availabilityZone !== zone) this.arrays.touch(h.slot);
       h.availabilityZone = zone;
     }
   }

@@ -20,7 +20,8 @@ import {
 } from '../messages.ts';
 import { describeSender, senderOf, type Sender } from '../security/principals.ts';
 import { CapacityReporter } from '../capacity/reporter.ts';
-import { leafCapacity, type Capacity } from '../capacity/capacity.ts';
+import type { Capacity } from '../capacity/capacity.ts';
+import { LeafCapacityTracker } from '../capacity/leaf-capacity.ts';
 import { downTopic, upTopic } from '../topics.ts';
 import type { LeafServices } from '../leaf/leaf-services.ts';
 import type { ParentRole } from './parent-role.ts';
@@ -65,8 +66,8 @@ export class CellNode {
   private readonly upBatch: UpBatch;
   private outbox: InstanceState[] = [];
   private flushing = false;
-  /** A leaf's last capacity, and the host revision and flavor list it was computed from. */
-  private leafCapacity: { revision: number; flavors: readonly FlavorSpec[]; capacity: Capacity } | undefined;
+  /** A leaf's capacity, counted again only for the hosts that changed. */
+  private readonly leafCapacity: LeafCapacityTracker | undefined;
   private hostCheck: TimerHandle | undefined;
   private handbackResender: HandbackResender | undefined;
   /** Hand-backs with a call to the parent under way. */
@@ -75,6 +76,7 @@ export class CellNode {
   private readonly triedOf = new Map<string, string[]>();
 
   constructor(private readonly o: CellNodeOptions) {
+    this.leafCapacity = o.leaf ? new LeafCapacityTracker(o.leaf.ctx.hostManager.arrays) : undefined;
     this.upBatch = new UpBatch(o.clock, o.config.cells.update_batch_interval * 1000);
     this.reporter = new CapacityReporter(
       o.path,
@@ -199,13 +201,7 @@ export class CellNode {
     if (this.o.leaf) {
       // A leaf reports after every change of its instances; most (a task state, a power state) leave
       // its hosts as they were, and the capacity computed last time stands. Nobody changes it in place.
-      const hm = this.o.leaf.ctx.hostManager;
-      const revision = hm.revision();
-      const last = this.leafCapacity;
-      if (last && last.revision === revision && last.flavors === this.flavors) return last.capacity;
-      const capacity = leafCapacity(hm.hosts(), this.flavors);
-      this.leafCapacity = { revision, flavors: this.flavors, capacity };
-      return capacity;
+      return this.leafCapacity!.capacity(this.o.leaf.ctx.hostManager.hosts(), this.flavors);
     }
     return this.o.parent!.children.total();
   }

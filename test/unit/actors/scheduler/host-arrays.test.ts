@@ -52,4 +52,20 @@ describe('HostArrays', () => {
     expect(json['memoryMb']).toBe(16384);
     expect(Object.keys(json)).not.toContain('a');
   });
+
+  it('a write of the value a slot holds changes nothing; a change stamps its slot with the new revision', () => {
+    const hm = cell(3);
+    const a = hm.arrays;
+    const h = hm.get('u1')!;
+    const before = a.revision;
+    h.memoryMbUsed = h.memoryMbUsed;
+    hm.setServiceState('h1', { up: true, disabled: false });
+    expect(a.revision).toBe(before);
+    h.memoryMbUsed = 2048;
+    expect(a.revision).toBe(before + 1);
+    expect(a.stamps[1]).toBe(a.revision);
+    expect(a.stamps[0]).toBeLessThan(a.revision);
+    expect(a.freeRam[1]).toBe(16384 - 2048);
+  });
 });
+
