@@ -35,7 +35,8 @@ export class Children {
    * burst would all go to the child that looked emptiest before the first report came back.
    */
   private readonly adjustments = new Map<string, Adjustment>();
-  private flavors: readonly FlavorSpec[] = [];
+  /** The cloud's flavors by id (a Map: flavor ids are chosen by admins). */
+  private flavorById = new Map<string, FlavorSpec>();
 
   constructor(
     children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number; hosts?: readonly string[] }>,
@@ -53,7 +54,8 @@ export class Children {
   }
 
   setFlavors(flavors: readonly FlavorSpec[]): void {
-    this.flavors = flavors;
+    this.flavorById = new Map();
+    for (const f of flavors) if (!this.flavorById.has(f.id)) this.flavorById.set(f.id, f);
   }
 
   /** Count a build against the child until its own reports include it. */
@@ -124,12 +126,9 @@ export class Children {
     if (f.vcpus === 0 && f.memoryMb === 0 && f.diskGb === 0) return c;
     const cap = c.capacity;
     const units = copyUnits(cap.units);
-    for (const fl of this.flavors) {
+    for (const fl of this.flavorById.values()) {
       const known = unitsKnown(units, fl.id);
-      if (known === undefined) continue;
-      const d = flavorDiskGb(fl);
-      const taken = Math.ceil(Math.max(f.vcpus / fl.vcpus, f.memoryMb / fl.memoryMb, d > 0 ? f.diskGb / d : 0));
-      units[fl.id] = Math.max(0, known - taken);
+      if (known !== undefined) units[fl.id] = unitsLeft(known, fl, f);
     }
     return {
       ...c,
@@ -181,9 +180,42 @@ export class Children {
     return [...this.byPath.values()].map((c) => this.adjusted(c));
   }
 
-  /** The subtree's capacity: what the unmuted children report, less builds on their way. */
+  /**
+   * The subtree's capacity: what the unmuted children report, less builds on their way — the sum of
+   * their `adjusted` capacities, summed here without copying each child's (a middle cell sums its
+   * children at every change below it).
+   */
   total(): Capacity {
-    return sumCapacities([...this.byPath.values()].filter((c) => !c.muted).map((c) => this.adjusted(c).capacity));
+    const t = emptyCapacity();
+    const sum = t.units;
+    const names: [string[], string[], string[]] = [[], [], []];
+    for (const c of this.byPath.values()) {
+      if (c.muted) continue;
+      const cap = c.capacity;
+      const f = c.inFlight;
+      const inFlight = f.vcpus !== 0 || f.memoryMb !== 0 || f.diskGb !== 0;
+      t.vcpus += cap.vcpus; t.vcpusFree += inFlight ? Math.max(0, cap.vcpusFree - f.vcpus) : cap.vcpusFree;
+      t.memoryMb += cap.memoryMb; t.memoryMbFree += inFlight ? Math.max(0, cap.memoryMbFree - f.memoryMb) : cap.memoryMbFree;
+      t.diskGb += cap.diskGb; t.diskGbFree += inFlight ? Math.max(0, cap.diskGbFree - f.diskGb) : cap.diskGbFree;
+      t.hostsUp += cap.hostsUp; t.hosts += cap.hosts;
+      const u = cap.units;
+      for (const k in u) {
+        if (!Object.hasOwn(u, k)) continue;
+        let v = u[k]!;
+        if (inFlight) {
+          const fl = this.flavorById.get(k);
+          if (fl) v = unitsLeft(v, fl, f);
+        }
+        sum[k] = (sum[k] ?? 0) + v;
+      }
+      addNames(names[0], cap.hypervisorTypes);
+      addNames(names[1], cap.cpuArchs);
+      addNames(names[2], cap.availabilityZones);
+    }
+    t.hypervisorTypes = names[0].sort();
+    t.cpuArchs = names[1].sort();
+    t.availabilityZones = names[2].sort();
+    return t;
   }
 
   /** What the children last reported, without in-flight adjustments. */
@@ -226,4 +258,16 @@ export class Children {
     c.linkDown = false;
     c.muted = c.adminMuted === true;
   }
+}
+
+/** Units of a flavor a child still has once the builds on their way there are taken off. */
+function unitsLeft(known: number, fl: FlavorSpec, f: { vcpus: number; memoryMb: number; diskGb: number }): number {
+  const d = flavorDiskGb(fl);
+  const taken = Math.ceil(Math.max(f.vcpus / fl.vcpus, f.memoryMb / fl.memoryMb, d > 0 ? f.diskGb / d : 0));
+  return Math.max(0, known - taken);
+}
+
+/** Add each name not yet in `list` (a cell has a handful of hypervisor types, architectures and zones). */
+function addNames(list: string[], names: readonly string[]): void {
+  for (const n of names) if (!list.includes(n)) list.push(n);
 }

@@ -91,4 +91,40 @@ describe('capacity', () => {
     kids.checkSilence();
     expect(kids.isMuted('api!x')).toBe(true);
   });
+
+  it("a parent's total equals the sum of its unmuted children's adjusted capacities, whatever was reported and sent", () => {
+    const flavors = [tiny, large, { ...large, id: '__proto__', name: 'proto', vcpus: 2, memoryMb: 1024, rootGb: 0 }];
+    let seed = 11;
+    const r = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const clock = new VirtualClock();
+    const paths = ['api!a', 'api!b', 'api!c', 'api!d'];
+    const kids = new Children(paths.map((path) => ({ path, isLeaf: true, weightOffset: 0 })), clock, 300_000, createLogger({}, 'silent'));
+    kids.setFlavors(flavors);
+    const seq = new Map<string, number>();
+    for (let step = 0; step < 300; step++) {
+      const path = paths[r(paths.length)]!;
+      const op = r(6);
+      if (op <= 1) {
+        const hosts = Array.from({ length: 1 + r(4) }, (_, i) => host(`${path}-${i}`, {
+          vcpusUsed: r(9), memoryMbUsed: 1024 * r(16), hypervisorType: ['QEMU', 'VMware'][r(2)], availabilityZone: `az${r(3)}`,
+          serviceUp: r(5) !== 0,
+        }));
+        const next = (seq.get(path) ?? 0) + 1;
+        seq.set(path, next);
+        kids.report({ from: path, seq: next, full: true, capacity: leafCapacity(hosts, flavors.slice(0, 1 + r(3))) });
+      } else if (op === 2) kids.consume(path, [`i${step}`, `j${step}`].slice(0, 1 + r(2)), flavors[r(3)]!);
+      else if (op === 3) kids.landed(`i${step - 1 - r(5)}`);
+      else if (op === 4) kids.release(`j${step - 1 - r(5)}`);
+      else if (r(2) === 0) kids.linkLost(path);
+      else kids.heardFrom(path);
+      const expected = sumCapacities(kids.candidates().filter((c) => !kids.isMuted(c.path)).map((c) => c.capacity));
+      const got = kids.total();
+      expect(got, `step ${step}`).toEqual(expected);
+      expect(Object.keys(got.units), `step ${step}`).toEqual(Object.keys(expected.units));
+    }
+  });
 });
+
