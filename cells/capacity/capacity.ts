@@ -130,26 +130,22 @@ export function sumCapacities(list: readonly Capacity[]): Capacity {
   return c;
 }
 
+const SCALARS = ['vcpus', 'vcpusFree', 'memoryMb', 'memoryMbFree', 'diskGb', 'diskGbFree', 'hostsUp', 'hosts'] as const;
+const NAME_LISTS = ['hypervisorTypes', 'cpuArchs', 'availabilityZones'] as const;
+
 /** The fields of `next` that differ from `prev` (units only by changed flavor). Empty when nothing changed. */
 export function diffCapacity(prev: Capacity, next: Capacity): Partial<Capacity> {
   const d: Partial<Capacity> = {};
-  const scalars = ['vcpus', 'vcpusFree', 'memoryMb', 'memoryMbFree', 'diskGb', 'diskGbFree', 'hostsUp', 'hosts'] as const;
-  for (const k of scalars) if (prev[k] !== next[k]) d[k] = next[k];
-  const units = newUnits();
-  let anyUnit = false;
+  for (const k of SCALARS) if (prev[k] !== next[k]) d[k] = next[k];
+  let units: Record<string, number> | undefined;
   const nu = next.units;
   for (const k in nu) {
     if (!Object.hasOwn(nu, k)) continue;
     const v = nu[k]!;
-    if (unitsKnown(prev.units, k) !== v) {
-      units[k] = v;
-      anyUnit = true;
-    }
+    if (unitsKnown(prev.units, k) !== v) (units ??= newUnits())[k] = v;
   }
-  if (anyUnit) d.units = units;
-  for (const k of ['hypervisorTypes', 'cpuArchs', 'availabilityZones'] as const) {
-    if (!sameNames(prev[k], next[k])) d[k] = next[k];
-  }
+  if (units) d.units = units;
+  for (const k of NAME_LISTS) if (!sameNames(prev[k], next[k])) d[k] = next[k];
   return d;
 }
 
@@ -159,10 +155,12 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** `base` with the delta applied: a new Capacity (units shared with `base` when the delta has none: nobody edits a Capacity in place). */
 export function applyDelta(base: Capacity, d: Partial<Capacity>): Capacity {
-  const units = copyUnits(base.units);
   const du = d.units;
-  if (du) for (const k in du) if (Object.hasOwn(du, k)) units[k] = du[k]!;
+  if (!du) return { ...base, ...d, units: base.units };
+  const units = copyUnits(base.units);
+  for (const k in du) if (Object.hasOwn(du, k)) units[k] = du[k]!;
   return { ...base, ...d, units };
 }
 
