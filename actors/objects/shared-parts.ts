@@ -3,14 +3,17 @@
  * and images and mostly empty metadata, not a million copies of each (~450 B per record, measured on a
  * 10,000-host simulation). A shared part is a frozen copy, so code that changed one in place would
  * throw instead of changing every record that shares it (records are replaced, never changed in
- * place). The pools are bounded: past POOL_LIMIT distinct values a part is kept as it came.
+ * place), and one the in-process bus need not copy (markWireSafe). The pools are bounded: past
+ * POOL_LIMIT distinct values a part is kept as it came.
  */
+import { markWireSafe } from '../../runtime/bus/json-copy.ts';
 import type { Flavor } from './flavor.ts';
 import type { Image } from './image.ts';
 
 export const POOL_LIMIT = 1000;
 
 const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+markWireSafe(EMPTY);
 
 class Pool<T extends { id: string }> {
   /** Per id, the distinct values seen (a flavor's extra specs or an image's properties may differ). */
@@ -24,6 +27,8 @@ class Pool<T extends { id: string }> {
     if (known) for (const k of known) if (sameValue(v, k)) return k;
     if (this.size >= POOL_LIMIT) return v;
     const frozen = deepFreeze(structuredClone(v));
+    // The simulator's in-process bus then hands it over instead of copying it into every message.
+    markWireSafe(frozen);
     if (known) known.push(frozen);
     else this.byId.set(v.id, [frozen]);
     this.size++;

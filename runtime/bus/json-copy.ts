@@ -3,11 +3,51 @@
  * in-process bus (the simulator's) hands each receiver such a copy instead of a JSON string: the
  * receiver sees exactly what the wire would give it (undefined dropped, `toJSON` applied, NaN → null,
  * a snapshot taken at send time), at a fraction of the cost of writing and parsing the text.
+ * Values marked wire-safe (deep-frozen plain data) are passed on as they are.
  */
 const OBJECT_PROTOTYPE = Object.prototype;
 
+/**
+ * Values a copy may hand over as they are: deep-frozen, and equal to their own JSON copy (see
+ * markWireSafe). Nobody can change them, and JSON would rebuild an equal value, so a receiver cannot
+ * tell the difference — a flavor or image shared by many instance records is not copied per message.
+ */
+const WIRE_SAFE = new WeakSet<object>();
+
 export function jsonCopy(v: unknown): unknown {
   return copy(v, '');
+}
+
+/**
+ * Let jsonCopy pass `v` on uncopied from now on, if it is deep-frozen plain data that JSON gives back
+ * unchanged (no undefined members, no NaN or -0, no toJSON, no prototype but Object's). Returns
+ * whether it was marked; a value that is not such data is copied as before.
+ */
+export function markWireSafe(v: object): boolean {
+  if (!isFrozenJson(v)) return false;
+  WIRE_SAFE.add(v);
+  return true;
+}
+
+function isFrozenJson(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (v === null) return true;
+      if (!Object.isFrozen(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+      if (Array.isArray(v)) return v.every((x) => x !== undefined && isFrozenJson(x));
+      if (Object.getPrototypeOf(v) !== OBJECT_PROTOTYPE || Object.getOwnPropertySymbols(v).length > 0) return false;
+      const names = Object.getOwnPropertyNames(v);
+      if (names.length !== Object.keys(v).length) return false; // a member JSON would leave out
+      return names.every((k) => isFrozenJson((v as Record<string, unknown>)[k]));
+    }
+    default:
+      return false;
+  }
 }
 
 /** Defines "__proto__" as an own member, as JSON.parse does (an assignment would set the prototype instead). */
@@ -37,6 +77,7 @@ function copy(v: unknown, key: string | number): unknown {
 }
 
 function copyObject(v: object): unknown {
+  if (WIRE_SAFE.has(v)) return v;
   if (Array.isArray(v)) {
     const n = v.length;
     const out = new Array<unknown>(n);

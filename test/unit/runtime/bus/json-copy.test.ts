@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonCopy } from '../../../../runtime/bus/json-copy.ts';
+import { jsonCopy, markWireSafe } from '../../../../runtime/bus/json-copy.ts';
 
 /** The wire's answer: what a receiver gets from a JSON transport. */
 const viaJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v) ?? 'null');
@@ -62,4 +62,37 @@ describe('jsonCopy', () => {
     a.self = a;
     expect(() => jsonCopy(a)).toThrow();
   });
+
+  it('hands over a value marked wire-safe as it is, and marks only deep-frozen data JSON gives back unchanged', () => {
+    const deepFreeze = <T>(v: T): T => {
+      if (typeof v === 'object' && v !== null) {
+        for (const x of Object.values(v)) deepFreeze(x);
+        Object.freeze(v);
+      }
+      return v;
+    };
+    const flavor = deepFreeze({ id: '1', vcpus: 1, extraSpecs: { 'hw:cpu_policy': 'shared' }, tags: ['a', null], on: true });
+    expect(markWireSafe(flavor)).toBe(true);
+    const got = jsonCopy({ record: { flavor, name: 'vm' } }) as { record: { flavor: unknown; name: string } };
+    expect(got.record.flavor).toBe(flavor);
+    expect(JSON.stringify(got)).toBe(JSON.stringify({ record: { flavor, name: 'vm' } }));
+    // Not such data: each is copied as JSON would rebuild it.
+    const refused: object[] = [
+      { id: '2' }, // not frozen
+      deepFreeze({ id: '3', nested: Object.assign(Object.create(null), { a: 1 }) as object }), // no Object prototype
+      deepFreeze({ id: '4', description: undefined }), // JSON leaves the member out
+      deepFreeze({ id: '5', ratio: Number.NaN }), // JSON writes null
+      deepFreeze({ id: '6', zero: -0 }),
+      deepFreeze({ id: '7', when: new Date(0) }), // toJSON
+      { id: '8', inner: { notFrozen: true } }, // frozen at the top only
+    ];
+    Object.freeze(refused[6]);
+    for (const v of refused) {
+      expect(markWireSafe(v), JSON.stringify(v)).toBe(false);
+      const c = jsonCopy({ v }) as { v: unknown };
+      expect(c.v).not.toBe(v);
+      expect(c).toStrictEqual(JSON.parse(JSON.stringify({ v })));
+    }
+  });
 });
+
