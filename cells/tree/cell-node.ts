@@ -216,16 +216,17 @@ export class CellNode {
       this.outbox = [];
       // The capacity delta of this turn rides with the last message, after the updates it reflects.
       const pending = this.reporter.takePending();
-      // A middle cell forwards what its children sent (wire copies it keeps no reference to): it hands
-      // them over, and its capacity delta (which shares lists with its last report) goes as a copy.
-      const handOver = !this.o.leaf;
-      const capacity = handOver && pending ? (jsonCopy(pending) as typeof pending) : pending;
+      // The updates are handed over, not copied again by an in-process bus: a middle cell forwards what
+      // its children sent (wire copies it keeps no reference to), and a leaf's are built for this
+      // message (instanceState: a new record whose parts records replace, never change in place). The
+      // capacity delta shares lists with the last report, so it goes as a copy.
+      const capacity = pending ? (jsonCopy(pending) as typeof pending) : pending;
       for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         const last = i + UPDATES_PER_MESSAGE >= all.length;
         const body = { from: this.o.path, updates, ...(last && capacity ? { capacity } : {}) };
         void this.o.parentBus
-          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body, handOver })
+          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body, handOver: true })
           .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send'));
       }
     });
