@@ -155,7 +155,10 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** `base` with the delta applied: a new Capacity (units shared with `base` when the delta has none: nobody edits a Capacity in place). */
+/**
+ * `base` with the delta applied, as a new Capacity; its units are `base`'s own when the delta has none
+ * (nobody edits a Capacity in place).
+ */
 export function applyDelta(base: Capacity, d: Partial<Capacity>): Capacity {
   const du = d.units;
   if (!du) return { ...base, ...d, units: base.units };

@@ -1,11 +1,11 @@
 /**
  * A leaf cell's capacity kept current host by host: what `leafCapacity` computes over every host, but
  * after a change only the hosts whose numbers, service state or names changed are counted again (a
- * build moves one host; a leaf reports after every change): HostArrays stamps each slot with the
- * revision of its last change, and nothing is looked at while the revision stands. Each host's share — its capacities, free
- * resources and per-flavor units — is kept per slot of the HostManager's arrays; the totals are summed
- * again in slot order as `leafCapacity` sums them (cheap next to counting a host), so the result is
- * the same to the bit.
+ * build moves one host; a leaf reports after every change). HostArrays stamps each slot with the
+ * revision of its last change, and nothing is looked at while the revision stands. Each host's share
+ * (its capacities, free resources and per-flavor units) is kept per slot; the totals are summed again
+ * in slot order as `leafCapacity` sums them (cheap next to counting a host), so the result is the
+ * same to the bit.
  */
 import type { HostArrays } from '../../actors/scheduler/host-arrays.ts';
 import type { FlavorSpec, HostState } from '../../actors/scheduler/types.ts';

@@ -39,7 +39,12 @@ function isFrozenJson(v: unknown): boolean {
     case 'object': {
       if (v === null) return true;
       if (!Object.isFrozen(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
-      if (Array.isArray(v)) return v.every((x) => x !== undefined && isFrozenJson(x));
+      if (Array.isArray(v)) {
+        // A hole or an undefined item would be null in JSON; a member that is no index, left out.
+        if (Object.keys(v).length !== v.length) return false;
+        for (let i = 0; i < v.length; i++) if (v[i] === undefined || !isFrozenJson(v[i])) return false;
+        return true;
+      }
       if (Object.getPrototypeOf(v) !== OBJECT_PROTOTYPE || Object.getOwnPropertySymbols(v).length > 0) return false;
       const names = Object.getOwnPropertyNames(v);
       if (names.length !== Object.keys(v).length) return false; // a member JSON would leave out

@@ -85,6 +85,7 @@ describe('jsonCopy', () => {
       deepFreeze({ id: '6', zero: -0 }),
       deepFreeze({ id: '7', when: new Date(0) }), // toJSON
       { id: '8', inner: { notFrozen: true } }, // frozen at the top only
+      deepFreeze({ id: '9', list: [1, , 2] }), // a hole: null in JSON
     ];
     Object.freeze(refused[6]);
     for (const v of refused) {
