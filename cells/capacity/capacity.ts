@@ -104,7 +104,7 @@ export function leafCapacity(hosts: readonly HostState[], flavors: readonly Flav
 }
 
 /** Add `name` to `list` unless it is there (a cell has a handful of hypervisor types, architectures and zones). */
-function addName(list: string[], name: string): void {
+export function addName(list: string[], name: string): void {
   if (!list.includes(name)) list.push(name);
 }
 

@@ -9,7 +9,7 @@
  */
 import type { HostArrays } from '../../actors/scheduler/host-arrays.ts';
 import type { FlavorSpec, HostState } from '../../actors/scheduler/types.ts';
-import { hostFree, newUnits, unitsOn, type Capacity, type HostFree } from './capacity.ts';
+import { addName, hostFree, newUnits, unitsOn, type Capacity, type HostFree } from './capacity.ts';
 
 /** Per slot in `share`: vcpusCap, memoryCap, diskCap, then the free vCPUs, RAM and disk (not below 0). */
 const SHARE = 6;
@@ -130,10 +130,7 @@ export class LeafCapacityTracker {
     const lists: [string[], string[], string[]] = [[], [], []];
     for (let s = 0; s < n; s++) {
       if (this.counted[s] === 0) continue;
-      for (let k = 0; k < 3; k++) {
-        const name = this.names[3 * s + k]!;
-        if (!lists[k]!.includes(name)) lists[k]!.push(name);
-      }
+      for (let k = 0; k < 3; k++) addName(lists[k]!, this.names[3 * s + k]!);
     }
     return { hypervisorTypes: lists[0].sort(), cpuArchs: lists[1].sort(), availabilityZones: lists[2].sort() };
   }

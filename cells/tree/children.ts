@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import { applyDelta, copyUnits, emptyCapacity, flavorDiskGb, sumCapacities, unitsKnown, type Capacity } from '../capacity/capacity.ts';
+import { addName, applyDelta, copyUnits, emptyCapacity, flavorDiskGb, sumCapacities, unitsKnown, type Capacity } from '../capacity/capacity.ts';
 import type { CapacityReportBody } from '../messages.ts';
 import type { ChildCell } from '../scheduler/types.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
@@ -208,9 +208,9 @@ export class Children {
         }
         sum[k] = (sum[k] ?? 0) + v;
       }
-      addNames(names[0], cap.hypervisorTypes);
-      addNames(names[1], cap.cpuArchs);
-      addNames(names[2], cap.availabilityZones);
+      for (const t of cap.hypervisorTypes) addName(names[0], t);
+      for (const t of cap.cpuArchs) addName(names[1], t);
+      for (const t of cap.availabilityZones) addName(names[2], t);
     }
     t.hypervisorTypes = names[0].sort();
     t.cpuArchs = names[1].sort();
@@ -265,9 +265,4 @@ function unitsLeft(known: number, fl: FlavorSpec, f: { vcpus: number; memoryMb: 
   const d = flavorDiskGb(fl);
   const taken = Math.ceil(Math.max(f.vcpus / fl.vcpus, f.memoryMb / fl.memoryMb, d > 0 ? f.diskGb / d : 0));
   return Math.max(0, known - taken);
-}
-
-/** Add each name not yet in `list` (a cell has a handful of hypervisor types, architectures and zones). */
-function addNames(list: string[], names: readonly string[]): void {
-  for (const n of names) if (!list.includes(n)) list.push(n);
 }
