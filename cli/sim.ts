@@ -2,19 +2,19 @@
  * `novacell sim scenario.yaml [--seed N] [--out DIR] [--set k=v]... [--replications N [--workers W]]`: run a scenario
  * on the simulator and write results.json, CSV time series and report.html (one folder per seed when
  * replicating, with a summary of means and confidence intervals). A progress bar goes to stderr on a
- * terminal; the summary to stdout. Wall-clock time is read here, never inside the simulator. With
- * `--workers W`, replications run W at a time in worker threads (simulator/replica-worker.ts).
+ * terminal; the summary to stdout. Every run goes in a worker thread of its own (simulator/replica-worker.ts)
+ * whose heap is sized for a simulation (simulator/sim-thread.ts); with `--workers W`, replications run
+ * W at a time. Wall-clock time is read by the run's thread, never inside the simulator.
  */
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { runSimulation, type Progress } from '../simulator/engine.ts';
+import type { Progress } from '../simulator/engine.ts';
 import { loadScenario } from '../simulator/scenario/index.ts';
 import { replicationSeeds, writeReplicationSummary } from '../simulator/report/replications.ts';
-import { writeRunOutputs } from '../simulator/report/write.ts';
 import { formatDuration } from '../simulator/units.ts';
-import type { ReplicaDone, ReplicaJob } from '../simulator/replica-worker.ts';
+import { simThread } from '../simulator/sim-thread.ts';
+import type { ReplicaDone, ReplicaJob, ReplicaMessage } from '../simulator/replica-worker.ts';
 import type { SimResults } from '../simulator/report/results.ts';
 
 /** One decimal for people (null stays a dash). */
@@ -25,12 +25,10 @@ export interface SimOptions {
   out?: string;
   set: string[];
   replications: number;
-  /** Replications run at once, each in its own worker thread (default 1: one after another, here). */
+  /** Replications run at once, each in its own worker thread (default 1: one after another). */
   workers?: number;
   progress: boolean;
 }
-
-const wallClock = (): number => performance.now();
 
 /** The machine, recorded in wall.json next to the wall-clock figures. */
 const machine = (): string => `${os.cpus()[0]?.model ?? 'cpu?'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}`;
@@ -61,26 +59,39 @@ function runLine(s: string, r: SimResults, decisionsPerWallS: number, dir: strin
   );
 }
 
-/** Run the seeds `workers` at a time, each in a worker thread; results come back in seed order. */
-async function inWorkers(file: string, set: string[], seeds: string[], out: string, workers: number): Promise<ReplicaDone[]> {
-  const done: ReplicaDone[] = new Array(seeds.length);
-  let next = 0;
-  const one = (i: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const job: ReplicaJob = { file, set, seed: seeds[i]!, dir: join(out, `seed-${seeds[i]}`), machine: machine() };
-      // A worker does not inherit tsx's loader: register it there before importing the TypeScript module.
-      const entry = new URL('../simulator/replica-worker.ts', import.meta.url).href;
-      const boot = `import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(entry)}))`;
-      const w = new Worker(boot, { eval: true, workerData: job });
-      w.once('message', (m: ReplicaDone) => (done[i] = m));
-      w.once('error', reject);
-      w.once('exit', (code) => (done[i] ? resolve() : reject(new Error(`replication of seed ${seeds[i]} ended (exit ${code}) without results`))));
+/** One run in a worker thread of its own; `onProgress` gets the engine's progress. */
+function runInThread(job: ReplicaJob, onProgress?: (p: Progress) => void): Promise<ReplicaDone> {
+  return new Promise((resolve, reject) => {
+    const w = simThread(new URL('../simulator/replica-worker.ts', import.meta.url), { workerData: { ...job, progress: onProgress !== undefined } });
+    let done: ReplicaDone | undefined;
+    w.on('message', (m: ReplicaMessage) => {
+      if (m.kind === 'progress') onProgress?.(m.progress);
+      else done = m.done;
     });
+    w.once('error', reject);
+    w.once('exit', (code) => (done ? resolve(done) : reject(new Error(`simulation of seed ${job.seed} ended (exit ${code}) without results`))));
+  });
+}
+
+/** Run the seeds `workers` at a time, each in its own thread; results come back in seed order. */
+async function inThreads(file: string, set: string[], seeds: string[], out: string, workers: number, progress: boolean): Promise<ReplicaDone[]> {
+  const done: ReplicaDone[] = new Array(seeds.length);
+  const replicating = seeds.length > 1;
+  let next = 0;
   const lane = async (): Promise<void> => {
     while (next < seeds.length) {
       const i = next++;
-      await one(i);
-      process.stdout.write(runLine(done[i]!.seed, done[i]!.results, done[i]!.decisionsPerWallS, done[i]!.dir));
+      const s = seeds[i]!;
+      // A bar only on a terminal and when runs go one at a time (several would overwrite each other).
+      const show = progress && workers === 1 && process.stderr.isTTY;
+      const bar = progressBar(show, replicating ? `seed ${s}` : 'sim');
+      try {
+        const job = { file, set, seed: s, dir: replicating ? join(out, `seed-${s}`) : out, machine: machine() };
+        done[i] = await runInThread(job, show ? bar.update : undefined);
+      } finally {
+        bar.stop();
+      }
+      process.stdout.write(runLine(s, done[i]!.results, done[i]!.decisionsPerWallS, done[i]!.dir));
     }
   };
   await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, lane));
@@ -94,30 +105,12 @@ export async function sim(file: string, o: SimOptions): Promise<void> {
   const n = Math.max(1, o.replications);
   const seeds = replicationSeeds(seed, n);
   const workers = Math.max(1, o.workers ?? 1);
-  if (n > 1 && workers > 1) {
-    const done = await inWorkers(file, o.set, seeds, out, workers);
+  const done = await inThreads(file, o.set, seeds, out, workers, o.progress);
+  if (n > 1) {
     const summary = writeReplicationSummary(out, done.map((d) => ({ seed: d.seed, results: d.results })));
     const a = summary.metrics.acceptance_rate!;
-    process.stdout.write(`${n} replications (${workers} workers): acceptance rate ${(a.mean * 100).toFixed(2)} % ± ${(a.ci95 * 100).toFixed(2)} (95% CI) → ${out}/results.json\n`);
-    return;
-  }
-  const runs = [];
-  for (const s of seeds) {
-    const bar = progressBar(o.progress, n > 1 ? `seed ${s}` : 'sim');
-    let result;
-    try {
-      result = await runSimulation({ scenario, seed: s, wallClock, onProgress: bar.update });
-    } finally {
-      bar.stop();
-    }
-    const dir = n > 1 ? join(out, `seed-${s}`) : out;
-    const written = await writeRunOutputs(result, dir, { machine: machine() });
-    runs.push({ seed: s, results: written.results });
-    process.stdout.write(runLine(s, written.results, result.wall.decisionsPerWallS, dir));
-  }
-  if (n > 1) {
-    const summary = writeReplicationSummary(out, runs);
-    const a = summary.metrics.acceptance_rate!;
-    process.stdout.write(`${n} replications: acceptance rate ${(a.mean * 100).toFixed(2)} % ± ${(a.ci95 * 100).toFixed(2)} (95% CI) → ${out}/results.json\n`);
+    process.stdout.write(
+      `${n} replications${workers > 1 ? ` (${workers} workers)` : ''}: acceptance rate ${(a.mean * 100).toFixed(2)} % ± ${(a.ci95 * 100).toFixed(2)} (95% CI) → ${out}/results.json\n`,
+    );
   }
 }

@@ -3,7 +3,7 @@
  * wall.json, prints a summary line; a broken scenario gets file:line:col errors and exit code 2.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,23 @@ describe('novacell sim', () => {
     expect(r.manifest.scenario.overrides).toContain('filter_scheduler.ram_weight_multiplier=-1');
     expect(JSON.stringify(r)).not.toMatch(/wall/);
     expect(JSON.parse(readFileSync(join(out, 'wall.json'), 'utf8')).runS).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('runs replications in worker threads two at a time with the same bytes as one at a time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'novacell-sim-workers-'));
+    const args = ['sim', 'simulator/examples/small.yaml', '--seed', '5', '--replications', '2', '--set', 'duration=30m', '--set', 'faults=[]'];
+    const one = await novacell([...args, '--out', join(dir, 'one')]);
+    const two = await novacell([...args, '--workers', '2', '--out', join(dir, 'two')]);
+    expect(one.stdout).toMatch(/^2 replications: acceptance rate/m);
+    expect(two.stdout).toMatch(/^2 replications \(2 workers\): acceptance rate/m);
+    const seeds = readdirSync(join(dir, 'one')).filter((f) => f.startsWith('seed-'));
+    expect(seeds).toHaveLength(2);
+    for (const s of seeds) {
+      const files = readdirSync(join(dir, 'one', s)).filter((f) => f !== 'wall.json');
+      expect(files).toContain('results.json');
+      for (const f of files) expect(readFileSync(join(dir, 'two', s, f), 'utf8'), `${s}/${f}`).toBe(readFileSync(join(dir, 'one', s, f), 'utf8'));
+    }
+    expect(readFileSync(join(dir, 'two', 'results.json'), 'utf8')).toBe(readFileSync(join(dir, 'one', 'results.json'), 'utf8'));
   }, 120_000);
 
   it('reports a broken scenario with its line and exits 2', async () => {
