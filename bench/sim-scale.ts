@@ -9,8 +9,9 @@
  *   npx tsx bench/sim-scale.ts --oracle-only --regions 10 --sites 10 --cells 10 --requests 1000000
  *   npx tsx bench/sim-scale.ts --set database=memory             # keep SQLite writes, to see their cost
  *
- * The full run keeps ~5 × 10^5 servers alive at once: give Node a heap above its 4 GB default, with
- * NODE_OPTIONS=--max-old-space-size=6000 (the full topology starts in ~1.4 GiB since 2026-12-05).
+ * The run goes in a worker thread with the young generation `novacell sim` gives a run
+ * (simulator/sim-thread.ts). The full run keeps ~7 × 10^5 servers alive at the end: give Node a heap
+ * above its 4 GB default, with NODE_OPTIONS=--max-old-space-size=14000 (the thread's limit is node's).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
