@@ -33,8 +33,9 @@ export interface SimOptions {
 /** The machine, recorded in wall.json next to the wall-clock figures. */
 const machine = (): string => `${os.cpus()[0]?.model ?? 'cpu?'} ×${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}`;
 
-function progressBar(enabled: boolean, label: string) {
-  if (!enabled || !process.stderr.isTTY) return { update: (_: Progress) => undefined, stop: () => undefined };
+/** A bar on stderr when enabled and stderr is a terminal; otherwise no `update` (nothing to draw). */
+function progressBar(enabled: boolean, label: string): { update?: (p: Progress) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     { format: `${label} {bar} {percentage}% | {sim} simulated | {requests} requests | {phase}`, stream: process.stderr, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
@@ -82,12 +83,11 @@ async function inThreads(file: string, set: string[], seeds: string[], out: stri
     while (next < seeds.length) {
       const i = next++;
       const s = seeds[i]!;
-      // A bar only on a terminal and when runs go one at a time (several would overwrite each other).
-      const show = progress && workers === 1 && process.stderr.isTTY;
-      const bar = progressBar(show, replicating ? `seed ${s}` : 'sim');
+      // A bar only when runs go one at a time (several would overwrite each other).
+      const bar = progressBar(progress && workers === 1, replicating ? `seed ${s}` : 'sim');
       try {
         const job = { file, set, seed: s, dir: replicating ? join(out, `seed-${s}`) : out, machine: machine() };
-        done[i] = await runInThread(job, show ? bar.update : undefined);
+        done[i] = await runInThread(job, bar.update);
       } finally {
         bar.stop();
       }
