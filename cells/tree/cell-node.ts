@@ -59,6 +59,11 @@ export function instanceState(cell: string, inst: InstanceRecord, fault: FaultVi
   return { uuid: inst.uuid, cell, version: inst.version, record: { ...inst, fault: shown } };
 }
 
+/** Placed here, or failed here: no longer a build that may still be handed back. */
+function isPlaced(inst: InstanceRecord | undefined): inst is InstanceRecord {
+  return inst !== undefined && !(inst.host === null && inst.vmState === 'building');
+}
+
 export class CellNode {
   private flavors: FlavorSpec[] = [];
   private global: SyncGlobalBody | undefined;
@@ -94,12 +99,14 @@ export class CellNode {
       const ctx = o.leaf.ctx;
       ctx.store.onChange((inst) => {
         // Not yet placed here means not yet worth telling: it may still be handed back.
-        if (inst.host === null && inst.vmState === 'building') return;
+        if (!isPlaced(inst)) return;
         if (inst.vmState !== 'building') this.triedOf.delete(inst.uuid);
         // A hidden copy (a cross-cell move's other end) is not the instance the tree shows.
         if (isHidden(inst)) return;
         this.queueUpdate(instanceState(o.path, inst, ctx.store.faultOf(inst.uuid)));
-        this.reporter.changed();
+        // A capacity delta, empty or not, rides with every update: the update tells each parent that a
+        // build it counts in flight has landed (or failed), the delta after it that our reports count it.
+        this.reporter.changed(true);
       });
     }
     await o.parentBus.subscribe(downTopic(o.parentPath, o.path), this.handlers().handler());
@@ -287,19 +294,17 @@ export class CellNode {
       const ctx = this.o.leaf.ctx;
       // Kept while it builds (a hand-back passes it on); a first try has none to keep.
       if (b.tried.length > 0) for (const i of b.instances) this.triedOf.set(i.uuid, b.tried);
+      // A build placed here before this call is a re-send (the answer to the first was lost): it changes
+      // nothing, so nothing would travel up. Its state goes again, with an empty capacity delta that
+      // confirms our reports already count it: each parent on the way sees it landed and stops counting
+      // it as in flight at once. A build placed by this call went up as it changed (the store's onChange).
+      const placedBefore = b.instances.filter((i) => isPlaced(ctx.store.get(i.uuid)));
       await ask(this.o.leaf.conductor, 'buildInstances', { instances: b.instances, spec: b.spec }, reqId);
-      // A re-sent build we already placed changes nothing here, so nothing would travel up: send the
-      // state again, with an empty capacity delta that confirms our reports already count it: each
-      // parent on the way sees it landed and stops counting it as in flight at once.
-      let placed = false;
-      for (const i of b.instances) {
+      for (const i of placedBefore) {
         const inst = ctx.store.get(i.uuid);
-        if (inst && !(inst.host === null && inst.vmState === 'building')) {
-          this.queueUpdate(instanceState(this.o.path, inst, ctx.store.faultOf(inst.uuid)));
-          placed = true;
-        }
+        if (inst) this.queueUpdate(instanceState(this.o.path, inst, ctx.store.faultOf(inst.uuid)));
       }
-      if (placed) this.reporter.changed(true);
+      if (placedBefore.length > 0) this.reporter.changed(true);
       return { accepted: true };
     }
     const r = await this.o.parent!.dispatch(b);

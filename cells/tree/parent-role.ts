@@ -47,8 +47,9 @@ export interface ParentRoleOptions {
   /** A build no child could place: send it further up, or (at the top) bury it. */
   onExhausted(build: CellBuildBody, reason: string): void;
   /**
-   * The subtree's capacity changed. `confirm`: a child confirmed with an empty delta that its reports
-   * already show what it placed; pass the confirmation on up even if our own total did not move.
+   * The subtree's capacity changed. `confirm`: a child's report followed builds that landed, or confirmed
+   * with an empty delta that its reports already show them; pass a delta on up even if our own total did
+   * not move.
    */
   onCapacityChanged(confirm?: boolean): void;
   /** Global data for a child that (re)joined, if this cell has any yet. */
@@ -285,7 +286,9 @@ export class ParentRole {
           const mine = b.updates.filter((u) => this.inSubtree(b.from, u, d.sender));
           for (const u of mine) this.children.landed(u.uuid);
           if (mine.length > 0) this.o.onInstanceUpdates(mine);
-          if (b.capacity) await this.onCapacity(b.capacity);
+          // Builds that landed go on up with a delta of ours after them, empty or not, so our parent too
+          // stops counting them in flight (our own total may not move: the landing only replaces in flight).
+          if (b.capacity) await this.onCapacity(b.capacity, mine.length > 0);
           return null;
         },
       })
@@ -316,9 +319,9 @@ export class ParentRole {
   }
 
   /** A child's capacity (its own report, or the one that came with its instance updates). */
-  private async onCapacity(r: CapacityReportBody): Promise<null> {
+  private async onCapacity(r: CapacityReportBody, landed = false): Promise<null> {
     if (!this.children.report(r)) await this.o.bus.cast(downTopic(this.o.self, r.from), { type: 'capacity_request', body: {} });
-    this.o.onCapacityChanged(!r.full && isEmptyDelta(r.capacity));
+    this.o.onCapacityChanged(landed || (!r.full && isEmptyDelta(r.capacity)));
     return null;
   }
 

@@ -188,6 +188,46 @@ describe('cell tree over real MQTT', () => {
     expect(t.cells.get(leafPath)!.leaf!.ctx.placement.allAllocations()).toHaveLength(1);
   });
 
+  it('sends a new build up once per level when it lands, and every level stops counting it in flight then', async () => {
+    // Hosts that an m1.large fills exactly: when it lands, its leaf's report takes off just what its
+    // middle cell counted in flight, so the middle cell's total does not move from what it last
+    // reported. Spawning takes long enough that ACTIVE (the next update) cannot confirm the landing.
+    const { tree: t, flavors } = await start({
+      hostsPerLeaf: 1, host: { vcpus: 4, memory_mb: 8704, disk_gb: 100 }, nova: '{cpu_allocation_ratio: 1.0, ram_allocation_ratio: 1.0}', spawnTimeMs: 10_000,
+    });
+    await settleCapacity(t, flavors);
+    const api = t.apiCell.role!;
+    // What each middle cell hears from its leaves, by instance: the versions of each update.
+    const heard = new Map<string, number[]>();
+    for (const c of api.children.paths()) {
+      const cell = t.cells.get(c)!;
+      const node = cell.node!;
+      const forward = node.forwardUpdates.bind(node);
+      node.forwardUpdates = (updates) => {
+        for (const u of updates) heard.set(u.uuid, [...(heard.get(u.uuid) ?? []), u.version]);
+        forward(updates);
+      };
+      // As in a busy tree, the middle cell reports between sending the build down and hearing it
+      // landed (here: at once), so its parent already sees the build's resources gone from it.
+      const children = cell.role!.children;
+      const consume = children.consume.bind(children);
+      children.consume = (...a) => (consume(...a), node.capacityChanged());
+    }
+    const large = flavors.find((f) => f.id === '4')!;
+    const { instanceUuids: [uuid] } = await t.api.create({ name: 'fresh', flavor: large, image }, ctx);
+    await until('placed, seen at the top', async () => (await t.api.get(uuid!, ctx)).host !== null);
+    const child = api.dispatcher.routeOf(uuid!)!;
+    const mid = t.cells.get(child)!.role!;
+    const leafPath = mid.dispatcher.routeOf(uuid!)!;
+    // Each level drops the build from in flight with the delta that follows its update, not at its
+    // child's next full report (capacity_report_interval, 30 s): the middle cell's total did not move,
+    // yet it sends a delta after the update for its parent to confirm with.
+    await until('nothing in flight at any level', () => api.children.linkState(child)!.inFlight + mid.children.linkState(leafPath)!.inFlight === 0, 5_000);
+    expect((await t.api.get(uuid!, ctx)).vmState).toBe('building');
+    // The placed state went up once (the leaf once sent it a second time after every build).
+    expect(heard.get(uuid!)).toHaveLength(1);
+  });
+
   it('places an anti-affinity group on distinct hosts across leaf cells', async () => {
     const { tree: t, flavors } = await start({ hostsPerLeaf: 2 });
     await settleCapacity(t, flavors);

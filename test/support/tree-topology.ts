@@ -11,6 +11,8 @@ export interface TreeShape {
   grandchildren?: number;
   hostsPerLeaf?: number;
   host?: { vcpus: number; memory_mb: number; disk_gb: number };
+  /** How long the fake hosts take to spawn a guest (default at once). */
+  spawnTimeMs?: number;
   nova?: string;
   leafNova?: (leaf: string) => string;
 }
@@ -25,12 +27,13 @@ export function treeTopology(s: TreeShape & { dataDir?: string } = {}): string {
   const grand = s.grandchildren ?? 2;
   const per = s.hostsPerLeaf ?? 10;
   const host = s.host ?? { vcpus: 16, memory_mb: 32768, disk_gb: 500 };
+  const spawn = s.spawnTimeMs === undefined ? '' : `, driver_options: {spawn_time_ms: ${s.spawnTimeMs}}`;
   let n = 0;
   const leaf = (name: string) => {
     const first = n + 1;
     n += per;
     const range = `host[${String(first).padStart(4, '0')}:${String(n).padStart(4, '0')}]`;
-    return `        - name: ${name}\n${s.leafNova ? `          nova: ${s.leafNova(name)}\n` : ''}          hosts:\n            - {names: "${range}", driver: fake, vcpus: ${host.vcpus}, memory_mb: ${host.memory_mb}, disk_gb: ${host.disk_gb}}\n`;
+    return `        - name: ${name}\n${s.leafNova ? `          nova: ${s.leafNova(name)}\n` : ''}          hosts:\n            - {names: "${range}", driver: fake, vcpus: ${host.vcpus}, memory_mb: ${host.memory_mb}, disk_gb: ${host.disk_gb}${spawn}}\n`;
   };
   let kids = '';
   for (let c = 1; c <= children; c++) {
