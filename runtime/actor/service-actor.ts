@@ -56,23 +56,8 @@ export function spawnService<S extends object>(
   opts: SpawnServiceOptions = {},
 ): ServiceRef<S> {
   const policy = opts.policy ?? 'restart';
-  const work = opts.work;
-  const handle = serviceHandler(name, factory, opts);
-  const ref = nact.spawn(
-    parent,
-    work
-      ? async (state: S | undefined, msg: ServiceMsg) => {
-          try {
-            return await handle(state, msg);
-          } finally {
-            work.end();
-          }
-        }
-      : handle,
-    name,
-    { onCrash: crashHandler(name, policy, opts) },
-  );
-  return { name, ref, work };
+  const ref = nact.spawn(parent, serviceHandler(name, factory, opts), name, { onCrash: crashHandler(name, policy, opts) });
+  return { name, ref, work: opts.work };
 }
 
 /*
@@ -82,39 +67,47 @@ export function spawnService<S extends object>(
  * per compute host, 10^5 of them in the large simulation.
  */
 
-/** The actor's behaviour: build the service on the first message (and after a restart), then call its method. */
+/**
+ * The actor's behaviour: build the service on the first message (and after a restart), then call its
+ * method. The message stops counting as work when its handler is done, crash or not (the `finally`).
+ */
 function serviceHandler<S extends object>(name: string, factory: () => S, opts: SpawnServiceOptions) {
+  const work = opts.work;
   return async (state: S | undefined, msg: ServiceMsg): Promise<S> => {
-    const svc = state ?? factory();
-    // Looked up by name (the message came through the mailbox), so checked before it is called.
-    const fn: unknown = Reflect.get(svc, msg.method);
-    if (typeof fn !== 'function') {
-      msg.reject?.(new NovaError(`${name} has no method ${msg.method}`));
-      return svc;
-    }
-    let result: unknown;
     try {
-      result = Reflect.apply(fn, svc, msg.args);
-      if (result instanceof Promise && opts.pipelined?.has(msg.method)) {
-        result.then(
-          (v) => msg.resolve?.(v),
-          (e) => {
-            if (!(e instanceof NovaError)) opts.log?.error({ err: e, actor: name, method: msg.method }, 'pipelined call failed');
-            msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${errorMessage(e)}`));
-          },
-        );
+      const svc = state ?? factory();
+      // Looked up by name (the message came through the mailbox), so checked before it is called.
+      const fn: unknown = Reflect.get(svc, msg.method);
+      if (typeof fn !== 'function') {
+        msg.reject?.(new NovaError(`${name} has no method ${msg.method}`));
         return svc;
       }
-      result = await result;
-    } catch (e) {
-      if (e instanceof NovaError) {
-        msg.reject?.(e);
-        return svc;
+      let result: unknown;
+      try {
+        result = Reflect.apply(fn, svc, msg.args);
+        if (result instanceof Promise && opts.pipelined?.has(msg.method)) {
+          result.then(
+            (v) => msg.resolve?.(v),
+            (e) => {
+              if (!(e instanceof NovaError)) opts.log?.error({ err: e, actor: name, method: msg.method }, 'pipelined call failed');
+              msg.reject?.(e instanceof NovaError ? e : new NovaError(`${name}.${msg.method} failed: ${errorMessage(e)}`));
+            },
+          );
+          return svc;
+        }
+        result = await result;
+      } catch (e) {
+        if (e instanceof NovaError) {
+          msg.reject?.(e);
+          return svc;
+        }
+        throw e;
       }
-      throw e;
+      msg.resolve?.(result);
+      return svc;
+    } finally {
+      work?.end();
     }
-    msg.resolve?.(result);
-    return svc;
   };
 }
 
