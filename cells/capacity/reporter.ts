@@ -57,7 +57,8 @@ export class CapacityReporter {
     const always = this.confirm;
     this.confirm = false;
     const next = this.compute();
-    const delta = diffCapacity(this.last, next);
+    // The same object back: nothing it counts changed (cells/tree/children.ts keeps its last total).
+    const delta = next === this.last ? {} : diffCapacity(this.last, next);
     if (isEmptyDelta(delta) && !always) return undefined;
     this.last = next;
     return { from: this.from, seq: ++this.seq, full: false, capacity: delta };

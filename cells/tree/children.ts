@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import { addName, applyDelta, copyUnits, emptyCapacity, flavorDiskGb, sumCapacities, unitsKnown, type Capacity } from '../capacity/capacity.ts';
+import { addName, applyDelta, copyUnits, emptyCapacity, flavorDiskGb, isEmptyDelta, sumCapacities, unitsKnown, type Capacity } from '../capacity/capacity.ts';
 import type { CapacityReportBody } from '../messages.ts';
 import type { ChildCell } from '../scheduler/types.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
@@ -18,6 +18,16 @@ interface ChildState extends ChildCell {
   adminMuted?: boolean;
   /** Resources of builds sent to this child that its reports may not show yet. */
   inFlight: { vcpus: number; memoryMb: number; diskGb: number };
+  /** Its units less those in flight, as `total` last counted them, and what they were counted from. */
+  unitsLeft?: UnitsLeft;
+}
+
+interface UnitsLeft {
+  units: Readonly<Record<string, number>>;
+  inFlight: { vcpus: number; memoryMb: number; diskGb: number };
+  flavors: ReadonlyMap<string, FlavorSpec>;
+  keys: string[];
+  values: number[];
 }
 
 interface Adjustment {
@@ -37,6 +47,12 @@ export class Children {
   private readonly adjustments = new Map<string, Adjustment>();
   /** The cloud's flavors by id (a Map: flavor ids are chosen by admins). */
   private flavorById = new Map<string, FlavorSpec>();
+  /**
+   * The last `total()`, until something it counts changes: a report that changes a child, a build sent
+   * or released, a child muted or unmuted, the flavors. A middle cell asks for its total at every
+   * message from below, and many (an ACTIVE state, a confirmation) change nothing.
+   */
+  private lastTotal: Capacity | undefined;
 
   constructor(
     children: ReadonlyArray<{ path: string; isLeaf: boolean; weightOffset: number; hosts?: readonly string[] }>,
@@ -54,6 +70,7 @@ export class Children {
   }
 
   setFlavors(flavors: readonly FlavorSpec[]): void {
+    this.lastTotal = undefined;
     this.flavorById = new Map();
     for (const f of flavors) if (!this.flavorById.has(f.id)) this.flavorById.set(f.id, f);
   }
@@ -66,6 +83,7 @@ export class Children {
       if (this.adjustments.has(uuid)) continue;
       const a: Adjustment = { child, vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: flavorDiskGb(f), landed: false };
       this.adjustments.set(uuid, a);
+      this.lastTotal = undefined;
       c.inFlight.vcpus += a.vcpus;
       c.inFlight.memoryMb += a.memoryMb;
       c.inFlight.diskGb += a.diskGb;
@@ -85,6 +103,7 @@ export class Children {
     this.adjustments.delete(uuid);
     const c = this.byPath.get(a.child);
     if (!c) return;
+    this.lastTotal = undefined;
     c.inFlight.vcpus -= a.vcpus;
     c.inFlight.memoryMb -= a.memoryMb;
     c.inFlight.diskGb -= a.diskGb;
@@ -104,13 +123,17 @@ export class Children {
     if (!c) return true;
     this.heard(c);
     if (r.full) {
+      this.lastTotal = undefined;
       c.capacity = { ...emptyCapacity(), ...r.capacity };
       c.seq = r.seq;
       this.dropLanded(c.path);
       return true;
     }
     if (r.seq !== c.seq + 1) return r.seq <= c.seq; // old or duplicate: ignore; a gap: ask for a full report
-    c.capacity = applyDelta(c.capacity, r.capacity);
+    if (!isEmptyDelta(r.capacity)) {
+      this.lastTotal = undefined;
+      c.capacity = applyDelta(c.capacity, r.capacity);
+    }
     c.seq = r.seq;
     this.dropLanded(c.path);
     return true;
@@ -149,7 +172,7 @@ export class Children {
     const c = this.byPath.get(path);
     if (!c || c.linkDown) return;
     c.linkDown = true;
-    c.muted = true;
+    this.setMuted(c, true);
     this.log.warn({ child: path }, 'child cell link lost; muted');
   }
 
@@ -161,7 +184,7 @@ export class Children {
   callTimedOut(path: string, sentAt: number): void {
     const c = this.byPath.get(path);
     if (!c || c.muted || c.lastHeard > sentAt) return;
-    c.muted = true;
+    this.setMuted(c, true);
     this.log.warn({ child: path }, 'child cell did not answer a call; muted until heard from');
   }
 
@@ -170,7 +193,7 @@ export class Children {
     const now = this.clock.now();
     for (const c of this.byPath.values()) {
       if (!c.muted && now - c.lastHeard > this.muteIntervalMs) {
-        c.muted = true;
+        this.setMuted(c, true);
         this.log.warn({ child: c.path }, 'child cell silent; muted');
       }
     }
@@ -186,8 +209,9 @@ export class Children {
    * children at every change below it).
    */
   total(): Capacity {
+    if (this.lastTotal) return this.lastTotal;
     const t = emptyCapacity();
-    const sum = t.units;
+    const sum = new Map<string, number>();
     const names: [string[], string[], string[]] = [[], [], []];
     for (const c of this.byPath.values()) {
       if (c.muted) continue;
@@ -198,23 +222,17 @@ export class Children {
       t.memoryMb += cap.memoryMb; t.memoryMbFree += inFlight ? Math.max(0, cap.memoryMbFree - f.memoryMb) : cap.memoryMbFree;
       t.diskGb += cap.diskGb; t.diskGbFree += inFlight ? Math.max(0, cap.diskGbFree - f.diskGb) : cap.diskGbFree;
       t.hostsUp += cap.hostsUp; t.hosts += cap.hosts;
-      const u = cap.units;
-      for (const k in u) {
-        if (!Object.hasOwn(u, k)) continue;
-        let v = u[k]!;
-        if (inFlight) {
-          const fl = this.flavorById.get(k);
-          if (fl) v = unitsLeft(v, fl, f);
-        }
-        sum[k] = (sum[k] ?? 0) + v;
-      }
+      const { keys, values } = this.unitsLeftOf(c);
+      for (let i = 0; i < keys.length; i++) sum.set(keys[i]!, (sum.get(keys[i]!) ?? 0) + values[i]!);
       for (const t of cap.hypervisorTypes) addName(names[0], t);
       for (const t of cap.cpuArchs) addName(names[1], t);
       for (const t of cap.availabilityZones) addName(names[2], t);
     }
+    for (const [k, v] of sum) t.units[k] = v;
     t.hypervisorTypes = names[0].sort();
     t.cpuArchs = names[1].sort();
     t.availabilityZones = names[2].sort();
+    this.lastTotal = t;
     return t;
   }
 
@@ -238,8 +256,8 @@ export class Children {
     const c = this.byPath.get(path);
     if (!c) return false;
     c.adminMuted = muted;
-    if (muted) c.muted = true;
-    else if (!c.linkDown && this.clock.now() - c.lastHeard <= this.muteIntervalMs) c.muted = false;
+    if (muted) this.setMuted(c, true);
+    else if (!c.linkDown && this.clock.now() - c.lastHeard <= this.muteIntervalMs) this.setMuted(c, false);
     this.log.warn({ child: path, muted }, muted ? 'child cell muted by an operator' : 'child cell unmuted by an operator');
     return true;
   }
@@ -256,7 +274,32 @@ export class Children {
     c.lastHeard = this.clock.now();
     if (c.muted || c.linkDown) this.log.info({ child: c.path }, 'child cell heard from; unmuted');
     c.linkDown = false;
-    c.muted = c.adminMuted === true;
+    this.setMuted(c, c.adminMuted === true);
+  }
+
+  private setMuted(c: ChildState, muted: boolean): void {
+    if (c.muted === muted) return;
+    c.muted = muted;
+    this.lastTotal = undefined;
+  }
+
+  /** The child's units less its builds in flight, counted again only when one of them changed. */
+  private unitsLeftOf(c: ChildState): UnitsLeft {
+    const u = c.capacity.units;
+    const f = c.inFlight;
+    const was = c.unitsLeft;
+    if (was && was.units === u && was.flavors === this.flavorById && was.inFlight.vcpus === f.vcpus && was.inFlight.memoryMb === f.memoryMb && was.inFlight.diskGb === f.diskGb) {
+      return was;
+    }
+    const inFlight = f.vcpus !== 0 || f.memoryMb !== 0 || f.diskGb !== 0;
+    const keys = Object.keys(u);
+    const values = keys.map((k) => {
+      const v = u[k]!;
+      const fl = inFlight ? this.flavorById.get(k) : undefined;
+      return fl ? unitsLeft(v, fl, f) : v;
+    });
+    c.unitsLeft = { units: u, inFlight: { ...f }, flavors: this.flavorById, keys, values };
+    return c.unitsLeft;
   }
 }
 

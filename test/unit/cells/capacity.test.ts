@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../runtime/clock/index.ts';
 import { createLogger } from '../../../runtime/log/index.ts';
-import { applyDelta, diffCapacity, leafCapacity, sumCapacities, unitsOf } from '../../../cells/capacity/capacity.ts';
+import { applyDelta, diffCapacity, leafCapacity, sumCapacities, unitsOf, type Capacity } from '../../../cells/capacity/capacity.ts';
 import { Children } from '../../../cells/tree/children.ts';
 import { newHostState } from '../../../actors/scheduler/host-state.ts';
 
@@ -97,33 +97,57 @@ describe('capacity', () => {
     let seed = 11;
     const r = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
+      // The high bits: the low ones of this generator repeat with short periods.
+      return Math.floor(seed / 65536) % n;
     };
     const clock = new VirtualClock();
     const paths = ['api!a', 'api!b', 'api!c', 'api!d'];
     const kids = new Children(paths.map((path) => ({ path, isLeaf: true, weightOffset: 0 })), clock, 300_000, createLogger({}, 'silent'));
     kids.setFlavors(flavors);
     const seq = new Map<string, number>();
-    for (let step = 0; step < 300; step++) {
+    const last = new Map<string, Capacity>();
+    /** Instances sent to a child and not yet released. */
+    const sent: string[] = [];
+    const nextSeq = (path: string) => {
+      const n = (seq.get(path) ?? 0) + 1;
+      seq.set(path, n);
+      return n;
+    };
+    const hostsOf = (path: string) => Array.from({ length: 1 + r(4) }, (_, i) => host(`${path}-${i}`, {
+      vcpusUsed: r(9), memoryMbUsed: 1024 * r(16), hypervisorType: ['QEMU', 'VMware'][r(2)], availabilityZone: `az${r(3)}`,
+      serviceUp: r(5) !== 0,
+    }));
+    for (let step = 0; step < 600; step++) {
       const path = paths[r(paths.length)]!;
-      const op = r(6);
-      if (op <= 1) {
-        const hosts = Array.from({ length: 1 + r(4) }, (_, i) => host(`${path}-${i}`, {
-          vcpusUsed: r(9), memoryMbUsed: 1024 * r(16), hypervisorType: ['QEMU', 'VMware'][r(2)], availabilityZone: `az${r(3)}`,
-          serviceUp: r(5) !== 0,
-        }));
-        const next = (seq.get(path) ?? 0) + 1;
-        seq.set(path, next);
-        kids.report({ from: path, seq: next, full: true, capacity: leafCapacity(hosts, flavors.slice(0, 1 + r(3))) });
-      } else if (op === 2) kids.consume(path, [`i${step}`, `j${step}`].slice(0, 1 + r(2)), flavors[r(3)]!);
-      else if (op === 3) kids.landed(`i${step - 1 - r(5)}`);
-      else if (op === 4) kids.release(`j${step - 1 - r(5)}`);
-      else if (r(2) === 0) kids.linkLost(path);
-      else kids.heardFrom(path);
+      const op = r(10);
+      const was = last.get(path);
+      if (op <= 1 || (op === 2 && !was)) {
+        const cap = leafCapacity(hostsOf(path), flavors.slice(0, 1 + r(3)));
+        last.set(path, cap);
+        kids.report({ from: path, seq: nextSeq(path), full: true, capacity: cap });
+      } else if (op === 2) {
+        // A delta from what the child last sent: only the fields that changed, units by flavor.
+        const cap = leafCapacity(hostsOf(path), flavors.slice(0, 1 + r(3)));
+        kids.report({ from: path, seq: nextSeq(path), full: false, capacity: diffCapacity(was!, cap) });
+        last.set(path, applyDelta(was!, diffCapacity(was!, cap)));
+      } else if (op === 3) kids.report({ from: path, seq: nextSeq(path), full: false, capacity: {} });
+      else if (op === 4) {
+        const uuids = [`i${step}`, `j${step}`].slice(0, 1 + r(2));
+        kids.consume(path, uuids, flavors[r(3)]!);
+        sent.push(...uuids);
+      } else if (op === 5 && sent.length > 0) kids.landed(sent[r(sent.length)]!);
+      else if (op === 6 && sent.length > 0) kids.release(sent.splice(r(sent.length), 1)[0]!);
+      else if (op === 7) {
+        if (r(2) === 0) kids.linkLost(path);
+        else kids.heardFrom(path);
+      } else if (op === 8) kids.setAdminMuted(path, r(3) === 0);
+      else kids.setFlavors(flavors.slice(0, 1 + r(3)));
       const expected = sumCapacities(kids.candidates().filter((c) => !kids.isMuted(c.path)).map((c) => c.capacity));
       const got = kids.total();
       expect(got, `step ${step}`).toEqual(expected);
       expect(Object.keys(got.units), `step ${step}`).toEqual(Object.keys(expected.units));
+      // Asked again with nothing changed in between: the same total, not counted again.
+      expect(kids.total(), `step ${step}`).toBe(got);
     }
   });
 });
