@@ -127,9 +127,9 @@ describe('capacity', () => {
         kids.report({ from: path, seq: nextSeq(path), full: true, capacity: cap });
       } else if (op === 2) {
         // A delta from what the child last sent: only the fields that changed, units by flavor.
-        const cap = leafCapacity(hostsOf(path), flavors.slice(0, 1 + r(3)));
-        kids.report({ from: path, seq: nextSeq(path), full: false, capacity: diffCapacity(was!, cap) });
-        last.set(path, applyDelta(was!, diffCapacity(was!, cap)));
+        const delta = diffCapacity(was!, leafCapacity(hostsOf(path), flavors.slice(0, 1 + r(3))));
+        kids.report({ from: path, seq: nextSeq(path), full: false, capacity: delta });
+        last.set(path, applyDelta(was!, delta));
       } else if (op === 3) kids.report({ from: path, seq: nextSeq(path), full: false, capacity: {} });
       else if (op === 4) {
         const uuids = [`i${step}`, `j${step}`].slice(0, 1 + r(2));
