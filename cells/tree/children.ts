@@ -146,7 +146,7 @@ export class Children {
   /** What the child reported, less what was sent to it since. */
   private adjusted(c: ChildState): ChildCell {
     const f = c.inFlight;
-    if (f.vcpus === 0 && f.memoryMb === 0 && f.diskGb === 0) return c;
+    if (!anyInFlight(f)) return c;
     const cap = c.capacity;
     const units = copyUnits(cap.units);
     for (const fl of this.flavorById.values()) {
@@ -217,7 +217,7 @@ export class Children {
       if (c.muted) continue;
       const cap = c.capacity;
       const f = c.inFlight;
-      const inFlight = f.vcpus !== 0 || f.memoryMb !== 0 || f.diskGb !== 0;
+      const inFlight = anyInFlight(f);
       t.vcpus += cap.vcpus; t.vcpusFree += inFlight ? Math.max(0, cap.vcpusFree - f.vcpus) : cap.vcpusFree;
       t.memoryMb += cap.memoryMb; t.memoryMbFree += inFlight ? Math.max(0, cap.memoryMbFree - f.memoryMb) : cap.memoryMbFree;
       t.diskGb += cap.diskGb; t.diskGbFree += inFlight ? Math.max(0, cap.diskGbFree - f.diskGb) : cap.diskGbFree;
@@ -291,7 +291,7 @@ export class Children {
     if (was && was.units === u && was.flavors === this.flavorById && was.inFlight.vcpus === f.vcpus && was.inFlight.memoryMb === f.memoryMb && was.inFlight.diskGb === f.diskGb) {
       return was;
     }
-    const inFlight = f.vcpus !== 0 || f.memoryMb !== 0 || f.diskGb !== 0;
+    const inFlight = anyInFlight(f);
     const keys = Object.keys(u);
     const values = keys.map((k) => {
       const v = u[k]!;
@@ -301,6 +301,11 @@ export class Children {
     c.unitsLeft = { units: u, inFlight: { ...f }, flavors: this.flavorById, keys, values };
     return c.unitsLeft;
   }
+}
+
+/** Some build is on its way to the child (resources counted against it until its reports show them). */
+function anyInFlight(f: { vcpus: number; memoryMb: number; diskGb: number }): boolean {
+  return f.vcpus !== 0 || f.memoryMb !== 0 || f.diskGb !== 0;
 }
 
 /** Units of a flavor a child still has once the builds on their way there are taken off. */
