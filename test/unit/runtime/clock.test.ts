@@ -150,6 +150,68 @@ describe('VirtualClock', () => {
     expect(fired).toBe(2);
     expect(clock.now()).toBe(START + 1);
   });
+
+  it('fires in (time, insertion) order over hours: random timers, intervals, clears and timers set from callbacks, against a list model', () => {
+    // A model that keeps every timer in a list and takes the least (time, insertion) each step.
+    const clock = new VirtualClock(START + 30_000);
+    let x = 12345;
+    const rand = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    // Some land exactly on, or just after, a minute boundary; many share a millisecond.
+    const nextMinute = () => 60_000 * (1 + rand(2)) - (clock.now() % 60_000) + (rand(2) === 0 ? 0 : rand(1_500));
+    const delay = () => (rand(4) === 0 ? nextMinute() : [0, 1, 5, 999, 59_999, 60_000, 61_000, 3_600_000, 86_400_000, Infinity][rand(10)]! + rand(3));
+    type Model = { id: number; at: number; seq: number; every?: number; live: boolean };
+    const model: Model[] = [];
+    const handles = new Map<number, ReturnType<VirtualClock['setTimeout']>>();
+    let seq = 0;
+    const fired: Array<[number, number]> = [];
+    const expected: Array<[number, number]> = [];
+    let nextId = 0;
+    const arm = () => {
+      const id = nextId++;
+      const every = rand(8) === 0 ? [60_000, 61_000, 3_600_000, 7_200_000][rand(4)]! + rand(3) : undefined;
+      const d = every ?? delay();
+      const cb = () => {
+        fired.push([id, clock.now()]);
+        if (nextId < 6_000 && rand(2) === 0) arm(); // timers set from a callback
+        if (rand(4) === 0 && handles.size > 0) clearOne();
+      };
+      handles.set(id, every === undefined ? clock.setTimeout(cb, d) : clock.setInterval(cb, every));
+      model.push({ id, at: clock.now() + d, seq: seq++, every, live: true });
+    };
+    const clearOne = () => {
+      const live = model.filter((m) => m.live);
+      if (live.length === 0) return;
+      const m = live[rand(live.length)]!;
+      m.live = false;
+      clock.clearTimer(handles.get(m.id));
+    };
+    for (let i = 0; i < 300; i++) arm();
+    for (let i = 0; i < 40; i++) clearOne();
+    for (let steps = 0; steps < 60_000; steps++) {
+      const live = model.filter((m) => m.live);
+      const next = live.reduce<Model | undefined>((b, m) => (!b || m.at < b.at || (m.at === b.at && m.seq < b.seq) ? m : b), undefined);
+      expect(clock.nextAt()).toBe(next?.at);
+      if (!next || next.at === Infinity) break;
+      expected.push([next.id, next.at]);
+      if (next.every === undefined) next.live = false;
+      else {
+        next.at += next.every;
+        next.seq = seq++;
+      }
+      // The model mirrors what the callback does with the shared random stream, so draw nothing here.
+      const before = fired.length;
+      expect(clock.step()).toBe(true);
+      expect(fired.length).toBe(before + 1);
+      // Timers the callback set or cleared are in the model already (arm/clearOne update both).
+      expect(fired.at(-1)).toEqual(expected.at(-1));
+    }
+    expect(fired.length).toBeGreaterThan(1_000);
+    expect(clock.now()).toBeGreaterThan(START + 6 * 3_600_000);
+    expect(clock.pending()).toBe(model.filter((m) => m.live).length);
+  });
 });
 
 describe('RealClock', () => {
