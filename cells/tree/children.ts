@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../runtime/clock/index.ts';
 import type { Logger } from '../../runtime/log/index.ts';
-import { addName, applyDelta, copyUnits, emptyCapacity, flavorDiskGb, isEmptyDelta, sumCapacities, unitsKnown, type Capacity } from '../capacity/capacity.ts';
+import { addName, applyDelta, emptyCapacity, flavorDiskGb, isEmptyDelta, newUnits, sumCapacities, type Capacity } from '../capacity/capacity.ts';
 import type { CapacityReportBody } from '../messages.ts';
 import type { ChildCell } from '../scheduler/types.ts';
 import type { FlavorSpec } from '../../actors/scheduler/types.ts';
@@ -20,6 +20,8 @@ interface ChildState extends ChildCell {
   inFlight: { vcpus: number; memoryMb: number; diskGb: number };
   /** Its units less those in flight, as `total` last counted them, and what they were counted from. */
   unitsLeft?: UnitsLeft;
+  /** What `candidates` last showed of it while builds were on their way, and what that was made from. */
+  view?: { left: UnitsLeft; capacity: Capacity; muted: boolean; cell: ChildCell };
 }
 
 interface UnitsLeft {
@@ -143,23 +145,29 @@ export class Children {
     for (const [uuid, a] of this.adjustments) if (a.child === child && a.landed) this.release(uuid);
   }
 
-  /** What the child reported, less what was sent to it since. */
+  /**
+   * What the child reported, less what was sent to it since: its units as `total` counts them. Kept
+   * until its report, its builds in flight, the flavors or its muting change — a parent ranks all its
+   * children at every build it sends down, and mostly only the child it chose has changed since.
+   */
   private adjusted(c: ChildState): ChildCell {
     const f = c.inFlight;
     if (!anyInFlight(f)) return c;
     const cap = c.capacity;
-    const units = copyUnits(cap.units);
-    for (const fl of this.flavorById.values()) {
-      const known = unitsKnown(units, fl.id);
-      if (known !== undefined) units[fl.id] = unitsLeft(known, fl, f);
-    }
-    return {
-      ...c,
+    const left = this.unitsLeftOf(c);
+    const was = c.view;
+    if (was && was.left === left && was.capacity === cap && was.muted === c.muted) return was.cell;
+    const units = newUnits();
+    for (let i = 0; i < left.keys.length; i++) units[left.keys[i]!] = left.values[i]!;
+    const cell: ChildCell = {
+      path: c.path, isLeaf: c.isLeaf, muted: c.muted, weightOffset: c.weightOffset, ...(c.hosts ? { hosts: c.hosts } : {}),
       capacity: {
         ...cap, units, vcpusFree: Math.max(0, cap.vcpusFree - f.vcpus), memoryMbFree: Math.max(0, cap.memoryMbFree - f.memoryMb),
         diskGbFree: Math.max(0, cap.diskGbFree - f.diskGb),
       },
     };
+    c.view = { left, capacity: cap, muted: c.muted, cell };
+    return cell;
   }
 
   /** Any message from the child proves its link is up. */

@@ -66,7 +66,7 @@ export class Dispatcher {
       tried.push(known);
     }
     for (;;) {
-      const [best] = this.scheduler.rank(this.children.candidates(), { spec: build.spec, numInstances: build.instances.length, tried });
+      const best = this.scheduler.best(this.children.candidates(), { spec: build.spec, numInstances: build.instances.length, tried });
       if (!best) {
         const why = this.scheduler.explain(this.children.candidates(), { spec: build.spec, numInstances: build.instances.length, tried });
         return { accepted: false, tried, reason: `no child cell of ${this.self} can host it (${JSON.stringify(why)})` };

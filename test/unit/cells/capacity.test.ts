@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../runtime/clock/index.ts';
 import { createLogger } from '../../../runtime/log/index.ts';
-import { applyDelta, diffCapacity, leafCapacity, sumCapacities, unitsOf, type Capacity } from '../../../cells/capacity/capacity.ts';
+import { applyDelta, diffCapacity, flavorDiskGb, leafCapacity, sumCapacities, unitsOf, type Capacity } from '../../../cells/capacity/capacity.ts';
 import { Children } from '../../../cells/tree/children.ts';
 import { newHostState } from '../../../actors/scheduler/host-state.ts';
 
@@ -108,6 +108,34 @@ describe('capacity', () => {
     const last = new Map<string, Capacity>();
     /** Instances sent to a child and not yet released. */
     const sent: string[] = [];
+    // The model of what each child has on its way: a build counts until released, or until a report
+    // from its child follows its landing.
+    type Flavor = (typeof flavors)[number];
+    const inFlight = new Map<string, { child: string; flavor: Flavor; landed: boolean }>();
+    let current: Flavor[] = flavors;
+    /** A child's candidate capacity by the model: what it reported less its builds on their way. */
+    const modelled = (path: string): Capacity | undefined => {
+      const cap = last.get(path);
+      if (!cap) return undefined;
+      const f = { vcpus: 0, memoryMb: 0, diskGb: 0 };
+      for (const a of inFlight.values()) {
+        if (a.child !== path) continue;
+        f.vcpus += a.flavor.vcpus;
+        f.memoryMb += a.flavor.memoryMb;
+        f.diskGb += flavorDiskGb(a.flavor);
+      }
+      if (f.vcpus === 0 && f.memoryMb === 0 && f.diskGb === 0) return cap;
+      const units = Object.assign(Object.create(null) as Record<string, number>, cap.units);
+      for (const fl of current) {
+        if (!Object.hasOwn(units, fl.id)) continue;
+        const d = flavorDiskGb(fl);
+        units[fl.id] = Math.max(0, units[fl.id]! - Math.ceil(Math.max(f.vcpus / fl.vcpus, f.memoryMb / fl.memoryMb, d > 0 ? f.diskGb / d : 0)));
+      }
+      return { ...cap, units, vcpusFree: Math.max(0, cap.vcpusFree - f.vcpus), memoryMbFree: Math.max(0, cap.memoryMbFree - f.memoryMb), diskGbFree: Math.max(0, cap.diskGbFree - f.diskGb) };
+    };
+    const reported = (path: string) => {
+      for (const [uuid, a] of inFlight) if (a.child === path && a.landed) inFlight.delete(uuid);
+    };
     const nextSeq = (path: string) => {
       const n = (seq.get(path) ?? 0) + 1;
       seq.set(path, n);
@@ -125,23 +153,48 @@ describe('capacity', () => {
         const cap = leafCapacity(hostsOf(path), flavors.slice(0, 1 + r(3)));
         last.set(path, cap);
         kids.report({ from: path, seq: nextSeq(path), full: true, capacity: cap });
+        reported(path);
       } else if (op === 2) {
         // A delta from what the child last sent: only the fields that changed, units by flavor.
         const delta = diffCapacity(was!, leafCapacity(hostsOf(path), flavors.slice(0, 1 + r(3))));
         kids.report({ from: path, seq: nextSeq(path), full: false, capacity: delta });
         last.set(path, applyDelta(was!, delta));
-      } else if (op === 3) kids.report({ from: path, seq: nextSeq(path), full: false, capacity: {} });
-      else if (op === 4) {
+        reported(path);
+      } else if (op === 3) {
+        kids.report({ from: path, seq: nextSeq(path), full: false, capacity: {} });
+        if (was) reported(path);
+      } else if (op === 4) {
         const uuids = [`i${step}`, `j${step}`].slice(0, 1 + r(2));
-        kids.consume(path, uuids, flavors[r(3)]!);
+        const flavor = flavors[r(3)]!;
+        kids.consume(path, uuids, flavor);
+        for (const uuid of uuids) inFlight.set(uuid, { child: path, flavor, landed: false });
         sent.push(...uuids);
-      } else if (op === 5 && sent.length > 0) kids.landed(sent[r(sent.length)]!);
-      else if (op === 6 && sent.length > 0) kids.release(sent.splice(r(sent.length), 1)[0]!);
-      else if (op === 7) {
+      } else if (op === 5 && sent.length > 0) {
+        const uuid = sent[r(sent.length)]!;
+        kids.landed(uuid);
+        const a = inFlight.get(uuid);
+        if (a) a.landed = true;
+      } else if (op === 6 && sent.length > 0) {
+        const uuid = sent.splice(r(sent.length), 1)[0]!;
+        kids.release(uuid);
+        inFlight.delete(uuid);
+      } else if (op === 7) {
         if (r(2) === 0) kids.linkLost(path);
         else kids.heardFrom(path);
       } else if (op === 8) kids.setAdminMuted(path, r(3) === 0);
-      else kids.setFlavors(flavors.slice(0, 1 + r(3)));
+      else {
+        current = flavors.slice(0, 1 + r(3));
+        kids.setFlavors(current);
+      }
+      // Each candidate as the model has it, and the same objects when asked again with nothing changed.
+      const candidates = kids.candidates();
+      for (const c of candidates) {
+        expect(c.muted, `step ${step} ${c.path}`).toBe(kids.isMuted(c.path));
+        const m = modelled(c.path);
+        if (m) expect(c.capacity, `step ${step} ${c.path}`).toEqual(m);
+      }
+      expect(kids.candidates(), `step ${step}`).toEqual(candidates);
+      kids.candidates().forEach((c, i) => expect(c, `step ${step}`).toBe(candidates[i]));
       const expected = sumCapacities(kids.candidates().filter((c) => !kids.isMuted(c.path)).map((c) => c.capacity));
       const got = kids.total();
       expect(got, `step ${step}`).toEqual(expected);
