@@ -29,12 +29,12 @@ export function newUnits(): Record<string, number> {
 }
 
 /** A flavor's own entry in `units`, or undefined (an inherited member such as `__proto__` is no entry). */
-export function unitsKnown(units: Readonly<Record<string, number>>, flavorId: string): number | undefined {
+function unitsKnown(units: Readonly<Record<string, number>>, flavorId: string): number | undefined {
   return Object.hasOwn(units, flavorId) ? units[flavorId] : undefined;
 }
 
 /** `units` copied into an object without a prototype (a received report's units come as a plain object). */
-export function copyUnits(units: Readonly<Record<string, number>>): Record<string, number> {
+function copyUnits(units: Readonly<Record<string, number>>): Record<string, number> {
   const out = newUnits();
   for (const k in units) if (Object.hasOwn(units, k)) out[k] = units[k]!;
   return out;
