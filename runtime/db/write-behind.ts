@@ -20,10 +20,16 @@ interface TableSpec {
   key: string[];
 }
 
+/** A table's queued deletes: by the table's key (the usual case, one lookup per later upsert), or by other columns. */
+interface Deletes {
+  byKey: Map<string, Row>;
+  other: Row[];
+}
+
 interface Pending {
   upserts: Map<string, Map<string, PendingRow>>;
   inserts: Map<string, Row[]>;
-  deletes: Map<string, Row[]>;
+  deletes: Map<string, Deletes>;
   waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
 }
 
@@ -81,7 +87,10 @@ export class WriteBehind {
     const key = this.keyOf(table, keyRow);
     // A delete queued earlier in this batch must not remove the row written after it (deletes run last).
     const dels = this.pending.deletes.get(table);
-    if (dels && dels.some((w) => matches(w, keyRow))) this.pending.deletes.set(table, dels.filter((w) => !matches(w, keyRow)));
+    if (dels) {
+      dels.byKey.delete(key);
+      if (dels.other.some((w) => matches(w, keyRow))) dels.other = dels.other.filter((w) => !matches(w, keyRow));
+    }
     let m = this.pending.upserts.get(table);
     if (!m) this.pending.upserts.set(table, (m = new Map()));
     m.set(key, row);
@@ -102,14 +111,16 @@ export class WriteBehind {
     if (this.discard) return;
     // An upsert queued earlier in this batch is simply dropped.
     const ups = this.pending.upserts.get(table);
+    const byKey = this.isKeyOf(table, where);
     if (ups) {
       // By key (the usual case): one lookup, no lazy row built; otherwise every queued row is matched.
-      if (this.isKeyOf(table, where)) ups.delete(this.keyOf(table, where));
+      if (byKey) ups.delete(this.keyOf(table, where));
       else for (const [k, row] of ups) if (matches(where, rowOf(row))) ups.delete(k);
     }
-    let a = this.pending.deletes.get(table);
-    if (!a) this.pending.deletes.set(table, (a = []));
-    a.push(where);
+    let d = this.pending.deletes.get(table);
+    if (!d) this.pending.deletes.set(table, (d = { byKey: new Map(), other: [] }));
+    if (byKey) d.byKey.set(this.keyOf(table, where), where);
+    else d.other.push(where);
     this.schedule();
   }
 
@@ -195,8 +206,16 @@ export class WriteBehind {
       for (const [table, rows] of batch.inserts) {
         for (const chunk of chunks(rows)) await raw(trx, upsertSql(table, null, chunk, this.booleansAsInts));
       }
-      for (const [table, wheres] of batch.deletes) {
-        for (const w of wheres) await trx(table).where(w).delete();
+      for (const [table, d] of batch.deletes) {
+        // By a one-column key: one statement per chunk of keys (a burst deletes thousands of build
+        // requests); anything else (a composite key, a null, other columns) one statement each.
+        const key = this.tables[table]!.key;
+        const col = key.length === 1 ? key[0]! : undefined;
+        const inList: Row[] = [];
+        const each: Row[] = [...d.other];
+        for (const w of d.byKey.values()) (col !== undefined && w[col] !== null && w[col] !== undefined ? inList : each).push(w);
+        for (const chunk of chunks(inList, 1)) await raw(trx, deleteSql(table, col!, chunk, this.booleansAsInts));
+        for (const w of each) await trx(table).where(w).delete();
       }
     });
   }
@@ -252,9 +271,18 @@ function statementShape(table: string, key: string[] | null, cols: string[]): St
   return shape;
 }
 
-function chunks(rows: Row[]): Row[][] {
+/** `delete from table where col in (?, ...)`: one statement for a chunk of rows keyed by one column. */
+function deleteSql(table: string, col: string, wheres: Row[], booleansAsInts: boolean): [string, unknown[]] {
+  const bindings = wheres.map((w) => {
+    const v = w[col];
+    return typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v;
+  });
+  return [`delete from ${q(table)} where ${q(col)} in (?${',?'.repeat(bindings.length - 1)})`, bindings];
+}
+
+/** Rows in chunks that stay under MAX_VARS bound variables (`cols` per row; default: the first row's). */
+function chunks(rows: Row[], cols = Object.keys(rows[0] ?? {}).length || 1): Row[][] {
   if (rows.length === 0) return [];
-  const cols = Object.keys(rows[0]!).length || 1;
   const size = Math.max(1, Math.floor(MAX_VARS / cols));
   const out: Row[][] = [];
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));

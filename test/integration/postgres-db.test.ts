@@ -39,6 +39,15 @@ describe.skipIf(!!SKIP)(SKIP ? `${TITLE} (SKIPPED: ${SKIP})` : TITLE, () => {
     const rows = await db('instance_copies').orderBy('uuid').select('uuid', 'version', 'deleted');
     expect(rows).toEqual([{ uuid: 'u1', version: 2, deleted: true }, { uuid: 'u2', version: 1, deleted: false }]);
     expect(await db('instance_copies').where({ deleted: false }).pluck('uuid')).toEqual(['u2']);
+    // Deletes by key go as one `in (...)` statement per chunk; by another column, one by one.
+    for (const uuid of ['u3', 'u4', 'u5']) w.upsert('instance_copies', { ...row, uuid, cell: 'api!c2' });
+    await w.commit();
+    w.delete('instance_copies', { uuid: 'u1' });
+    w.delete('instance_copies', { uuid: 'u3' });
+    w.delete('instance_copies', { cell: 'api!c2', deleted: false, version: 1 });
+    w.upsert('instance_copies', { ...row, uuid: 'u4', version: 3 });
+    await w.commit();
+    expect(await db('instance_copies').orderBy('uuid').pluck('uuid')).toEqual(['u2', 'u4']);
     await w.close();
   });
 });

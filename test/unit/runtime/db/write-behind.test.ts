@@ -89,6 +89,28 @@ describe('WriteBehind', () => {
     expect(await db!('t').count({ n: '*' })).toEqual([{ n: 20_000 }]);
   });
 
+  it('deletes by key in one statement per chunk, others one by one, and only what was asked', async () => {
+    const w = await setup();
+    for (let i = 0; i < 30_000; i++) w.upsert('t', { id: `r${i}`, v: i % 100, flag: true });
+    await w.commit();
+    const deletes: string[] = [];
+    db!.on('query', (q: { sql: string }) => { if (/^delete/i.test(q.sql)) deletes.push(q.sql); });
+    // Two rows in three by key (more keys than one statement may bind), and the rows with v = 1 by value.
+    for (let i = 0; i < 30_000; i++) if (i % 3 !== 2) w.delete('t', { id: `r${i}` });
+    w.delete('t', { v: 1 });
+    // A key deleted and then written again in the same batch stays.
+    w.upsert('t', { id: 'r3', v: 33, flag: false });
+    await w.commit();
+    expect(deletes.filter((sql) => / in \(/.test(sql))).toHaveLength(2);
+    expect(deletes).toHaveLength(3);
+    const left = new Map((await db!('t').select('id', 'v')).map((r: { id: string; v: number }) => [r.id, r.v]));
+    for (let i = 0; i < 30_000; i++) {
+      const gone = (i % 3 !== 2 && i !== 3) || i % 100 === 1;
+      expect(left.has(`r${i}`), `r${i}`).toBe(!gone);
+    }
+    expect(left.get('r3')).toBe(33);
+  });
+
   it('rejects commit() when the transaction fails, and reports the error', async () => {
     const errors: unknown[] = [];
     const w0 = await setup();
