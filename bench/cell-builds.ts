@@ -3,7 +3,7 @@
  * FakeDriver with zero spawn time): N servers requested in one burst, timed from the first request to
  * the last ACTIVE. Prints each run, the median, build latency percentiles, the process's CPU time
  * (user + system, all threads) per build, and peak RSS.
- *   npx tsx bench/cell-builds.ts [servers=2000] [runs=3] [hosts=50] [mqtt|memory]
+ *   npx tsx bench/cell-builds.ts [servers=2000] [runs=3] [hosts=50] [mqtt|memory] [--warm N]
  * `memory` runs the same cell on the in-memory bus (the simulator's transport) as a baseline that
  * shows what the MQTT hops cost.
  */
@@ -26,7 +26,11 @@ const cli = new Command('cell-builds')
   .argument('[runs]', 'runs (the median is reported)', '3')
   .argument('[hosts]', 'fake compute hosts', '50')
   .argument('[transport]', 'mqtt or memory', 'mqtt')
+  .option('--warm <n>', 'builds through the same cell before the timed burst, untimed (a long-running cell is warm)', '0')
   .parse();
+const warmArg = cli.opts<{ warm: string }>().warm;
+const warm = Number(warmArg);
+if (!Number.isInteger(warm) || warm < 0) cli.error(`--warm: a whole number of builds, not ${warmArg}`);
 const [servers, runs, hostCount] = cli.processedArgs.slice(0, 3).map(Number);
 const transportKind = cli.processedArgs[3] === 'memory' ? 'memory' : 'mqtt';
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
@@ -42,29 +46,39 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
     config: novaConfig(), log: createLogger({}, 'silent'),
   });
   while (cell.services.ctx.hostManager.hosts().length < hostCount) await new Promise((r) => setTimeout(r, 5));
-  const started = new Map<string, number>();
-  const latencies: number[] = [];
+  let started = new Map<string, number>();
+  let latencies: number[] = [];
   let done = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((r) => (resolveAll = r));
+  let target = 0;
+  let resolveAll = (): void => undefined;
   cell.services.ctx.store.onChange((inst) => {
     if (inst.vmState === 'active' && started.has(inst.uuid)) {
       latencies.push(performance.now() - started.get(inst.uuid)!);
       started.delete(inst.uuid);
-      if (++done === servers) resolveAll();
+      if (++done === target) resolveAll();
     }
   });
+  const ctx = { projectId: 'bench', userId: 'bench', reqId: 'req-bench' };
+  /** `count` servers in one burst; resolves when every one is ACTIVE. */
+  const burst = async (count: number, name: string): Promise<void> => {
+    started = new Map();
+    latencies = [];
+    done = 0;
+    target = count;
+    const all = new Promise<void>((r) => (resolveAll = r));
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const t = performance.now();
+        const r = await cell.api.create({ name: `${name}${i}`, flavor, image }, { ...ctx, reqId: `req-${name}${i}` });
+        for (const u of r.instanceUuids) if (!started.has(u)) started.set(u, t);
+      }),
+    );
+    await all;
+  };
+  if (warm > 0) await burst(warm, 'warm');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const ctx = { projectId: 'bench', userId: 'bench', reqId: 'req-bench' };
-  await Promise.all(
-    Array.from({ length: servers }, async (_, i) => {
-      const t = performance.now();
-      const r = await cell.api.create({ name: `vm${i}`, flavor, image }, { ...ctx, reqId: `req-${i}` });
-      for (const u of r.instanceUuids) if (!started.has(u)) started.set(u, t);
-    }),
-  );
-  await all;
+  await burst(servers, 'vm');
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPerBuild = (cpu.user + cpu.system) / servers;
@@ -73,7 +87,7 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
   return { rate: servers / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuPerBuild };
 }
 
-console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over ${transportKind} — ${machine()}`);
+console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over ${transportKind}${warm ? `, after ${warm} untimed` : ''} — ${machine()}`);
 const rt = await aedesRoundTripsPerSecond();
 console.log(`reference: bare aedes QoS 1 round trips, one at a time: ${rt.toFixed(0)}/s here`);
 const rates: number[] = [];

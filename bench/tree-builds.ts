@@ -2,7 +2,8 @@
  * Builds per second through the 3-level cell tree over real MQTT (API cell; 2 child cells; 2 leaf cells
  * under each; every cell with its own aedes broker on loopback and its own SQLite file; FakeDriver with
  * zero spawn time): N servers in one burst, from the first request to the last ACTIVE at the top;
- * also this process's CPU time (user + system, all threads) per build (in `processes` mode the API cell's only).
+ * also this process's CPU time (user + system, all threads) per build; in `processes` mode that is the
+ * API cell's, and the CPU time of all the processes (the cell processes' from /proc) is printed beside it.
  * `processes`: as `up --processes` runs it, the API cell here and every other cell a `novacell cell run`
  * child process (real MQTT between them), so the tree uses every core.
  *   npx tsx bench/tree-builds.ts [servers=2000] [runs=3] [hostsPerLeaf=10] [mqtt|memory|processes]
@@ -21,7 +22,7 @@ import { freeBasePort, startCellProcesses, type CellProcesses } from '../cli/cel
 import type { PlanHost, TopologyPlan } from '../topology/plan-types.ts';
 import { defaultDriver } from '../cells/leaf/default-driver.ts';
 import { Command } from 'commander';
-import { machine, median, percentile, rssMiB } from './machine.ts';
+import { machine, median, percentile, processesCpuMicros, rssMiB } from './machine.ts';
 import { aedesRoundTripsPerSecond } from './reference.ts';
 
 const cli = new Command('tree-builds')
@@ -30,9 +31,12 @@ const cli = new Command('tree-builds')
   .argument('[runs]', 'runs (the median is reported)', '3')
   .argument('[hostsPerLeaf]', 'fake compute hosts per leaf cell', '10')
   .argument('[transport]', 'mqtt, memory, or processes (one process per cell but the API cell, as up --processes)', 'mqtt')
+  .option('--warm <n>', 'builds through the same tree before the timed burst, untimed (the processes start cold: a long-running deployment is warm)', '0')
   .option('--no-fake-state', "fake hosts keep their guests in memory only (no <host>.json written per change; as before issue 10's restarts that keep state)")
   .parse();
-const fakeState = cli.opts<{ fakeState: boolean }>().fakeState;
+const { fakeState, warm: warmArg } = cli.opts<{ fakeState: boolean; warm: string }>();
+const warm = Number(warmArg);
+if (!Number.isInteger(warm) || warm < 0) cli.error(`--warm: a whole number of builds, not ${warmArg}`);
 const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number);
 const kind = (['memory', 'processes'] as const).find((k) => k === cli.processedArgs[3]) ?? 'mqtt';
 const HOST = { vcpus: 64, memory_mb: 262144, disk_gb: 4000 };
@@ -71,46 +75,63 @@ async function once(run: number) {
   }
   while (tree.capacity().hostsUp < plan.hosts.length) await new Promise((r) => setTimeout(r, 5));
   const tiny = planFlavors(plan).find((f) => f.id === '1')!;
-  const started = new Map<string, number>();
-  const lat: number[] = [];
+  let started = new Map<string, number>();
+  let lat: number[] = [];
   let done = 0;
-  let finish!: () => void;
-  const all = new Promise<void>((r) => (finish = r));
+  let target = 0;
+  let finish = (): void => undefined;
   tree.apiCell.onInstanceChange((c) => {
     const t0 = started.get(c.uuid);
     if (c.vmState === 'active' && t0 !== undefined) {
       lat.push(performance.now() - t0);
       started.delete(c.uuid);
-      if (++done === servers) finish();
+      if (++done === target) finish();
     }
   });
+  /** `count` servers in one burst; resolves when every one is ACTIVE at the top. */
+  const burst = async (count: number, name: string): Promise<void> => {
+    started = new Map();
+    lat = [];
+    done = 0;
+    target = count;
+    const all = new Promise<void>((r) => (finish = r));
+    await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const t = performance.now();
+      const r = await tree.api.create({ name: `${name}${i}`, flavor: tiny, image: { id: 'cirros', properties: {} } }, { projectId: 'b', userId: 'b', reqId: `req-${name}${i}` });
+      for (const u of r.instanceUuids) if (!lat.length || !started.has(u)) started.set(u, t);
+    }));
+    await all;
+  };
+  if (warm > 0) await burst(warm, 'warm');
+  const pids = children ? [...children.processes.values()].map((p) => p.pid()).filter((p): p is number => p !== undefined) : [];
+  const others0 = children ? processesCpuMicros(pids) : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: servers }, async (_, i) => {
-    const t = performance.now();
-    const r = await tree.api.create({ name: `vm${i}`, flavor: tiny, image: { id: 'cirros', properties: {} } }, { projectId: 'b', userId: 'b', reqId: `req-${i}` });
-    for (const u of r.instanceUuids) if (!lat.length || !started.has(u)) started.set(u, t);
-  }));
-  await all;
+  await burst(servers, 'vm');
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPerBuild = (cpu.user + cpu.system) / servers;
+  const others1 = children ? processesCpuMicros(pids) : undefined;
+  const allCpuPerBuild = others0 !== undefined && others1 !== undefined ? cpuPerBuild + (others1 - others0) / servers : undefined;
   await children?.stop();
   await tree.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuPerBuild };
+  return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuPerBuild, allCpuPerBuild };
 }
 
-console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind}${fakeState ? "" : ", fake guests in memory"} — ${machine()}`);
+console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind}${fakeState ? "" : ", fake guests in memory"}${warm ? `, after ${warm} untimed` : ''} — ${machine()}`);
 const rt = await aedesRoundTripsPerSecond();
 console.log(`reference: bare aedes QoS 1 round trips, one at a time: ${rt.toFixed(0)}/s here`);
 const rates: number[] = [];
 const cpus: number[] = [];
+const allCpus: number[] = [];
+const allCpu = (us: number | undefined) => (us === undefined ? '' : ` (all processes ${us.toFixed(0)})`);
 for (let r = 0; r < runs; r++) {
   const x = await once(r);
   rates.push(x.rate);
   cpus.push(x.cpuPerBuild);
-  console.log(`  run ${r + 1}: ${x.rate.toFixed(0)} builds/s, latency p50 ${x.p50.toFixed(0)} ms p99 ${x.p99.toFixed(0)} ms, CPU ${x.cpuPerBuild.toFixed(0)} µs/build, rss ${rssMiB()} MiB`);
+  if (x.allCpuPerBuild !== undefined) allCpus.push(x.allCpuPerBuild);
+  console.log(`  run ${r + 1}: ${x.rate.toFixed(0)} builds/s, latency p50 ${x.p50.toFixed(0)} ms p99 ${x.p99.toFixed(0)} ms, CPU ${x.cpuPerBuild.toFixed(0)}${allCpu(x.allCpuPerBuild)} µs/build, rss ${rssMiB()} MiB`);
 }
-console.log(`median: ${median(rates).toFixed(0)} builds/s = ${(median(rates) / rt).toFixed(3)} × the aedes round-trip rate, CPU ${median(cpus).toFixed(0)} µs/build, peak rss ${rssMiB()} MiB`);
+console.log(`median: ${median(rates).toFixed(0)} builds/s = ${(median(rates) / rt).toFixed(3)} × the aedes round-trip rate, CPU ${median(cpus).toFixed(0)}${allCpu(allCpus.length ? median(allCpus) : undefined)} µs/build, peak rss ${rssMiB()} MiB`);
 process.exit(0);
