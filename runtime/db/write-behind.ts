@@ -50,7 +50,7 @@ export class WriteBehind {
   /**
    * SQLite: the batch's statements go to the driver's connection as they are, inside knex's
    * transaction. Through knex each multi-row statement had its every `?` scanned and every value
-   * checked again (a tenth of the main thread in a burst); PostgreSQL's `$n` placeholders need knex.
+   * checked again (5–6 % of a cell's main thread in a burst); PostgreSQL's `$n` placeholders need knex.
    */
   private readonly toDriver: boolean;
   /**
