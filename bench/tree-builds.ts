@@ -32,9 +32,10 @@ const cli = new Command('tree-builds')
   .argument('[hostsPerLeaf]', 'fake compute hosts per leaf cell', '10')
   .argument('[transport]', 'mqtt, memory, or processes (one process per cell but the API cell, as up --processes)', 'mqtt')
   .option('--warm <n>', 'builds through the same tree before the timed burst, untimed (the processes start cold: a long-running deployment is warm)', '0')
+  .option('--nova <yaml>', "Nova options for every cell, as the topology's `nova:` takes them, e.g. '{cells.update_batch_interval: 0.05}'")
   .option('--no-fake-state', "fake hosts keep their guests in memory only (no <host>.json written per change; as before issue 10's restarts that keep state)")
   .parse();
-const { fakeState, warm: warmArg } = cli.opts<{ fakeState: boolean; warm: string }>();
+const { fakeState, warm: warmArg, nova } = cli.opts<{ fakeState: boolean; warm: string; nova?: string }>();
 const warm = Number(warmArg);
 if (!Number.isInteger(warm) || warm < 0) cli.error(`--warm: a whole number of builds, not ${warmArg}`);
 const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number);
@@ -44,7 +45,7 @@ const HOST = { vcpus: 64, memory_mb: 262144, disk_gb: 4000 };
 /** The tree's topology as a file the child processes load, on a free port range; its plan and secret. */
 async function processesPlan(dir: string): Promise<{ file: string; plan: TopologyPlan; base: number; secret: string }> {
   const file = join(dir, 'tree.yaml');
-  writeFileSync(file, treeTopology({ hostsPerLeaf: perLeaf, host: HOST, dataDir: join(dir, 'data') }));
+  writeFileSync(file, treeTopology({ hostsPerLeaf: perLeaf, host: HOST, dataDir: join(dir, 'data'), ...(nova ? { nova } : {}) }));
   const cells = loadPlan(file).cells.length;
   const base = await freeBasePort(cells);
   const plan = loadPlan(file, { brokerBasePort: base });
@@ -54,7 +55,7 @@ async function processesPlan(dir: string): Promise<{ file: string; plan: Topolog
 async function once(run: number) {
   const dir = mkdtempSync(join(tmpdir(), 'novacell-tree-bench-'));
   const multi = kind === 'processes' ? await processesPlan(dir) : undefined;
-  const plan = multi?.plan ?? treePlan({ hostsPerLeaf: perLeaf, host: HOST });
+  const plan = multi?.plan ?? treePlan({ hostsPerLeaf: perLeaf, host: HOST, ...(nova ? { nova } : {}) });
   const log = createLogger({}, 'silent');
   const clock = new RealClock();
   const rng = new SeededRng(`tree-bench-${run}`);
@@ -119,7 +120,7 @@ async function once(run: number) {
   return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuPerBuild, allCpuPerBuild };
 }
 
-console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind}${fakeState ? "" : ", fake guests in memory"}${warm ? `, after ${warm} untimed` : ''} — ${machine()}`);
+console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind}${fakeState ? "" : ", fake guests in memory"}${warm ? `, after ${warm} untimed` : ''}${nova ? `, nova ${nova}` : ''} — ${machine()}`);
 const rt = await aedesRoundTripsPerSecond();
 console.log(`reference: bare aedes QoS 1 round trips, one at a time: ${rt.toFixed(0)}/s here`);
 const rates: number[] = [];
