@@ -19,6 +19,7 @@ import { MemoryHub } from '../runtime/bus/index.ts';
 import { Command } from 'commander';
 import { machine, median, percentile, rssMiB } from './machine.ts';
 import { aedesRoundTripsPerSecond } from './reference.ts';
+import { Burst, warmBuilds } from './burst.ts';
 
 const cli = new Command('cell-builds')
   .description('builds/s through one cell; prints a bare aedes QoS 1 round-trip rate measured in the same run and the ratio')
@@ -28,9 +29,7 @@ const cli = new Command('cell-builds')
   .argument('[transport]', 'mqtt or memory', 'mqtt')
   .option('--warm <n>', 'builds through the same cell before the timed burst, untimed (a long-running cell is warm)', '0')
   .parse();
-const warmArg = cli.opts<{ warm: string }>().warm;
-const warm = Number(warmArg);
-if (!Number.isInteger(warm) || warm < 0) cli.error(`--warm: a whole number of builds, not ${warmArg}`);
+const warm = warmBuilds(cli.opts<{ warm: string }>().warm, (m) => cli.error(m));
 const [servers, runs, hostCount] = cli.processedArgs.slice(0, 3).map(Number);
 const transportKind = cli.processedArgs[3] === 'memory' ? 'memory' : 'mqtt';
 const flavor = { id: '1', name: 'm1.tiny', vcpus: 1, memoryMb: 512, rootGb: 1, ephemeralGb: 0, swapMb: 0, extraSpecs: {} };
@@ -46,45 +45,22 @@ async function once(run: number): Promise<{ rate: number; p50: number; p99: numb
     config: novaConfig(), log: createLogger({}, 'silent'),
   });
   while (cell.services.ctx.hostManager.hosts().length < hostCount) await new Promise((r) => setTimeout(r, 5));
-  let started = new Map<string, number>();
-  let latencies: number[] = [];
-  let done = 0;
-  let target = 0;
-  let resolveAll = (): void => undefined;
+  const burst = new Burst();
   cell.services.ctx.store.onChange((inst) => {
-    if (inst.vmState === 'active' && started.has(inst.uuid)) {
-      latencies.push(performance.now() - started.get(inst.uuid)!);
-      started.delete(inst.uuid);
-      if (++done === target) resolveAll();
-    }
+    if (inst.vmState === 'active') burst.active(inst.uuid);
   });
   const ctx = { projectId: 'bench', userId: 'bench', reqId: 'req-bench' };
-  /** `count` servers in one burst; resolves when every one is ACTIVE. */
-  const burst = async (count: number, name: string): Promise<void> => {
-    started = new Map();
-    latencies = [];
-    done = 0;
-    target = count;
-    const all = new Promise<void>((r) => (resolveAll = r));
-    await Promise.all(
-      Array.from({ length: count }, async (_, i) => {
-        const t = performance.now();
-        const r = await cell.api.create({ name: `${name}${i}`, flavor, image }, { ...ctx, reqId: `req-${name}${i}` });
-        for (const u of r.instanceUuids) if (!started.has(u)) started.set(u, t);
-      }),
-    );
-    await all;
-  };
-  if (warm > 0) await burst(warm, 'warm');
+  const create = (name: string) => (i: number) => cell.api.create({ name: `${name}${i}`, flavor, image }, { ...ctx, reqId: `req-${name}${i}` });
+  if (warm > 0) await burst.run(warm, create('warm'));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await burst(servers, 'vm');
+  await burst.run(servers, create('vm'));
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPerBuild = (cpu.user + cpu.system) / servers;
   await cell.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: servers / secs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuPerBuild };
+  return { rate: servers / secs, p50: percentile(burst.latencies, 50), p99: percentile(burst.latencies, 99), cpuPerBuild };
 }
 
 console.log(`cell-builds: ${servers} servers, ${hostCount} fake hosts, one cell over ${transportKind}${warm ? `, after ${warm} untimed` : ''} — ${machine()}`);

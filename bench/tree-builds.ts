@@ -24,6 +24,7 @@ import { defaultDriver } from '../cells/leaf/default-driver.ts';
 import { Command } from 'commander';
 import { machine, median, percentile, processesCpuMicros, rssMiB } from './machine.ts';
 import { aedesRoundTripsPerSecond } from './reference.ts';
+import { Burst, warmBuilds } from './burst.ts';
 
 const cli = new Command('tree-builds')
   .description('builds/s through the 3-level cell tree; prints a bare aedes QoS 1 round-trip rate measured in the same run and the ratio')
@@ -36,8 +37,7 @@ const cli = new Command('tree-builds')
   .option('--no-fake-state', "fake hosts keep their guests in memory only (no <host>.json written per change; as before issue 10's restarts that keep state)")
   .parse();
 const { fakeState, warm: warmArg, nova } = cli.opts<{ fakeState: boolean; warm: string; nova?: string }>();
-const warm = Number(warmArg);
-if (!Number.isInteger(warm) || warm < 0) cli.error(`--warm: a whole number of builds, not ${warmArg}`);
+const warm = warmBuilds(warmArg, (m) => cli.error(m));
 const [servers, runs, perLeaf] = cli.processedArgs.slice(0, 3).map(Number);
 const kind = (['memory', 'processes'] as const).find((k) => k === cli.processedArgs[3]) ?? 'mqtt';
 const HOST = { vcpus: 64, memory_mb: 262144, disk_gb: 4000 };
@@ -76,39 +76,18 @@ async function once(run: number) {
   }
   while (tree.capacity().hostsUp < plan.hosts.length) await new Promise((r) => setTimeout(r, 5));
   const tiny = planFlavors(plan).find((f) => f.id === '1')!;
-  let started = new Map<string, number>();
-  let lat: number[] = [];
-  let done = 0;
-  let target = 0;
-  let finish = (): void => undefined;
+  const burst = new Burst();
   tree.apiCell.onInstanceChange((c) => {
-    const t0 = started.get(c.uuid);
-    if (c.vmState === 'active' && t0 !== undefined) {
-      lat.push(performance.now() - t0);
-      started.delete(c.uuid);
-      if (++done === target) finish();
-    }
+    if (c.vmState === 'active') burst.active(c.uuid);
   });
-  /** `count` servers in one burst; resolves when every one is ACTIVE at the top. */
-  const burst = async (count: number, name: string): Promise<void> => {
-    started = new Map();
-    lat = [];
-    done = 0;
-    target = count;
-    const all = new Promise<void>((r) => (finish = r));
-    await Promise.all(Array.from({ length: count }, async (_, i) => {
-      const t = performance.now();
-      const r = await tree.api.create({ name: `${name}${i}`, flavor: tiny, image: { id: 'cirros', properties: {} } }, { projectId: 'b', userId: 'b', reqId: `req-${name}${i}` });
-      for (const u of r.instanceUuids) if (!lat.length || !started.has(u)) started.set(u, t);
-    }));
-    await all;
-  };
-  if (warm > 0) await burst(warm, 'warm');
+  const create = (name: string) => (i: number) =>
+    tree.api.create({ name: `${name}${i}`, flavor: tiny, image: { id: 'cirros', properties: {} } }, { projectId: 'b', userId: 'b', reqId: `req-${name}${i}` });
+  if (warm > 0) await burst.run(warm, create('warm'));
   const pids = children ? [...children.processes.values()].map((p) => p.pid()).filter((p): p is number => p !== undefined) : [];
   const others0 = children ? processesCpuMicros(pids) : undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await burst(servers, 'vm');
+  await burst.run(servers, create('vm'));
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuPerBuild = (cpu.user + cpu.system) / servers;
@@ -117,7 +96,7 @@ async function once(run: number) {
   await children?.stop();
   await tree.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: servers / secs, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuPerBuild, allCpuPerBuild };
+  return { rate: servers / secs, p50: percentile(burst.latencies, 50), p99: percentile(burst.latencies, 99), cpuPerBuild, allCpuPerBuild };
 }
 
 console.log(`tree-builds: ${servers} servers, 3-level tree (4 leaves × ${perLeaf} hosts) over ${kind}${fakeState ? "" : ", fake guests in memory"}${warm ? `, after ${warm} untimed` : ''}${nova ? `, nova ${nova}` : ''} — ${machine()}`);

@@ -250,7 +250,7 @@ function upsertSql(table: string, key: string[] | null, rows: Row[], booleansAsI
   for (const r of rows) {
     for (let j = 0; j < n; j++) {
       const v = r[cols[j]!];
-      bindings[i++] = v === undefined ? null : typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v;
+      bindings[i++] = bound(v, booleansAsInts);
     }
   }
   return [`${shape.head}${shape.tuple}${`,${shape.tuple}`.repeat(rows.length - 1)}${shape.tail}`, bindings];
@@ -279,12 +279,14 @@ function statementShape(table: string, key: string[] | null, cols: string[]): St
   return shape;
 }
 
+/** A value as a statement binds it: undefined as NULL, booleans as 0/1 where the database has no boolean. */
+function bound(v: unknown, booleansAsInts: boolean): unknown {
+  return v === undefined ? null : typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v;
+}
+
 /** `delete from table where col in (?, ...)`: one statement for a chunk of rows keyed by one column. */
 function deleteSql(table: string, col: string, wheres: Row[], booleansAsInts: boolean): [string, unknown[]] {
-  const bindings = wheres.map((w) => {
-    const v = w[col];
-    return typeof v === 'boolean' && booleansAsInts ? (v ? 1 : 0) : v;
-  });
+  const bindings = wheres.map((w) => bound(w[col], booleansAsInts));
   return [`delete from ${q(table)} where ${q(col)} in (?${',?'.repeat(bindings.length - 1)})`, bindings];
 }
 
