@@ -1,7 +1,8 @@
 /**
  * What one build costs, counted rather than timed (so the figures do not depend on the machine's
  * load): N servers in one burst through one cell or the 3-level tree, and per build, between the
- * first request and the last ACTIVE: bus messages decoded (validated and trusted), instance_updates
+ * first request and the last ACTIVE: bus messages decoded (validated and trusted), MQTT messages
+ * published (a batch of envelopes is one: runtime/bus/mqtt/publish-batch.ts), instance_updates
  * messages, JSON encodes and decodes (every JSON.stringify / JSON.parse in the process), SQL
  * statements and commits (sqlite3's run/all/exec), and the process's CPU time.
  *   npx tsx bench/build-path-counts.ts [--servers 500] [--target cell|tree|both] [--transport mqtt|memory]
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import sqlite3 from 'sqlite3';
+import { MqttClient } from 'mqtt';
 import { RealClock } from '../runtime/clock/index.ts';
 import { SeededRng } from '../runtime/rng/index.ts';
 import { novaConfig } from '../runtime/config/index.ts';
@@ -33,7 +35,7 @@ const opts = new Command('build-path-counts')
 const servers = Number(opts.servers);
 const memory = opts.transport === 'memory';
 
-const zero = { decodes: 0, jsonParse: 0, jsonStringify: 0, sql: 0, commits: 0, instanceUpdates: 0 };
+const zero = { decodes: 0, mqttPublishes: 0, jsonParse: 0, jsonStringify: 0, sql: 0, commits: 0, instanceUpdates: 0 };
 const counts = { ...zero };
 let counting = false;
 const who = new Map<string, number>();
@@ -50,8 +52,9 @@ JSON.stringify = function stringify(value: unknown, replacer?: Replacer, space?:
   if (counting) { counts.jsonStringify++; if (process.env.WHO) { const w = new Error().stack!.split("\n")[2]!.trim(); who.set(w, (who.get(w) ?? 0) + 1); } }
   return typeof replacer === 'function' ? rawStringify(value, replacer, space) : rawStringify(value, replacer, space);
 };
-const rawDecode = MessageRegistry.prototype.decode;
-MessageRegistry.prototype.decode = function decode(raw) {
+// decodeValue: every envelope received, alone (through decode) or in a batch (publish-batch.ts).
+const rawDecode = MessageRegistry.prototype.decodeValue;
+MessageRegistry.prototype.decodeValue = function decodeValue(raw) {
   const r = rawDecode.call(this, raw);
   if (counting) {
     counts.decodes++;
@@ -59,6 +62,11 @@ MessageRegistry.prototype.decode = function decode(raw) {
   }
   return r;
 };
+const rawPublish = MqttClient.prototype.publish;
+MqttClient.prototype.publish = function publish(this: MqttClient, ...a: unknown[]) {
+  if (counting) counts.mqttPublishes++;
+  return Reflect.apply(rawPublish, this, a) as MqttClient;
+} as MqttClient['publish'];
 const proto: object = sqlite3.Database.prototype;
 for (const m of ['run', 'all', 'exec', 'get']) {
   const raw: unknown = Reflect.get(proto, m);
@@ -133,7 +141,8 @@ async function tree(): Promise<{ cpuUs: number }> {
 
 function report(label: string, cpuUs: number): void {
   const per = (n: number): string => (n / servers).toFixed(2);
-  console.log(`${label}: per build — bus messages decoded (validated) ${per(counts.decodes)}, instance_updates messages ${per(counts.instanceUpdates)}, ` +
+  console.log(`${label}: per build — bus messages decoded (validated) ${per(counts.decodes)}, MQTT messages published ${per(counts.mqttPublishes)}, ` +
+    `instance_updates messages ${per(counts.instanceUpdates)}, ` +
     `JSON encodes ${per(counts.jsonStringify)}, JSON decodes ${per(counts.jsonParse)}, SQL statements ${per(counts.sql)}, commits ${per(counts.commits)}, ` +
     `CPU ${(cpuUs / servers).toFixed(0)} µs`);
 }

@@ -69,7 +69,7 @@ export class CellMetrics {
       labelNames: ['cell'], buckets: FAST_BUCKETS, registers,
     });
     this.busMessages = new Counter({
-      name: 'novacell_bus_messages_total', help: "Messages published on a cell's embedded broker, by topic kind.",
+      name: 'novacell_bus_messages_total', help: "MQTT messages published on a cell's embedded broker, by topic kind (a batch of envelopes counts once).",
       labelNames: ['cell', 'topic'], registers,
     });
     this.busBytes = new Counter({

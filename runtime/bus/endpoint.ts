@@ -18,6 +18,7 @@ import {
 import type { BusLogger } from './bus-log.ts';
 import { decodeTrusted, isEnvelope, type MessageRegistry } from './messages.ts';
 import { jsonCopy } from './json-copy.ts';
+import { MAX_BATCH_ENVELOPES } from './mqtt/publish-batch.ts';
 
 /** What a transport carries: JSON text, or (a trusted in-process hub) the envelope as JSON would rebuild it. */
 export type Payload = string | Envelope;
@@ -154,6 +155,11 @@ export class BusEndpoint {
   /** Every payload the transport receives comes here. Never throws. */
   receive(topic: string, raw: Payload | Uint8Array): void {
     try {
+      // `[`: a batch of envelopes (publish-batch.ts), each judged on its own.
+      if (typeof raw === 'string' && !this.o.trusted && raw.charCodeAt(0) === 0x5b) {
+        this.receiveBatch(topic, raw);
+        return;
+      }
       const d = typeof raw === 'object' && !(raw instanceof Uint8Array)
         ? this.o.trusted && isEnvelope(raw) ? { ok: true as const, msg: raw } : { ok: false as const, error: 'bad envelope: an object from an untrusted transport', partial: undefined }
         : this.o.trusted ? decodeTrusted(raw) : this.o.registry.decode(raw);
@@ -165,6 +171,30 @@ export class BusEndpoint {
       else this.dispatch(topic, d.msg);
     } catch (e) {
       this.o.log.error({ clientId: this.o.clientId, topic, err: e }, 'bus: failed to process a message');
+    }
+  }
+
+  private receiveBatch(topic: string, text: string): void {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      this.rejectMalformed(topic, `not JSON: ${errorMessage(e)}`, undefined);
+      return;
+    }
+    if (!Array.isArray(data) || data.length === 0 || data.length > MAX_BATCH_ENVELOPES) {
+      this.rejectMalformed(topic, `bad batch: not an array of 1 to ${MAX_BATCH_ENVELOPES} envelopes`, undefined);
+      return;
+    }
+    for (const x of data) {
+      try {
+        const d = this.o.registry.decodeValue(x);
+        if (!d.ok) this.rejectMalformed(topic, d.error, d.partial);
+        else if (topic === this.o.replyTopic) this.onReply(d.msg);
+        else this.dispatch(topic, d.msg);
+      } catch (e) {
+        this.o.log.error({ clientId: this.o.clientId, topic, err: e }, 'bus: failed to process a message');
+      }
     }
   }
 

@@ -66,6 +66,11 @@ export class MessageRegistry {
     } catch (e) {
       return { ok: false, error: `not JSON: ${errorMessage(e)}` };
     }
+    return this.decodeValue(data);
+  }
+
+  /** `decode` of what JSON.parse already made of the text (an envelope of a batch: see publish-batch.ts). */
+  decodeValue(data: unknown): { ok: true; msg: Envelope } | { ok: false; error: string; partial?: Partial<Envelope> } {
     let msg = plainEnvelope(data);
     if (msg === undefined) {
       const env = envelopeSchema.safeParse(data);

@@ -4,7 +4,7 @@
  * holds their links' credentials): anonymous clients, wrong passwords, another broker's password and
  * borrowed client ids are refused at connect on every broker; each credential — a compute host, a
  * leaf's link, a middle cell's link — is refused (and dropped) on every topic of the cell but its own;
- * and on its own topics sends garbage, malformed envelopes, other principals' real messages replayed
+ * and on its own topics sends garbage, malformed envelopes (alone and in batches), other principals' real messages replayed
  * or mutated, and calls with forged reply topics. Afterwards the state of every cell is what it was,
  * no reply went anywhere but to its caller's reply topic, and the tree still builds a server.
  * The long mode is `npx tsx bench/fuzz-bus.ts 100000` (docs/reliability.md).
@@ -87,7 +87,7 @@ it(`${MESSAGES} garbage and forged messages from each credential change nothing,
 
   expect(result.messages).toBe(MESSAGES);
   expect(result.publishFailures).toBe(0);
-  expect([...result.byKind.keys()].sort()).toEqual(['bad-envelope', 'bytes', 'mutated', 'not-json', 'proto', 'replayed', 'stray-reply']);
+  expect([...result.byKind.keys()].sort()).toEqual(['bad-envelope', 'batch', 'bytes', 'mutated', 'not-json', 'proto', 'replayed', 'stray-reply']);
   expect(diffPaths(before, after)).toEqual([]);
   expect(misdirected).toEqual([]);
   expect(warnings.get("bus: call refused: its reply topic is not the sender's own") ?? 0).toBeGreaterThan(0);

@@ -172,8 +172,13 @@ export function fuzzMessage(r: RandomStream, cred: FuzzCredential, corpus: Corpu
       `${cellPrefix(cred.broker)}/compute/host0001`, `${cellPrefix(cred.broker)}/down/x`, `${cellPrefix(cred.broker)}/reply/+`, '#', '', 'x'.repeat(600)]);
     return { ...env, replyTo, corrId: id };
   };
-  const kind = r.int(12);
+  const kind = r.int(13);
   switch (kind) {
+    case 12: {
+      // A batch (runtime/bus/mqtt/publish-batch.ts) of hostile envelopes, judged one by one.
+      const parts = Array.from({ length: 2 + r.int(4) }, (_, i) => fuzzMessage(r, cred, corpus, n * 10 + i)).filter((m) => m.kind !== 'bytes' && m.kind !== 'batch');
+      return { topic, kind: 'batch', payload: `[${parts.map((m) => String(m.payload)).join(',')}]` };
+    }
     case 0:
       return { topic, kind: 'bytes', payload: r.pick([Buffer.from(r.hex(r.int(64) + 1), 'hex'), Buffer.alloc(0), Buffer.from([0xff, 0xfe, 0x00]), Buffer.alloc(64 * 1024, 0x41)]) };
     case 1:

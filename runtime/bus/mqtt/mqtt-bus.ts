@@ -14,6 +14,7 @@ import { defaultBusLogger, type BusLogger } from '../bus-log.ts';
 import { BusEndpoint, type ReplySenderOf } from '../endpoint.ts';
 import { messages, type MessageRegistry } from '../messages.ts';
 import { coalesceWrites } from './coalesce.ts';
+import { PublishBatcher } from './publish-batch.ts';
 
 export interface MqttBusOptions {
   url: string;
@@ -65,6 +66,7 @@ export class MqttBus implements Bus {
   private constructor(
     private readonly client: MqttClient,
     private readonly endpoint: BusEndpoint,
+    private readonly batcher: PublishBatcher,
     clientId: string,
   ) {
     this.clientId = clientId;
@@ -76,6 +78,8 @@ export class MqttBus implements Bus {
     const client = opts.tls && opts.url.startsWith('mqtts:')
       ? new MqttClient(tlsStream(new URL(opts.url), opts.tls), mqttOptions(opts))
       : connect(opts.url, mqttOptions(opts));
+    const batcher = new PublishBatcher((topic, text, done) =>
+      client.publish(topic, text, QOS1, (err) => done(err ? new NovaError(`publish to ${topic} failed: ${err.message}`) : undefined)));
     const endpoint = new BusEndpoint({
       clientId: opts.clientId,
       clock: opts.clock,
@@ -84,7 +88,7 @@ export class MqttBus implements Bus {
       log,
       replyTopic: replyTopic(opts.topicPrefix, opts.clientId),
       // Never trusted: the endpoint writes JSON text for the wire.
-      publish: (topic, payload) => publish(client, topic, typeof payload === 'string' ? payload : JSON.stringify(payload)),
+      publish: (topic, payload) => batcher.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload)),
       replySender: opts.replySender,
     });
     // Listen before CONNACK: a persistent session replays queued messages right after it.
@@ -97,7 +101,7 @@ export class MqttBus implements Bus {
       client.end(true);
       throw e;
     }
-    return new MqttBus(client, endpoint, opts.clientId);
+    return new MqttBus(client, endpoint, batcher, opts.clientId);
   }
 
   cast(topic: string, msg: OutgoingMessage): Promise<void> {
@@ -158,6 +162,8 @@ export class MqttBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // What this turn cast (a last `child_leave`) goes before the DISCONNECT, as it would unbatched.
+    this.batcher.flushNow();
     this.endpoint.failPending(new NovaError(`Bus ${this.clientId} closed before a reply arrived`));
     // A graceful end would wait for PUBACKs that never come while the link is down.
     await this.client.endAsync(!this.client.connected);
@@ -233,12 +239,6 @@ const noLog = (): void => undefined;
 function mqttDebugWanted(): boolean {
   const d = process.env.DEBUG;
   return d !== undefined && /(^|[\s,])(\*|mqttjs[^\s,]*)/.test(d);
-}
-
-function publish(client: MqttClient, topic: string, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.publish(topic, text, QOS1, (err) => (err ? reject(new NovaError(`publish to ${topic} failed: ${err.message}`)) : resolve()));
-  });
 }
 
 /** Resolve on the first CONNACK; reject on the first error (refused credentials, broker unreachable). */
