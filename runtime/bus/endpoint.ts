@@ -155,22 +155,15 @@ export class BusEndpoint {
   /** Every payload the transport receives comes here. Never throws. */
   receive(topic: string, raw: Payload | Uint8Array): void {
     try {
-      // `[`: a batch of envelopes (publish-batch.ts), each judged on its own.
-      if (typeof raw === 'string' && !this.o.trusted && raw.charCodeAt(0) === 0x5b) {
-        this.receiveBatch(topic, raw);
-        return;
+      // `[`: a batch of envelopes (mqtt/publish-batch.ts), each judged on its own.
+      if (typeof raw === 'string' && !this.o.trusted && raw.charCodeAt(0) === 0x5b) this.receiveBatch(topic, raw);
+      else {
+        this.accept(topic, typeof raw === 'object' && !(raw instanceof Uint8Array)
+          ? this.o.trusted && isEnvelope(raw) ? { ok: true as const, msg: raw } : { ok: false as const, error: 'bad envelope: an object from an untrusted transport', partial: undefined }
+          : this.o.trusted ? decodeTrusted(raw) : this.o.registry.decode(raw));
       }
-      const d = typeof raw === 'object' && !(raw instanceof Uint8Array)
-        ? this.o.trusted && isEnvelope(raw) ? { ok: true as const, msg: raw } : { ok: false as const, error: 'bad envelope: an object from an untrusted transport', partial: undefined }
-        : this.o.trusted ? decodeTrusted(raw) : this.o.registry.decode(raw);
-      if (!d.ok) {
-        this.rejectMalformed(topic, d.error, d.partial);
-        return;
-      }
-      if (topic === this.o.replyTopic) this.onReply(d.msg);
-      else this.dispatch(topic, d.msg);
     } catch (e) {
-      this.o.log.error({ clientId: this.o.clientId, topic, err: e }, 'bus: failed to process a message');
+      this.failed(topic, e);
     }
   }
 
@@ -188,14 +181,22 @@ export class BusEndpoint {
     }
     for (const x of data) {
       try {
-        const d = this.o.registry.decodeValue(x);
-        if (!d.ok) this.rejectMalformed(topic, d.error, d.partial);
-        else if (topic === this.o.replyTopic) this.onReply(d.msg);
-        else this.dispatch(topic, d.msg);
+        this.accept(topic, this.o.registry.decodeValue(x));
       } catch (e) {
-        this.o.log.error({ clientId: this.o.clientId, topic, err: e }, 'bus: failed to process a message');
+        this.failed(topic, e);
       }
     }
+  }
+
+  /** One decoded envelope: refused if malformed, else a reply to its call or a message for the handlers. */
+  private accept(topic: string, d: ReturnType<MessageRegistry['decode']>): void {
+    if (!d.ok) this.rejectMalformed(topic, d.error, d.partial);
+    else if (topic === this.o.replyTopic) this.onReply(d.msg);
+    else this.dispatch(topic, d.msg);
+  }
+
+  private failed(topic: string, e: unknown): void {
+    this.o.log.error({ clientId: this.o.clientId, topic, err: e }, 'bus: failed to process a message');
   }
 
   /** Fail every call still waiting (the bus is closing). */
