@@ -1,9 +1,11 @@
 /**
  * When a cell's messages to its parent leave: what a cell sends up (instance updates, capacity deltas)
  * is gathered and sent at the end of the event-loop turn that made it (`[cells]
- * update_batch_interval` 0, the default), or once per interval of the cell's clock, so a middle cell
- * with many busy children sends one message of each kind per interval instead of one per child message.
- * Flushes run in the order they were first asked for.
+ * update_batch_interval` 0, the default), or at most once per interval of the cell's clock, so a
+ * middle cell with many busy children sends one message of each kind per interval instead of one per
+ * child message. The interval only holds back what comes soon after a send: the first change after a
+ * quiet interval leaves at the end of its turn, so an idle cell's parent hears at once and only a busy
+ * cell's updates wait. Flushes run in the order they were first asked for.
  */
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 
@@ -12,6 +14,10 @@ export type Schedule = (flush: () => void) => void;
 export class UpBatch {
   private queued: Array<() => void> = [];
   private timer: TimerHandle | undefined;
+  /** A run is due at the end of this turn (the leading edge). */
+  private due = false;
+  /** When the last batch left (clock ms); undefined before the first. */
+  private lastRun: number | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -25,18 +31,30 @@ export class UpBatch {
       return;
     }
     this.queued.push(flush);
-    if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.run(), this.intervalMs);
+    if (this.timer !== undefined || this.due) return;
+    const wait = this.lastRun === undefined ? 0 : this.lastRun + this.intervalMs - this.clock.now();
+    if (wait > 0) {
+      this.timer = this.clock.setTimeout(() => this.run(), wait);
+      return;
+    }
+    this.due = true;
+    queueMicrotask(() => {
+      if (this.due) this.run();
+    });
   };
 
   /** Drop the timer (the cell stops); what was gathered is not sent. */
   stop(): void {
     this.clock.clearTimer(this.timer);
     this.timer = undefined;
+    this.due = false;
     this.queued = [];
   }
 
   private run(): void {
     this.timer = undefined;
+    this.due = false;
+    this.lastRun = this.clock.now();
     const flushes = this.queued;
     this.queued = [];
     for (const f of flushes) f();

@@ -20,32 +20,50 @@ describe('UpBatch', () => {
     expect(ran).toEqual(['a', 'b']);
   });
 
-  it('with an interval runs everything asked for during it once the interval ends, in order, on one timer', async () => {
+  it('with an interval sends the first change after a quiet interval at once, and what follows within the interval on one timer, in order', async () => {
     const clock = new VirtualClock();
     const b = new UpBatch(clock, 1000);
     const ran: string[] = [];
+    b.schedule(() => ran.push('first'));
+    expect(clock.nextAt()).toBeUndefined();
+    await turn();
+    expect(ran).toEqual(['first']);
+    // Within the interval after that send: gathered until it ends.
+    await clock.advance(200);
     b.schedule(() => ran.push('updates'));
     await clock.advance(400);
     b.schedule(() => ran.push('capacity'));
-    await clock.advance(599);
-    expect(ran).toEqual([]);
+    await clock.advance(399);
+    expect(ran).toEqual(['first']);
     await clock.advance(1);
-    expect(ran).toEqual(['updates', 'capacity']);
-    // The next batch starts with the next request, not on a fixed beat.
-    await clock.advance(5000);
-    expect(ran).toHaveLength(2);
-    b.schedule(() => ran.push('later'));
+    expect(ran).toEqual(['first', 'updates', 'capacity']);
+    // Asked again at once: waits a whole interval after that send.
+    b.schedule(() => ran.push('busy'));
     expect(clock.nextAt()).toBe(clock.now() + 1000);
+    await clock.advance(1000);
+    expect(ran).toHaveLength(4);
+    // Quiet for an interval: the next change leaves at the end of its turn again.
+    await clock.advance(5000);
+    b.schedule(() => ran.push('later'));
+    expect(clock.nextAt()).toBeUndefined();
+    await turn();
+    expect(ran.at(-1)).toBe('later');
   });
 
-  it('drops what was gathered when the cell stops', async () => {
+  it('drops what was gathered when the cell stops, due at the end of the turn or on the timer', async () => {
     const clock = new VirtualClock();
     const b = new UpBatch(clock, 1000);
     const ran: string[] = [];
     b.schedule(() => ran.push('x'));
     b.stop();
+    await turn();
+    b.schedule(() => ran.push('y'));
+    await turn();
+    b.schedule(() => ran.push('z'));
+    b.stop();
     await clock.advance(2000);
-    expect(ran).toEqual([]);
+    // x (due at the end of its turn) and z (on the timer) were dropped; y ran between the stops.
+    expect(ran).toEqual(['y']);
   });
 
   it('makes a capacity reporter send one delta per interval however many changes it saw', async () => {
@@ -60,9 +78,11 @@ describe('UpBatch', () => {
       r.changed();
       await clock.advance(100);
     }
-    expect(sent).toHaveLength(1);
-    await clock.advance(500);
+    // The first change leaves at once (its parent heard nothing for an interval); the four after it, as one.
     expect(sent).toHaveLength(2);
-    expect(sent[1]).toMatchObject({ from: 'c1', seq: 2, full: false, capacity: { vcpusFree: 95, memoryMbFree: 950 } });
+    expect(sent[1]).toMatchObject({ from: 'c1', seq: 2, full: false, capacity: { vcpusFree: 99, memoryMbFree: 990 } });
+    await clock.advance(500);
+    expect(sent).toHaveLength(3);
+    expect(sent[2]).toMatchObject({ from: 'c1', seq: 3, full: false, capacity: { vcpusFree: 95, memoryMbFree: 950 } });
   });
 });
