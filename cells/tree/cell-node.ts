@@ -89,7 +89,8 @@ export class CellNode {
       (body) => o.parentBus.cast(upTopic(o.parentPath, o.path), { type: 'capacity_report', body }),
       o.clock,
       o.config.cells.capacity_report_interval * 1000,
-      this.upBatch.schedule,
+      // After the batch's instance updates, which take the delta to ride with them if they go.
+      this.upBatch.scheduleLast,
     );
   }
 

@@ -5,7 +5,8 @@
  * middle cell with many busy children sends one message of each kind per interval instead of one per
  * child message. The interval only holds back what comes soon after a send: the first change after a
  * quiet interval leaves at the end of its turn, so an idle cell's parent hears at once and only a busy
- * cell's updates wait. Flushes run in the order they were first asked for.
+ * cell's updates wait. Flushes run in the order they were first asked for, those asked for with
+ * `scheduleLast` (a capacity delta, which must follow the updates it reflects) after the others.
  */
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 
@@ -13,6 +14,7 @@ export type Schedule = (flush: () => void) => void;
 
 export class UpBatch {
   private queued: Array<() => void> = [];
+  private queuedLast: Array<() => void> = [];
   private timer: TimerHandle | undefined;
   /** A run is due at the end of this turn (the leading edge). */
   private due = false;
@@ -25,12 +27,17 @@ export class UpBatch {
   ) {}
 
   /** Run `flush` when the batch leaves (each caller asks once per batch: it keeps its own pending flag). */
-  readonly schedule: Schedule = (flush) => {
+  readonly schedule: Schedule = (flush) => this.add(flush, this.queued);
+
+  /** As `schedule`, but after the batch's other flushes. */
+  readonly scheduleLast: Schedule = (flush) => this.add(flush, this.queuedLast);
+
+  private add(flush: () => void, queue: Array<() => void>): void {
     if (this.intervalMs <= 0) {
       queueMicrotask(flush);
       return;
     }
-    this.queued.push(flush);
+    queue.push(flush);
     if (this.timer !== undefined || this.due) return;
     const wait = this.lastRun === undefined ? 0 : this.lastRun + this.intervalMs - this.clock.now();
     if (wait > 0) {
@@ -41,7 +48,7 @@ export class UpBatch {
     queueMicrotask(() => {
       if (this.due) this.run();
     });
-  };
+  }
 
   /** Drop the timer (the cell stops); what was gathered is not sent. */
   stop(): void {
@@ -49,14 +56,16 @@ export class UpBatch {
     this.timer = undefined;
     this.due = false;
     this.queued = [];
+    this.queuedLast = [];
   }
 
   private run(): void {
     this.timer = undefined;
     this.due = false;
     this.lastRun = this.clock.now();
-    const flushes = this.queued;
+    const flushes = [...this.queued, ...this.queuedLast];
     this.queued = [];
+    this.queuedLast = [];
     for (const f of flushes) f();
   }
 }

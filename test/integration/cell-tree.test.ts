@@ -188,12 +188,15 @@ describe('cell tree over real MQTT', () => {
     expect(t.cells.get(leafPath)!.leaf!.ctx.placement.allAllocations()).toHaveLength(1);
   });
 
-  it('sends a new build up once per level when it lands, and every level stops counting it in flight then', async () => {
+  it.each([0, 0.05])('sends a new build up once per level when it lands, and every level stops counting it in flight then (update_batch_interval %s)', async (interval) => {
     // Hosts that an m1.large fills exactly: when it lands, its leaf's report takes off just what its
     // middle cell counted in flight, so the middle cell's total does not move from what it last
     // reported. Spawning takes long enough that ACTIVE (the next update) cannot confirm the landing.
+    // With an interval, the middle cell's delta for sending the build down and its update of the
+    // landing can fall in one batch: the delta must still leave after the update.
     const { tree: t, flavors } = await start({
-      hostsPerLeaf: 1, host: { vcpus: 4, memory_mb: 8704, disk_gb: 100 }, nova: '{cpu_allocation_ratio: 1.0, ram_allocation_ratio: 1.0}', spawnTimeMs: 10_000,
+      hostsPerLeaf: 1, host: { vcpus: 4, memory_mb: 8704, disk_gb: 100 },
+      nova: `{cpu_allocation_ratio: 1.0, ram_allocation_ratio: 1.0, cells.update_batch_interval: ${interval}}`, spawnTimeMs: 10_000,
     });
     await settleCapacity(t, flavors);
     const api = t.apiCell.role!;

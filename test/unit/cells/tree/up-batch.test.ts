@@ -50,6 +50,19 @@ describe('UpBatch', () => {
     expect(ran.at(-1)).toBe('later');
   });
 
+  it('runs what was asked for with scheduleLast after the batch\'s other flushes, whenever it was asked', async () => {
+    const clock = new VirtualClock();
+    const b = new UpBatch(clock, 1000);
+    const ran: string[] = [];
+    b.schedule(() => ran.push('first'));
+    await turn();
+    // A capacity delta asked for before the instance updates of the same batch still leaves after them.
+    b.scheduleLast(() => ran.push('capacity'));
+    b.schedule(() => ran.push('updates'));
+    await clock.advance(1000);
+    expect(ran).toEqual(['first', 'updates', 'capacity']);
+  });
+
   it('drops what was gathered when the cell stops, due at the end of the turn or on the timer', async () => {
     const clock = new VirtualClock();
     const b = new UpBatch(clock, 1000);
