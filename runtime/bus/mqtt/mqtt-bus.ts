@@ -2,6 +2,7 @@
  * MqttBus: the Bus over a real MQTT broker (a cell's embedded aedes, or Mosquitto/EMQX across sites).
  * QoS 1 everywhere and, by default, a persistent session, so a link that drops loses nothing: the
  * broker queues for us while we are away and mqtt.js resends what we published but saw no PUBACK for.
+ * What one turn publishes to one topic leaves as one MQTT message (publish-batch.ts).
  */
 import net from 'node:net';
 import tls from 'node:tls';
