@@ -51,9 +51,9 @@ export class PublishBatcher {
     for (const [topic, q] of queues) {
       let i = 0;
       while (i < q.length) {
-        let bytes = q[i]!.text.length;
+        let chars = q[i]!.text.length;
         let j = i + 1;
-        while (j < q.length && j - i < MAX_BATCH_ENVELOPES && bytes + q[j]!.text.length + 1 <= MAX_BATCH_CHARS) bytes += q[j++]!.text.length + 1;
+        while (j < q.length && j - i < MAX_BATCH_ENVELOPES && chars + q[j]!.text.length + 1 <= MAX_BATCH_CHARS) chars += q[j++]!.text.length + 1;
         const part = q.slice(i, j);
         const text = part.length === 1 ? part[0]!.text : `[${part.map((p) => p.text).join(',')}]`;
         this.send(topic, text, (err) => {

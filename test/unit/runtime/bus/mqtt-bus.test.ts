@@ -1,6 +1,6 @@
 /**
- * MqttBus against a real embedded aedes broker on an ephemeral port: the shared Bus contract, plus
- * persistent sessions across disconnects, automatic reconnect, and the broker's authentication and ACLs.
+ * MqttBus against a real embedded aedes broker on an ephemeral port: the shared Bus contract, plus batches
+ * of envelopes per MQTT message, persistent sessions across disconnects, automatic reconnect, and the broker's authentication and ACLs.
  */
 import type { Client } from 'aedes';
 import { connectAsync } from 'mqtt';
@@ -59,66 +59,7 @@ describeBusContract('MqttBus', async () => {
   };
 });
 
-describe('MqttBus batches (publish-batch.ts)', () => {
-  let w: Awaited<ReturnType<typeof world>> | undefined;
-  afterEach(async () => {
-    await w?.close();
-    w = undefined;
-  });
-
-  it('sends what one turn casts to a topic as one MQTT message, and the subscriber gets every envelope in order', async () => {
-    w = await world();
-    const api = await w.connect('api-1');
-    const cell = await w.connect('cell-1');
-    const c = collector();
-    await cell.subscribe('cell/in', c.handler);
-    const packets: string[] = [];
-    w.broker.aedes.on('publish', (p, client) => void (client?.id === 'api-1' && p.topic === 'cell/in' && packets.push(p.payload.toString())));
-    await Promise.all(Array.from({ length: 50 }, (_, n) => api.cast('cell/in', { type: 'test.ping', body: { n } })));
-    await c.nth(50);
-    expect(c.bodies()).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
-    expect(packets).toHaveLength(1);
-    expect(packets[0]!.startsWith('[')).toBe(true);
-    // Calls and their replies batch too: 20 calls in one turn, 20 answers.
-    await cell.subscribe('svc', (m) => (m.body as { n: number }).n * 2);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, n) => api.call('svc', { type: 'test.ping', body: { n } })));
-    expect(answers).toEqual(Array.from({ length: 20 }, (_, n) => n * 2));
-  });
-
-  it('judges each envelope of a batch on its own: a bad one is refused or answered, the rest are delivered', async () => {
-    const serverLog = new RecordingLog();
-    w = await world();
-    const cell = await w.connect('cell-1', { log: serverLog });
-    const caller = await w.connect('caller');
-    const c = collector(() => 'ok');
-    await cell.subscribe('cell/in', c.handler);
-    const raw = await connectAsync(w.broker.url, { clientId: 'raw', clean: true });
-    const replies: string[] = [];
-    await raw.subscribeAsync('nova/reply/raw', { qos: 1 });
-    raw.on('message', (_t, p) => replies.push(p.toString()));
-    const ping = (id: string, body: unknown, call = false) => ({ type: 'test.ping', v: 1, id, body, ...(call ? { replyTo: 'nova/reply/raw', corrId: id } : {}) });
-    await raw.publishAsync('cell/in', JSON.stringify([ping('a', { n: 1 }), ping('b', { n: 'x' }, true), { no: 'envelope' }, ping('c', { n: 2 })]), { qos: 1 });
-    await c.nth(2);
-    expect(c.bodies()).toEqual([{ n: 1 }, { n: 2 }]);
-    await serverLog.until('warn', 2);
-    expect(serverLog.warnings.join('\n')).toMatch(/invalid test\.ping v1[\s\S]*bad envelope/);
-    // Not an array of envelopes, or too many: refused whole, nothing runs.
-    await raw.publishAsync('cell/in', '[{"type":', { qos: 1 });
-    await raw.publishAsync('cell/in', JSON.stringify(Array.from({ length: MAX_BATCH_ENVELOPES + 1 }, (_, i) => ping(`m${i}`, { n: 3 }))), { qos: 1 });
-    await raw.publishAsync('cell/in', '[]', { qos: 1 });
-    await serverLog.until('warn', 5);
-    expect(serverLog.warnings.slice(2).join('\n')).toMatch(/not JSON[\s\S]*bad batch[\s\S]*bad batch/);
-    await caller.cast('cell/in', { type: 'test.ping', body: { n: 4 } });
-    await c.nth(3);
-    expect(c.bodies()).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
-    // The bad call was answered with InvalidMessage, not left to time out.
-    await new Promise<void>((r) => (replies.length > 0 ? r() : raw.once('message', () => r())));
-    expect(JSON.parse(replies[0]!)).toMatchObject({ type: 'reply', corrId: 'b', body: { ok: false, error: { name: 'InvalidMessage' } } });
-    await raw.endAsync();
-  });
-});
-
-describe('MqttBus sessions and broker security', () => {
+describe('MqttBus batches, sessions and broker security', () => {
   let w: Awaited<ReturnType<typeof world>> | undefined;
   afterEach(async () => {
     await w?.close();
@@ -186,5 +127,56 @@ describe('MqttBus sessions and broker security', () => {
     await api.cast('compute/host-1/build', { type: 'test.ping', body: { n: 1 } });
     await c.nth(1);
     expect(host.connected()).toBe(true);
+  });
+
+  it('sends what one turn casts to a topic as one MQTT message, and the subscriber gets every envelope in order', async () => {
+    w = await world();
+    const api = await w.connect('api-1');
+    const cell = await w.connect('cell-1');
+    const c = collector();
+    await cell.subscribe('cell/in', c.handler);
+    const packets: string[] = [];
+    w.broker.aedes.on('publish', (p, client) => void (client?.id === 'api-1' && p.topic === 'cell/in' && packets.push(p.payload.toString())));
+    await Promise.all(Array.from({ length: 50 }, (_, n) => api.cast('cell/in', { type: 'test.ping', body: { n } })));
+    await c.nth(50);
+    expect(c.bodies()).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
+    expect(packets).toHaveLength(1);
+    expect(packets[0]!.startsWith('[')).toBe(true);
+    // Calls and their replies batch too: 20 calls in one turn, 20 answers.
+    await cell.subscribe('svc', (m) => (m.body as { n: number }).n * 2);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, n) => api.call('svc', { type: 'test.ping', body: { n } })));
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, n) => n * 2));
+  });
+
+  it('judges each envelope of a batch on its own: a bad one is refused or answered, the rest are delivered', async () => {
+    const serverLog = new RecordingLog();
+    w = await world();
+    const cell = await w.connect('cell-1', { log: serverLog });
+    const caller = await w.connect('caller');
+    const c = collector(() => 'ok');
+    await cell.subscribe('cell/in', c.handler);
+    const raw = await connectAsync(w.broker.url, { clientId: 'raw', clean: true });
+    const replies: string[] = [];
+    await raw.subscribeAsync('nova/reply/raw', { qos: 1 });
+    raw.on('message', (_t, p) => replies.push(p.toString()));
+    const ping = (id: string, body: unknown, call = false) => ({ type: 'test.ping', v: 1, id, body, ...(call ? { replyTo: 'nova/reply/raw', corrId: id } : {}) });
+    await raw.publishAsync('cell/in', JSON.stringify([ping('a', { n: 1 }), ping('b', { n: 'x' }, true), { no: 'envelope' }, ping('c', { n: 2 })]), { qos: 1 });
+    await c.nth(2);
+    expect(c.bodies()).toEqual([{ n: 1 }, { n: 2 }]);
+    await serverLog.until('warn', 2);
+    expect(serverLog.warnings.join('\n')).toMatch(/invalid test\.ping v1[\s\S]*bad envelope/);
+    // Not an array of envelopes, or too many: refused whole, nothing runs.
+    await raw.publishAsync('cell/in', '[{"type":', { qos: 1 });
+    await raw.publishAsync('cell/in', JSON.stringify(Array.from({ length: MAX_BATCH_ENVELOPES + 1 }, (_, i) => ping(`m${i}`, { n: 3 }))), { qos: 1 });
+    await raw.publishAsync('cell/in', '[]', { qos: 1 });
+    await serverLog.until('warn', 5);
+    expect(serverLog.warnings.slice(2).join('\n')).toMatch(/not JSON[\s\S]*bad batch[\s\S]*bad batch/);
+    await caller.cast('cell/in', { type: 'test.ping', body: { n: 4 } });
+    await c.nth(3);
+    expect(c.bodies()).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }]);
+    // The bad call was answered with InvalidMessage, not left to time out.
+    await new Promise<void>((r) => (replies.length > 0 ? r() : raw.once('message', () => r())));
+    expect(JSON.parse(replies[0]!)).toMatchObject({ type: 'reply', corrId: 'b', body: { ok: false, error: { name: 'InvalidMessage' } } });
+    await raw.endAsync();
   });
 });
