@@ -77,7 +77,7 @@ export class LeafServices {
       scheduler: o.instruments
         ? new TimedFilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`), o.instruments)
         : new FilterScheduler(o.config, o.rng.stream(`scheduler:${o.cell}`)),
-      store: new InstanceStore(writer, o.clock, o.rng.stream(`store:${o.cell}`)),
+      store: new InstanceStore(writer, db, o.clock, o.rng.stream(`store:${o.cell}`)),
       builds: new BuildRequests(writer),
       migrations: new MigrationStore(writer, o.clock, o.rng.stream(`migrations:${o.cell}`)),
       computeTopic: (host) => computeTopic(o.cell, host),
@@ -89,7 +89,7 @@ export class LeafServices {
     // The manager's state lives in memory and the database; a crash of the actor keeps the same manager.
     const conductor = spawnService(o.parent, 'conductor', () => manager, {
       policy: 'resume', log, work: o.clock.work,
-      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'getDiagnostics', 'instanceTask', 'getConsole', 'validateConsoleToken']),
+      pipelined: new Set(['buildInstances', 'buildResult', 'actionResult', 'deleteInstance', 'powerAction', 'consoleOutput', 'getDiagnostics', 'instanceTask', 'getConsole', 'validateConsoleToken', 'instanceActions']),
     });
     await serveConductor(o.bus, o.cell, conductor, ctx, log);
     const svc = new LeafServices(ctx, conductor, manager, o.clock);

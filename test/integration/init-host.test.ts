@@ -94,7 +94,7 @@ describe('init_host after a restart on the same data', () => {
     expect(await state(c2, kept)).toBe('active/-/1');
     expect(await state(c2, gone)).toBe('active/-/0');
     expect(await state(c2, stopping)).toBe('stopped/-/4');
-    const offActions = c2.services.ctx.store.actionsOf(off);
+    const offActions = await c2.services.ctx.store.actionsOf(off);
     expect(offActions.at(-1)).toMatchObject({ action: 'stop', userId: '', message: null });
     expect(offActions.at(-1)!.events.map((e) => [e.event, e.result])).toEqual([[SYNC_POWER_STATE_EVENT, 'Success']]);
     // The stranger is reported, not adopted.
@@ -124,7 +124,7 @@ describe('init_host after a restart on the same data', () => {
     cell = await start(dir, 'two', 0);
     const c2 = cell;
     await until('ACTIVE after the restart', async () => (await state(c2, uuid)) === 'active/-/1', 10_000);
-    const create = c2.services.ctx.store.actionsOf(uuid).filter((a) => a.action === 'create');
+    const create = (await c2.services.ctx.store.actionsOf(uuid)).filter((a) => a.action === 'create');
     expect(create).toHaveLength(1);
     expect(c2.services.ctx.placement.provider(c2.services.ctx.hostManager.hosts()[0]!.uuid)?.usages.VCPU).toBe(1);
     expect(await (c2.compute.driverOf('h1') as FakeDriver).listInstanceUuids()).toEqual([uuid]);
