@@ -46,7 +46,7 @@ export class ConductorManager {
   async start(): Promise<void> {
     const { ctx } = this;
     await ctx.placement.load(ctx.db);
-    await ctx.store.load(ctx.db);
+    await ctx.store.load();
     await ctx.builds.load(ctx.db);
     await ctx.migrations.load(ctx.db);
     await this.services.load();

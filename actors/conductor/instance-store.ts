@@ -41,6 +41,8 @@ export class InstanceStore {
   private readonly actions = new Map<string, InstanceAction[]>();
   private readonly faults = new Map<string, InstanceFault>();
   private readonly listeners: InstanceListener[] = [];
+  /** Resolves when every purge so far has queued the deletes of its instance's finished actions. */
+  purged: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly writer: WriteBehind,
@@ -49,7 +51,8 @@ export class InstanceStore {
     private readonly rng: RandomStream,
   ) {}
 
-  async load(db: Db): Promise<void> {
+  async load(): Promise<void> {
+    const db = this.db;
     for (const r of await db('instances').where({ deleted: false })) {
       const inst = instanceFromRow(r);
       this.instances.set(inst.uuid, inst);
@@ -132,9 +135,6 @@ export class InstanceStore {
     this.purged = Promise.all([this.purged, found]).then(() => undefined);
   }
 
-  /** Resolves when every purge so far has queued the deletes of its instance's finished actions. */
-  purged: Promise<void> = Promise.resolve();
-
   startAction(uuid: string, action: string, requestId: string, userId: string, projectId: string): InstanceAction {
     const a: InstanceAction = {
       id: this.rng.uuid4(), instanceUuid: uuid, action, requestId, userId, projectId,
@@ -203,7 +203,7 @@ export class InstanceStore {
     return this.faults.get(uuid);
   }
 
-  /** Drop a finished action from memory (it may have been dropped already, or reopened by a late event). */
+  /** Drop a finished action from memory (unless its instance was deleted or purged meanwhile). */
   private settle(a: InstanceAction): void {
     const list = this.actions.get(a.instanceUuid);
     const i = list?.indexOf(a) ?? -1;

@@ -33,7 +33,7 @@ async function open(dir?: string): Promise<{ dir: string; db: Db; writer: WriteB
   const writer = new WriteBehind(db, cellTables);
   const clock = new VirtualClock(NOW);
   const store = new InstanceStore(writer, db, clock, new SeededRng('store').stream('s'));
-  await store.load(db);
+  await store.load();
   return { dir, db, writer, clock, store };
 }
 
