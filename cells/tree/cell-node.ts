@@ -71,6 +71,9 @@ export class CellNode {
   private readonly upBatch: UpBatch;
   private outbox: InstanceState[] = [];
   private flushing = false;
+  /** Settles once the instance updates queued so far have reached the parent's broker (or failed to). */
+  private updatesSent: Promise<unknown> = Promise.resolve();
+  private sendQueued: (sent: Promise<unknown>) => void = () => undefined;
   /** A leaf's capacity, counted again only for the hosts that changed. */
   private readonly leafCapacity: LeafCapacityTracker | undefined;
   private hostCheck: TimerHandle | undefined;
@@ -134,6 +137,7 @@ export class CellNode {
   stop(): void {
     this.reporter.stop();
     this.upBatch.stop();
+    this.sendQueued(Promise.resolve()); // what was gathered is dropped: no answer waits for it
     this.o.clock.clearTimer(this.hostCheck);
     this.handbackResender?.stop();
   }
@@ -218,8 +222,10 @@ export class CellNode {
     this.outbox.push(u);
     if (this.flushing) return;
     this.flushing = true;
+    this.updatesSent = new Promise((resolve) => (this.sendQueued = resolve));
     this.upBatch.schedule(() => {
       this.flushing = false;
+      const sent: Array<Promise<unknown>> = [];
       const all = latestUpdates(this.outbox);
       this.outbox = [];
       // The capacity delta of this turn rides with the last message, after the updates it reflects.
@@ -233,10 +239,11 @@ export class CellNode {
         const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
         const last = i + UPDATES_PER_MESSAGE >= all.length;
         const body = { from: this.o.path, updates, ...(last && capacity ? { capacity } : {}) };
-        void this.o.parentBus
+        sent.push(this.o.parentBus
           .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body, handOver: true })
-          .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send'));
+          .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send')));
       }
+      this.sendQueued(Promise.all(sent));
     });
   }
 
@@ -312,13 +319,22 @@ export class CellNode {
     return r.accepted ? { accepted: true } : { accepted: false, reason: r.reason };
   }
 
-  /** A request for this cell or one below, passed on with the request id and context it came with. */
+  /**
+   * A request for this cell or one below, passed on with the request id and context it came with. Its
+   * answer leaves after the instance updates it caused (sent at once, not at the end of the update
+   * interval), so a caller that reads the instance at the top when the answer comes sees the change.
+   */
   private async request(r: CellRequestBody, msg: Pick<Envelope, 'reqId' | 'context'>): Promise<unknown> {
     const via = { reqId: msg.reqId, context: msg.context };
     const uuid = uuidOf(r.body);
-    if (r.target === this.o.path || (!r.target && this.o.leaf)) return this.local(r.type, r.body, via);
-    if (this.o.leaf) throw new NotFound(`Unknown cell ${r.target} (${this.o.path} is a leaf)`);
-    return this.o.parent!.route(r, uuid, via);
+    try {
+      if (r.target === this.o.path || (!r.target && this.o.leaf)) return await this.local(r.type, r.body, via);
+      if (this.o.leaf) throw new NotFound(`Unknown cell ${r.target} (${this.o.path} is a leaf)`);
+      return await this.o.parent!.route(r, uuid, via);
+    } finally {
+      if (this.flushing) this.upBatch.flushNow();
+      await this.updatesSent;
+    }
   }
 
   private async broadcast(type: string, body: unknown, hops: number, timeoutMs: number): Promise<BroadcastEntry[]> {

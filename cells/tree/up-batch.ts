@@ -50,6 +50,13 @@ export class UpBatch {
     });
   }
 
+  /** Send what is gathered now, not at the end of the interval (an answer must not overtake it). */
+  flushNow(): void {
+    if (this.timer === undefined && !this.due) return;
+    this.clock.clearTimer(this.timer);
+    this.run();
+  }
+
   /** Drop the timer (the cell stops); what was gathered is not sent. */
   stop(): void {
     this.clock.clearTimer(this.timer);

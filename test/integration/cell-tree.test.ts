@@ -117,6 +117,20 @@ describe('cell tree over real MQTT', () => {
     expect((await settleCapacity(t, flavors)).memoryMbFree).toBe(before.memoryMbFree);
   });
 
+  it('answers a request after the instance updates it caused, even while they are gathered for an interval', async () => {
+    // 3 s intervals: an update made soon after another waits up to 3 s per level, unless an answer is due.
+    const { tree: t, flavors } = await start({ nova: '{cells.update_batch_interval: 3}' });
+    const small = flavors.find((f) => f.id === '1')!;
+    const uuids = await Promise.all(['a', 'b'].map(async (n) => (await t.api.create({ name: n, flavor: small, image }, ctx)).instanceUuids[0]!));
+    await until('both ACTIVE', async () => (await states(t)).filter((s) => s === 'active').length === 2, 30_000);
+    for (const u of uuids) {
+      // The second stop's update follows the first's within the interval: only the answer sends it now.
+      await t.api.powerAction(u, 'stop', ctx);
+      const shown = await t.api.get(u, ctx);
+      expect(shown.taskState === 'powering-off' || shown.vmState === 'stopped', `${u}: ${shown.vmState}/${shown.taskState}`).toBe(true);
+    }
+  });
+
   it('sends builds to siblings and cousins when a leaf is full, and ERROR only when nothing fits anywhere', async () => {
     // Small hosts: one m1.large (4 vCPU, 8 GiB) per host at ratio 1.0, 2 hosts per leaf → 8 fit in all.
     const { tree: t, flavors } = await start({
