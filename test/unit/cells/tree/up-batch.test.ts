@@ -50,6 +50,26 @@ describe('UpBatch', () => {
     expect(ran.at(-1)).toBe('later');
   });
 
+  it('sends what is gathered at once when asked to (an answer is due), and times the next interval from then', async () => {
+    const clock = new VirtualClock();
+    const b = new UpBatch(clock, 1000);
+    const ran: string[] = [];
+    b.schedule(() => ran.push('first'));
+    b.flushNow(); // due at the end of the turn: sent now
+    expect(ran).toEqual(['first']);
+    await clock.advance(100);
+    b.schedule(() => ran.push('held'));
+    b.scheduleLast(() => ran.push('capacity'));
+    b.flushNow(); // held for the interval: sent now, the timer dropped
+    expect(ran).toEqual(['first', 'held', 'capacity']);
+    expect(clock.pending()).toBe(0);
+    b.flushNow(); // nothing gathered: nothing runs
+    await turn();
+    expect(ran).toHaveLength(3);
+    b.schedule(() => ran.push('next'));
+    expect(clock.nextAt()).toBe(clock.now() + 1000);
+  });
+
   it('runs what was asked for with scheduleLast after the batch\'s other flushes, whenever it was asked', async () => {
     const clock = new VirtualClock();
     const b = new UpBatch(clock, 1000);
