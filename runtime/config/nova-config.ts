@@ -93,9 +93,11 @@ export const novaConfigSchema = z
         capacity_report_interval: z.number().positive().default(30),
         /**
          * Seconds a cell gathers instance updates and capacity deltas before sending them to its parent,
-         * one message of each kind per interval; 0 sends them at the end of the turn that made them.
+         * one message of each kind per interval (the first change after a quiet interval leaves at once,
+         * and an answer to the parent sends what is held first); 0 sends them at the end of the turn
+         * that made them, as cells v1 did.
          */
-        update_batch_interval: z.number().nonnegative().default(0),
+        update_batch_interval: z.number().nonnegative().default(0.05),
         /** Times a build is handed back up and tried on a sibling before NoValidHost. */
         scheduler_retries: z.number().int().nonnegative().default(10),
         reserve_percent: z.number().min(0).max(100).default(10.0),
