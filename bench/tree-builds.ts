@@ -33,7 +33,7 @@ const cli = new Command('tree-builds')
   .argument('[hostsPerLeaf]', 'fake compute hosts per leaf cell', '10')
   .argument('[transport]', 'mqtt, memory, or processes (one process per cell but the API cell, as up --processes)', 'mqtt')
   .option('--warm <n>', 'builds through the same tree before the timed burst, untimed (the processes start cold: a long-running deployment is warm)', '0')
-  .option('--nova <yaml>', "Nova options for every cell, as the topology's `nova:` takes them, e.g. '{cells.update_batch_interval: 0.05}'")
+  .option('--nova <yaml>', "Nova options for every cell, as the topology's `nova:` takes them, e.g. '{cells.update_batch_interval: 0}' (send updates up at once, as before 2026-12-08)")
   .option('--no-fake-state', "fake hosts keep their guests in memory only (no <host>.json written per change; as before issue 10's restarts that keep state)")
   .parse();
 const { fakeState, warm: warmArg, nova } = cli.opts<{ fakeState: boolean; warm: string; nova?: string }>();

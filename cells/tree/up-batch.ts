@@ -1,12 +1,13 @@
 /**
  * When a cell's messages to its parent leave: what a cell sends up (instance updates, capacity deltas)
- * is gathered and sent at the end of the event-loop turn that made it (`[cells]
- * update_batch_interval` 0, the default), or at most once per interval of the cell's clock, so a
- * middle cell with many busy children sends one message of each kind per interval instead of one per
- * child message. The interval only holds back what comes soon after a send: the first change after a
- * quiet interval leaves at the end of its turn, so an idle cell's parent hears at once and only a busy
- * cell's updates wait. Flushes run in the order they were first asked for, those asked for with
- * `scheduleLast` (a capacity delta, which must follow the updates it reflects) after the others.
+ * is gathered and sent at most once per interval of the cell's clock (`[cells] update_batch_interval`,
+ * 0.05 s by default), so a middle cell with many busy children sends one message of each kind per
+ * interval instead of one per child message; with 0, at the end of the event-loop turn that made it.
+ * The interval only holds back what comes soon after a send: the first change after a quiet interval
+ * leaves at the end of its turn, so an idle cell's parent hears at once and only a busy cell's updates
+ * wait, and `flushNow` sends what is held when an answer to the parent must not overtake it. Flushes
+ * run in the order they were first asked for, those asked for with `scheduleLast` (a capacity delta,
+ * which must follow the updates it reflects) after the others.
  */
 import type { Clock, TimerHandle } from '../../runtime/clock/index.ts';
 
