@@ -137,7 +137,7 @@ export class CellNode {
   stop(): void {
     this.reporter.stop();
     this.upBatch.stop();
-    this.sendQueued(Promise.resolve()); // what was gathered is dropped: no answer waits for it
+    this.sendQueued(Promise.resolve()); // a batch still gathered is dropped: no answer waits for it
     this.o.clock.clearTimer(this.hostCheck);
     this.handbackResender?.stop();
   }
@@ -226,25 +226,34 @@ export class CellNode {
     this.upBatch.schedule(() => {
       this.flushing = false;
       const sent: Array<Promise<unknown>> = [];
-      const all = latestUpdates(this.outbox);
-      this.outbox = [];
-      // The capacity delta of this turn rides with the last message, after the updates it reflects.
-      const pending = this.reporter.takePending();
-      // The updates are handed over, not copied again by an in-process bus: a middle cell forwards what
-      // its children sent (wire copies it keeps no reference to), and a leaf's are built for this
-      // message (instanceState: a new record whose parts records replace, never change in place). The
-      // capacity delta shares lists with the last report, so it goes as a copy.
-      const capacity = pending ? (jsonCopy(pending) as typeof pending) : pending;
-      for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
-        const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
-        const last = i + UPDATES_PER_MESSAGE >= all.length;
-        const body = { from: this.o.path, updates, ...(last && capacity ? { capacity } : {}) };
-        sent.push(this.o.parentBus
-          .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body, handOver: true })
-          .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send')));
+      try {
+        this.sendUpdates(sent);
+      } finally {
+        // Settled whatever happened to the batch, so no answer waits on it for ever.
+        this.sendQueued(Promise.all(sent));
       }
-      this.sendQueued(Promise.all(sent));
     });
+  }
+
+  /** The gathered updates as `instance_updates` messages to the parent, each cast's promise in `sent`. */
+  private sendUpdates(sent: Array<Promise<unknown>>): void {
+    const all = latestUpdates(this.outbox);
+    this.outbox = [];
+    // The capacity delta of this turn rides with the last message, after the updates it reflects.
+    const pending = this.reporter.takePending();
+    // The updates are handed over, not copied again by an in-process bus: a middle cell forwards what
+    // its children sent (wire copies it keeps no reference to), and a leaf's are built for this
+    // message (instanceState: a new record whose parts records replace, never change in place). The
+    // capacity delta shares lists with the last report, so it goes as a copy.
+    const capacity = pending ? (jsonCopy(pending) as typeof pending) : pending;
+    for (let i = 0; i < all.length; i += UPDATES_PER_MESSAGE) {
+      const updates = all.slice(i, i + UPDATES_PER_MESSAGE);
+      const last = i + UPDATES_PER_MESSAGE >= all.length;
+      const body = { from: this.o.path, updates, ...(last && capacity ? { capacity } : {}) };
+      sent.push(this.o.parentBus
+        .cast(upTopic(this.o.parentPath, this.o.path), { type: 'instance_updates', body, handOver: true })
+        .catch((e) => this.o.log.warn({ err: errorMessage(e) }, 'instance updates not sent; the link will re-send')));
+    }
   }
 
   /**
