@@ -4,8 +4,9 @@
  * 0.05 s by default), so a middle cell with many busy children sends one message of each kind per
  * interval instead of one per child message; with 0, at the end of the event-loop turn that made it.
  * The interval only holds back what comes soon after a send: the first change after a quiet interval
- * leaves at the end of its turn, so an idle cell's parent hears at once and only a busy cell's updates
- * wait, and `flushNow` sends what is held when an answer to the parent must not overtake it. Flushes
+ * leaves at the end of its turn, and so does one in the same instant of the clock as the last send (a
+ * build's next change made at once), so an idle cell's parent hears at once and only a busy cell's
+ * updates wait; `flushNow` sends what is held when an answer to the parent must not overtake it. Flushes
  * run in the order they were first asked for, those asked for with `scheduleLast` (a capacity delta,
  * which must follow the updates it reflects) after the others.
  */
@@ -40,7 +41,9 @@ export class UpBatch {
     }
     queue.push(flush);
     if (this.timer !== undefined || this.due) return;
-    const wait = this.lastRun === undefined ? 0 : this.lastRun + this.intervalMs - this.clock.now();
+    // Counted from the instant the last batch left; more may leave in that same instant.
+    const now = this.clock.now();
+    const wait = this.lastRun === undefined || this.lastRun === now ? 0 : this.lastRun + this.intervalMs - now;
     if (wait > 0) {
       this.timer = this.clock.setTimeout(() => this.run(), wait);
       return;

@@ -28,20 +28,26 @@ describe('UpBatch', () => {
     expect(clock.nextAt()).toBeUndefined();
     await turn();
     expect(ran).toEqual(['first']);
+    // In the same instant as that send (a build's next change made at once): at the end of its turn too.
+    b.schedule(() => ran.push('same instant'));
+    expect(clock.nextAt()).toBeUndefined();
+    await turn();
+    expect(ran).toEqual(['first', 'same instant']);
     // Within the interval after that send: gathered until it ends.
     await clock.advance(200);
     b.schedule(() => ran.push('updates'));
     await clock.advance(400);
     b.schedule(() => ran.push('capacity'));
     await clock.advance(399);
-    expect(ran).toEqual(['first']);
+    expect(ran).toEqual(['first', 'same instant']);
     await clock.advance(1);
-    expect(ran).toEqual(['first', 'updates', 'capacity']);
-    // Asked again at once: waits a whole interval after that send.
+    expect(ran).toEqual(['first', 'same instant', 'updates', 'capacity']);
+    // Asked again a moment after that send: waits for the rest of the interval.
+    await clock.advance(1);
     b.schedule(() => ran.push('busy'));
-    expect(clock.nextAt()).toBe(clock.now() + 1000);
-    await clock.advance(1000);
-    expect(ran).toHaveLength(4);
+    expect(clock.nextAt()).toBe(clock.now() + 999);
+    await clock.advance(999);
+    expect(ran).toHaveLength(5);
     // Quiet for an interval: the next change leaves at the end of its turn again.
     await clock.advance(5000);
     b.schedule(() => ran.push('later'));
@@ -66,8 +72,9 @@ describe('UpBatch', () => {
     b.flushNow(); // nothing gathered: nothing runs
     await turn();
     expect(ran).toHaveLength(3);
+    await clock.advance(10);
     b.schedule(() => ran.push('next'));
-    expect(clock.nextAt()).toBe(clock.now() + 1000);
+    expect(clock.nextAt()).toBe(clock.now() + 990);
   });
 
   it('runs what was asked for with scheduleLast after the batch\'s other flushes, whenever it was asked', async () => {
